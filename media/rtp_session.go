@@ -1,0 +1,474 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// RTPConfig configures one RTP session.
+type RTPConfig struct {
+	Codec       Codec
+	DTMFPayload uint8 // negotiated telephone-event payload type; 0 = none
+	Remote      *net.UDPAddr
+	// Timeout hangs the session up when no RTP arrives for this long (0 = never).
+	Timeout   time.Duration
+	OnTimeout func()
+	Logger    *slog.Logger
+}
+
+// RTPSession is the media end of a SIP leg: one RTP/RTCP port pair.
+//
+// Inbound: socket → RTP parse → symmetric-RTP latch → telephone-event detector
+// or decoder → SwitchWriter (whatever the current consumer is), or, while
+// bridged with a matching peer, payload relay to that peer without decoding.
+//
+// Outbound: frames written to AudioOut queue up and a pacer sends one every
+// 20 ms on a ticker grid (no drift); silence is sent when nothing is queued.
+type RTPSession struct {
+	conn, rtcpConn *net.UDPConn
+	codec          Codec
+	info           CodecInfo
+	dtmfPT         uint8
+	log            *slog.Logger
+	timeout        time.Duration
+	onTimeout      func()
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	remoteMu sync.Mutex
+	remote   *net.UDPAddr
+	rtcpDst  *net.UDPAddr
+	latchSSRC uint32
+	latched  bool
+
+	// in
+	in       *SwitchWriter
+	decoder  PayloadWriter
+	dtmfRecv DTMFReceiver
+	dtmf     chan rune
+	lastRecv atomic.Int64
+	relay    atomic.Pointer[RTPSession]
+	recvPkts atomic.Uint64
+
+	// out: sendMu guards the sequence/timestamp state shared by the pacer,
+	// relayed packets and DTMF.
+	sendMu     sync.Mutex
+	ssrc       uint32
+	seq        uint16
+	ts         uint32
+	relayOff   uint32
+	relayInit  bool
+	relaying   atomic.Bool
+	outQ       chan PCM16
+	framePool  sync.Pool
+	encoder    FrameWriter
+	pktBuf     []byte
+	payloadBuf []byte
+	relayBuf   []byte
+	silence    PCM16
+	dtmfOut    chan rune
+	sentPkts   uint32
+	sentOctets uint32
+}
+
+// NewRTPSession starts an RTP session on the given sockets (see PortRange.ListenPair).
+func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
+	ctx, cancel := context.WithCancel(context.Background())
+	info := cfg.Codec.Info()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &RTPSession{
+		conn:      rtpConn,
+		rtcpConn:  rtcpConn,
+		codec:     cfg.Codec,
+		info:      info,
+		dtmfPT:    cfg.DTMFPayload,
+		log:       log,
+		timeout:   cfg.Timeout,
+		onTimeout: cfg.OnTimeout,
+		ctx:       ctx,
+		cancel:    cancel,
+		remote:    cfg.Remote,
+		in:        NewSwitchWriter(info.SampleRate),
+		dtmf:      make(chan rune, 32),
+		ssrc:      rand.Uint32(),
+		seq:       uint16(rand.Uint32()),
+		ts:        rand.Uint32(),
+		outQ:      make(chan PCM16, 2),
+		pktBuf:    make([]byte, 1500),
+		silence:   make(PCM16, SamplesPerFrame(info.SampleRate)),
+		dtmfOut:   make(chan rune, 32),
+	}
+	if cfg.Remote != nil {
+		s.rtcpDst = &net.UDPAddr{IP: cfg.Remote.IP, Port: cfg.Remote.Port + 1}
+	}
+	s.framePool.New = func() any { return make(PCM16, SamplesPerFrame(info.SampleRate)) }
+	s.decoder = cfg.Codec.Decoder(s.in)
+	s.encoder = cfg.Codec.Encoder(payloadSink{s})
+	s.lastRecv.Store(time.Now().UnixNano())
+	s.wg.Add(3)
+	go s.readLoop()
+	go s.readRTCP()
+	go s.paceLoop()
+	return s
+}
+
+// LocalAddr is the RTP socket's address (for SDP).
+func (s *RTPSession) LocalAddr() *net.UDPAddr { return s.conn.LocalAddr().(*net.UDPAddr) }
+
+// Codec is the negotiated codec.
+func (s *RTPSession) Codec() Codec { return s.codec }
+
+// Context is done when the session is closed.
+func (s *RTPSession) Context() context.Context { return s.ctx }
+
+// DTMF delivers RFC 4733 key presses, once each.
+func (s *RTPSession) DTMF() <-chan rune { return s.dtmf }
+
+// InjectDTMF delivers a key that arrived by other means (SIP INFO).
+func (s *RTPSession) InjectDTMF(r rune) {
+	select {
+	case s.dtmf <- r:
+	default:
+	}
+}
+
+// SwapAudioIn sets the consumer of decoded inbound audio.
+func (s *RTPSession) SwapAudioIn(w FrameWriter) FrameWriter { return s.in.Swap(w) }
+
+// AudioOut returns the paced writer for outbound audio at the codec's rate.
+func (s *RTPSession) AudioOut() FrameWriter { return audioOut{s} }
+
+// FlushAudioOut drops queued outbound frames.
+func (s *RTPSession) FlushAudioOut() {
+	for {
+		select {
+		case f := <-s.outQ:
+			s.framePool.Put(f) //nolint:staticcheck // slices are the pooled value
+		default:
+			return
+		}
+	}
+}
+
+// SendDTMF queues an RFC 4733 key press toward the remote party.
+func (s *RTPSession) SendDTMF(digit rune) error {
+	if s.dtmfPT == 0 {
+		return errors.New("rtp: remote did not negotiate telephone-event")
+	}
+	select {
+	case s.dtmfOut <- digit:
+		return nil
+	case <-s.ctx.Done():
+		return ErrClosed
+	}
+}
+
+// Remote returns where RTP is being sent.
+func (s *RTPSession) Remote() *net.UDPAddr {
+	s.remoteMu.Lock()
+	defer s.remoteMu.Unlock()
+	return s.remote
+}
+
+// SetRemote changes the destination (re-INVITE / answer SDP).
+func (s *RTPSession) SetRemote(a *net.UDPAddr) {
+	s.remoteMu.Lock()
+	s.remote = a
+	s.rtcpDst = &net.UDPAddr{IP: a.IP, Port: a.Port + 1}
+	s.latched = false
+	s.remoteMu.Unlock()
+}
+
+// RelayTo forwards this session's inbound payloads to dst without decoding
+// (PCMU↔PCMA are mapped byte by byte). Pass nil to stop relaying.
+// dst stops its own pacing while it receives relayed packets.
+func (s *RTPSession) RelayTo(dst *RTPSession) {
+	if old := s.relay.Swap(dst); old != nil && old != dst {
+		old.relaying.Store(false)
+	}
+	if dst != nil {
+		dst.sendMu.Lock()
+		dst.relayInit = false
+		dst.sendMu.Unlock()
+		dst.relaying.Store(true)
+	}
+}
+
+// Close stops the session and releases its ports.
+func (s *RTPSession) Close() {
+	s.cancel()
+	s.conn.Close()
+	s.rtcpConn.Close()
+	s.wg.Wait()
+}
+
+type audioOut struct{ s *RTPSession }
+
+func (a audioOut) WriteFrame(p PCM16) error {
+	s := a.s
+	f := s.framePool.Get().(PCM16)
+	n := copy(f, p)
+	clear(f[n:])
+	select {
+	case s.outQ <- f:
+		return nil
+	case <-s.ctx.Done():
+		return ErrClosed
+	}
+}
+func (a audioOut) SampleRate() int { return a.s.info.SampleRate }
+func (a audioOut) String() string  { return "rtp-out(" + a.s.info.Name + ")" }
+
+// payloadSink receives encoded payloads from the encoder inside the pacer.
+type payloadSink struct{ s *RTPSession }
+
+func (p payloadSink) WritePayload(b []byte) error {
+	p.s.payloadBuf = append(p.s.payloadBuf[:0], b...)
+	return nil
+}
+func (p payloadSink) String() string { return "rtp(" + p.s.info.Name + ")" }
+
+func (s *RTPSession) readLoop() {
+	defer s.wg.Done()
+	buf := make([]byte, 1500)
+	var pkt rtp.Packet
+	for {
+		n, src, err := s.conn.ReadFromUDP(buf)
+		if err != nil {
+			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n < 12 || buf[0]>>6 != 2 {
+			continue
+		}
+		// RTCP multiplexed on the RTP port (payload types 200-204 in the second byte).
+		if pt := buf[1]; pt >= 200 && pt <= 204 {
+			continue
+		}
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
+			continue
+		}
+		s.latch(src, pkt.SSRC)
+		s.lastRecv.Store(time.Now().UnixNano())
+		s.recvPkts.Add(1)
+		if dst := s.relay.Load(); dst != nil {
+			dst.writeRelayed(&pkt, s)
+		}
+		switch pkt.PayloadType {
+		case s.dtmfPT:
+			if s.dtmfPT == 0 {
+				continue
+			}
+			ev, err := UnmarshalDTMF(pkt.Payload)
+			if err != nil {
+				continue
+			}
+			if d, ok := s.dtmfRecv.Push(ev, pkt.Timestamp); ok {
+				select {
+				case s.dtmf <- d:
+				default:
+				}
+			}
+		case s.info.PayloadType:
+			if s.relay.Load() == nil {
+				_ = s.decoder.WritePayload(pkt.Payload)
+			}
+		}
+	}
+}
+
+// latch implements symmetric RTP: answer to where the media really comes from,
+// which differs from the SDP address when the caller is behind NAT.
+func (s *RTPSession) latch(src *net.UDPAddr, ssrc uint32) {
+	s.remoteMu.Lock()
+	defer s.remoteMu.Unlock()
+	if s.latched && ssrc == s.latchSSRC {
+		return
+	}
+	if s.remote == nil || !s.remote.IP.Equal(src.IP) || s.remote.Port != src.Port {
+		if s.remote != nil {
+			s.log.Debug("rtp latched", "from", s.remote.String(), "to", src.String())
+		}
+		s.remote = &net.UDPAddr{IP: append(net.IP(nil), src.IP...), Port: src.Port}
+	}
+	s.latched = true
+	s.latchSSRC = ssrc
+}
+
+func (s *RTPSession) readRTCP() {
+	defer s.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		_, src, err := s.rtcpConn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		s.remoteMu.Lock()
+		s.rtcpDst = src
+		s.remoteMu.Unlock()
+	}
+}
+
+// writeRelayed sends a packet received on src out of s, rewriting SSRC,
+// sequence and timestamp into s's own stream so the receiver sees one
+// continuous stream across IVR audio and bridged audio.
+func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
+	var pt uint8
+	payload := pkt.Payload
+	switch pkt.PayloadType {
+	case src.info.PayloadType:
+		pt = s.info.PayloadType
+	case src.dtmfPT:
+		if s.dtmfPT == 0 {
+			return
+		}
+		pt = s.dtmfPT
+	default:
+		return
+	}
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if pt == s.info.PayloadType && src.info.Name != s.info.Name {
+		switch {
+		case src.info.Name == "PCMU" && s.info.Name == "PCMA":
+			s.relayBuf = ULawToALaw(s.relayBuf[:0], payload)
+		case src.info.Name == "PCMA" && s.info.Name == "PCMU":
+			s.relayBuf = ALawToULaw(s.relayBuf[:0], payload)
+		default:
+			return
+		}
+		payload = s.relayBuf
+	}
+	if !s.relayInit {
+		s.relayOff = s.ts + uint32(len(s.silence)) - pkt.Timestamp
+		s.relayInit = true
+	}
+	s.seq++
+	s.ts = pkt.Timestamp + s.relayOff
+	s.sendLocked(pkt.Marker, pt, s.ts, payload)
+}
+
+func (s *RTPSession) sendLocked(marker bool, pt uint8, ts uint32, payload []byte) {
+	h := rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: s.seq, Timestamp: ts, SSRC: s.ssrc}
+	n, err := h.MarshalTo(s.pktBuf)
+	if err != nil {
+		return
+	}
+	n += copy(s.pktBuf[n:], payload)
+	s.remoteMu.Lock()
+	dst := s.remote
+	s.remoteMu.Unlock()
+	if dst == nil {
+		return
+	}
+	if _, err := s.conn.WriteToUDP(s.pktBuf[:n], dst); err == nil {
+		s.sentPkts++
+		s.sentOctets += uint32(len(payload))
+	}
+}
+
+func (s *RTPSession) paceLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(FrameDurationMs * time.Millisecond)
+	defer t.Stop()
+	samples := uint32(len(s.silence))
+	var dtmfPkts []DTMFEvent
+	var dtmfTS uint32
+	dtmfMarker := false
+	tick := 0
+	timedOut := false
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+		tick++
+		if s.timeout > 0 && !timedOut && time.Since(time.Unix(0, s.lastRecv.Load())) > s.timeout {
+			timedOut = true
+			s.log.Warn("no rtp received, hanging up", "timeout", s.timeout.String())
+			if s.onTimeout != nil {
+				go s.onTimeout()
+			}
+		}
+		if tick%250 == 0 { // every 5 s
+			s.sendRTCP()
+		}
+		if s.relaying.Load() {
+			continue
+		}
+		s.sendMu.Lock()
+		if len(dtmfPkts) == 0 {
+			select {
+			case d := <-s.dtmfOut:
+				if pk, err := DTMFPackets(d, 100, s.info.ClockRate); err == nil {
+					dtmfPkts = pk
+					dtmfTS = s.ts + samples
+					dtmfMarker = true
+				}
+			default:
+			}
+		}
+		if len(dtmfPkts) > 0 {
+			first := dtmfPkts[0]
+			dtmfPkts = dtmfPkts[1:]
+			s.seq++
+			s.ts += samples
+			s.sendLocked(dtmfMarker, s.dtmfPT, dtmfTS, first.Marshal())
+			dtmfMarker = false
+			s.sendMu.Unlock()
+			continue
+		}
+		var f PCM16
+		select {
+		case f = <-s.outQ:
+		default:
+		}
+		if f != nil {
+			_ = s.encoder.WriteFrame(f)
+			s.framePool.Put(f) //nolint:staticcheck
+		} else {
+			_ = s.encoder.WriteFrame(s.silence)
+		}
+		s.seq++
+		s.ts += samples
+		s.sendLocked(false, s.info.PayloadType, s.ts, s.payloadBuf)
+		s.sendMu.Unlock()
+	}
+}
+
+func (s *RTPSession) sendRTCP() {
+	s.remoteMu.Lock()
+	dst := s.rtcpDst
+	s.remoteMu.Unlock()
+	if dst == nil {
+		return
+	}
+	s.sendMu.Lock()
+	now := time.Now()
+	sec := uint64(now.Unix() + 2208988800)
+	frac := uint64(now.Nanosecond()) * (1 << 32) / 1e9
+	sr := rtcp.SenderReport{SSRC: s.ssrc, NTPTime: sec<<32 | frac, RTPTime: s.ts, PacketCount: s.sentPkts, OctetCount: s.sentOctets}
+	s.sendMu.Unlock()
+	b, err := sr.Marshal()
+	if err != nil {
+		return
+	}
+	_, _ = s.rtcpConn.WriteToUDP(b, dst)
+}

@@ -1,0 +1,297 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/media"
+)
+
+// Hangup parties, as recorded in call records.
+const (
+	ByCaller = "caller"
+	ByServer = "server"
+)
+
+// InboundCall is the caller's leg: an INVITE received by the server.
+// It implements media.Leg once answered (or once early media is set up).
+type InboundCall struct {
+	CallID    string
+	From, To  string // user parts: caller and called numbers
+	FromURI   string
+	ToURI     string
+	Source    string // signalling source ip:port
+	Transport string
+	Request   *gsip.Request
+
+	srv    *Server
+	dlg    *sipgo.DialogServerSession
+	offer  *Offer
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu        sync.Mutex
+	rtp       *media.RTPSession
+	sdp       []byte
+	answered  bool
+	finished  bool // final response sent or BYE exchanged
+	hangupBy  string
+	cause     string
+	answerAt  time.Time
+	dtmfFallback chan rune // INFO digits before media exists
+}
+
+// ErrHungUp is returned when acting on a call that has ended.
+var ErrHungUp = errors.New("call has ended")
+
+func newInboundCall(s *Server, req *gsip.Request, dlg *sipgo.DialogServerSession, log *slog.Logger) *InboundCall {
+	ctx, cancel := context.WithCancelCause(dlg.Context())
+	c := &InboundCall{
+		CallID: callID(req), Source: req.Source(), Transport: req.Transport(), Request: req,
+		srv: s, dlg: dlg, log: log, ctx: ctx, cancel: cancel,
+		dtmfFallback: make(chan rune, 8),
+	}
+	if f := req.From(); f != nil {
+		c.From, c.FromURI = f.Address.User, f.Address.String()
+	}
+	c.To = req.Recipient.User
+	c.ToURI = req.Recipient.String()
+	return c
+}
+
+// Logger returns the call's logger (every line carries call_id).
+func (c *InboundCall) Logger() *slog.Logger { return c.log }
+
+// Codec names the negotiated codec.
+func (c *InboundCall) Codec() string {
+	if c.offer == nil || c.offer.Codec == nil {
+		return ""
+	}
+	return c.offer.Codec.Info().Name
+}
+
+// HangupInfo tells who ended the call and why (after the call ended).
+func (c *InboundCall) HangupInfo() (by, cause string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hangupBy, c.cause
+}
+
+// Answered reports whether the call was answered, and when.
+func (c *InboundCall) Answered() (bool, time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answered, c.answerAt
+}
+
+// ensureMedia opens the RTP session for the call (idempotent).
+func (c *InboundCall) ensureMedia() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rtp != nil {
+		return nil
+	}
+	rc, cc, err := c.srv.cfg.RTPPorts.ListenPair()
+	if err != nil {
+		return err
+	}
+	c.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
+		Codec: c.offer.Codec, DTMFPayload: c.offer.DTMFPT, Remote: c.offer.Addr,
+		Timeout: c.srv.cfg.RTPTimeout, Logger: c.log,
+		OnTimeout: func() {
+			c.log.Warn("media timeout")
+			_ = c.hangup(context.Background(), ByServer, "rtp_timeout")
+		},
+	})
+	la := c.rtp.LocalAddr()
+	c.sdp = AnswerSDP(c.srv.cfg.AdvertiseIP, la.Port, c.offer.Codec, c.offer.DTMFPT)
+	c.log.Debug("media ready", "local", la.String(), "remote", c.offer.Addr.String(), "codec", c.offer.Codec.Info().Name)
+	return nil
+}
+
+func (c *InboundCall) localSDP() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sdp
+}
+
+// Ringing sends 180 Ringing (the caller hears local ringback).
+func (c *InboundCall) Ringing() error {
+	if err := c.ctx.Err(); err != nil {
+		return ErrHungUp
+	}
+	return c.dlg.Respond(180, "Ringing", nil)
+}
+
+// Answer sends 200 OK with our SDP and waits for the ACK. Idempotent.
+func (c *InboundCall) Answer() error {
+	c.mu.Lock()
+	answered := c.answered
+	c.mu.Unlock()
+	if answered {
+		return nil
+	}
+	if err := c.ctx.Err(); err != nil {
+		return ErrHungUp
+	}
+	if err := c.ensureMedia(); err != nil {
+		c.reject(500, "Media Unavailable")
+		return err
+	}
+	c.mu.Lock()
+	c.answered = true
+	c.answerAt = time.Now()
+	c.mu.Unlock()
+	if err := c.dlg.RespondSDP(c.localSDP()); err != nil {
+		c.log.Warn("answer failed", "error", err)
+		c.cancel(err)
+		return fmt.Errorf("answer: %w", err)
+	}
+	return nil
+}
+
+// Reject refuses an unanswered call with a final response.
+func (c *InboundCall) Reject(code int, reason string) {
+	c.reject(code, reason)
+}
+
+func (c *InboundCall) reject(code int, reason string) {
+	c.mu.Lock()
+	if c.answered || c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.finished = true
+	c.hangupBy, c.cause = ByServer, fmt.Sprintf("%d %s", code, reason)
+	c.mu.Unlock()
+	if err := c.dlg.Respond(code, reason, nil); err != nil && !errors.Is(err, gsip.ErrTransactionCanceled) {
+		c.log.Debug("reject", "error", err)
+	}
+	c.cancel(ErrHungUp)
+}
+
+func (c *InboundCall) markRemoteHangup() {
+	c.mu.Lock()
+	if c.hangupBy == "" {
+		c.hangupBy, c.cause = ByCaller, "bye"
+	}
+	c.finished = true
+	c.mu.Unlock()
+}
+
+// Hangup ends the call: BYE if answered, otherwise a 480 final response.
+func (c *InboundCall) Hangup(ctx context.Context, cause string) error {
+	return c.hangup(ctx, ByServer, cause)
+}
+
+// HangupBy ends the call on behalf of another party (an agent's BYE).
+func (c *InboundCall) HangupBy(ctx context.Context, by, cause string) error {
+	return c.hangup(ctx, by, cause)
+}
+
+func (c *InboundCall) hangup(ctx context.Context, by, cause string) error {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		c.cancel(ErrHungUp)
+		return nil
+	}
+	c.finished = true
+	if c.hangupBy == "" {
+		c.hangupBy, c.cause = by, cause
+	}
+	answered := c.answered
+	c.mu.Unlock()
+	if !answered {
+		_ = c.dlg.Respond(480, "Temporarily Unavailable", nil)
+		c.cancel(ErrHungUp)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := c.dlg.Bye(ctx)
+	c.cancel(ErrHungUp)
+	return err
+}
+
+// release is called by the server when the handler returns.
+func (c *InboundCall) release() {
+	if c.ctx.Err() == nil {
+		_ = c.hangup(context.Background(), ByServer, "normal")
+	}
+	c.mu.Lock()
+	if c.hangupBy == "" {
+		// The dialog ended underneath us: the caller's BYE or CANCEL.
+		c.hangupBy, c.cause = ByCaller, "cancel"
+		if c.answered {
+			c.cause = "bye"
+		}
+	}
+	r := c.rtp
+	c.mu.Unlock()
+	if r != nil {
+		r.Close()
+	}
+}
+
+func (c *InboundCall) injectDTMF(d rune) {
+	c.mu.Lock()
+	r := c.rtp
+	c.mu.Unlock()
+	if r != nil {
+		r.InjectDTMF(d)
+		return
+	}
+	select {
+	case c.dtmfFallback <- d:
+	default:
+	}
+}
+
+// media.Leg
+
+func (c *InboundCall) ID() string                { return c.CallID }
+func (c *InboundCall) Context() context.Context { return c.ctx }
+
+// RTP returns the call's RTP session (nil before media is set up).
+func (c *InboundCall) RTP() *media.RTPSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rtp
+}
+
+func (c *InboundCall) AudioOut() media.FrameWriter {
+	if err := c.ensureMedia(); err != nil {
+		return media.Discard(8000)
+	}
+	return c.RTP().AudioOut()
+}
+
+func (c *InboundCall) FlushAudioOut() {
+	if r := c.RTP(); r != nil {
+		r.FlushAudioOut()
+	}
+}
+
+func (c *InboundCall) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
+	if err := c.ensureMedia(); err != nil {
+		return nil
+	}
+	return c.RTP().SwapAudioIn(w)
+}
+
+func (c *InboundCall) DTMF() <-chan rune {
+	if err := c.ensureMedia(); err != nil {
+		return c.dtmfFallback
+	}
+	return c.RTP().DTMF()
+}
+
+var _ media.RTPLeg = (*InboundCall)(nil)

@@ -1,0 +1,274 @@
+package sip
+
+import (
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gsip "github.com/emiago/sipgo/sip"
+)
+
+// Credentials looks up the digest secret (HA1) of a SIP user.
+type Credentials interface {
+	HA1(user string) (ha1 string, ok bool)
+}
+
+// Binding is one registered contact of a user.
+type Binding struct {
+	User      string
+	Contact   gsip.Uri // as the phone announced it
+	Source    string   // where the REGISTER came from (ip:port): reachable through NAT
+	Transport string
+	Expires   time.Time
+}
+
+// RegistrarConfig configures digest-authenticated registration.
+type RegistrarConfig struct {
+	Realm      string
+	MinExpires time.Duration // default 60 s
+	MaxExpires time.Duration // default 3600 s
+	// MaxFailures failed authentications from one IP within FailWindow block that
+	// IP for FailWindow (REGISTER gets 403 without a challenge).
+	MaxFailures int
+	FailWindow  time.Duration
+}
+
+// Registrar accepts REGISTER with digest auth and keeps one binding per user.
+type Registrar struct {
+	cfg    RegistrarConfig
+	creds  Credentials
+	nonces *nonceSource
+	log    *slog.Logger
+	now    func() time.Time
+
+	mu       sync.Mutex
+	bindings map[string]*Binding
+	fails    map[string]*failures
+	onChange func(user string, b *Binding)
+}
+
+type failures struct {
+	count        int
+	first        time.Time
+	blockedUntil time.Time
+}
+
+// NewRegistrar returns a registrar checking passwords against creds.
+func NewRegistrar(cfg RegistrarConfig, creds Credentials, log *slog.Logger) *Registrar {
+	if cfg.MinExpires == 0 {
+		cfg.MinExpires = 60 * time.Second
+	}
+	if cfg.MaxExpires == 0 {
+		cfg.MaxExpires = time.Hour
+	}
+	if cfg.MaxFailures == 0 {
+		cfg.MaxFailures = 5
+	}
+	if cfg.FailWindow == 0 {
+		cfg.FailWindow = time.Minute
+	}
+	return &Registrar{
+		cfg: cfg, creds: creds, log: log, now: time.Now,
+		nonces:   newNonceSource(5 * time.Minute),
+		bindings: map[string]*Binding{},
+		fails:    map[string]*failures{},
+	}
+}
+
+// OnChange sets a callback for registrations and expiries (b == nil: gone).
+func (r *Registrar) OnChange(f func(user string, b *Binding)) { r.onChange = f }
+
+// Lookup returns the live binding of user.
+func (r *Registrar) Lookup(user string) (*Binding, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.bindings[user]
+	if !ok || r.now().After(b.Expires) {
+		return nil, false
+	}
+	cp := *b
+	return &cp, true
+}
+
+// Expire removes bindings whose time is up; the server calls it periodically.
+func (r *Registrar) Expire() {
+	now := r.now()
+	var gone []string
+	r.mu.Lock()
+	for u, b := range r.bindings {
+		if now.After(b.Expires) {
+			delete(r.bindings, u)
+			gone = append(gone, u)
+		}
+	}
+	for ip, f := range r.fails {
+		if now.After(f.blockedUntil) && now.Sub(f.first) > r.cfg.FailWindow {
+			delete(r.fails, ip)
+		}
+	}
+	r.mu.Unlock()
+	for _, u := range gone {
+		r.log.Info("registration expired", "user", u)
+		if r.onChange != nil {
+			r.onChange(u, nil)
+		}
+	}
+}
+
+func sourceIP(src string) string {
+	host, _, err := net.SplitHostPort(src)
+	if err != nil {
+		return src
+	}
+	return host
+}
+
+// blocked reports whether ip is throttled after repeated failures.
+func (r *Registrar) blocked(ip string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.fails[ip]
+	return f != nil && r.now().Before(f.blockedUntil)
+}
+
+func (r *Registrar) fail(ip string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	f := r.fails[ip]
+	if f == nil || now.Sub(f.first) > r.cfg.FailWindow {
+		f = &failures{first: now}
+		r.fails[ip] = f
+	}
+	f.count++
+	if f.count >= r.cfg.MaxFailures {
+		f.blockedUntil = now.Add(r.cfg.FailWindow)
+	}
+}
+
+// Handle answers one REGISTER request.
+func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
+	src := req.Source()
+	ip := sourceIP(src)
+	log := r.log.With("call_id", callID(req), "src", src)
+	if r.blocked(ip) {
+		log.Warn("register refused: too many failed attempts")
+		respond(tx, req, 403, "Too Many Failed Attempts")
+		return
+	}
+	to := req.To()
+	if to == nil {
+		respond(tx, req, 400, "Missing To")
+		return
+	}
+	user := to.Address.User
+	authz := req.GetHeader("Authorization")
+	if authz == nil {
+		r.sendChallenge(tx, req, false)
+		return
+	}
+	cred, err := parseDigest(authz.Value())
+	if err != nil {
+		log.Warn("register: bad authorization header", "error", err)
+		r.fail(ip)
+		respond(tx, req, 400, "Bad Authorization Header")
+		return
+	}
+	valid, stale := r.nonces.check(cred.Nonce, r.now())
+	if !valid {
+		r.sendChallenge(tx, req, false)
+		return
+	}
+	ha1, ok := r.creds.HA1(cred.Username)
+	if !ok || cred.Username != user || (cred.Realm != "" && cred.Realm != r.cfg.Realm) || !verifyDigest(cred, ha1, "REGISTER") {
+		r.fail(ip)
+		log.Warn("register: authentication failed", "user", cred.Username)
+		respond(tx, req, 403, "Forbidden")
+		return
+	}
+	if stale {
+		r.sendChallenge(tx, req, true)
+		return
+	}
+
+	// Expiry: Contact's expires param, else Expires header, else the default.
+	expires := 3600
+	if h := req.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Value())); err == nil {
+			expires = n
+		}
+	}
+	contact := req.Contact()
+	if contact == nil {
+		// A REGISTER without Contact queries bindings.
+		respond(tx, req, 200, "OK")
+		return
+	}
+	if contact.Params != nil {
+		if v, ok := contact.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				expires = n
+			}
+		}
+	}
+	if contact.Address.Wildcard || expires == 0 {
+		r.mu.Lock()
+		_, had := r.bindings[user]
+		delete(r.bindings, user)
+		r.mu.Unlock()
+		log.Info("unregistered", "user", user)
+		res := gsip.NewResponseFromRequest(req, 200, "OK", nil)
+		_ = tx.Respond(res)
+		if had && r.onChange != nil {
+			r.onChange(user, nil)
+		}
+		return
+	}
+	exp := time.Duration(expires) * time.Second
+	if exp < r.cfg.MinExpires {
+		res := gsip.NewResponseFromRequest(req, 423, "Interval Too Brief", nil)
+		res.AppendHeader(gsip.NewHeader("Min-Expires", strconv.Itoa(int(r.cfg.MinExpires/time.Second))))
+		_ = tx.Respond(res)
+		return
+	}
+	if exp > r.cfg.MaxExpires {
+		exp = r.cfg.MaxExpires
+	}
+	b := &Binding{User: user, Contact: contact.Address, Source: src, Transport: req.Transport(), Expires: r.now().Add(exp)}
+	r.mu.Lock()
+	_, had := r.bindings[user]
+	r.bindings[user] = b
+	r.mu.Unlock()
+	if !had {
+		log.Info("registered", "user", user, "contact", contact.Address.String(), "expires", exp.String())
+	}
+	res := gsip.NewResponseFromRequest(req, 200, "OK", nil)
+	c := contact.Clone()
+	c.Params = gsip.NewParams()
+	c.Params.Add("expires", strconv.Itoa(int(exp/time.Second)))
+	res.AppendHeader(c)
+	_ = tx.Respond(res)
+	if r.onChange != nil {
+		r.onChange(user, b)
+	}
+}
+
+func (r *Registrar) sendChallenge(tx gsip.ServerTransaction, req *gsip.Request, stale bool) {
+	res := gsip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
+	res.AppendHeader(gsip.NewHeader("WWW-Authenticate", challenge(r.cfg.Realm, r.nonces.make(r.now()), stale)))
+	_ = tx.Respond(res)
+}
+
+func respond(tx gsip.ServerTransaction, req *gsip.Request, code int, reason string) {
+	_ = tx.Respond(gsip.NewResponseFromRequest(req, code, reason, nil))
+}
+
+func callID(req *gsip.Request) string {
+	if c := req.CallID(); c != nil {
+		return c.Value()
+	}
+	return ""
+}

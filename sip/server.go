@@ -1,0 +1,368 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/media"
+)
+
+// Config is the SIP side of the server.
+type Config struct {
+	Listen     string   // host:port for every transport, e.g. "0.0.0.0:5060"
+	Transports []string // "udp", "tcp"
+	// AdvertiseIP goes into Contact, Via and SDP. Default: the listen IP, or
+	// 127.0.0.1 when listening on all addresses.
+	AdvertiseIP net.IP
+	RTPPorts    *media.PortRange
+	RTPTimeout  time.Duration // hang up a call after this long without RTP (0 = never)
+	Realm       string
+	UserAgent   string
+}
+
+// Handler runs inbound calls. HandleCall is called in the call's own
+// goroutine and owns the call until it returns; the server then releases
+// whatever the handler left open (BYE, or a final response if unanswered).
+type Handler interface {
+	HandleCall(c *InboundCall)
+}
+
+// Server is the SIP user agent of hotline: a registrar for agent phones and
+// a B2BUA whose inbound legs run the dialplan and whose outbound legs ring agents.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	client  *sipgo.Client
+	dsc     *sipgo.DialogServerCache
+	dcc     *sipgo.DialogClientCache
+	reg     *Registrar
+	handler Handler
+	contact gsip.ContactHeader
+	port    int
+
+	draining atomic.Bool
+	active   sync.WaitGroup
+	calls    sync.Map // dialog id → *InboundCall
+	outCalls sync.Map // *OutboundCall → struct{}
+	ready    chan struct{}
+	nActive  atomic.Int64
+}
+
+// NewServer builds the SIP server; Serve starts it.
+func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("sip listen address %q: %w", cfg.Listen, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("sip listen port %q: %w", portStr, err)
+	}
+	if cfg.AdvertiseIP == nil {
+		ip := net.ParseIP(host)
+		if ip == nil || ip.IsUnspecified() {
+			ip = net.IPv4(127, 0, 0, 1)
+		}
+		cfg.AdvertiseIP = ip
+	}
+	if len(cfg.Transports) == 0 {
+		cfg.Transports = []string{"udp", "tcp"}
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "hotline"
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP.String()))
+	if err != nil {
+		return nil, err
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	client, err := sipgo.NewClient(ua, sipgo.WithClientAddr(net.JoinHostPort(cfg.AdvertiseIP.String(), portStr)), sipgo.WithClientLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, ua: ua, srv: srv, client: client, reg: reg, handler: h, port: port, ready: make(chan struct{})}
+	s.contact = gsip.ContactHeader{Address: gsip.Uri{Scheme: "sip", User: "hotline", Host: cfg.AdvertiseIP.String(), Port: port}}
+	s.dsc = sipgo.NewDialogServerCache(client, s.contact)
+	s.dcc = sipgo.NewDialogClientCache(client, s.contact)
+
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.onBye)
+	srv.OnCancel(func(req *gsip.Request, tx gsip.ServerTransaction) {
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	})
+	srv.OnOptions(s.onOptions)
+	srv.OnInfo(s.onInfo)
+	srv.OnRegister(func(req *gsip.Request, tx gsip.ServerTransaction) {
+		if s.reg == nil {
+			respond(tx, req, 405, "Method Not Allowed")
+			return
+		}
+		s.reg.Handle(req, tx)
+	})
+	notAllowed := func(req *gsip.Request, tx gsip.ServerTransaction) {
+		res := gsip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
+		res.AppendHeader(gsip.NewHeader("Allow", allowed))
+		_ = tx.Respond(res)
+	}
+	for _, m := range []gsip.RequestMethod{gsip.SUBSCRIBE, gsip.NOTIFY, gsip.MESSAGE, gsip.PUBLISH, gsip.REFER, gsip.UPDATE, gsip.PRACK} {
+		srv.OnRequest(m, notAllowed)
+	}
+	srv.OnNoRoute(func(req *gsip.Request, tx gsip.ServerTransaction) {
+		if tx == nil {
+			return
+		}
+		res := gsip.NewResponseFromRequest(req, 501, "Not Implemented", nil)
+		res.AppendHeader(gsip.NewHeader("Allow", allowed))
+		_ = tx.Respond(res)
+	})
+	return s, nil
+}
+
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
+
+// Serve listens on every configured transport until ctx is done.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, len(s.cfg.Transports))
+	var ready sync.WaitGroup
+	for _, t := range s.cfg.Transports {
+		t := strings.ToLower(t)
+		ready.Add(1)
+		go func() {
+			var err error
+			switch t {
+			case "udp":
+				var conn net.PacketConn
+				conn, err = net.ListenPacket("udp", s.cfg.Listen)
+				ready.Done()
+				if err == nil {
+					s.log.Info("sip listening", "transport", "udp", "addr", conn.LocalAddr().String())
+					err = s.srv.ServeUDP(conn)
+				}
+			case "tcp":
+				var l net.Listener
+				l, err = net.Listen("tcp", s.cfg.Listen)
+				ready.Done()
+				if err == nil {
+					s.log.Info("sip listening", "transport", "tcp", "addr", l.Addr().String())
+					go func() { <-ctx.Done(); l.Close() }()
+					err = s.srv.ServeTCP(l)
+				}
+			default:
+				ready.Done()
+				err = fmt.Errorf("sip transport %q is not supported (use udp or tcp)", t)
+			}
+			errc <- err
+		}()
+	}
+	ready.Wait()
+	close(s.ready)
+	go s.expireLoop(ctx)
+	select {
+	case <-ctx.Done():
+		s.ua.Close()
+		return nil
+	case err := <-errc:
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.ua.Close()
+		return err
+	}
+}
+
+func (s *Server) expireLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.reg != nil {
+				s.reg.Expire()
+			}
+		}
+	}
+}
+
+// ActiveCalls is the number of inbound calls in progress.
+func (s *Server) ActiveCalls() int { return int(s.nActive.Load()) }
+
+// Drain refuses new calls (503) and waits for calls in progress to end, up
+// to timeout; then it hangs up whatever is left.
+func (s *Server) Drain(timeout time.Duration) {
+	s.draining.Store(true)
+	done := make(chan struct{})
+	go func() { s.active.Wait(); close(done) }()
+	s.log.Info("draining: refusing new calls", "active_calls", s.ActiveCalls(), "timeout", timeout.String())
+	select {
+	case <-done:
+		return
+	case <-time.After(timeout):
+	}
+	s.log.Warn("drain timeout: hanging up remaining calls", "active_calls", s.ActiveCalls())
+	s.calls.Range(func(_, v any) bool {
+		c := v.(*InboundCall)
+		go c.Hangup(context.Background(), "shutdown")
+		return true
+	})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
+	log := s.log.With("call_id", callID(req))
+	if s.draining.Load() {
+		res := gsip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+		res.AppendHeader(gsip.NewHeader("Retry-After", "30"))
+		_ = tx.Respond(res)
+		return
+	}
+	// An INVITE that matches one of our dialogs is a re-INVITE (hold, codec
+	// change): keep the media as it is and answer with our current SDP.
+	if to := req.To(); to != nil && to.Params != nil {
+		if tag, ok := to.Params.Get("tag"); ok && tag != "" {
+			s.onReInvite(req, tx, log)
+			return
+		}
+	}
+	s.active.Add(1)
+	s.nActive.Add(1)
+	defer func() { s.nActive.Add(-1); s.active.Done() }()
+
+	dlg, err := s.dsc.ReadInvite(req, tx)
+	if err != nil {
+		log.Warn("invite rejected", "error", err)
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	defer dlg.Close()
+	_ = dlg.Respond(100, "Trying", nil)
+
+	c := newInboundCall(s, req, dlg, log)
+	if body := req.Body(); len(body) > 0 {
+		offer, err := ParseOffer(body)
+		if err != nil {
+			if errors.Is(err, ErrNoCommonCodec) {
+				log.Info("invite rejected: no common codec", "error", err)
+				c.reject(488, "Not Acceptable Here")
+			} else {
+				log.Info("invite rejected: bad sdp", "error", err)
+				c.reject(400, "Bad SDP")
+			}
+			return
+		}
+		c.offer = offer
+	} else {
+		c.reject(488, "SDP Offer Required")
+		return
+	}
+	s.calls.Store(dlg.ID, c)
+	defer s.calls.Delete(dlg.ID)
+	defer c.release()
+	s.handler.HandleCall(c)
+}
+
+func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *slog.Logger) {
+	id, err := gsip.DialogIDFromRequestUAS(req)
+	if err == nil {
+		if v, ok := s.calls.Load(id); ok {
+			c := v.(*InboundCall)
+			if body := req.Body(); len(body) > 0 {
+				if offer, err := ParseOffer(body); err == nil && c.rtp != nil {
+					c.rtp.SetRemote(offer.Addr)
+				}
+			}
+			res := gsip.NewSDPResponseFromRequest(req, c.localSDP())
+			res.AppendHeader(&s.contact)
+			_ = tx.Respond(res)
+			return
+		}
+	}
+	log.Info("re-invite for unknown dialog")
+	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
+	_ = s.dsc.ReadAck(req, tx)
+}
+
+func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
+	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
+		if v, ok := s.calls.Load(id); ok {
+			v.(*InboundCall).markRemoteHangup()
+		}
+	}
+	if err := s.dsc.ReadBye(req, tx); err == nil {
+		return
+	} else if !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
+		s.log.Debug("bye", "call_id", callID(req), "error", err)
+	}
+	if err := s.dcc.ReadBye(req, tx); err == nil {
+		return
+	}
+	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+func (s *Server) onOptions(req *gsip.Request, tx gsip.ServerTransaction) {
+	res := gsip.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(gsip.NewHeader("Allow", allowed))
+	res.AppendHeader(gsip.NewHeader("Accept", "application/sdp"))
+	if s.draining.Load() {
+		res = gsip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+	}
+	_ = tx.Respond(res)
+}
+
+// onInfo accepts DTMF sent as SIP INFO (application/dtmf-relay, application/dtmf).
+func (s *Server) onInfo(req *gsip.Request, tx gsip.ServerTransaction) {
+	id, err := gsip.DialogIDFromRequestUAS(req)
+	var c *InboundCall
+	if err == nil {
+		if v, ok := s.calls.Load(id); ok {
+			c = v.(*InboundCall)
+		}
+	}
+	if c == nil {
+		if _, err := s.dcc.MatchRequestDialog(req); err == nil {
+			respond(tx, req, 200, "OK") // agent phone INFO: accepted, not forwarded
+			return
+		}
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = strings.ToLower(h.Value())
+	}
+	if !strings.HasPrefix(ct, "application/dtmf") {
+		respond(tx, req, 415, "Unsupported Media Type")
+		return
+	}
+	d, err := media.ParseDTMFRelay(string(req.Body()))
+	if err != nil {
+		respond(tx, req, 400, "Bad DTMF Body")
+		return
+	}
+	respond(tx, req, 200, "OK")
+	c.log.Debug("dtmf via info", "digit", string(d))
+	c.injectDTMF(d)
+}
