@@ -1,0 +1,57 @@
+// Command hotline is the call-center server and its operator tools.
+//
+//	hotline serve -config configs/hotline.yaml   run the server
+//	hotline check [-config FILE] [DIALPLAN]       validate a dialplan
+//	hotline calls [-config FILE] [-n 20] [-json]  list call records
+//	hotline agent hash -realm R ID PASSWORD       print an agent's SIP secret (HA1)
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitConfig = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) == 0 {
+		usage()
+		return exitConfig
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(args[1:])
+	case "check":
+		return cmdCheck(args[1:])
+	case "calls":
+		return cmdCalls(args[1:])
+	case "agent":
+		return cmdAgent(args[1:])
+	case "help", "-h", "--help":
+		usage()
+		return exitOK
+	}
+	fmt.Fprintf(os.Stderr, "hotline: unknown command %q\n\n", args[0])
+	usage()
+	return exitConfig
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: hotline <command> [flags]
+
+commands:
+  serve   run the server           (hotline serve -config configs/hotline.yaml)
+  check   validate a dialplan      (hotline check configs/dialplan.yaml)
+  calls   list call records        (hotline calls -n 20)
+  agent   agent tools              (hotline agent hash -realm hotline alice PASSWORD)
+`)
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/config"
+	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/ivr"
+	"github.com/hotline-cc/hotline/media"
+	hsip "github.com/hotline-cc/hotline/sip"
+	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/tts"
+	"github.com/hotline-cc/hotline/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+func cmdServe(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfgPath := fs.String("config", "configs/hotline.yaml", "configuration file")
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+		return exitConfig
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+
+	srv, err := newServer(cfg, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		return exitConfig
+	}
+	defer srv.close()
+	if err := srv.run(); err != nil {
+		log.Error("server stopped", "error", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// server holds the wired-up parts of a running hotline.
+type server struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	store  *store.Store
+	plan   atomic.Pointer[dialplan.Plan]
+	acd    *acd.ACD
+	reg    *hsip.Registrar
+	sip    *hsip.Server
+	engine *ivr.Engine
+	http   *http.Server
+	creds  map[string]string // agent id → HA1
+}
+
+func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
+	s := &server{cfg: cfg, log: log, creds: map[string]string{}}
+
+	known := map[string]bool{}
+	s.acd = acd.New(nil)
+	for _, a := range cfg.Agents {
+		ha1 := a.HA1
+		if ha1 == "" {
+			ha1 = hsip.HA1(a.ID, cfg.SIP.Realm, a.Password)
+		}
+		s.creds[a.ID] = ha1
+		known[a.ID] = true
+		name := a.Name
+		if name == "" {
+			name = a.ID
+		}
+		s.acd.SetAgent(a.ID, name)
+	}
+
+	dpPath := cfg.Path(cfg.Dialplan)
+	plan, warnings, err := dialplan.Load(dpPath, dialplan.Options{KnownAgents: known})
+	if err != nil {
+		return nil, fmt.Errorf("dialplan:\n%v", err)
+	}
+	for _, w := range warnings {
+		log.Warn("dialplan", "warning", w.Error())
+	}
+
+	st, err := store.Open(cfg.Path(cfg.Store))
+	if err != nil {
+		return nil, err
+	}
+	s.store = st
+	n, err := st.PutDialplanVersion(&store.DialplanVersion{Source: plan.Source, File: dpPath, Who: "startup"})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("storing dialplan version: %w", err)
+	}
+	plan.Version = n
+	s.plan.Store(plan)
+
+	esp, err := tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 8000})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	synth := tts.NewCache(esp, cfg.Path(cfg.TTS.CacheDir), 1024)
+
+	lo, hi, _ := cfg.RTPRange()
+	var rtpIP net.IP
+	if cfg.SIP.RTPIP != "" {
+		rtpIP = net.ParseIP(cfg.SIP.RTPIP)
+	}
+	var adv net.IP
+	if cfg.SIP.AdvertiseIP != "" {
+		adv = net.ParseIP(cfg.SIP.AdvertiseIP)
+	}
+	s.reg = hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, credentials(s.creds), log)
+	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
+
+	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log}
+	s.sip, err = hsip.NewServer(hsip.Config{
+		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: adv,
+		RTPPorts:   &media.PortRange{IP: rtpIP, Min: lo, Max: hi},
+		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm,
+	}, s.reg, s, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+
+	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
+	if token == "" {
+		token = cfg.HTTP.AdminToken
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
+		func() float64 { return float64(s.sip.ActiveCalls()) }))
+	reg.MustRegister(callsTotal)
+	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log,
+		Ready: func() bool { return !draining.Load() }}
+	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if token == "" {
+		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
+	}
+	log.Info("engines", "tts", synth.Name(), "asr", "none (DTMF menus)", "dialog", "none")
+	log.Info("dialplan loaded", "file", dpPath, "version", plan.Version, "routes", len(plan.Routes), "flows", len(plan.Flows))
+	return s, nil
+}
+
+var draining atomic.Bool
+
+var callsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "hotline_calls_total", Help: "Inbound calls ended, by disposition.",
+}, []string{"disposition"})
+
+// Current implements ivr.PlanSource.
+func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
+
+// HandleCall implements hsip.Handler: the inbound call runs in this goroutine.
+func (s *server) HandleCall(c *hsip.InboundCall) {
+	rec := s.engine.Run(c, ivr.CallInfo{
+		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
+		SourceAddr: c.Source, Codec: c.Codec(),
+	})
+	callsTotal.WithLabelValues(rec.Disposition).Inc()
+}
+
+// DialAgent implements ivr.AgentDialer over SIP registrations.
+func (s *server) DialAgent(ctx context.Context, agentID string, caller ivr.CallInfo) (ivr.AgentLeg, error) {
+	b, ok := s.reg.Lookup(agentID)
+	if !ok {
+		return nil, fmt.Errorf("agent %s is not registered", agentID)
+	}
+	return s.sip.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From})
+}
+
+type credentials map[string]string
+
+func (c credentials) HA1(user string) (string, bool) {
+	h, ok := c[user]
+	return h, ok
+}
+
+func (s *server) run() error {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	errc := make(chan error, 2)
+	go func() { errc <- s.sip.Serve(ctx) }()
+
+	ln, err := net.Listen("tcp", s.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http listen %s: %w", s.cfg.HTTP.Listen, err)
+	}
+	s.log.Info("http listening", "addr", ln.Addr().String(), "endpoints", "/healthz /metrics /api/calls /api/agents")
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case sig := <-sigs:
+		s.log.Info("shutting down", "signal", sig.String())
+	case err := <-errc:
+		return err
+	}
+	draining.Store(true)
+	go func() {
+		// A second signal skips the drain.
+		<-sigs
+		s.log.Warn("second signal: stopping now")
+		stop()
+		os.Exit(exitFail)
+	}()
+	s.sip.Drain(s.cfg.DrainTimeout.D())
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = s.http.Shutdown(shutCtx)
+	stop()
+	return nil
+}
+
+func (s *server) close() {
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+

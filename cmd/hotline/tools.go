@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hotline-cc/hotline/config"
+	"github.com/hotline-cc/hotline/dialplan"
+	hsip "github.com/hotline-cc/hotline/sip"
+	"github.com/hotline-cc/hotline/store"
+)
+
+// cmdCheck validates a dialplan: errors and warnings with file:line, exit 1 on errors.
+func cmdCheck(args []string) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "server configuration (to check queue members against its agents)")
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
+	}
+	opts := dialplan.Options{}
+	path := fs.Arg(0)
+	if *cfgPath != "" {
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+			return exitConfig
+		}
+		opts.KnownAgents = map[string]bool{}
+		for _, a := range cfg.Agents {
+			opts.KnownAgents[a.ID] = true
+		}
+		if path == "" {
+			path = cfg.Path(cfg.Dialplan)
+		}
+	}
+	if path == "" {
+		path = "configs/dialplan.yaml"
+	}
+	_, warnings, err := dialplan.Load(path, opts)
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "warning: %v\n", w)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitFail
+	}
+	fmt.Printf("%s: ok (%d warnings)\n", path, len(warnings))
+	return exitOK
+}
+
+// cmdCalls lists call records from the store.
+func cmdCalls(args []string) int {
+	fs := flag.NewFlagSet("calls", flag.ContinueOnError)
+	cfgPath := fs.String("config", "configs/hotline.yaml", "server configuration (for the store path)")
+	n := fs.Int("n", 20, "how many calls (newest first)")
+	asJSON := fs.Bool("json", false, "print JSON records")
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+		return exitConfig
+	}
+	st, err := store.Open(cfg.Path(cfg.Store))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: %v\n(while the server runs, use GET /api/calls instead)\n", err)
+		return exitFail
+	}
+	defer st.Close()
+	calls, err := st.ListCalls(store.ListOptions{Limit: *n, Newest: true})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		return exitFail
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(calls)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "START\tFROM\tTO\tDURATION\tDISPOSITION\tAGENT\tHANGUP\tPATH")
+	for _, c := range calls {
+		var path []string
+		for _, p := range c.Path {
+			path = append(path, p.Node)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Start.Local().Format(time.DateTime), c.From, c.To,
+			c.End.Sub(c.Start).Round(time.Second), c.Disposition, dash(c.Agent), c.HangupBy+"/"+c.HangupCause, strings.Join(path, "→"))
+	}
+	_ = tw.Flush()
+	return exitOK
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// cmdAgent holds agent tools.
+func cmdAgent(args []string) int {
+	if len(args) == 0 || args[0] != "hash" {
+		fmt.Fprintln(os.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
+		return exitConfig
+	}
+	fs := flag.NewFlagSet("agent hash", flag.ContinueOnError)
+	realm := fs.String("realm", "hotline", "SIP realm (sip.realm in hotline.yaml)")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
+		return exitConfig
+	}
+	fmt.Printf("ha1: %s\n", hsip.HA1(fs.Arg(0), *realm, fs.Arg(1)))
+	return exitOK
+}

@@ -1,0 +1,255 @@
+// Package config loads the server configuration (hotline.yaml): listeners,
+// media ports, engines, the store, the dialplan file and agent accounts.
+// Unknown keys are errors, and every error names file:line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is hotline.yaml.
+type Config struct {
+	SIP          SIP      `yaml:"sip"`
+	HTTP         HTTP     `yaml:"http"`
+	Store        string   `yaml:"store"`
+	Dialplan     string   `yaml:"dialplan"`
+	TTS          TTS      `yaml:"tts"`
+	DrainTimeout Duration `yaml:"drain_timeout"`
+	LogLevel     string   `yaml:"log_level"`
+	Agents       []Agent  `yaml:"agents"`
+
+	// File is the path the config was loaded from; relative paths inside it
+	// are resolved against its directory.
+	File string `yaml:"-"`
+}
+
+// SIP configures signalling and media.
+type SIP struct {
+	Listen      string   `yaml:"listen"`
+	Transports  []string `yaml:"transports"`
+	AdvertiseIP string   `yaml:"advertise_ip"`
+	Realm       string   `yaml:"realm"`
+	RTPPorts    string   `yaml:"rtp_ports"`
+	RTPTimeout  Duration `yaml:"rtp_timeout"`
+	// RTPIP is the address RTP sockets bind to (default: all addresses).
+	RTPIP string `yaml:"rtp_ip"`
+}
+
+// HTTP configures the health/metrics/API listener.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+	// AdminToken guards the admin API. Prefer the HOTLINE_ADMIN_TOKEN
+	// environment variable to keeping it in the file.
+	AdminToken string `yaml:"admin_token"`
+}
+
+// TTS configures speech synthesis.
+type TTS struct {
+	Engine   string `yaml:"engine"` // espeak
+	CacheDir string `yaml:"cache_dir"`
+	Speed    int    `yaml:"speed"`
+}
+
+// Agent is an agent account. Give the SIP secret as ha1 (see `hotline
+// agent hash`); a plain password is accepted for demos and is hashed at load.
+type Agent struct {
+	ID       string `yaml:"id"`
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	HA1      string `yaml:"ha1"`
+	line     int
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (write it like 30s or 1m)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Defaults fills in unset values.
+func (c *Config) Defaults() {
+	if c.SIP.Listen == "" {
+		c.SIP.Listen = "0.0.0.0:5060"
+	}
+	if len(c.SIP.Transports) == 0 {
+		c.SIP.Transports = []string{"udp", "tcp"}
+	}
+	if c.SIP.Realm == "" {
+		c.SIP.Realm = "hotline"
+	}
+	if c.SIP.RTPPorts == "" {
+		c.SIP.RTPPorts = "20000-29999"
+	}
+	if c.SIP.RTPTimeout == 0 {
+		c.SIP.RTPTimeout = Duration(30 * time.Second)
+	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = "127.0.0.1:8080"
+	}
+	if c.Store == "" {
+		c.Store = "data/hotline.db"
+	}
+	if c.Dialplan == "" {
+		c.Dialplan = "dialplan.yaml"
+	}
+	if c.TTS.Engine == "" {
+		c.TTS.Engine = "espeak"
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = Duration(30 * time.Second)
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+}
+
+// Path resolves p relative to the config file's directory.
+func (c *Config) Path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.File), p)
+}
+
+// RTPRange parses rtp_ports ("20000-29999").
+func (c *Config) RTPRange() (lo, hi int, err error) {
+	a, b, ok := strings.Cut(c.SIP.RTPPorts, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || hi-lo < 2 {
+		return 0, 0, fmt.Errorf("sip.rtp_ports %q: want a range like 20000-29999 (ports 1024-65535)", c.SIP.RTPPorts)
+	}
+	return lo, hi, nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+): `)
+
+// Load reads and validates a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates config bytes; errors read "file:line: message".
+func Parse(path string, data []byte) (*Config, error) {
+	c := &Config{File: path}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(path, err)
+	}
+	// Agent lines, for validation messages.
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
+		top := root.Content[0]
+		for i := 0; i+1 < len(top.Content); i += 2 {
+			if top.Content[i].Value == "agents" && top.Content[i+1].Kind == yaml.SequenceNode {
+				for j, item := range top.Content[i+1].Content {
+					if j < len(c.Agents) {
+						c.Agents[j].line = item.Line
+					}
+				}
+			}
+		}
+	}
+	c.Defaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func yamlError(path string, err error) error {
+	var lines []string
+	for _, msg := range strings.Split(strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n"), "\n") {
+		msg = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(msg), "yaml: "))
+		if msg == "" {
+			continue
+		}
+		line := "?"
+		if m := lineRE.FindStringSubmatch(msg + " "); m != nil {
+			line = m[1]
+			msg = strings.Replace(msg, m[0], "", 1)
+		}
+		if strings.Contains(msg, "not found in type") {
+			field := strings.Fields(msg)
+			if len(field) > 1 {
+				msg = fmt.Sprintf("unknown key %s (check the spelling; see configs/hotline.yaml for every key)", field[1])
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s:%s: %s", path, line, msg))
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
+func (c *Config) validate() error {
+	var errs []string
+	bad := func(line int, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("%s:%d: %s", c.File, line, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.SIP.Listen); err != nil {
+		bad(0, "sip.listen %q: want host:port, like 0.0.0.0:5060", c.SIP.Listen)
+	}
+	if c.SIP.AdvertiseIP != "" && net.ParseIP(c.SIP.AdvertiseIP) == nil {
+		bad(0, "sip.advertise_ip %q is not an IP address", c.SIP.AdvertiseIP)
+	}
+	for _, t := range c.SIP.Transports {
+		if t != "udp" && t != "tcp" {
+			bad(0, "sip.transports: %q is not supported (use udp and/or tcp)", t)
+		}
+	}
+	if _, _, err := c.RTPRange(); err != nil {
+		bad(0, "%v", err)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad(0, "http.listen %q: want host:port, like 127.0.0.1:8080", c.HTTP.Listen)
+	}
+	if c.TTS.Engine != "espeak" {
+		bad(0, "tts.engine %q is not supported (use espeak)", c.TTS.Engine)
+	}
+	seen := map[string]int{}
+	for _, a := range c.Agents {
+		switch {
+		case a.ID == "":
+			bad(a.line, "agent without id")
+		case seen[a.ID] != 0:
+			bad(a.line, "agent %q is defined twice (first at line %d)", a.ID, seen[a.ID])
+		case a.Password == "" && a.HA1 == "":
+			bad(a.line, "agent %q has no password or ha1 (generate one with: hotline agent hash -realm %s %s PASSWORD)", a.ID, c.SIP.Realm, a.ID)
+		case a.HA1 != "" && !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(a.HA1):
+			bad(a.line, "agent %q: ha1 must be 32 lowercase hex digits (MD5 of id:realm:password)", a.ID)
+		}
+		seen[a.ID] = a.line
+	}
+	if len(errs) > 0 {
+		for i, e := range errs {
+			errs[i] = strings.Replace(e, ":0: ", ": ", 1)
+		}
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}

@@ -1,0 +1,285 @@
+// Package ivr runs calls: one goroutine per call walks the call's dialplan
+// flow node by node, speaking prompts through TTS, reading keys, and putting
+// callers in agent queues. It owns the per-call state (digits, path, the call
+// record) and writes the call record when the call ends.
+//
+// It does not know SIP: the inbound leg and agent legs arrive as interfaces
+// (media.Leg plus answer/reject), so a WebRTC leg or a test leg fits too.
+package ivr
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/tts"
+)
+
+// InboundLeg is the caller's leg as the IVR sees it.
+type InboundLeg interface {
+	media.Leg
+	Logger() *slog.Logger
+	// Ringing tells the caller we are ringing someone (SIP 180).
+	Ringing() error
+	// Answer answers the call (SIP 200 + ACK). Idempotent.
+	Answer() error
+	// Reject refuses an unanswered call with a SIP status.
+	Reject(code int, reason string)
+	// HangupBy ends the call on behalf of a party ("agent").
+	HangupBy(ctx context.Context, by, cause string) error
+	// HangupInfo tells who ended the call and why, once it has ended.
+	HangupInfo() (by, cause string)
+}
+
+// CallInfo is what the signalling layer knows about an inbound call.
+type CallInfo struct {
+	ID         string
+	From, To   string
+	FromURI    string
+	ToURI      string
+	SourceAddr string
+	Codec      string
+}
+
+// AgentLeg is an answered agent leg.
+type AgentLeg interface {
+	media.Leg
+	// HungUpByUs reports whether the server ended it (rather than the agent).
+	HungUpByUs() bool
+	// Close releases its media after it ended.
+	Close()
+}
+
+// AgentDialer rings an agent's phone until it answers, fails, or ctx is done.
+type AgentDialer interface {
+	DialAgent(ctx context.Context, agentID string, caller CallInfo) (AgentLeg, error)
+}
+
+// PlanSource gives the dialplan that is current now; a call keeps the plan it started with.
+type PlanSource interface {
+	Current() *dialplan.Plan
+}
+
+// Records persists call records.
+type Records interface {
+	PutCall(*store.CallRecord) error
+}
+
+// Engine runs inbound calls.
+type Engine struct {
+	Plans   PlanSource
+	TTS     tts.Synthesizer
+	ACD     *acd.ACD
+	Agents  AgentDialer
+	Records Records
+	Log     *slog.Logger
+
+	prompts promptCache
+	active  atomic.Int64
+}
+
+// ActiveCalls is the number of calls the engine is running.
+func (e *Engine) ActiveCalls() int { return int(e.active.Load()) }
+
+// Run runs one inbound call to its end and stores its record. It is called
+// in the call's own goroutine.
+func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
+	e.active.Add(1)
+	defer e.active.Add(-1)
+	log := leg.Logger()
+	plan := e.Plans.Current()
+	rec := &store.CallRecord{
+		ID: info.ID, From: info.From, To: info.To, FromURI: info.FromURI, ToURI: info.ToURI,
+		SourceAddr: info.SourceAddr, Start: time.Now(), Codec: info.Codec,
+		DialplanVersion: plan.Version, DialplanHash: plan.Hash,
+	}
+	defer func() {
+		if rec.End.IsZero() {
+			rec.End = time.Now()
+		}
+		if rec.HangupBy == "" {
+			rec.HangupBy, rec.HangupCause = leg.HangupInfo()
+		}
+		if err := e.Records.PutCall(rec); err != nil {
+			log.Error("storing call record failed", "error", err)
+		}
+		log.Info("call ended", "disposition", rec.Disposition, "hangup_by", rec.HangupBy, "cause", rec.HangupCause,
+			"agent", rec.Agent, "duration", rec.End.Sub(rec.Start).Round(time.Millisecond).String())
+	}()
+
+	route, flow, ok := plan.Route(info.To, info.From)
+	if !ok {
+		// Only the routes the dialplan defines are reachable: anything else
+		// (an external number, a probe) is refused before it is answered.
+		log.Warn("call refused: no route", "to", info.To, "from", info.From, "src", info.SourceAddr)
+		leg.Reject(403, "Forbidden")
+		rec.Disposition, rec.HangupBy, rec.HangupCause = "rejected", "server", "no_route"
+		return rec
+	}
+	rec.Route, rec.Flow = route.Name, flow.Name
+	log.Info("call started", "from", info.From, "to", info.To, "route", route.Name, "flow", flow.Name,
+		"dialplan_version", plan.Version)
+
+	lang := route.Language
+	if lang == "" {
+		lang = plan.Settings.Language
+	}
+	c := &call{
+		engine: e, leg: leg, log: log, rec: rec, lang: lang,
+		vars:    map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
+		digits:  make(chan rune, 32),
+		keyed:   make(chan struct{}, 1),
+		answerd: false,
+	}
+	go c.pumpDTMF()
+	ctx := leg.Context()
+	err := dialplan.Run(ctx, flow, c, func(s dialplan.Step) {
+		rec.Path = append(rec.Path, store.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("dialplan failed", "error", err)
+		rec.Disposition = "failed"
+		_ = leg.Hangup(context.Background(), "error")
+	}
+	if ctx.Err() == nil {
+		_ = leg.Hangup(context.Background(), "normal")
+	}
+	rec.End = time.Now()
+	rec.Vars = c.vars
+	if rec.Disposition == "" {
+		rec.Disposition = "completed"
+	}
+	return rec
+}
+
+// call is one running call: it implements dialplan.Call.
+type call struct {
+	engine  *Engine
+	leg     InboundLeg
+	log     *slog.Logger
+	rec     *store.CallRecord
+	lang    string
+	vars    map[string]string
+	digits  chan rune
+	keyed   chan struct{}
+	answerd bool
+	mu      sync.Mutex
+}
+
+var _ dialplan.Call = (*call)(nil)
+
+func (c *call) Context() context.Context { return c.leg.Context() }
+func (c *call) Logger() *slog.Logger     { return c.log }
+func (c *call) Language() string         { return c.lang }
+func (c *call) Vars() map[string]string  { return c.vars }
+func (c *call) Hangup(cause string) error {
+	c.rec.HangupBy, c.rec.HangupCause = "server", cause
+	return c.leg.Hangup(context.Background(), cause)
+}
+
+// pumpDTMF moves the leg's key presses into the call's digit buffer.
+func (c *call) pumpDTMF() {
+	ch := c.leg.DTMF()
+	for {
+		select {
+		case <-c.leg.Context().Done():
+			return
+		case d := <-ch:
+			c.log.Info("dtmf", "digit", string(d))
+			select {
+			case c.digits <- d:
+			default: // a caller mashing keys: drop the overflow
+			}
+			select {
+			case c.keyed <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (c *call) answer() error {
+	if c.answerd {
+		return nil
+	}
+	if err := c.leg.Answer(); err != nil {
+		return err
+	}
+	c.answerd = true
+	if c.rec.Answer.IsZero() {
+		c.rec.Answer = time.Now()
+	}
+	return nil
+}
+
+// Play speaks or plays a prompt; an interruptible one stops at the first key.
+func (c *call) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) error {
+	if err := c.answer(); err != nil {
+		return err
+	}
+	out := c.leg.AudioOut()
+	samples, err := c.engine.prompt(ctx, p, out.SampleRate())
+	if err != nil {
+		c.log.Error("prompt unavailable", "error", err, "text", p.Text, "file", p.File)
+		return nil // a missing prompt must not drop the caller
+	}
+	if !interruptible {
+		return media.Play(ctx, out, samples)
+	}
+	if len(c.digits) > 0 {
+		return nil
+	}
+	select {
+	case <-c.keyed:
+	default:
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.keyed:
+			cancel()
+			// Put the signal back for ReadDigit-free consumers; the digit itself is buffered.
+		case <-pctx.Done():
+		}
+	}()
+	err = media.Play(pctx, out, samples)
+	if pctx.Err() != nil && ctx.Err() == nil {
+		c.leg.FlushAudioOut() // the caller pressed a key: stop at once
+		return nil
+	}
+	return err
+}
+
+func (c *call) ReadDigit(ctx context.Context, timeout time.Duration) (rune, bool, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case d := <-c.digits:
+		return d, true, nil
+	case <-t.C:
+		return 0, false, nil
+	case <-ctx.Done():
+		return 0, false, ctx.Err()
+	}
+}
+
+func (c *call) FlushDigits() {
+	for {
+		select {
+		case <-c.digits:
+		case <-c.keyed:
+		default:
+			return
+		}
+	}
+}
+
+var errNoPrompt = errors.New("prompt has neither text nor file")

@@ -1,0 +1,129 @@
+// Package web serves hotline's HTTP side: health, Prometheus metrics and
+// the JSON API (call records, agents). The agent desktop and admin pages
+// will be served from here too, as embedded static files.
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/store"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// API is the HTTP handler set.
+type API struct {
+	Store      *store.Store
+	ACD        *acd.ACD
+	AdminToken string
+	Registry   *prometheus.Registry
+	Log        *slog.Logger
+	// Ready reports whether the server accepts calls (false while draining).
+	Ready func() bool
+}
+
+// Handler returns the mux.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if a.Ready != nil && !a.Ready() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	if a.Registry != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	}
+	mux.Handle("GET /api/calls", a.admin(a.listCalls))
+	mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))
+	mux.Handle("GET /api/agents", a.admin(a.listAgents))
+	return mux
+}
+
+// admin requires "Authorization: Bearer <admin token>". With no token
+// configured the API is closed rather than open.
+func (a *API) admin(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if a.AdminToken == "" {
+			writeError(w, http.StatusForbidden, "the admin API is disabled: set HOTLINE_ADMIN_TOKEN (or http.admin_token) and restart")
+			return
+		}
+		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(a.AdminToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hotline"`)
+			writeError(w, http.StatusUnauthorized, "missing or wrong admin token (send Authorization: Bearer <token>)")
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (a *API) listCalls(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	opt := store.ListOptions{Newest: q.Get("order") != "asc", Limit: 100}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "limit must be a number from 1 to 10000")
+			return
+		}
+		opt.Limit = n
+	}
+	for key, dst := range map[string]*time.Time{"since": &opt.Since, "until": &opt.Until} {
+		if v := q.Get(key); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, key+" must be an RFC 3339 time, like 2026-11-24T09:00:00Z")
+				return
+			}
+			*dst = t
+		}
+	}
+	calls, err := a.Store.ListCalls(opt)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if calls == nil {
+		calls = []*store.CallRecord{}
+	}
+	writeJSON(w, http.StatusOK, calls)
+}
+
+func (a *API) getCall(w http.ResponseWriter, r *http.Request) {
+	c, err := a.Store.GetCall(r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no call with that id")
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (a *API) listAgents(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.ACD.Agents())
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
