@@ -37,14 +37,14 @@ type InboundCall struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	mu        sync.Mutex
-	rtp       *media.RTPSession
-	sdp       []byte
-	answered  bool
-	finished  bool // final response sent or BYE exchanged
-	hangupBy  string
-	cause     string
-	answerAt  time.Time
+	mu           sync.Mutex
+	rtp          *media.RTPSession
+	sdp          []byte
+	answered     bool
+	finished     bool // final response sent or BYE exchanged
+	hangupBy     string
+	cause        string
+	answerAt     time.Time
 	dtmfFallback chan rune // INFO digits before media exists
 }
 
@@ -257,7 +257,7 @@ func (c *InboundCall) injectDTMF(d rune) {
 
 // media.Leg
 
-func (c *InboundCall) ID() string                { return c.CallID }
+func (c *InboundCall) ID() string               { return c.CallID }
 func (c *InboundCall) Context() context.Context { return c.ctx }
 
 // RTP returns the call's RTP session (nil before media is set up).

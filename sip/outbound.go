@@ -138,12 +138,12 @@ func (o *OutboundCall) Close() {
 	}
 }
 
-func (o *OutboundCall) ID() string                   { return o.callID }
-func (o *OutboundCall) Context() context.Context     { return o.ctx }
-func (o *OutboundCall) RTP() *media.RTPSession       { return o.rtp }
-func (o *OutboundCall) AudioOut() media.FrameWriter  { return o.rtp.AudioOut() }
-func (o *OutboundCall) FlushAudioOut()               { o.rtp.FlushAudioOut() }
-func (o *OutboundCall) DTMF() <-chan rune            { return o.rtp.DTMF() }
+func (o *OutboundCall) ID() string                  { return o.callID }
+func (o *OutboundCall) Context() context.Context    { return o.ctx }
+func (o *OutboundCall) RTP() *media.RTPSession      { return o.rtp }
+func (o *OutboundCall) AudioOut() media.FrameWriter { return o.rtp.AudioOut() }
+func (o *OutboundCall) FlushAudioOut()              { o.rtp.FlushAudioOut() }
+func (o *OutboundCall) DTMF() <-chan rune           { return o.rtp.DTMF() }
 func (o *OutboundCall) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
 	return o.rtp.SwapAudioIn(w)
 }

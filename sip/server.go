@@ -87,11 +87,15 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, err
 	}
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log))
+	// The SIP stack's own debug lines (every transaction) drown the call
+	// logs; it logs at info and above only.
+	stackLog := slog.New(minLevel{log.Handler(), slog.LevelInfo})
+	gsip.SetDefaultLogger(stackLog)
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(stackLog))
 	if err != nil {
 		return nil, err
 	}
-	client, err := sipgo.NewClient(ua, sipgo.WithClientAddr(net.JoinHostPort(cfg.AdvertiseIP.String(), portStr)), sipgo.WithClientLogger(log))
+	client, err := sipgo.NewClient(ua, sipgo.WithClientAddr(net.JoinHostPort(cfg.AdvertiseIP.String(), portStr)), sipgo.WithClientLogger(stackLog))
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +156,7 @@ func (s *Server) Serve(ctx context.Context) error {
 				ready.Done()
 				if err == nil {
 					s.log.Info("sip listening", "transport", "udp", "addr", conn.LocalAddr().String())
-					err = s.srv.ServeUDP(conn)
+					err = s.srv.ServeUDP(guardConn{conn, s.log})
 				}
 			case "tcp":
 				var l net.Listener
@@ -366,3 +370,15 @@ func (s *Server) onInfo(req *gsip.Request, tx gsip.ServerTransaction) {
 	c.log.Debug("dtmf via info", "digit", string(d))
 	c.injectDTMF(d)
 }
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{m.Handler.WithAttrs(a), m.min} }
+func (m minLevel) WithGroup(n string) slog.Handler      { return minLevel{m.Handler.WithGroup(n), m.min} }

@@ -1,0 +1,49 @@
+# hotline — `make run` starts the demo server, `make test` runs every test.
+GO      ?= go
+CONFIG  ?= configs/hotline.yaml
+BIN     := bin/hotline
+
+.PHONY: run build test unit e2e bench fuzz deps deps-test vet clean
+
+run: deps build
+	./$(BIN) serve -config $(CONFIG)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/hotline
+
+deps:
+	@scripts/deps.sh run
+	@$(GO) mod download
+
+deps-test:
+	@scripts/deps.sh test
+	@$(GO) mod download
+
+vet:
+	$(GO) vet ./...
+
+# Unit tests, fuzz seeds and end-to-end tests against the real server with
+# sipp and baresip over loopback.
+test: deps-test vet
+	$(GO) test -count=1 -timeout 15m ./...
+
+unit:
+	$(GO) test -count=1 -short ./...
+
+e2e: deps-test
+	$(GO) test -count=1 -timeout 15m -v ./e2e/...
+
+# Short fuzzing runs of every parser (longer: make fuzz FUZZTIME=5m).
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./dialplan/
+	$(GO) test -run '^$$' -fuzz FuzzReadWAV -fuzztime $(FUZZTIME) ./media/
+	$(GO) test -run '^$$' -fuzz FuzzUnmarshalDTMF -fuzztime $(FUZZTIME) ./media/
+	$(GO) test -run '^$$' -fuzz FuzzParseOffer -fuzztime $(FUZZTIME) ./sip/
+
+# Benchmarks and sipp load runs; writes BENCHMARKS.md.
+bench: deps-test build
+	$(GO) run ./bench -out BENCHMARKS.md
+
+clean:
+	rm -rf bin data

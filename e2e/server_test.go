@@ -1,0 +1,306 @@
+// Package e2e starts the real hotline binary and talks to it over loopback
+// with real SIP clients (sipp, baresip).
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hotline-cc/hotline/store"
+)
+
+var hotlineBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hotline-e2e-bin")
+	if err != nil {
+		panic(err)
+	}
+	hotlineBin = filepath.Join(dir, "hotline")
+	build := exec.Command("go", "build", "-o", hotlineBin, "../cmd/hotline")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building hotline:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const adminToken = "e2e-admin-token"
+
+// Server is a running hotline process.
+type Server struct {
+	t        testing.TB
+	Dir      string // config and data directory
+	Config   string
+	SIPPort  int
+	HTTPAddr string
+	cmd      *exec.Cmd
+	logMu    sync.Mutex
+	log      bytes.Buffer
+	exited   chan struct{}
+	exitErr  error
+}
+
+// ServerOptions tweak the generated configuration.
+type ServerOptions struct {
+	Dialplan   string // dialplan YAML; default: the demo dialplan with a direct-to-queue route
+	RTPTimeout string
+	Drain      string
+	Extra      string // appended to hotline.yaml
+}
+
+// freePort finds a free port on loopback for both UDP and TCP.
+func freePort(t testing.TB) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			continue
+		}
+		u.Close()
+		return p
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+var rtpBase struct {
+	sync.Mutex
+	next int
+}
+
+// rtpRange hands each server its own RTP range so parallel servers never collide.
+func rtpRange() (int, int) {
+	rtpBase.Lock()
+	defer rtpBase.Unlock()
+	if rtpBase.next == 0 {
+		rtpBase.next = 30000 + (os.Getpid()%50)*400
+	}
+	lo := rtpBase.next
+	rtpBase.next += 400
+	if rtpBase.next > 60000 {
+		rtpBase.next = 30000
+	}
+	return lo, lo + 399
+}
+
+// StartServer writes a config into a temp dir and starts hotline on it.
+func StartServer(t testing.TB, opt ServerOptions) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	s := &Server{t: t, Dir: dir}
+	s.SIPPort = freePort(t)
+	s.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	lo, hi := rtpRange()
+	if opt.RTPTimeout == "" {
+		opt.RTPTimeout = "30s"
+	}
+	if opt.Drain == "" {
+		opt.Drain = "5s"
+	}
+	dp := opt.Dialplan
+	if dp == "" {
+		dp = demoDialplan(t)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dialplan.yaml"), []byte(dp), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`sip:
+  listen: 127.0.0.1:%d
+  advertise_ip: 127.0.0.1
+  realm: hotline
+  rtp_ip: 127.0.0.1
+  rtp_ports: %d-%d
+  rtp_timeout: %s
+http:
+  listen: %s
+  admin_token: %s
+store: data/hotline.db
+dialplan: dialplan.yaml
+tts:
+  engine: espeak
+  cache_dir: data/tts-cache
+drain_timeout: %s
+log_level: debug
+agents:
+  - id: alice
+    name: Alice
+    password: alice-demo
+  - id: bob
+    name: Bob
+    password: bob-demo
+%s`, s.SIPPort, lo, hi, opt.RTPTimeout, s.HTTPAddr, adminToken, opt.Drain, opt.Extra)
+	s.Config = filepath.Join(dir, "hotline.yaml")
+	if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(func() {
+		s.Kill()
+		if t.Failed() {
+			t.Logf("server log:\n%s", s.Log())
+		}
+	})
+	return s
+}
+
+// demoDialplan is configs/dialplan.yaml plus a route straight to the queue
+// (the caller hears ringback while agents ring, so CANCEL can be tested).
+func demoDialplan(t testing.TB) string {
+	b, err := os.ReadFile("../configs/dialplan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Start (re)starts the server process and waits until it listens.
+func (s *Server) Start() {
+	t := s.t
+	t.Helper()
+	s.cmd = exec.Command(hotlineBin, "serve", "-config", s.Config)
+	s.cmd.Dir = s.Dir
+	pr, pw := io.Pipe()
+	s.cmd.Stdout, s.cmd.Stderr = pw, pw
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			s.logMu.Lock()
+			s.log.WriteString(sc.Text() + "\n")
+			s.logMu.Unlock()
+		}
+	}()
+	go func() {
+		s.exitErr = s.cmd.Wait()
+		pw.Close()
+		close(s.exited)
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(s.Log(), `msg="sip listening" transport=udp`) {
+			if resp, err := http.Get("http://" + s.HTTPAddr + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					return
+				}
+			}
+		}
+		select {
+		case <-s.exited:
+			t.Fatalf("hotline exited at start: %v\n%s", s.exitErr, s.Log())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("hotline did not start listening:\n%s", s.Log())
+}
+
+// Log returns everything the server printed.
+func (s *Server) Log() string {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return s.log.String()
+}
+
+// WaitLog waits until the server log contains substr.
+func (s *Server) WaitLog(substr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(s.Log(), substr) {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// Stop sends SIGTERM and waits for a clean exit.
+func (s *Server) Stop() {
+	s.t.Helper()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(20 * time.Second):
+		s.t.Errorf("hotline did not exit after SIGTERM")
+		s.Kill()
+	}
+}
+
+// Kill sends SIGKILL (a crash) and waits.
+func (s *Server) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// SIPAddr is host:port of the SIP listener.
+func (s *Server) SIPAddr() string { return fmt.Sprintf("127.0.0.1:%d", s.SIPPort) }
+
+// Calls fetches call records through the admin API.
+func (s *Server) Calls(t testing.TB) []store.CallRecord {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+s.HTTPAddr+"/api/calls?order=asc", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /api/calls: %d %s", resp.StatusCode, b)
+	}
+	var out []store.CallRecord
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// WaitCalls waits until at least n call records exist and returns them.
+func (s *Server) WaitCalls(t testing.TB, n int, timeout time.Duration) []store.CallRecord {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var calls []store.CallRecord
+	for time.Now().Before(deadline) {
+		calls = s.Calls(t)
+		if len(calls) >= n {
+			return calls
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("want %d call records, have %d: %+v", n, len(calls), calls)
+	return nil
+}

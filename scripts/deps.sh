@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hotline needs, only those that are missing.
+#   scripts/deps.sh run    → what `make run` needs (espeak-ng)
+#   scripts/deps.sh test   → what `make test` / `make bench` need (sipp, baresip, sox, …)
+set -euo pipefail
+want=(espeak-ng:espeak-ng)
+if [ "${1:-run}" = test ]; then
+  want+=(sipp:sip-tester baresip:baresip sox:sox)
+fi
+missing=()
+for pair in "${want[@]}"; do
+  cmd=${pair%%:*} pkg=${pair##*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "need root (or sudo) to run: apt-get install ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
