@@ -46,11 +46,11 @@ type RTPSession struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	remoteMu sync.Mutex
-	remote   *net.UDPAddr
-	rtcpDst  *net.UDPAddr
+	remoteMu  sync.Mutex
+	remote    *net.UDPAddr
+	rtcpDst   *net.UDPAddr
 	latchSSRC uint32
-	latched  bool
+	latched   bool
 
 	// in
 	in       *SwitchWriter

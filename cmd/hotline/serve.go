@@ -247,4 +247,3 @@ func (s *server) close() {
 		s.store.Close()
 	}
 }
-
