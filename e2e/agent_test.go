@@ -259,3 +259,63 @@ flows:
       - id: goodbye
         type: hangup
 `
+
+// TestTranscodeAndTCP: the caller speaks PCMA, the agent PCMU over TCP
+// signalling; the bridge maps the two laws and audio still flows both ways.
+func TestTranscodeAndTCP(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
+	agent := peers.StartPhone(t, peers.PhoneConfig{
+		User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(), AutoAnswer: true, Transport: "tcp",
+		Codecs: []string{"PCMU"}, PlayWAV: toneWAV(t, t.TempDir(), agentTone),
+	})
+	if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
+		t.Fatal("alice not registered")
+	}
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13600000000", Codecs: []string{"PCMA"}, PlayWAV: toneWAV(t, t.TempDir(), callerTone)})
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	time.Sleep(3 * time.Second)
+	_ = caller.Hangup()
+	if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatal(err)
+	}
+	caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+	assertHears(t, "agent (PCMU)", agent.RecordedWAV(), callerTone)
+	assertHears(t, "caller (PCMA)", caller.RecordedWAV(), agentTone)
+	if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.Codec != "PCMA" || c.Disposition != "answered" {
+		t.Fatalf("record codec %q disposition %q", c.Codec, c.Disposition)
+	}
+}
+
+// TestRegisterAuth: a wrong password is refused, and repeated failures
+// from one address are throttled.
+func TestRegisterAuth(t *testing.T) {
+	srv := StartServer(t, ServerOptions{})
+	bad := peers.StartPhone(t, peers.PhoneConfig{User: "alice", Password: "wrong", Registrar: srv.SIPAddr()})
+	if _, err := bad.WaitEvent(ctxFor(t, 10*time.Second), peers.EventRegisterFail); err != nil {
+		t.Fatalf("a wrong password was not refused: %v", err)
+	}
+	if strings.Contains(srv.Log(), " user=alice contact=") {
+		t.Fatal("alice registered with a wrong password")
+	}
+	// Keep failing from one address: after 5 failures the server stops
+	// challenging and answers 403 at once.
+	res, err := peers.RunSipp(t, peers.SippArgs{Scenario: "testdata/register_wrong_password.xml", Remote: srv.SIPAddr(),
+		Calls: 8, Rate: 20, Keys: map[string]string{"user": "alice"}, Extra: []string{"-au", "alice", "-ap", "wrong"}})
+	if err != nil {
+		t.Fatalf("wrong-password REGISTERs were not all refused: %v\n%s", err, res.ErrorLog)
+	}
+	if !srv.WaitLog("register refused: too many failed attempts", 5*time.Second) {
+		t.Fatal("repeated failures were not throttled")
+	}
+	if strings.Contains(srv.Log(), "wrong") {
+		t.Fatal("a password appeared in the server log")
+	}
+}
