@@ -36,6 +36,8 @@ type InboundLeg interface {
 	HangupBy(ctx context.Context, by, cause string) error
 	// HangupInfo tells who ended the call and why, once it has ended.
 	HangupInfo() (by, cause string)
+	// OutputRate is the sample rate AudioOut will take once answered.
+	OutputRate() int
 }
 
 // CallInfo is what the signalling layer knows about an inbound call.
@@ -221,15 +223,20 @@ func (c *call) answer() error {
 
 // Play speaks or plays a prompt; an interruptible one stops at the first key.
 func (c *call) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) error {
+	// Prepare the audio before answering, so the caller never hears dead air
+	// between the answer and the first word.
+	samples, err := c.engine.prompt(ctx, p, c.leg.OutputRate())
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.log.Error("prompt unavailable", "error", err, "text", p.Text, "file", p.File)
+		return nil // a missing prompt must not drop the caller
+	}
 	if err := c.answer(); err != nil {
 		return err
 	}
 	out := c.leg.AudioOut()
-	samples, err := c.engine.prompt(ctx, p, out.SampleRate())
-	if err != nil {
-		c.log.Error("prompt unavailable", "error", err, "text", p.Text, "file", p.File)
-		return nil // a missing prompt must not drop the caller
-	}
 	if !interruptible {
 		return media.Play(ctx, out, samples)
 	}

@@ -393,6 +393,7 @@ func (s *RTPSession) paceLoop() {
 	dtmfMarker := false
 	tick := 0
 	timedOut := false
+	var lastSend time.Time
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -400,7 +401,8 @@ func (s *RTPSession) paceLoop() {
 		case <-t.C:
 		}
 		tick++
-		if s.timeout > 0 && !timedOut && time.Since(time.Unix(0, s.lastRecv.Load())) > s.timeout {
+		now := time.Now()
+		if s.timeout > 0 && !timedOut && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
 			timedOut = true
 			s.log.Warn("no rtp received, hanging up", "timeout", s.timeout.String())
 			if s.onTimeout != nil {
@@ -411,8 +413,13 @@ func (s *RTPSession) paceLoop() {
 			s.sendRTCP()
 		}
 		if s.relaying.Load() {
+			lastSend = time.Time{}
 			continue
 		}
+		if !lastSend.IsZero() {
+			observePacing(now.Sub(lastSend))
+		}
+		lastSend = now
 		s.sendMu.Lock()
 		if len(dtmfPkts) == 0 {
 			select {

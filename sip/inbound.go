@@ -91,6 +91,9 @@ func (c *InboundCall) Answered() (bool, time.Time) {
 	return c.answered, c.answerAt
 }
 
+// OutputRate is the sample rate of the negotiated codec.
+func (c *InboundCall) OutputRate() int { return c.offer.Codec.Info().SampleRate }
+
 // ensureMedia opens the RTP session for the call (idempotent).
 func (c *InboundCall) ensureMedia() error {
 	c.mu.Lock()

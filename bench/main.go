@@ -1,0 +1,478 @@
+// Command bench measures hotline and writes BENCHMARKS.md: Go benchmarks
+// of the hot paths, and sipp load runs against the real server over
+// loopback (call setup rate, concurrent calls with RTP both ways, RTP pacing).
+//
+//	go run ./bench -out BENCHMARKS.md          (what `make bench` runs)
+//	go run ./bench -quick                      (shorter runs, for a smoke test)
+//
+// Every load loop is bounded in calls and time and sends only to 127.0.0.1.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var (
+	out    = flag.String("out", "BENCHMARKS.md", "report file")
+	quick  = flag.Bool("quick", false, "short runs (smoke test)")
+	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
+)
+
+func main() {
+	flag.Parse()
+	r := &report{started: time.Now()}
+	if !*skipGo {
+		r.goBench()
+	}
+	bin := build()
+	r.setupRate(bin)
+	r.concurrent(bin)
+	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
+		fatal(err)
+	}
+	fmt.Println("wrote", *out)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
+}
+
+func build() string {
+	dir, err := os.MkdirTemp("", "hotline-bench")
+	if err != nil {
+		fatal(err)
+	}
+	bin := filepath.Join(dir, "hotline")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hotline")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fatal(err)
+	}
+	return bin
+}
+
+// ---- Go micro-benchmarks ----
+
+type goResult struct {
+	pkg, name       string
+	nsOp            []float64
+	bytesOp, allocs string
+}
+
+func (r *report) goBench() {
+	count := "5"
+	if *quick {
+		count = "1"
+	}
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
+		"./media/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/"}
+	r.goCmd = "go " + strings.Join(args, " ")
+	logf("running %s", r.goCmd)
+	cmd := exec.Command("go", args...)
+	var buf bytes.Buffer
+	cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		logf("go test -bench failed: %v", err)
+	}
+	byName := map[string]*goResult{}
+	pkg := ""
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "pkg: ") {
+			pkg = strings.TrimPrefix(line, "pkg: github.com/hotline-cc/hotline/")
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || f[3] != "ns/op" {
+			continue
+		}
+		ns, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			continue
+		}
+		name := strings.TrimSuffix(f[0], "-"+strconv.Itoa(runtime.GOMAXPROCS(0)))
+		key := pkg + "." + name
+		g := byName[key]
+		if g == nil {
+			g = &goResult{pkg: pkg, name: name}
+			byName[key] = g
+			r.goResults = append(r.goResults, g)
+		}
+		g.nsOp = append(g.nsOp, ns)
+		for i := 4; i+1 < len(f); i += 2 {
+			switch f[i+1] {
+			case "B/op":
+				g.bytesOp = f[i]
+			case "allocs/op":
+				g.allocs = f[i]
+			}
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// ---- the server under load ----
+
+type server struct {
+	cmd      *exec.Cmd
+	dir      string
+	sipPort  int
+	httpAddr string
+	logFile  string
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func startServer(bin, dialplan string) *server {
+	dir, err := os.MkdirTemp("", "hotline-bench-srv")
+	if err != nil {
+		fatal(err)
+	}
+	abs, _ := filepath.Abs(dialplan)
+	s := &server{dir: dir, sipPort: freePort(), httpAddr: fmt.Sprintf("127.0.0.1:%d", freePort())}
+	cfg := fmt.Sprintf(`sip:
+  listen: 127.0.0.1:%d
+  advertise_ip: 127.0.0.1
+  rtp_ip: 127.0.0.1
+  rtp_ports: 20000-39999
+  rtp_timeout: 60s
+http:
+  listen: %s
+store: data/hotline.db
+dialplan: %s
+tts:
+  engine: espeak
+  cache_dir: data/tts-cache
+drain_timeout: 5s
+log_level: warn
+agents:
+  - id: alice
+    password: alice-demo
+  - id: bob
+    password: bob-demo
+`, s.sipPort, s.httpAddr, abs)
+	if err := os.WriteFile(filepath.Join(dir, "hotline.yaml"), []byte(cfg), 0o644); err != nil {
+		fatal(err)
+	}
+	s.logFile = filepath.Join(dir, "server.log")
+	lf, err := os.Create(s.logFile)
+	if err != nil {
+		fatal(err)
+	}
+	s.cmd = exec.Command(bin, "serve", "-config", filepath.Join(dir, "hotline.yaml"))
+	s.cmd.Stdout, s.cmd.Stderr = lf, lf
+	if err := s.cmd.Start(); err != nil {
+		fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get("http://" + s.httpAddr + "/healthz"); err == nil {
+			resp.Body.Close()
+			// Let prompt synthesis for the first calls happen outside the measurement.
+			time.Sleep(500 * time.Millisecond)
+			return s
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fatal(fmt.Errorf("server did not start; see %s", s.logFile))
+	return nil
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	os.RemoveAll(s.dir)
+}
+
+// cpuTicks returns the process's user+system CPU time in clock ticks (1/100 s).
+func cpuTicks(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return u + k
+}
+
+func rssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			n, _ := strconv.Atoi(strings.Fields(l)[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// sipp runs one sipp process to completion.
+type sippRun struct {
+	args              []string
+	ok, failed, total int
+	exit              int
+	wall              time.Duration
+	sippCPU           float64 // % of one core
+	output            string
+}
+
+func runSipp(remote string, port int, scenario string, extra ...string) sippRun {
+	args := []string{remote, "-sf", scenario, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port),
+		"-nostdin", "-trace_stat", "-stf", os.DevNull}
+	args = append(args, extra...)
+	cmd := exec.Command("sipp", args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	t0 := time.Now()
+	err := cmd.Run()
+	r := sippRun{args: args, wall: time.Since(t0), output: buf.String()}
+	if cmd.ProcessState != nil {
+		r.exit = cmd.ProcessState.ExitCode()
+		r.sippCPU = 100 * (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds() / r.wall.Seconds()
+	} else if err != nil {
+		r.exit = -1
+	}
+	r.ok = statValue(r.output, "Successful call")
+	r.failed = statValue(r.output, "Failed call")
+	r.total = r.ok + r.failed
+	return r
+}
+
+// statValue reads the cumulative column of sipp's final screen.
+func statValue(out, name string) int {
+	v := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, name) {
+			f := strings.Split(l, "|")
+			if len(f) >= 3 {
+				n, err := strconv.Atoi(strings.TrimSpace(f[2]))
+				if err == nil {
+					v = n
+				}
+			}
+		}
+	}
+	return v
+}
+
+func (r sippRun) cmdline() string { return "sipp " + strings.Join(r.args, " ") }
+
+// ---- call setup rate ----
+
+type rateRun struct {
+	rate      int
+	seconds   int
+	run       sippRun
+	serverCPU float64 // % of one core
+	achieved  float64
+}
+
+func (r *report) setupRate(bin string) {
+	srv := startServer(bin, "configs/dialplan.yaml")
+	defer srv.stop()
+	pid := srv.cmd.Process.Pid
+	remote := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
+	scenario := "e2e/peers/scenarios/uac_load.xml"
+	one := func(rate, seconds int) rateRun {
+		calls := rate * seconds
+		c0, t0 := cpuTicks(pid), time.Now()
+		run := runSipp(remote, freePort(), scenario, "-s", "4008001234", "-r", strconv.Itoa(rate), "-m", strconv.Itoa(calls),
+			"-l", strconv.Itoa(rate*5), "-mp", strconv.Itoa(40000+2*(rate%1000)), "-key", "call_ms", "1000",
+			"-timeout", strconv.Itoa(seconds+60)+"s", "-max_socket", "60000")
+		wall := time.Since(t0)
+		rr := rateRun{rate: rate, seconds: seconds, run: run,
+			serverCPU: (cpuTicks(pid) - c0) / wall.Seconds(),
+			achieved:  float64(run.total) / (wall.Seconds() - 1)}
+		logf("setup rate %d cps × %d s: %d ok, %d failed, server CPU %.0f%%, sipp CPU %.0f%%", rate, seconds, run.ok, run.failed, rr.serverCPU, run.sippCPU)
+		time.Sleep(3 * time.Second) // let the last calls' records and timers settle
+		return rr
+	}
+	target, secs, reps := 600, 60, 3
+	if *quick {
+		secs, reps = 10, 1
+	}
+	for i := 0; i < reps; i++ {
+		r.target = append(r.target, one(target, secs))
+	}
+	kneeSecs := 20
+	if *quick {
+		kneeSecs = 5
+	}
+	for _, rate := range []int{800, 1000, 1200, 1500, 2000} {
+		rr := one(rate, kneeSecs)
+		r.knee = append(r.knee, rr)
+		if rr.run.failed > 0 || rr.run.exit != 0 {
+			break
+		}
+	}
+}
+
+// ---- concurrent calls ----
+
+type concRun struct {
+	calls                int
+	hold                 time.Duration
+	run                  sippRun
+	rssIdle, rssPeak     int
+	cpu                  float64
+	p50, p99, p999, pmax float64 // pacing, ms
+	pacingCount          uint64
+}
+
+func (r *report) concurrent(bin string) {
+	calls, hold := 1000, 30*time.Second
+	if *quick {
+		calls, hold = 200, 10*time.Second
+	}
+	reps := 3
+	if *quick {
+		reps = 1
+	}
+	for i := 0; i < reps; i++ {
+		r.conc = append(r.conc, oneConcurrent(bin, calls, hold))
+	}
+}
+
+func oneConcurrent(bin string, calls int, hold time.Duration) concRun {
+	srv := startServer(bin, "bench/hold.yaml")
+	defer srv.stop()
+	pid := srv.cmd.Process.Pid
+	remote := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
+	cr := concRun{calls: calls, hold: hold, rssIdle: rssKB(pid)}
+	rate := 100
+	ramp := time.Duration(calls/rate) * time.Second
+	done := make(chan sippRun)
+	go func() {
+		done <- runSipp(remote, freePort(), "bench/uac_hold.xml", "-s", "4008001234", "-r", strconv.Itoa(rate),
+			"-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls), "-mp", "41000", "-rtp_echo",
+			"-key", "call_ms", strconv.Itoa(int(hold/time.Millisecond)), "-timeout", strconv.Itoa(int((ramp+hold).Seconds())+60)+"s",
+			"-max_socket", "60000")
+	}()
+	// Measure while every call is up: after the ramp, for most of the hold.
+	time.Sleep(ramp + 3*time.Second)
+	h0 := pacingHistogram(srv.httpAddr)
+	c0, t0 := cpuTicks(pid), time.Now()
+	window := hold - 8*time.Second
+	deadline := time.Now().Add(window)
+	for time.Now().Before(deadline) {
+		if rss := rssKB(pid); rss > cr.rssPeak {
+			cr.rssPeak = rss
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	cr.cpu = (cpuTicks(pid) - c0) / time.Since(t0).Seconds()
+	h1 := pacingHistogram(srv.httpAddr)
+	cr.p50, cr.p99, cr.p999, cr.pmax, cr.pacingCount = pacingQuantiles(h0, h1)
+	cr.run = <-done
+	logf("concurrent %d calls: %d ok, %d failed, CPU %.0f%%, RSS %d → %d kB, pacing p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
+		calls, cr.run.ok, cr.run.failed, cr.cpu, cr.rssIdle, cr.rssPeak, cr.p50, cr.p99, cr.p999, cr.pmax)
+	return cr
+}
+
+// pacingHistogram reads the cumulative send-interval histogram from /metrics.
+func pacingHistogram(addr string) map[float64]float64 {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	h := map[float64]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		l := sc.Text()
+		if !strings.HasPrefix(l, `hotline_rtp_send_interval_seconds_bucket{le="`) {
+			continue
+		}
+		rest := strings.TrimPrefix(l, `hotline_rtp_send_interval_seconds_bucket{le="`)
+		le, val, _ := strings.Cut(rest, `"} `)
+		v, _ := strconv.ParseFloat(val, 64)
+		if le == "+Inf" {
+			h[1e9] = v
+			continue
+		}
+		b, _ := strconv.ParseFloat(le, 64)
+		h[b] = v
+	}
+	return h
+}
+
+// pacingQuantiles computes quantiles (ms) of the intervals observed between two snapshots.
+func pacingQuantiles(h0, h1 map[float64]float64) (p50, p99, p999, pmax float64, count uint64) {
+	var bounds []float64
+	for b := range h1 {
+		bounds = append(bounds, b)
+	}
+	sort.Float64s(bounds)
+	cum := make([]float64, len(bounds))
+	for i, b := range bounds {
+		cum[i] = h1[b] - h0[b]
+	}
+	if len(cum) == 0 || cum[len(cum)-1] == 0 {
+		return
+	}
+	total := cum[len(cum)-1]
+	q := func(p float64) float64 {
+		for i, c := range cum {
+			if c >= p*total {
+				if bounds[i] >= 1e9 {
+					return 60
+				}
+				return bounds[i] * 1000
+			}
+		}
+		return 60
+	}
+	for i := len(cum) - 1; i > 0; i-- {
+		if cum[i] > cum[i-1] {
+			pmax = bounds[i] * 1000
+			if bounds[i] >= 1e9 {
+				pmax = 60
+			}
+			break
+		}
+	}
+	return q(0.5), q(0.99), q(0.999), pmax, uint64(total)
+}

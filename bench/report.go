@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type report struct {
+	started   time.Time
+	goCmd     string
+	goResults []*goResult
+	target    []rateRun
+	knee      []rateRun
+	conc      []concRun
+}
+
+func medianOf[T any](runs []T, f func(T) float64) float64 {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = f(r)
+	}
+	return median(v)
+}
+
+func cpuModel() string {
+	out, err := exec.Command("sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	p("# hotline benchmarks")
+	p("")
+	p("Written by `make bench` (`go run ./bench`) on %s. Machine: %d cores (%s), %s/%s, %s.",
+		r.started.UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	p("sipp and the server share the same two cores, so every load figure includes sipp's own CPU use next to the server's;")
+	p("the machine is shared and noisy, so runs are repeated and medians reported.")
+	p("")
+
+	if len(r.target) > 0 {
+		p("## Call setup rate")
+		p("")
+		p("INVITE → 100 → 200 → ACK → 1 s of prompt (sipp streams G.711 A-law audio in) → BYE → 200, against the demo dialplan")
+		p("(`configs/dialplan.yaml`: greeting TTS, then the menu). Target: ≥ 600 calls/s for 60 s with no failed call.")
+		p("")
+		p("| run | rate (cps) | duration | calls | failed | achieved cps | server CPU (% of one core) | sipp CPU |")
+		p("|---|---|---|---|---|---|---|---|")
+		for i, t := range r.target {
+			p("| %d | %d | %d s | %d | %d | %.0f | %.0f %% | %.0f %% |", i+1, t.rate, t.seconds, t.run.total, t.run.failed, t.achieved, t.serverCPU, t.run.sippCPU)
+		}
+		p("")
+		p("Median: %.0f failed calls, server CPU %.0f %% of one core at %d cps.",
+			medianOf(r.target, func(t rateRun) float64 { return float64(t.run.failed) }),
+			medianOf(r.target, func(t rateRun) float64 { return t.serverCPU }), r.target[0].rate)
+		p("")
+		p("Knee search (%d s per step, stops at the first step with failures):", r.kneeSeconds())
+		p("")
+		p("| rate (cps) | calls | failed | achieved cps | server CPU | sipp CPU |")
+		p("|---|---|---|---|---|---|")
+		for _, k := range r.knee {
+			p("| %d | %d | %d | %.0f | %.0f %% | %.0f %% |", k.rate, k.run.total, k.run.failed, k.achieved, k.serverCPU, k.run.sippCPU)
+		}
+		p("")
+		p("Command (target run):")
+		p("")
+		p("    %s", r.target[0].run.cmdline())
+		p("")
+	}
+
+	if len(r.conc) > 0 {
+		c0 := r.conc[0]
+		p("## Concurrent calls with RTP both ways")
+		p("")
+		p("%d calls set up at 100 calls/s and held %s each (dialplan `bench/hold.yaml`: a greeting, then a menu waiting for a key).", c0.calls, c0.hold)
+		p("The server streams prompt audio and then silence at 50 packets/s per call; sipp `-rtp_echo` sends every packet back, so")
+		p("each call also has 50 packets/s inbound. Measured while every call is up. Targets: server CPU ≤ 150 %% (of 2 cores),")
+		p("RSS growth ≤ 150 KB per call, no call dropped, RTP send interval p99 within 20 ms ± 2 ms.")
+		p("")
+		p("| run | calls ok | failed | server CPU | RSS idle | RSS with calls | per call | send interval p50 | p99 | p99.9 | max | intervals measured |")
+		p("|---|---|---|---|---|---|---|---|---|---|---|---|")
+		for i, c := range r.conc {
+			per := float64(c.rssPeak-c.rssIdle) / float64(c.calls)
+			p("| %d | %d | %d | %.0f %% | %d MB | %d MB | %.0f KB | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |", i+1, c.run.ok, c.run.failed, c.cpu,
+				c.rssIdle/1024, c.rssPeak/1024, per, c.p50, c.p99, c.p999, c.pmax, c.pacingCount)
+		}
+		p("")
+		p("Median: server CPU %.0f %%, %.0f KB RSS per call, send interval p99 %.2f ms.",
+			medianOf(r.conc, func(c concRun) float64 { return c.cpu }),
+			medianOf(r.conc, func(c concRun) float64 { return float64(c.rssPeak-c.rssIdle) / float64(c.calls) }),
+			medianOf(r.conc, func(c concRun) float64 { return c.p99 }))
+		p("")
+		p("The send interval is measured inside the server for every paced RTP packet (histogram `hotline_rtp_send_interval_seconds`")
+		p("on `/metrics`, 0.25 ms buckets between 15 and 25 ms); quantiles are bucket upper bounds.")
+		p("")
+		p("Command:")
+		p("")
+		p("    %s", c0.run.cmdline())
+		p("")
+	}
+
+	if len(r.goResults) > 0 {
+		p("## Go benchmarks")
+		p("")
+		p("Median of the runs of:")
+		p("")
+		p("    %s", r.goCmd)
+		p("")
+		p("| package | benchmark | ns/op (median) | B/op | allocs/op |")
+		p("|---|---|---|---|---|")
+		for _, g := range r.goResults {
+			p("| %s | %s | %s | %s | %s |", g.pkg, strings.TrimPrefix(g.name, "Benchmark"), fmtNs(median(g.nsOp)), g.bytesOp, g.allocs)
+		}
+		p("")
+	}
+	return b.String()
+}
+
+func (r *report) kneeSeconds() int {
+	if len(r.knee) == 0 {
+		return 0
+	}
+	return r.knee[0].seconds
+}
+
+func fmtNs(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
