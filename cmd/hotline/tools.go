@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -67,13 +70,7 @@ func cmdCalls(args []string) int {
 		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
 		return exitConfig
 	}
-	st, err := store.Open(cfg.Path(cfg.Store))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n(while the server runs, use GET /api/calls instead)\n", err)
-		return exitFail
-	}
-	defer st.Close()
-	calls, err := st.ListCalls(store.ListOptions{Limit: *n, Newest: true})
+	calls, err := listCalls(cfg, *n)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
 		return exitFail
@@ -119,4 +116,37 @@ func cmdAgent(args []string) int {
 	}
 	fmt.Printf("ha1: %s\n", hsip.HA1(fs.Arg(0), *realm, fs.Arg(1)))
 	return exitOK
+}
+
+// listCalls reads the store directly, or, while a server holds it, asks the
+// server's API (with HOTLINE_ADMIN_TOKEN).
+func listCalls(cfg *config.Config, n int) ([]*store.CallRecord, error) {
+	st, err := store.Open(cfg.Path(cfg.Store))
+	if err == nil {
+		defer st.Close()
+		return st.ListCalls(store.ListOptions{Limit: n, Newest: true})
+	}
+	if !errors.Is(err, store.ErrLocked) {
+		return nil, err
+	}
+	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
+	if token == "" {
+		token = cfg.HTTP.AdminToken
+	}
+	if token == "" {
+		return nil, fmt.Errorf("%v; the server is running: set HOTLINE_ADMIN_TOKEN to read the records through its API", err)
+	}
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/api/calls?limit=%d", cfg.HTTP.Listen, n), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking the running server: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return nil, fmt.Errorf("server API: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	var calls []*store.CallRecord
+	return calls, json.NewDecoder(resp.Body).Decode(&calls)
 }
