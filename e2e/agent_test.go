@@ -319,3 +319,47 @@ func TestRegisterAuth(t *testing.T) {
 		t.Fatal("a password appeared in the server log")
 	}
 }
+
+// TestPlayWAVPrompt: a play node streams a 16 kHz WAV file; the caller (on
+// an 8 kHz codec) hears its tone, resampled.
+func TestPlayWAVPrompt(t *testing.T) {
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "tone16k.wav")
+	f, err := os.Create(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := media.WriteWAV(f, audiotest.Tone(1500, 16000, 4000, 0.4), 16000); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	dp := `version: 1
+routes:
+  - name: tone
+    to: "3000"
+    flow: tone
+flows:
+  tone:
+    start: play
+    nodes:
+      - id: play
+        type: play
+        file: ` + wav + `
+        next: bye
+      - id: bye
+        type: hangup
+`
+	srv := StartServer(t, ServerOptions{Dialplan: dp})
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13500000000"})
+	if err := caller.Dial("sip:3000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("the server did not hang up after the prompt: %v", err)
+	}
+	assertHears(t, "caller", caller.RecordedWAV(), 1500)
+	c := srv.WaitCalls(t, 1, 5*time.Second)[0]
+	if d := c.End.Sub(c.Answer); d < 3500*time.Millisecond || d > 6*time.Second {
+		t.Fatalf("4 s prompt took %s from answer to end", d)
+	}
+}

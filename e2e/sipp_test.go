@@ -182,3 +182,20 @@ func TestMalformedRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestRTPTimeout: a caller that sends no RTP is hung up after rtp_timeout.
+func TestRTPTimeout(t *testing.T) {
+	srv := StartServer(t, ServerOptions{RTPTimeout: "2s"})
+	start := time.Now()
+	res, err := peers.RunSipp(t, peers.SippArgs{Scenario: "testdata/uac_silent_wait_bye.xml", Remote: srv.SIPAddr(), Service: "4008001234"})
+	if err != nil {
+		t.Fatalf("server did not hang up the silent call: %v\n%s", err, res.ErrorLog)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Fatalf("hung up after %s, want about 2 s", d)
+	}
+	c := srv.WaitCalls(t, 1, 5*time.Second)[0]
+	if c.HangupBy != "server" || c.HangupCause != "rtp_timeout" {
+		t.Fatalf("record hangup = %s/%s, want server/rtp_timeout", c.HangupBy, c.HangupCause)
+	}
+}

@@ -196,13 +196,31 @@ func (f *fakeSIP) route(user string, r fakeRoute) {
 	f.mu.Unlock()
 }
 
-func (f *fakeSIP) lastCall() *fakeCall {
+// lastCall returns a snapshot of the most recent call.
+func (f *fakeSIP) lastCall() fakeCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.calls) == 0 {
-		return nil
+		return fakeCall{}
 	}
-	return f.calls[len(f.calls)-1]
+	return *f.calls[len(f.calls)-1]
+}
+
+// callsSince returns snapshots of calls number n, n+1, ...
+func (f *fakeSIP) callsSince(n int) []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls[min(n, len(f.calls)):] {
+		out = append(out, *c)
+	}
+	return out
+}
+
+func (f *fakeSIP) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.calls)
 }
 
 var digestParamRE = regexp.MustCompile(`(\w+)=(?:"([^"]*)"|([^,\s]+))`)

@@ -62,10 +62,11 @@ type PhoneConfig struct {
 	// Transport is "udp" (default) or "tcp"; used for registration and
 	// appended to dialled URIs that carry no transport parameter.
 	Transport string
-	// PlayWAV is the "microphone": a WAV file played into every call. It is
-	// converted to 8 kHz mono S16 if needed (needs sox) and looped up to
-	// MaxCallSeconds, because baresip v1.0.0 hangs the call up when the
-	// aufile source reaches end of file. Empty means silence.
+	// PlayWAV is the "microphone": a WAV file played into every call (each
+	// call starts again at its beginning). It is converted to 8 kHz mono S16
+	// if needed (needs sox) and looped/cut to MaxCallSeconds, because
+	// baresip v1.0.0 hangs the call up (AUDIO_ERROR "end of file") when the
+	// aufile source runs out. Empty means silence.
 	PlayWAV string
 	// RecordWAV, if set, receives a copy of the audio heard in the last call
 	// (see RecordedWAV). Recordings are always kept in Dir()/rec as well.
@@ -78,7 +79,9 @@ type PhoneConfig struct {
 	Codecs []string
 	// RTPPorts is baresip's rtp_ports range, e.g. "40000-40999". Default is baresip's.
 	RTPPorts string
-	// MaxCallSeconds bounds the length of a call (mic WAV loop length). Default 300.
+	// MaxCallSeconds is the length of the generated mic WAV and therefore
+	// the longest possible call. Default 120. (baresip loads the whole WAV
+	// into memory when a call starts: 16 kB per second.)
 	MaxCallSeconds int
 	// MaxLifetime kills baresip (baresip -t) after this long no matter what. Default 10 min.
 	MaxLifetime time.Duration
@@ -210,7 +213,7 @@ func startPhone(tb testing.TB, cfg PhoneConfig) (*Phone, error) {
 	}
 	maxCall := cfg.MaxCallSeconds
 	if maxCall <= 0 {
-		maxCall = 300
+		maxCall = 120
 	}
 	mic := filepath.Join(dir, "mic.wav")
 	if err := prepareMic(cfg.PlayWAV, mic, maxCall); err != nil {
@@ -681,6 +684,42 @@ func (p *Phone) RecordedWAV() string {
 	return dst
 }
 
+// WaitRecorded waits until the recording of the current call holds at least
+// d of received audio (16 bytes per ms at 8 kHz S16), i.e. until media has
+// really been flowing for that long. Use it instead of sleeping. It only
+// considers a recording written to after the last CALL_ESTABLISHED event.
+func (p *Phone) WaitRecorded(ctx context.Context, d time.Duration) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+	}
+	want := int64(d/time.Millisecond) * 16
+	var have int64
+	for {
+		var since time.Time
+		for _, e := range p.Events() {
+			if e.Type == EventCallEstablished {
+				since = e.Time
+			}
+		}
+		if recs := p.Recordings(); len(recs) > 0 && !since.IsZero() {
+			if st, err := os.Stat(recs[len(recs)-1]); err == nil && !st.ModTime().Before(since.Add(-time.Second)) {
+				have = st.Size() - 44
+				if have >= want {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("peers: %s: recorded %v of audio, want %v: %w", p.name,
+				time.Duration(max(have, 0)/16)*time.Millisecond, d, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // waitWAVFinal polls until the RIFF size in the header matches the file
 // size (libsndfile writes it on close); bounded by max.
 func waitWAVFinal(path string, max time.Duration) bool {
@@ -706,7 +745,9 @@ func (p *Phone) LogTail(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Close quits baresip (gracefully, then SIGKILL after 3 s). Called
+// Close quits baresip (gracefully, so a registered phone un-REGISTERs;
+// SIGKILL if it has not exited after 1.5 s, e.g. because the registrar is
+// already gone). Read RecordedWAV before closing. Called
 // automatically at test cleanup; safe to call more than once.
 func (p *Phone) Close() {
 	p.closeOnce.Do(func() {
@@ -721,7 +762,7 @@ func (p *Phone) Close() {
 		if p.cmd != nil && p.cmd.Process != nil {
 			select {
 			case <-p.exited:
-			case <-time.After(3 * time.Second):
+			case <-time.After(1500 * time.Millisecond):
 				p.cmd.Process.Kill()
 				select {
 				case <-p.exited:

@@ -144,8 +144,9 @@ func wavHeaderFinal(path string) bool {
 }
 
 // prepareMic writes dst: src converted to 8 kHz mono S16 (via sox when
-// needed) and looped to at least minSeconds. Empty src gives silence.
-func prepareMic(src, dst string, minSeconds int) error {
+// needed), looped or cut to exactly seconds. Empty src gives silence.
+func prepareMic(src, dst string, seconds int) error {
+	minSeconds := seconds
 	if src == "" {
 		return WriteSilenceWAV(dst, float64(minSeconds), MicRate)
 	}
@@ -175,5 +176,5 @@ func prepareMic(src, dst string, minSeconds int) error {
 	for len(out) < want {
 		out = append(out, s...)
 	}
-	return WriteWAV(dst, out, rate)
+	return WriteWAV(dst, out[:want], rate)
 }
