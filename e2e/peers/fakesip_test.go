@@ -433,6 +433,7 @@ type rtpSink struct {
 	haveTS  bool
 	dtmfPT  int
 	packets int
+	sources map[string]int // RTP source address -> packets
 }
 
 func newRTPSink() (*rtpSink, error) {
@@ -444,7 +445,7 @@ func newRTPSink() (*rtpSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &rtpSink{conn: c, port: port, pts: map[int]int{}}
+	s := &rtpSink{conn: c, port: port, pts: map[int]int{}, sources: map[string]int{}}
 	go s.loop()
 	return s, nil
 }
@@ -454,7 +455,7 @@ func (s *rtpSink) close() { s.conn.Close() }
 func (s *rtpSink) loop() {
 	buf := make([]byte, 2048)
 	for i := 0; i < 1_000_000; i++ { // bounded
-		n, _, err := s.conn.ReadFromUDP(buf)
+		n, from, err := s.conn.ReadFromUDP(buf)
 		if err != nil {
 			return
 		}
@@ -466,6 +467,7 @@ func (s *rtpSink) loop() {
 		ts := binary.BigEndian.Uint32(buf[4:8])
 		payload := buf[12+4*cc : n]
 		s.mu.Lock()
+		s.sources[from.String()]++
 		s.packets++
 		s.pts[pt]++
 		switch {
@@ -497,6 +499,16 @@ func (s *rtpSink) snapshot() (pts map[int]int, digits []string, audio []int16) {
 		pts[k] = v
 	}
 	return pts, append([]string(nil), s.digits...), append([]int16(nil), s.audio...)
+}
+
+func (s *rtpSink) sourceAddrs() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.sources {
+		out[k] = v
+	}
+	return out
 }
 
 func dtmfName(ev byte) string {

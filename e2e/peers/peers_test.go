@@ -145,6 +145,7 @@ func TestPhoneRegisterDigest(t *testing.T) {
 	skipShort(t)
 	f := startFakeSIP(t)
 	f.addUser("alice", "alice-demo")
+	f.addUser("bob", "bob-demo")
 	for _, tr := range []string{"udp", "tcp"} {
 		t.Run(tr, func(t *testing.T) {
 			p := StartPhone(t, PhoneConfig{User: "alice", Password: "alice-demo", Registrar: f.addr, Transport: tr})
@@ -163,6 +164,34 @@ func TestPhoneRegisterDigest(t *testing.T) {
 			}
 		})
 	}
+	t.Run("reachable", func(t *testing.T) {
+		// A registered phone answers INVITEs to its registered Contact and
+		// to sip:user@127.0.0.1:port (AOR user match).
+		b := StartPhone(t, PhoneConfig{User: "bob", Password: "bob-demo", Registrar: f.addr, AutoAnswer: true})
+		if err := b.WaitRegistered(ctxT(t, 5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		contact := f.bindings["bob"]
+		f.mu.Unlock()
+		contactURI := contact[strings.Index(contact, "<")+1 : strings.Index(contact, ">")]
+		a := StartPhone(t, PhoneConfig{User: "a"})
+		for _, uri := range []string{contactURI, b.URI()} {
+			if err := a.Dial(uri); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.WaitEvent(ctxT(t, 5*time.Second), EventCallEstablished); err != nil {
+				t.Fatalf("dial %s: %v", uri, err)
+			}
+			a.WaitEvent(ctxT(t, 5*time.Second), EventCallEstablished)
+			a.Hangup()
+			if _, err := b.WaitEvent(ctxT(t, 5*time.Second), EventCallClosed); err != nil {
+				t.Fatal(err)
+			}
+			a.WaitEvent(ctxT(t, 5*time.Second), EventCallClosed)
+			t.Logf("registered phone answered %s", uri)
+		}
+	})
 	t.Run("wrong-password", func(t *testing.T) {
 		p := StartPhone(t, PhoneConfig{User: "alice", Password: "nope", Registrar: f.addr})
 		err := p.WaitRegistered(ctxT(t, 5*time.Second))
@@ -227,7 +256,11 @@ func TestPhoneDTMFOnTheWire(t *testing.T) {
 				t.Fatal(err)
 			}
 			pts, digits, audio := call.sink.snapshot()
-			t.Logf("RTP PTs received: %v, digits %v, audio %d samples", pts, digits, len(audio))
+			src := call.sink.sourceAddrs()
+			t.Logf("RTP PTs received: %v from %v, digits %v, audio %d samples", pts, src, digits, len(audio))
+			if src[fmt.Sprintf("127.0.0.1:%d", call.offer.port)] == 0 {
+				t.Errorf("RTP not sent from the SDP port %d (symmetric RTP): %v", call.offer.port, src)
+			}
 			if len(digits) != 1 || digits[0] != "0" {
 				t.Errorf("digits = %v, want [0]", digits)
 			}

@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,7 +68,10 @@ func TestSippScenariosAgainstFakeUAS(t *testing.T) {
 			Keys: map[string]string{"greeting_ms": "300", "after_ms": "700"}, Timeout: 10 * time.Second})
 		c := f.lastCall()
 		pts, digits, _ := c.sink.snapshot()
-		t.Logf("offer %v, RTP PTs %v, digits %v", c.offer.pts, pts, digits)
+		t.Logf("offer %v (media port %d), RTP PTs %v from %v, digits %v", c.offer.pts, c.offer.port, pts, c.sink.sourceAddrs(), digits)
+		if src := c.sink.sourceAddrs(); src[fmt.Sprintf("127.0.0.1:%d", c.offer.port)] == 0 {
+			t.Errorf("RTP not sent from the SDP port %d (symmetric RTP): %v", c.offer.port, src)
+		}
 		if len(digits) != 1 || digits[0] != "0" || pts[101] == 0 {
 			t.Errorf("server did not receive RFC 4733 digit 0: pts=%v digits=%v", pts, digits)
 		}

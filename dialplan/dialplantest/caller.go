@@ -1,0 +1,274 @@
+// Package dialplantest provides a scripted caller: a dialplan.Call without audio whose key presses, queue
+// outcomes and hang-up come from a script, and which records what the flow did to it. Node tests, IVR
+// tests and the dry-run simulator run flows against it.
+package dialplantest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotline-cc/hotline/dialplan"
+)
+
+type actionKind int
+
+const (
+	actPress actionKind = iota + 1
+	actSilence
+	actBargeIn
+	actQueue
+	actHangUp
+)
+
+// Action is one thing the scripted caller does, at the point of the flow where it fits.
+type Action struct {
+	kind   actionKind
+	keys   string
+	result dialplan.QueueResult
+}
+
+func (a Action) String() string {
+	switch a.kind {
+	case actPress:
+		return fmt.Sprintf("press %s", a.keys)
+	case actSilence:
+		return "silence"
+	case actBargeIn:
+		return fmt.Sprintf("barge-in %s", a.keys)
+	case actQueue:
+		return fmt.Sprintf("queue %v", a.result.Outcome)
+	case actHangUp:
+		return "hang up"
+	}
+	return "invalid action"
+}
+
+// Press presses keys when the flow next waits for a key. The first key answers that wait; the others stay
+// queued as if typed quickly after it.
+func Press(keys string) Action { return Action{kind: actPress, keys: keys} }
+
+// Silence lets the next wait for a key time out.
+func Silence() Action { return Action{kind: actSilence} }
+
+// BargeIn presses keys during the next interruptible prompt, which stops it; the keys stay queued.
+// Prompts that cannot be interrupted play through without using the action.
+func BargeIn(keys string) Action { return Action{kind: actBargeIn, keys: keys} }
+
+// Answered ends the next queue attempt with agent answering, after the call was bridged.
+func Answered(agent string) Action {
+	return QueueOutcome(dialplan.QueueResult{Outcome: dialplan.QueueAnswered, Agent: agent})
+}
+
+// QueueOutcome ends the next queue attempt with res.
+func QueueOutcome(res dialplan.QueueResult) Action { return Action{kind: actQueue, result: res} }
+
+// HangUp hangs up at the next thing the flow does: playing, waiting for a key or queueing.
+func HangUp() Action { return Action{kind: actHangUp} }
+
+// Caller is a scripted dialplan.Call. Set its fields before running a flow; its methods are safe for
+// concurrent use.
+type Caller struct {
+	Ctx       context.Context   // returned by Context; default context.Background()
+	Lang      string            // returned by Language; default en-US
+	Variables map[string]string // returned by Vars
+	Log       *slog.Logger      // returned by Logger; default discards
+
+	mu      sync.Mutex
+	script  []Action
+	pending []rune // keys pressed and not read yet
+	events  []string
+	hungUp  bool // the caller hung up
+	ended   bool // the flow hung up
+	cause   string
+}
+
+var _ dialplan.Call = (*Caller)(nil)
+
+// NewCaller returns a caller that follows script, action by action.
+func NewCaller(script ...Action) *Caller {
+	return &Caller{Lang: dialplan.LangEnUS, Variables: map[string]string{}, script: script}
+}
+
+// Events returns what happened so far, one line per event, such as `say en-US "Welcome."`, `key 1`,
+// `key timeout`, `queue support → answered alice` and `hangup normal`.
+func (c *Caller) Events() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.events...)
+}
+
+// Unused returns the script actions the flow never reached.
+func (c *Caller) Unused() []Action {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Action(nil), c.script...)
+}
+
+// HangupCause returns the cause the flow hung up with, and whether it did.
+func (c *Caller) HangupCause() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cause, c.ended
+}
+
+func (c *Caller) Context() context.Context {
+	if c.Ctx == nil {
+		return context.Background()
+	}
+	return c.Ctx
+}
+
+func (c *Caller) Logger() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
+}
+
+func (c *Caller) Language() string { return c.Lang }
+
+func (c *Caller) Vars() map[string]string { return c.Variables }
+
+func (c *Caller) logf(format string, args ...any) {
+	c.events = append(c.events, fmt.Sprintf(format, args...))
+}
+
+// next returns the next script action without using it.
+func (c *Caller) next() (Action, bool) {
+	if len(c.script) == 0 {
+		return Action{}, false
+	}
+	return c.script[0], true
+}
+
+func (c *Caller) pop() { c.script = c.script[1:] }
+
+// gone reports whether the call is over, using a scripted hang-up if it is the next action.
+func (c *Caller) gone() bool {
+	if a, ok := c.next(); ok && a.kind == actHangUp {
+		c.pop()
+		c.hungUp = true
+		c.logf("caller hangs up")
+	}
+	return c.hungUp || c.ended
+}
+
+func (c *Caller) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.gone() {
+		return dialplan.ErrHangup
+	}
+	line := fmt.Sprintf("say %s %q", p.Lang, p.Text)
+	if p.File != "" {
+		line = "play " + filepath.Base(p.File)
+	}
+	if a, ok := c.next(); ok && a.kind == actBargeIn && interruptible {
+		c.pop()
+		c.pending = append(c.pending, []rune(a.keys)...)
+		line += " (barge-in " + a.keys + ")"
+	}
+	c.logf("%s", line)
+	return nil
+}
+
+func (c *Caller) ReadDigit(ctx context.Context, timeout time.Duration) (rune, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	if len(c.pending) > 0 {
+		return c.key()
+	}
+	if c.gone() {
+		return 0, false, dialplan.ErrHangup
+	}
+	a, ok := c.next()
+	if !ok {
+		c.logf("key timeout")
+		return 0, false, nil
+	}
+	switch a.kind {
+	case actPress, actBargeIn:
+		c.pop()
+		c.pending = append(c.pending, []rune(a.keys)...)
+		if len(c.pending) > 0 {
+			return c.key()
+		}
+	case actSilence:
+		c.pop()
+		c.logf("key timeout")
+		return 0, false, nil
+	}
+	return 0, false, fmt.Errorf("dialplantest: the flow waits for a key but the script's next action is %v", a)
+}
+
+func (c *Caller) key() (rune, bool, error) {
+	k := c.pending[0]
+	c.pending = c.pending[1:]
+	c.logf("key %c", k)
+	return k, true, nil
+}
+
+func (c *Caller) FlushDigits() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) > 0 {
+		c.logf("flush %s", string(c.pending))
+		c.pending = nil
+	}
+}
+
+func (c *Caller) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.QueueResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return dialplan.QueueResult{}, err
+	}
+	if c.gone() {
+		return dialplan.QueueResult{}, dialplan.ErrHangup
+	}
+	a, ok := c.next()
+	if !ok || a.kind != actQueue {
+		next := "empty"
+		if ok {
+			next = a.String()
+		}
+		return dialplan.QueueResult{}, fmt.Errorf("dialplantest: the flow queues the call but the script is %s", next)
+	}
+	c.pop()
+	var b strings.Builder
+	fmt.Fprintf(&b, "queue %s max_wait=%s", req.Queue.Name, req.MaxWait)
+	if req.Priority != 0 {
+		fmt.Fprintf(&b, " priority=%d", req.Priority)
+	}
+	fmt.Fprintf(&b, " → %v", a.result.Outcome)
+	if a.result.Agent != "" {
+		b.WriteString(" " + a.result.Agent)
+	}
+	c.logf("%s", b.String())
+	if a.result.Outcome == dialplan.QueueCallerHangup {
+		c.hungUp = true
+	}
+	return a.result, nil
+}
+
+func (c *Caller) Hangup(cause string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hungUp || c.ended {
+		return dialplan.ErrHangup
+	}
+	c.ended, c.cause = true, cause
+	c.logf("hangup %s", cause)
+	return nil
+}

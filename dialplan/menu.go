@@ -1,0 +1,132 @@
+package dialplan
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MenuNode asks the caller to choose with a key and follows the chosen option's edge.
+//
+//	nodes:
+//	  - id: menu
+//	    type: menu
+//	    prompt: "For opening hours press 1. To speak to an agent press 0."
+//	    options: {"1": hours, "0": agent}   # keys: single digits 0-9, "*" or "#"
+//	    timeout: 5s               # optional; default settings.digit_timeout
+//	    retries: 2                # optional; further attempts after the first (default 2)
+//	    invalid_prompt: "Sorry, that is not a valid choice."   # optional
+//	    timeout_prompt: "Sorry, I did not hear a choice."      # optional
+//	    nomatch: goodbye          # optional; when retries are exhausted; without it the call ends
+//
+// Each attempt discards keys pressed earlier, plays the prompt (a key stops it) and waits for a key. A key
+// that is not an option plays invalid_prompt, silence plays timeout_prompt; both then retry, or follow
+// nomatch after the last attempt.
+type MenuNode struct {
+	nodeBase
+	Prompt        Text
+	Options       []Edge // in file order; each edge's Name is its key, such as "1" or "#"
+	Timeout       time.Duration
+	Retries       int
+	InvalidPrompt Text
+	TimeoutPrompt Text
+	NoMatch       Edge
+}
+
+var _ Node = (*MenuNode)(nil)
+
+// DefaultMenuRetries is how many times a menu retries when the dialplan does not say.
+const DefaultMenuRetries = 2
+
+// dtmfKeys are the keys a menu option may use.
+const dtmfKeys = "0123456789*#"
+
+func newMenu(id string, f *fields) Node {
+	n := &MenuNode{nodeBase: nodeBase{id}}
+	n.Prompt = f.text("prompt", true)
+	n.Options = menuOptions(f)
+	n.Timeout = f.duration("timeout", f.p.plan.Settings.DigitTimeout)
+	n.Retries = f.integer("retries", DefaultMenuRetries, 0, 10)
+	n.InvalidPrompt = f.text("invalid_prompt", false)
+	n.TimeoutPrompt = f.text("timeout_prompt", false)
+	n.NoMatch = f.edge("nomatch", EdgeNoMatch)
+	return n
+}
+
+func menuOptions(f *fields) []Edge {
+	v := f.value("options", true)
+	if v == nil {
+		return nil
+	}
+	if v.Kind != yaml.MappingNode {
+		f.errorf(f.pos("options"), `write options: {"1": sales, "2": support}`,
+			"options must be a mapping of key to node, not %s", kindName(v))
+		return nil
+	}
+	if len(v.Content) == 0 {
+		f.errorf(f.pos("options"), "", "options must not be empty")
+	}
+	var out []Edge
+	for _, e := range f.p.entries(v, f.node, f.where+"options: ") {
+		if len(e.key) != 1 || !strings.Contains(dtmfKeys, e.key) {
+			f.errorf(e.keyNode, `a key is one of 0-9, "*" or "#"; quote "*" and "#"`, "option %q is not a phone key", e.key)
+			continue
+		}
+		label := fmt.Sprintf("option %q", e.key)
+		if e.value.Kind != yaml.ScalarNode || isNull(e.value) || e.value.Value == "" {
+			f.errorf(e.valueRaw, "", "%s must name a node, not %s", label, kindName(e.value))
+			continue
+		}
+		out = append(out, f.edgeAt(e.valueRaw, e.key, e.value.Value, label))
+	}
+	return out
+}
+
+func (*MenuNode) Type() string { return "menu" }
+
+func (n *MenuNode) Edges() []Edge { return appendEdges(appendEdges(nil, n.Options...), n.NoMatch) }
+
+// Run plays the menu until the caller picks an option or the attempts run out.
+func (n *MenuNode) Run(ctx context.Context, c Call) (string, error) {
+	for attempt := 0; attempt <= n.Retries; attempt++ {
+		c.FlushDigits()
+		if err := say(ctx, c, n.Prompt, true); err != nil {
+			return "", err
+		}
+		key, ok, err := c.ReadDigit(ctx, n.Timeout)
+		if err != nil {
+			return "", err
+		}
+		failure := n.TimeoutPrompt
+		if ok {
+			if n.isOption(key) {
+				return string(key), nil
+			}
+			failure = n.InvalidPrompt
+		}
+		c.Logger().Debug("menu: no choice", "node", n.id, "attempt", attempt+1, "key", keyName(key, ok))
+		if err := say(ctx, c, failure, false); err != nil {
+			return "", err
+		}
+	}
+	return EdgeNoMatch, nil
+}
+
+func (n *MenuNode) isOption(key rune) bool {
+	for _, o := range n.Options {
+		if o.Name == string(key) {
+			return true
+		}
+	}
+	return false
+}
+
+func keyName(key rune, ok bool) string {
+	if !ok {
+		return "timeout"
+	}
+	return string(key)
+}
