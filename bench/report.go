@@ -50,7 +50,7 @@ func (r *report) markdown() string {
 		p("INVITE → 100 → 200 → ACK → 1 s of prompt (sipp streams G.711 A-law audio in) → BYE → 200, against the demo dialplan")
 		p("(`configs/dialplan.yaml`: greeting TTS, then the menu). Target: ≥ 600 calls/s for 60 s with no failed call.")
 		p("")
-		p("| run | rate (cps) | duration | calls | failed | achieved cps | server CPU (% of one core) | sipp CPU |")
+		p("| run | rate (cps) | duration | calls | failed | achieved cps | server CPU (%% of one core) | sipp CPU |")
 		p("|---|---|---|---|---|---|---|---|")
 		for i, t := range r.target {
 			p("| %d | %d | %d s | %d | %d | %.0f | %.0f %% | %.0f %% |", i+1, t.rate, t.seconds, t.run.total, t.run.failed, t.achieved, t.serverCPU, t.run.sippCPU)
