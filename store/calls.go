@@ -59,6 +59,12 @@ type CallRecord struct {
 	HangupBy    string            `json:"hangup_by"`      // one of the HangupBy constants
 	Codec       string            `json:"codec"`          // negotiated codec of the inbound leg
 	Vars        map[string]string `json:"vars,omitempty"` // flow variables at the end of the call
+
+	Transcript       []Turn   `json:"transcript,omitempty"`        // what was said with the bot (and agent, where recorded)
+	Handoff          *Handoff `json:"handoff,omitempty"`           // the bot's handoff packet, when it escalated
+	Recording        string   `json:"recording,omitempty"`         // path of a recording or voicemail WAV
+	AgentDisposition string   `json:"agent_disposition,omitempty"` // wrap-up code the agent chose
+	AgentNotes       string   `json:"agent_notes,omitempty"`
 }
 
 // PathStep is one dialplan node a call went through.

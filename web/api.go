@@ -28,6 +28,8 @@ type API struct {
 	Log        *slog.Logger
 	// Ready reports whether the server accepts calls (false while draining).
 	Ready func() bool
+	// Dialplan serves the dialplan endpoints (nil: not mounted).
+	Dialplan DialplanAdmin
 }
 
 // Handler returns the mux.
@@ -46,6 +48,9 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/calls", a.admin(a.listCalls))
 	mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))
 	mux.Handle("GET /api/agents", a.admin(a.listAgents))
+	if a.Dialplan != nil {
+		a.dialplanRoutes(mux)
+	}
 	return mux
 }
 

@@ -74,12 +74,21 @@ type server struct {
 	engine *ivr.Engine
 	http   *http.Server
 	creds  map[string]string // agent id → HA1
+	plans  *planManager
+}
+
+// knownAgents is the set of agent ids queues may name.
+func (s *server) knownAgents() map[string]bool {
+	m := make(map[string]bool, len(s.creds))
+	for id := range s.creds {
+		m[id] = true
+	}
+	return m
 }
 
 func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	s := &server{cfg: cfg, log: log, creds: map[string]string{}}
 
-	known := map[string]bool{}
 	s.acd = acd.New(nil)
 	for _, a := range cfg.Agents {
 		ha1 := a.HA1
@@ -87,7 +96,6 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 			ha1 = hsip.HA1(a.ID, cfg.SIP.Realm, a.Password)
 		}
 		s.creds[a.ID] = ha1
-		known[a.ID] = true
 		name := a.Name
 		if name == "" {
 			name = a.ID
@@ -95,27 +103,16 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		s.acd.SetAgent(a.ID, name)
 	}
 
-	dpPath := cfg.Path(cfg.Dialplan)
-	plan, warnings, err := dialplan.Load(dpPath, dialplan.Options{KnownAgents: known})
-	if err != nil {
-		return nil, fmt.Errorf("dialplan:\n%v", err)
-	}
-	for _, w := range warnings {
-		log.Warn("dialplan", "warning", w.Error())
-	}
-
 	st, err := store.Open(cfg.Path(cfg.Store))
 	if err != nil {
 		return nil, err
 	}
 	s.store = st
-	n, err := st.PutDialplanVersion(&store.DialplanVersion{Source: plan.Source, File: dpPath, Who: "startup"})
-	if err != nil {
+	s.plans = &planManager{s: s, file: cfg.Path(cfg.Dialplan)}
+	if _, err := s.plans.ReloadFile("startup"); err != nil {
 		st.Close()
-		return nil, fmt.Errorf("storing dialplan version: %w", err)
+		return nil, fmt.Errorf("dialplan:\n%v", err)
 	}
-	plan.Version = n
-	s.plan.Store(plan)
 
 	esp, err := tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 8000})
 	if err != nil {
@@ -155,15 +152,14 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
-	reg.MustRegister(callsTotal, newPacingCollector())
-	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log,
+	reg.MustRegister(callsTotal, newPacingCollector(), reloadsTotal, planVersion)
+	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans,
 		Ready: func() bool { return !draining.Load() }}
 	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if token == "" {
 		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
 	}
 	log.Info("engines", "tts", synth.Name(), "asr", "none (DTMF menus)", "dialog", "none")
-	log.Info("dialplan loaded", "file", dpPath, "version", plan.Version, "routes", len(plan.Routes), "flows", len(plan.Flows))
 	return s, nil
 }
 
@@ -206,6 +202,7 @@ func (s *server) run() error {
 	defer stop()
 	errc := make(chan error, 2)
 	go func() { errc <- s.sip.Serve(ctx) }()
+	go s.plans.watch(ctx)
 
 	ln, err := net.Listen("tcp", s.cfg.HTTP.Listen)
 	if err != nil {

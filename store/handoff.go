@@ -1,0 +1,36 @@
+package store
+
+import "time"
+
+// Turn is one utterance in a call's transcript.
+type Turn struct {
+	Speaker     string    `json:"speaker"` // caller | bot | agent
+	Text        string    `json:"text"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Interrupted bool      `json:"interrupted,omitempty"` // the bot was cut off: Text is what the caller heard
+	// Timing of a bot turn, for latency analysis (zero when not measured).
+	Timing *TurnTiming `json:"timing,omitempty"`
+}
+
+// TurnTiming marks the moments of one caller→bot exchange.
+type TurnTiming struct {
+	EndOfSpeech   time.Time `json:"end_of_speech"`
+	ASRFinal      time.Time `json:"asr_final"`
+	LLMFirstToken time.Time `json:"llm_first_token"`
+	FirstTTSAudio time.Time `json:"first_tts_audio"`
+	FirstRTPOut   time.Time `json:"first_rtp_out"`
+}
+
+// Handoff is what the bot learned, passed with the caller to a human agent
+// and shown on the agent's screen.
+type Handoff struct {
+	Reason     string            `json:"reason"`  // why the bot escalated
+	Summary    string            `json:"summary"` // one or two sentences for the agent
+	Intent     string            `json:"intent,omitempty"`
+	Slots      map[string]string `json:"slots,omitempty"` // collected facts: order number, email, …
+	Sentiment  string            `json:"sentiment,omitempty"`
+	Queue      string            `json:"queue,omitempty"`
+	Transcript []Turn            `json:"transcript,omitempty"`
+	At         time.Time         `json:"at"`
+}
