@@ -30,17 +30,23 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
+	only   = flag.String("only", "", "run one part only: go, rate or concurrent")
 )
 
 func main() {
 	flag.Parse()
 	r := &report{started: time.Now()}
-	if !*skipGo {
+	part := func(name string) bool { return *only == "" || *only == name }
+	if !*skipGo && part("go") {
 		r.goBench()
 	}
 	bin := build()
-	r.setupRate(bin)
-	r.concurrent(bin)
+	if part("rate") {
+		r.setupRate(bin)
+	}
+	if part("concurrent") {
+		r.concurrent(bin)
+	}
 	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
 		fatal(err)
 	}

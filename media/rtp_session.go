@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,8 +48,8 @@ type RTPSession struct {
 	wg     sync.WaitGroup
 
 	remoteMu  sync.Mutex
-	remote    *net.UDPAddr
-	rtcpDst   *net.UDPAddr
+	remote    netip.AddrPort // zero until known
+	rtcpDst   netip.AddrPort
 	latchSSRC uint32
 	latched   bool
 
@@ -71,13 +72,16 @@ type RTPSession struct {
 	relayInit  bool
 	relaying   atomic.Bool
 	outQ       chan PCM16
-	framePool  sync.Pool
+	free       chan PCM16
 	encoder    FrameWriter
 	pktBuf     []byte
 	payloadBuf []byte
 	relayBuf   []byte
 	silence    PCM16
 	dtmfOut    chan rune
+	pace       pace
+	pacerSlot  int // index in the pacer shard's list; guarded by the shard's lock
+	pacerShard *pacerShard
 	sentPkts   uint32
 	sentOctets uint32
 }
@@ -101,7 +105,6 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		onTimeout: cfg.OnTimeout,
 		ctx:       ctx,
 		cancel:    cancel,
-		remote:    cfg.Remote,
 		in:        NewSwitchWriter(info.SampleRate),
 		dtmf:      make(chan rune, 32),
 		ssrc:      rand.Uint32(),
@@ -113,16 +116,22 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		dtmfOut:   make(chan rune, 32),
 	}
 	if cfg.Remote != nil {
-		s.rtcpDst = &net.UDPAddr{IP: cfg.Remote.IP, Port: cfg.Remote.Port + 1}
+		s.setRemoteLocked(cfg.Remote)
 	}
-	s.framePool.New = func() any { return make(PCM16, SamplesPerFrame(info.SampleRate)) }
+	// As many frame buffers as the queue holds circulate between the
+	// writer, the queue and the pacer, so queuing audio allocates nothing
+	// and a writer holding a free buffer always finds room in the queue.
+	s.free = make(chan PCM16, cap(s.outQ))
+	for i := 0; i < cap(s.free); i++ {
+		s.free <- make(PCM16, SamplesPerFrame(info.SampleRate))
+	}
 	s.decoder = cfg.Codec.Decoder(s.in)
 	s.encoder = cfg.Codec.Encoder(payloadSink{s})
 	s.lastRecv.Store(time.Now().UnixNano())
-	s.wg.Add(3)
+	s.wg.Add(2)
 	go s.readLoop()
 	go s.readRTCP()
-	go s.paceLoop()
+	pacer.add(s)
 	return s
 }
 
@@ -157,7 +166,7 @@ func (s *RTPSession) FlushAudioOut() {
 	for {
 		select {
 		case f := <-s.outQ:
-			s.framePool.Put(f) //nolint:staticcheck // slices are the pooled value
+			s.free <- f
 		default:
 			return
 		}
@@ -181,14 +190,22 @@ func (s *RTPSession) SendDTMF(digit rune) error {
 func (s *RTPSession) Remote() *net.UDPAddr {
 	s.remoteMu.Lock()
 	defer s.remoteMu.Unlock()
-	return s.remote
+	if !s.remote.IsValid() {
+		return nil
+	}
+	return net.UDPAddrFromAddrPort(s.remote)
+}
+
+func (s *RTPSession) setRemoteLocked(a *net.UDPAddr) {
+	ap := a.AddrPort()
+	s.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	s.rtcpDst = netip.AddrPortFrom(s.remote.Addr(), ap.Port()+1)
 }
 
 // SetRemote changes the destination (re-INVITE / answer SDP).
 func (s *RTPSession) SetRemote(a *net.UDPAddr) {
 	s.remoteMu.Lock()
-	s.remote = a
-	s.rtcpDst = &net.UDPAddr{IP: a.IP, Port: a.Port + 1}
+	s.setRemoteLocked(a)
 	s.latched = false
 	s.remoteMu.Unlock()
 }
@@ -210,6 +227,7 @@ func (s *RTPSession) RelayTo(dst *RTPSession) {
 
 // Close stops the session and releases its ports.
 func (s *RTPSession) Close() {
+	pacer.remove(s)
 	s.cancel()
 	s.conn.Close()
 	s.rtcpConn.Close()
@@ -220,15 +238,16 @@ type audioOut struct{ s *RTPSession }
 
 func (a audioOut) WriteFrame(p PCM16) error {
 	s := a.s
-	f := s.framePool.Get().(PCM16)
-	n := copy(f, p)
-	clear(f[n:])
+	var f PCM16
 	select {
-	case s.outQ <- f:
-		return nil
+	case f = <-s.free:
 	case <-s.ctx.Done():
 		return ErrClosed
 	}
+	n := copy(f, p)
+	clear(f[n:])
+	s.outQ <- f // never blocks: a free buffer means there is room
+	return nil
 }
 func (a audioOut) SampleRate() int { return a.s.info.SampleRate }
 func (a audioOut) String() string  { return "rtp-out(" + a.s.info.Name + ")" }
@@ -247,7 +266,7 @@ func (s *RTPSession) readLoop() {
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	for {
-		n, src, err := s.conn.ReadFromUDP(buf)
+		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
@@ -295,17 +314,18 @@ func (s *RTPSession) readLoop() {
 
 // latch implements symmetric RTP: answer to where the media really comes from,
 // which differs from the SDP address when the caller is behind NAT.
-func (s *RTPSession) latch(src *net.UDPAddr, ssrc uint32) {
+func (s *RTPSession) latch(src netip.AddrPort, ssrc uint32) {
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	s.remoteMu.Lock()
 	defer s.remoteMu.Unlock()
 	if s.latched && ssrc == s.latchSSRC {
 		return
 	}
-	if s.remote == nil || !s.remote.IP.Equal(src.IP) || s.remote.Port != src.Port {
-		if s.remote != nil {
+	if s.remote != src {
+		if s.remote.IsValid() {
 			s.log.Debug("rtp latched", "from", s.remote.String(), "to", src.String())
 		}
-		s.remote = &net.UDPAddr{IP: append(net.IP(nil), src.IP...), Port: src.Port}
+		s.remote = src
 	}
 	s.latched = true
 	s.latchSSRC = ssrc
@@ -315,12 +335,12 @@ func (s *RTPSession) readRTCP() {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
 	for {
-		_, src, err := s.rtcpConn.ReadFromUDP(buf)
+		_, src, err := s.rtcpConn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return
 		}
 		s.remoteMu.Lock()
-		s.rtcpDst = src
+		s.rtcpDst = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 		s.remoteMu.Unlock()
 	}
 }
@@ -374,97 +394,95 @@ func (s *RTPSession) sendLocked(marker bool, pt uint8, ts uint32, payload []byte
 	s.remoteMu.Lock()
 	dst := s.remote
 	s.remoteMu.Unlock()
-	if dst == nil {
+	if !dst.IsValid() {
 		return
 	}
-	if _, err := s.conn.WriteToUDP(s.pktBuf[:n], dst); err == nil {
+	if _, err := s.conn.WriteToUDPAddrPort(s.pktBuf[:n], dst); err == nil {
 		s.sentPkts++
 		s.sentOctets += uint32(len(payload))
 	}
 }
 
-func (s *RTPSession) paceLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(FrameDurationMs * time.Millisecond)
-	defer t.Stop()
+// pace is the sender's per-session state, touched only by the pacer.
+type pace struct {
+	dtmfPkts   []DTMFEvent
+	dtmfTS     uint32
+	dtmfMarker bool
+	ticks      int
+	timedOut   bool
+	lastSend   time.Time
+}
+
+// tick sends this session's next packet. The shared pacer calls it every
+// 20 ms for every session, so all sessions share one ticker and one goroutine
+// per core instead of a timer each.
+func (s *RTPSession) tick(now time.Time) {
+	p := &s.pace
 	samples := uint32(len(s.silence))
-	var dtmfPkts []DTMFEvent
-	var dtmfTS uint32
-	dtmfMarker := false
-	tick := 0
-	timedOut := false
-	var lastSend time.Time
-	for {
+	p.ticks++
+	if s.timeout > 0 && !p.timedOut && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
+		p.timedOut = true
+		s.log.Warn("no rtp received, hanging up", "timeout", s.timeout.String())
+		if s.onTimeout != nil {
+			go s.onTimeout()
+		}
+	}
+	if p.ticks%250 == 0 { // every 5 s
+		s.sendRTCP()
+	}
+	if s.relaying.Load() {
+		p.lastSend = time.Time{}
+		return
+	}
+	// Measure when this session's packet really leaves, not when the tick fired.
+	sent := time.Now()
+	if !p.lastSend.IsZero() {
+		observePacing(sent.Sub(p.lastSend))
+	}
+	p.lastSend = sent
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if len(p.dtmfPkts) == 0 {
 		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-		}
-		tick++
-		now := time.Now()
-		if s.timeout > 0 && !timedOut && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
-			timedOut = true
-			s.log.Warn("no rtp received, hanging up", "timeout", s.timeout.String())
-			if s.onTimeout != nil {
-				go s.onTimeout()
+		case d := <-s.dtmfOut:
+			if pk, err := DTMFPackets(d, 100, s.info.ClockRate); err == nil {
+				p.dtmfPkts = pk
+				p.dtmfTS = s.ts + samples
+				p.dtmfMarker = true
 			}
-		}
-		if tick%250 == 0 { // every 5 s
-			s.sendRTCP()
-		}
-		if s.relaying.Load() {
-			lastSend = time.Time{}
-			continue
-		}
-		if !lastSend.IsZero() {
-			observePacing(now.Sub(lastSend))
-		}
-		lastSend = now
-		s.sendMu.Lock()
-		if len(dtmfPkts) == 0 {
-			select {
-			case d := <-s.dtmfOut:
-				if pk, err := DTMFPackets(d, 100, s.info.ClockRate); err == nil {
-					dtmfPkts = pk
-					dtmfTS = s.ts + samples
-					dtmfMarker = true
-				}
-			default:
-			}
-		}
-		if len(dtmfPkts) > 0 {
-			first := dtmfPkts[0]
-			dtmfPkts = dtmfPkts[1:]
-			s.seq++
-			s.ts += samples
-			s.sendLocked(dtmfMarker, s.dtmfPT, dtmfTS, first.Marshal())
-			dtmfMarker = false
-			s.sendMu.Unlock()
-			continue
-		}
-		var f PCM16
-		select {
-		case f = <-s.outQ:
 		default:
 		}
-		if f != nil {
-			_ = s.encoder.WriteFrame(f)
-			s.framePool.Put(f) //nolint:staticcheck
-		} else {
-			_ = s.encoder.WriteFrame(s.silence)
-		}
+	}
+	if len(p.dtmfPkts) > 0 {
+		ev := p.dtmfPkts[0]
+		p.dtmfPkts = p.dtmfPkts[1:]
 		s.seq++
 		s.ts += samples
-		s.sendLocked(false, s.info.PayloadType, s.ts, s.payloadBuf)
-		s.sendMu.Unlock()
+		s.sendLocked(p.dtmfMarker, s.dtmfPT, p.dtmfTS, ev.Marshal())
+		p.dtmfMarker = false
+		return
 	}
+	var f PCM16
+	select {
+	case f = <-s.outQ:
+	default:
+	}
+	if f != nil {
+		_ = s.encoder.WriteFrame(f)
+		s.free <- f
+	} else {
+		_ = s.encoder.WriteFrame(s.silence)
+	}
+	s.seq++
+	s.ts += samples
+	s.sendLocked(false, s.info.PayloadType, s.ts, s.payloadBuf)
 }
 
 func (s *RTPSession) sendRTCP() {
 	s.remoteMu.Lock()
 	dst := s.rtcpDst
 	s.remoteMu.Unlock()
-	if dst == nil {
+	if !dst.IsValid() {
 		return
 	}
 	s.sendMu.Lock()
@@ -477,5 +495,5 @@ func (s *RTPSession) sendRTCP() {
 	if err != nil {
 		return
 	}
-	_, _ = s.rtcpConn.WriteToUDP(b, dst)
+	_, _ = s.rtcpConn.WriteToUDPAddrPort(b, dst)
 }

@@ -4,6 +4,7 @@
 //	hotline check [-config FILE] [DIALPLAN]       validate a dialplan
 //	hotline calls [-config FILE] [-n 20] [-json]  list call records
 //	hotline agent hash -realm R ID PASSWORD       print an agent's SIP secret (HA1)
+//	hotline dialplan history|show|diff|rollback   dialplan versions
 package main
 
 import (
@@ -36,6 +37,8 @@ func run(args []string) int {
 		return cmdCalls(args[1:])
 	case "agent":
 		return cmdAgent(args[1:])
+	case "dialplan":
+		return cmdDialplan(args[1:])
 	case "help", "-h", "--help":
 		usage()
 		return exitOK
@@ -49,9 +52,10 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage: hotline <command> [flags]
 
 commands:
-  serve   run the server           (hotline serve -config configs/hotline.yaml)
-  check   validate a dialplan      (hotline check configs/dialplan.yaml)
-  calls   list call records        (hotline calls -n 20)
-  agent   agent tools              (hotline agent hash -realm hotline alice PASSWORD)
+  serve     run the server           (hotline serve -config configs/hotline.yaml)
+  check     validate a dialplan      (hotline check configs/dialplan.yaml)
+  calls     list call records        (hotline calls -n 20)
+  agent     agent tools              (hotline agent hash -realm hotline alice PASSWORD)
+  dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)
 `)
 }
