@@ -269,7 +269,9 @@ func runSipp(remote string, port int, scenario string, extra ...string) sippRun 
 	args := []string{remote, "-sf", scenario, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-nostdin", "-trace_stat", "-stf", os.DevNull}
 	args = append(args, extra...)
-	cmd := exec.Command("sipp", args...)
+	// sipp runs at a lower CPU priority than the server: on a two-core box
+	// the load generator must not starve the system under test.
+	cmd := exec.Command("nice", append([]string{"-n", "10", "sipp"}, args...)...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	t0 := time.Now()
@@ -304,7 +306,7 @@ func statValue(out, name string) int {
 	return v
 }
 
-func (r sippRun) cmdline() string { return "sipp " + strings.Join(r.args, " ") }
+func (r sippRun) cmdline() string { return "nice -n 10 sipp " + strings.Join(r.args, " ") }
 
 // ---- call setup rate ----
 
