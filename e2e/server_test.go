@@ -110,6 +110,9 @@ func rtpRange() (int, int) {
 // StartServer writes a config into a temp dir and starts hotline on it.
 func StartServer(t testing.TB, opt ServerOptions) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: end-to-end tests start the server")
+	}
 	dir := t.TempDir()
 	s := &Server{t: t, Dir: dir}
 	s.SIPPort = freePort(t)

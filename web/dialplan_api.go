@@ -36,6 +36,7 @@ func (a *API) dialplanRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/dialplan/versions/{n}", a.admin(a.getDialplanVersion))
 	mux.Handle("GET /api/dialplan/diff", a.admin(a.diffDialplan))
 	mux.Handle("POST /api/dialplan/rollback/{n}", a.admin(a.rollbackDialplan))
+	a.editorRoutes(mux)
 }
 
 type problem struct {
@@ -189,6 +190,18 @@ func (a *API) diffDialplan(w http.ResponseWriter, r *http.Request) {
 		toSrc, toName = v.Source, "version "+t
 	}
 	d := textdiff.Unified("version "+q.Get("from"), toName, string(from.Source), string(toSrc), 3)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, d)
+}
+
+// diffCandidate diffs the live plan against a candidate in the request body.
+func (a *API) diffCandidate(w http.ResponseWriter, r *http.Request) {
+	b, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	live := a.Dialplan.Current()
+	d := textdiff.Unified("live (version "+strconv.Itoa(live.Version)+")", "edited", string(live.Source), string(b), 3)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, d)
 }
