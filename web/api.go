@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,9 @@ func (a *API) Handler() http.Handler {
 	if a.Dialplan != nil {
 		a.dialplanRoutes(mux)
 	}
+	// Profiles of the running server, for ops (admin token required).
+	mux.Handle("GET /debug/pprof/", a.admin(pprof.Index))
+	mux.Handle("GET /debug/pprof/profile", a.admin(pprof.Profile))
 	return mux
 }
 
