@@ -80,8 +80,9 @@ type RTPSession struct {
 	silence    PCM16
 	dtmfOut    chan rune
 	pace       pace
-	pacerSlot  int // index in the pacer shard's list; guarded by the shard's lock
-	pacerShard *pacerShard
+	pacerShard *pacerShard // guarded by the shard's lock, with the two below
+	pacerSlot  int
+	pacerIndex int
 	sentPkts   uint32
 	sentOctets uint32
 }
