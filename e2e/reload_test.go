@@ -158,7 +158,7 @@ func TestReloadUnderLiveCalls(t *testing.T) {
 
 	// PUT with an invalid body: 422 with the error's line.
 	code, body = apiDo(t, srv, "PUT", "/api/dialplan", bad)
-	if code != 422 || !strings.Contains(body, `"line": 14`) {
+	if code != 422 || !strings.Contains(body, `"line": 16`) {
 		t.Fatalf("PUT invalid dialplan: %d %s", code, body)
 	}
 }
