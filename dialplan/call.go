@@ -3,6 +3,7 @@ package dialplan
 import (
 	"context"
 	"fmt"
+	"github.com/hotline-cc/hotline/store"
 	"log/slog"
 	"time"
 )
@@ -28,6 +29,23 @@ type Call interface {
 	Queue(ctx context.Context, req QueueRequest) (QueueResult, error)
 	// Hangup ends the call with a cause (one of the Cause constants).
 	Hangup(cause string) error
+
+	// Now is the current time for the call (the simulator's scripted time in a dry run).
+	Now() time.Time
+	// Headers are the SIP headers of the call's INVITE, by name.
+	Headers() map[string]string
+	// Answer answers the call if it is not answered yet.
+	Answer() error
+	// HTTP performs a request for an http node. The IVR sends it (see DoHTTP); the simulator answers
+	// from its script, so a dry run stays offline.
+	HTTP(ctx context.Context, req HTTPRequest) (HTTPResponse, error)
+	// Record records the caller's audio to a WAV file until a finish key, silence, or max duration.
+	Record(ctx context.Context, req RecordRequest) (RecordResult, error)
+	// Transfer hands the caller to an agent, a queue or an external number, and returns when that
+	// attempt is over.
+	Transfer(ctx context.Context, req TransferRequest) (TransferResult, error)
+	// Bot hands the call to a voice bot until it is done, escalates, fails or the caller hangs up.
+	Bot(ctx context.Context, req BotRequest) (BotResult, error)
 }
 
 // Prompt is one thing to say or play: either Text (spoken by TTS in Lang) or File (a WAV file path).
@@ -41,7 +59,8 @@ type Prompt struct {
 type QueueRequest struct {
 	Queue    *Queue
 	MaxWait  time.Duration
-	Priority int // higher is served first
+	Priority int  // higher is served first
+	Announce bool // tell the caller their position every Queue.AnnounceEvery
 }
 
 // QueueOutcome is how a caller left a queue.
@@ -53,6 +72,7 @@ const (
 	QueueNoAgent                              // no agent was registered or available at all
 	QueueTimeout                              // the maximum wait was reached
 	QueueCallerHangup                         // the caller hung up while waiting or talking
+	QueueFull                                 // the queue already held max_length callers
 )
 
 func (o QueueOutcome) String() string {
@@ -65,6 +85,8 @@ func (o QueueOutcome) String() string {
 		return "timeout"
 	case QueueCallerHangup:
 		return "caller-hangup"
+	case QueueFull:
+		return "full"
 	}
 	return fmt.Sprintf("QueueOutcome(%d)", int(o))
 }
@@ -85,3 +107,95 @@ const (
 )
 
 var hangupCauses = []string{CauseNormal, CauseBusy, CauseRejected, CauseUnavailable}
+
+// HTTPRequest is the request an http node sends, templates already expanded.
+type HTTPRequest struct {
+	Method  string
+	URL     string
+	Body    string            // for POST
+	Headers map[string]string // extra request headers
+	Timeout time.Duration
+}
+
+// HTTPResponse is what came back.
+type HTTPResponse struct {
+	Status int
+	Body   []byte
+}
+
+// RecordRequest asks for the caller's audio to be recorded.
+type RecordRequest struct {
+	Dir         string        // directory the WAV file goes to (created if missing)
+	MaxDuration time.Duration // the recording stops here at the latest
+	Beep        bool          // play a beep before recording starts
+	FinishKey   string        // a key that ends the recording ("" for none), such as "#"
+	Silence     time.Duration // this much silence ends the recording; 0 means never
+}
+
+// RecordResult reports a finished recording.
+type RecordResult struct {
+	Path     string        // the WAV file written
+	Duration time.Duration // audio recorded
+	EndedBy  string        // "key", "silence", "max_duration" or "hangup"
+}
+
+// TransferRequest hands the caller to exactly one of an agent, a queue or an external number.
+type TransferRequest struct {
+	Agent   string // agent id
+	Queue   *Queue
+	Number  string // external number, dialled through Trunk
+	Trunk   *Trunk
+	MaxWait time.Duration
+}
+
+// TransferResult reports how a transfer ended. Outcome uses the queue outcomes: QueueAnswered when
+// the other side answered and the call with it has ended.
+type TransferResult struct {
+	Outcome QueueOutcome
+	Agent   string
+}
+
+// BotRequest hands a call to a bot profile.
+type BotRequest struct {
+	Profile *BotProfile
+}
+
+// BotOutcome is how a bot conversation ended.
+type BotOutcome int
+
+// The zero BotOutcome is invalid, like QueueOutcome's.
+const (
+	BotDone     BotOutcome = iota + 1 // the caller's need was served
+	BotEscalate                       // the bot hands over to an agent; Handoff says why and what was said
+	BotError                          // the bot could not run (no engine, engine failure)
+	BotHangup                         // the caller hung up during the conversation
+)
+
+func (o BotOutcome) String() string {
+	switch o {
+	case BotDone:
+		return "done"
+	case BotEscalate:
+		return "escalate"
+	case BotError:
+		return "error"
+	case BotHangup:
+		return "hangup"
+	}
+	return fmt.Sprintf("BotOutcome(%d)", int(o))
+}
+
+// BotResult reports how a bot conversation ended.
+type BotResult struct {
+	Outcome BotOutcome
+	Handoff *store.Handoff // with BotEscalate: the packet for the agent; may be nil
+	Reason  string         // why, for logs and the simulator
+}
+
+// SpeechInput is implemented by calls that can hear what the caller says while a menu waits. A menu
+// with keywords asks it before waiting for a key; calls without it (the IVR until speech recognition
+// is wired to menus) answer keys only.
+type SpeechInput interface {
+	// Heard returns an utterance the caller said, if any.
+	Heard() (utterance string, ok bool)
+}

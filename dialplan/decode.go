@@ -22,6 +22,9 @@ type parser struct {
 	plan    *Plan
 	errs    []*Error
 	warns   []*Error
+	uses    []varUse        // template references, checked against sets at the end
+	sets    map[string]bool // variables some node sets
+	gotos   []gotoRef       // goto nodes, resolved once every flow is decoded
 }
 
 func (p *parser) problem(n *yaml.Node, node, hint, format string, args ...any) *Error {
@@ -407,4 +410,56 @@ func (f *fields) pattern(key string) (string, *regexp.Regexp) {
 		return s, nil
 	}
 	return s, re
+}
+
+// intValue reads a scalar YAML integer.
+func intValue(v *yaml.Node) (int, bool) {
+	if v == nil || v.Kind != yaml.ScalarNode || v.Tag != "!!int" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v.Value, 0, 64)
+	if err != nil || n < -1<<31 || n > 1<<31-1 {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// boolean reads true or false; def is used when the key is absent.
+func (f *fields) boolean(key string, def bool) bool {
+	v := f.value(key, false)
+	if v == nil {
+		return def
+	}
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+		f.errorf(f.pos(key), "write true or false", "%s must be true or false, not %s", key, kindName(v))
+		return def
+	}
+	b, _ := strconv.ParseBool(strings.ToLower(v.Value))
+	return b
+}
+
+// dir reads a path to an existing directory, relative to the dialplan's directory, and returns it as
+// written and resolved to an absolute path.
+func (f *fields) dir(key string, required bool) (name, path string) {
+	name = f.str(key, required)
+	if name == "" {
+		return "", ""
+	}
+	path = f.p.resolvePath(name)
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		f.errorf(f.pos(key), "paths are relative to "+f.p.baseDir, "%s: directory %q not found", key, name)
+	case !st.IsDir():
+		f.errorf(f.pos(key), "", "%s: %q is a file, not a directory", key, name)
+	}
+	return name, path
+}
+
+// optDuration reads a duration where 0 (written "0" or "0s") is allowed and means "off".
+func (f *fields) optDuration(key string, def time.Duration) time.Duration {
+	if v := f.value(key, false); v != nil && v.Kind == yaml.ScalarNode && (v.Value == "0" || v.Value == "0s") {
+		return 0
+	}
+	return f.duration(key, def)
 }

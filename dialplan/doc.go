@@ -3,24 +3,30 @@
 //
 // # What it owns
 //
-//   - The file format: settings, queues, routes (first match on the called and caller number wins) and
-//     flows of nodes joined by named edges. configs/dialplan.yaml is the annotated example.
+//   - The file format: settings (languages, time zone, business-hours calendars, default timeouts),
+//     queues, trunks, bot profiles, routes (first match on called/caller number, calendar and SIP header
+//     wins; an optional default route) and flows of nodes joined by named edges. README.md is the language
+//     reference; configs/dialplan.yaml is the annotated example.
 //   - Validation. Parse is strict: unknown keys, missing keys, durations without units, dangling edges,
 //     unknown queues, agents, languages and node types are all errors. It reports every error at once, each
 //     with file:line:column, the node it is in and a hint ("did you mean ...?"), as an ErrorList. Problems
 //     that do not stop a plan from working (unreachable nodes, unused flows and queues, routes that never
-//     match) are returned separately as warnings.
-//   - The node types and their registry. Each type lives in its own file (say.go, play.go, menu.go,
-//     queue.go, hangup.go) with its config struct, its decoding and validation, and its Run. registry.go
-//     lists them all in one table; nothing registers itself.
-//   - The executor: Plan.Route picks a route and flow for a call, and Run walks the flow node by node,
-//     reporting each Step so the caller can keep the path in the call record.
+//     match, template variables nothing sets, loops that never wait for the caller) are returned
+//     separately as warnings.
+//   - The node types and their registry. Each type lives in its own file (answer, say, play, menu,
+//     gather, bot, queue, transfer, record/voicemail, http, set, branch, goto, hangup) with its config
+//     struct, its decoding and validation, and its Run. registry.go lists them all in one table; nothing
+//     registers itself. Templates (${var}) are in template.go, branch conditions in expr.go.
+//   - The executor: Plan.Select picks a route and flow for a call's Facts, and Run walks the flow node by
+//     node (following goto into other flows), reporting each Step so the caller can keep the path in the
+//     call record.
 //   - The Call interface: everything a node may do to a call. Package dialplantest implements it with a
-//     scripted caller for tests and the simulator.
+//     scripted caller for tests; package sim uses it for the dry-run simulator.
 //
 // # What it does not own
 //
-//   - Audio, TTS and DTMF detection: the IVR implements Call on a media leg.
+//   - Audio, TTS, DTMF detection, recording and HTTP for real: the IVR implements Call on a media leg.
+//   - Running bots: a bot node only asks Call.Bot with its profile.
 //   - Choosing and ringing agents: a queue node only asks Call.Queue; acd does the work.
 //   - Agent definitions: they live in hotline.yaml; Parse checks queue members against
 //     Options.KnownAgents.

@@ -34,6 +34,42 @@ flows:
       - &x {id: d, type: hangup}
 `))
 	f.Add([]byte("version: 1\nflows:\n  main:\n    start: a\n   nodes: x\n"))
+	f.Add([]byte(`version: 1
+settings:
+  timezone: Asia/Shanghai
+  calendars: {office: {hours: {mon-fri: "08:00-20:00", sat: "closed"}, holidays: ["2026-12-25"]}}
+queues:
+  q: {members: [alice], strategy: round_robin, max_length: 3, wrap_up: 5s, announce_every: 30s}
+  s: {strategy: skills, skills: {billing: 2}}
+trunks: {pstn: {host: h, allow: ["^1[0-9]{10}$"]}}
+bots:
+  b: {greeting: hi, knowledge_base: prompts, dtmf: {"0": agent}, escalate_queue: q, escalate_on: [request],
+      tools: [{name: t, description: d, url: "http://x/${caller}", parameters: {type: object}}]}
+routes:
+  - {name: c, to: "1", calendar: office, when: closed, header: {name: X-A, pattern: "^a"}, flow: m}
+  - {name: d, default: true, flow: m}
+flows:
+  m:
+    start: a
+    nodes:
+      - {id: a, type: answer, next: h}
+      - {id: h, type: http, url: "http://crm/${caller}", map: {n: a.b.0}, success: s, failure: g}
+      - {id: s, type: set, vars: {x: "${n}"}, next: br}
+      - {id: br, type: branch, cases: [{if: 'x == "1" || !open(office) && time < "12:00"', then: g}], else: bo}
+      - {id: g, type: gather, var: d, prompt: "Enter ${x}", next: bo, timeout: t, invalid: t}
+      - {id: bo, type: bot, profile: b, done: t, escalate: qq, error: vm}
+      - {id: qq, type: queue, queue: q, priority: 3, full: t, noagent: vm}
+      - {id: vm, type: voicemail, next: t}
+      - {id: t, type: transfer, number: "13800000000", failed: r, error: go}
+      - {id: r, type: record, max_duration: 5s, next: go}
+      - {id: go, type: goto, flow: n}
+  n:
+    start: z
+    nodes:
+      - {id: z, type: menu, prompt: x, options: {"1": y}, keywords: {one: "1"}}
+      - {id: y, type: transfer, queue: s}
+`))
+	f.Add([]byte("version: 1\nroutes: [{name: r, flow: m}]\nflows: {m: {start: a, nodes: [{id: a, type: branch, cases: [{if: '((((x', then: a}]}]}}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("version: 1\nroutes: [{name: r, flow: m}]\nflows: {m: {start: a, nodes: [{id: a, type: say, text: hi, next: a}]}}\n"))
 
@@ -117,11 +153,29 @@ func checkPlan(p *Plan) string {
 				if n.Text.IsZero() {
 					return fmt.Sprintf("node %q: say without text", n.ID())
 				}
+			case *GotoNode:
+				if n.Flow == nil || p.Flows[n.FlowName] != n.Flow {
+					return fmt.Sprintf("node %q: goto not resolved", n.ID())
+				}
+			case *BotNode:
+				if n.Profile == nil || p.Bots[n.Profile.Name] != n.Profile {
+					return fmt.Sprintf("node %q: bot profile not resolved", n.ID())
+				}
+			case *TransferNode:
+				if (n.Number != "") != (n.Trunk != nil) {
+					return fmt.Sprintf("node %q: number without trunk", n.ID())
+				}
+			case *BranchNode:
+				for _, c := range n.Cases {
+					if c.If == "" {
+						return fmt.Sprintf("node %q: empty condition", n.ID())
+					}
+				}
 			}
 		}
 	}
 	for name, q := range p.Queues {
-		if q.Name != name || len(q.Members) == 0 || q.RingTimeout <= 0 || q.MaxWait <= 0 {
+		if q.Name != name || (len(q.Members) == 0 && q.Strategy != StrategySkills) || q.RingTimeout <= 0 || q.MaxWait <= 0 {
 			return fmt.Sprintf("queue %q incomplete", name)
 		}
 	}
@@ -134,7 +188,7 @@ type silentCall struct{}
 func (silentCall) Context() context.Context                 { return context.Background() }
 func (silentCall) Logger() *slog.Logger                     { return slog.New(slog.DiscardHandler) }
 func (silentCall) Language() string                         { return LangEnUS }
-func (silentCall) Vars() map[string]string                  { return nil }
+func (silentCall) Vars() map[string]string                  { return map[string]string{} }
 func (silentCall) Play(context.Context, Prompt, bool) error { return nil }
 func (silentCall) FlushDigits()                             {}
 func (silentCall) Hangup(string) error                      { return nil }
@@ -143,4 +197,20 @@ func (silentCall) ReadDigit(context.Context, time.Duration) (rune, bool, error) 
 }
 func (silentCall) Queue(context.Context, QueueRequest) (QueueResult, error) {
 	return QueueResult{Outcome: QueueNoAgent}, nil
+}
+
+func (silentCall) Now() time.Time             { return time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC) }
+func (silentCall) Headers() map[string]string { return nil }
+func (silentCall) Answer() error              { return nil }
+func (silentCall) HTTP(context.Context, HTTPRequest) (HTTPResponse, error) {
+	return HTTPResponse{}, errors.New("offline")
+}
+func (silentCall) Record(context.Context, RecordRequest) (RecordResult, error) {
+	return RecordResult{EndedBy: "silence"}, nil
+}
+func (silentCall) Transfer(context.Context, TransferRequest) (TransferResult, error) {
+	return TransferResult{Outcome: QueueNoAgent}, nil
+}
+func (silentCall) Bot(context.Context, BotRequest) (BotResult, error) {
+	return BotResult{Outcome: BotError, Reason: "no bot"}, nil
 }

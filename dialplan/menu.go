@@ -3,6 +3,7 @@ package dialplan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,10 +22,15 @@ import (
 //	    invalid_prompt: "Sorry, that is not a valid choice."   # optional
 //	    timeout_prompt: "Sorry, I did not hear a choice."      # optional
 //	    nomatch: goodbye          # optional; when retries are exhausted; without it the call ends
+//	    keywords: {agent: "0", "opening hours": "1"}   # optional; spoken phrase → option key
 //
 // Each attempt discards keys pressed earlier, plays the prompt (a key stops it) and waits for a key. A key
 // that is not an option plays invalid_prompt, silence plays timeout_prompt; both then retry, or follow
 // nomatch after the last attempt.
+//
+// Keywords let a caller say an option instead of pressing its key. They are validated (each names an
+// existing option) and used by the simulator; the IVR answers keys only until speech recognition is
+// wired to menus.
 type MenuNode struct {
 	nodeBase
 	Prompt        Text
@@ -34,6 +40,7 @@ type MenuNode struct {
 	InvalidPrompt Text
 	TimeoutPrompt Text
 	NoMatch       Edge
+	Keywords      map[string]string // lower-case phrase → option key
 }
 
 var _ Node = (*MenuNode)(nil)
@@ -53,7 +60,53 @@ func newMenu(id string, f *fields) Node {
 	n.InvalidPrompt = f.text("invalid_prompt", false)
 	n.TimeoutPrompt = f.text("timeout_prompt", false)
 	n.NoMatch = f.edge("nomatch", EdgeNoMatch)
+	n.Keywords = menuKeywords(f, n.Options)
 	return n
+}
+
+func menuKeywords(f *fields, options []Edge) map[string]string {
+	v := f.value("keywords", false)
+	if v == nil {
+		return nil
+	}
+	if v.Kind != yaml.MappingNode {
+		f.errorf(f.pos("keywords"), `write keywords: {agent: "0"}`, "keywords must be a mapping of phrase to option key, not %s", kindName(v))
+		return nil
+	}
+	var keys []string
+	for _, o := range options {
+		keys = append(keys, o.Name)
+	}
+	out := map[string]string{}
+	for _, e := range f.p.entries(v, f.node, f.where+"keywords: ") {
+		phrase := strings.ToLower(strings.TrimSpace(e.key))
+		if phrase == "" {
+			f.errorf(e.keyNode, "", "keywords: a phrase must not be empty")
+			continue
+		}
+		if e.value.Kind != yaml.ScalarNode || !slices.Contains(keys, e.value.Value) {
+			f.errorf(e.valueRaw, "the value is the key of one of the options: "+strings.Join(keys, ", "),
+				"keywords %q: %s is not an option", e.key, kindName(e.value))
+			continue
+		}
+		out[phrase] = e.value.Value
+	}
+	return out
+}
+
+// KeywordFor returns the option key whose phrase the utterance contains, or "".
+func (n *MenuNode) KeywordFor(utterance string) string {
+	u := strings.ToLower(utterance)
+	best := ""
+	for phrase := range n.Keywords {
+		if strings.Contains(u, phrase) && len(phrase) > len(best) {
+			best = phrase
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return n.Keywords[best]
 }
 
 func menuOptions(f *fields) []Edge {
@@ -95,6 +148,17 @@ func (n *MenuNode) Run(ctx context.Context, c Call) (string, error) {
 		c.FlushDigits()
 		if err := say(ctx, c, n.Prompt, true); err != nil {
 			return "", err
+		}
+		if si, isSI := c.(SpeechInput); isSI && len(n.Keywords) > 0 {
+			if u, heard := si.Heard(); heard {
+				if key := n.KeywordFor(u); key != "" {
+					return key, nil
+				}
+				if err := say(ctx, c, n.InvalidPrompt, false); err != nil {
+					return "", err
+				}
+				continue
+			}
 		}
 		key, ok, err := c.ReadDigit(ctx, n.Timeout)
 		if err != nil {

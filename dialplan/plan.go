@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,44 +26,9 @@ type Plan struct {
 	Queues   map[string]*Queue
 	Routes   []*Route // in file order; the first that matches a call wins
 	Flows    map[string]*Flow
+	Bots     map[string]*BotProfile
+	Trunks   map[string]*Trunk
 }
-
-// Settings are the plan-wide defaults.
-type Settings struct {
-	Language     string        // default prompt language
-	DigitTimeout time.Duration // default time to wait for a key
-}
-
-// Default settings used when a dialplan leaves them out.
-const (
-	DefaultLanguage     = LangEnUS
-	DefaultDigitTimeout = 5 * time.Second
-)
-
-// Queue is an agent queue the dialplan defines and queue nodes send callers to.
-type Queue struct {
-	Name        string
-	Members     []string      // agent ids, in file order
-	Strategy    string        // how an agent is chosen; one of the Strategy constants
-	RingTimeout time.Duration // how long one agent is rung before the next is tried
-	MaxWait     time.Duration // how long a caller waits at most
-	HoldMusic   string        // absolute path of a WAV file, or "" for the generated tone pattern
-
-	line, column int // where the queue is defined
-}
-
-// Queue strategies.
-const (
-	StrategyLongestIdle = "longest_idle" // the agent idle the longest gets the call
-)
-
-var strategies = []string{StrategyLongestIdle}
-
-// Queue defaults used when a dialplan leaves them out.
-const (
-	DefaultRingTimeout = 15 * time.Second
-	DefaultMaxWait     = 120 * time.Second
-)
 
 // Options are the facts about the rest of the configuration Parse checks a dialplan against.
 type Options struct {
@@ -101,12 +65,16 @@ func Parse(file string, data []byte, opts Options) (*Plan, []*Error, error) {
 		File:   file,
 		Queues: map[string]*Queue{},
 		Flows:  map[string]*Flow{},
+		Bots:   map[string]*BotProfile{},
+		Trunks: map[string]*Trunk{},
 	}
 	p.decodePlan(root)
 	if len(p.errs) > 0 {
 		return nil, sortProblems(p.warns), ErrorList(sortProblems(p.errs))
 	}
 	p.checkUsage()
+	p.warnUnknownVars()
+	p.warnSpinningLoops()
 	return p.plan, sortProblems(p.warns), nil
 }
 
@@ -120,67 +88,12 @@ func (p *parser) decodePlan(root *yaml.Node) {
 	}
 	p.decodeSettings(f)
 	p.decodeQueues(f)
+	p.decodeTrunks(f)
+	p.decodeBots(f)
 	p.decodeFlows(f)
+	p.resolveGotos()
 	p.decodeRoutes(f)
 	f.done()
-}
-
-func (p *parser) decodeSettings(top *fields) {
-	s := &p.plan.Settings
-	s.Language, s.DigitTimeout = DefaultLanguage, DefaultDigitTimeout
-	v := top.value("settings", false)
-	if v == nil {
-		return
-	}
-	f := p.fields(top.pos("settings"), "", "settings", "settings")
-	s.Language = f.language("language", DefaultLanguage)
-	s.DigitTimeout = f.duration("digit_timeout", DefaultDigitTimeout)
-	f.done()
-}
-
-func (p *parser) decodeQueues(top *fields) {
-	v := top.value("queues", false)
-	if v == nil {
-		return
-	}
-	if v.Kind != yaml.MappingNode {
-		top.errorf(top.pos("queues"), "", "queues must be a mapping of queue name to queue, not %s", kindName(v))
-		return
-	}
-	for _, e := range p.entries(v, "", "queues: ") {
-		where := fmt.Sprintf("queue %q", e.key)
-		f := p.fields(e.valueRaw, "", where, "a queue")
-		q := &Queue{Name: e.key, line: e.keyNode.Line, column: e.keyNode.Column}
-		var nodes []*yaml.Node
-		q.Members, nodes = f.stringList("members", true)
-		if v := f.value("members", false); v != nil && v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
-			f.errorf(f.pos("members"), "list the agent ids that answer this queue", "members must not be empty")
-		}
-		var known []string
-		if p.opts.KnownAgents != nil {
-			known = slices.Sorted(maps.Keys(p.opts.KnownAgents))
-		}
-		seen := map[string]int{}
-		for i, m := range q.Members {
-			if first, dup := seen[m]; dup {
-				f.errorf(nodes[i], fmt.Sprintf("first listed at line %d", first), "members: agent %q listed twice", m)
-			}
-			seen[m] = nodes[i].Line
-			if p.opts.KnownAgents != nil && !p.opts.KnownAgents[m] {
-				hint := didYouMean(m, known)
-				if hint == "" {
-					hint = "agents are defined in hotline.yaml"
-				}
-				f.errorf(nodes[i], hint, "members: unknown agent %q", m)
-			}
-		}
-		q.Strategy = f.oneOf("strategy", StrategyLongestIdle, strategies)
-		q.RingTimeout = f.duration("ring_timeout", DefaultRingTimeout)
-		q.MaxWait = f.duration("max_wait", DefaultMaxWait)
-		_, q.HoldMusic = f.file("hold_music", false)
-		f.done()
-		p.plan.Queues[q.Name] = q
-	}
 }
 
 // checkUsage warns about parts of a valid plan that can never run.
@@ -190,32 +103,76 @@ func (p *parser) checkUsage() {
 		used[r.Flow] = true
 	}
 	for _, fl := range p.plan.Flows {
+		for _, n := range fl.Nodes {
+			if g, ok := n.(*GotoNode); ok {
+				used[g.FlowName] = true
+			}
+		}
+	}
+	for _, fl := range p.plan.Flows {
 		if !used[fl.Name] {
 			p.warns = append(p.warns, &Error{File: p.file, Line: fl.line, Column: fl.column,
-				Msg: fmt.Sprintf("flow %q is not used by any route", fl.Name)})
+				Msg: fmt.Sprintf("flow %q is not used by any route or goto", fl.Name)})
 		}
 		for _, n := range fl.Nodes {
-			if q, ok := n.(*QueueNode); ok && q.Queue != nil {
-				used["queue:"+q.Queue.Name] = true
+			switch n := n.(type) {
+			case *QueueNode:
+				if n.Queue != nil {
+					used["queue:"+n.Queue.Name] = true
+				}
+			case *TransferNode:
+				if n.Queue != nil {
+					used["queue:"+n.Queue.Name] = true
+				}
+			case *GotoNode:
+				used[n.FlowName] = true
+			case *BotNode:
+				if n.Profile != nil {
+					used["bot:"+n.Profile.Name] = true
+				}
+			}
+		}
+		for _, b := range p.plan.Bots {
+			if b.EscalateQueue != nil {
+				used["queue:"+b.EscalateQueue.Name] = true
 			}
 		}
 		p.warnUnreachable(fl)
 	}
+	for _, b := range p.plan.Bots {
+		if !used["bot:"+b.Name] {
+			p.warns = append(p.warns, &Error{File: p.file, Line: b.line, Column: b.column,
+				Msg: fmt.Sprintf("bot profile %q is not used by any bot node", b.Name)})
+		}
+	}
 	for _, q := range p.plan.Queues {
 		if !used["queue:"+q.Name] {
 			p.warns = append(p.warns, &Error{File: p.file, Line: q.line, Column: q.column,
-				Msg: fmt.Sprintf("queue %q is not used by any queue node", q.Name)})
+				Msg: fmt.Sprintf("queue %q is not used by any queue, transfer or bot", q.Name)})
 		}
 	}
 }
 
-// Route returns the first route matching a call to the called number to from the caller number from, and
-// the flow it runs.
+// Route returns the route a call to the called number to from the caller number from takes now, and
+// the flow it runs. See Select.
 func (p *Plan) Route(to, from string) (*Route, *Flow, bool) {
+	return p.Select(&Facts{To: to, From: from, Time: time.Now()})
+}
+
+// Select returns the first route matching the call's facts, else the default route, and the flow it runs.
+func (p *Plan) Select(f *Facts) (*Route, *Flow, bool) {
+	var def *Route
 	for _, r := range p.Routes {
-		if r.Match(to, from) {
+		if r.Default {
+			def = r
+			continue
+		}
+		if r.MatchFacts(f) {
 			return r, p.Flows[r.Flow], true
 		}
+	}
+	if def != nil {
+		return def, p.Flows[def.Flow], true
 	}
 	return nil, nil, false
 }

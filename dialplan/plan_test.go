@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -56,11 +57,41 @@ func TestDemoGolden(t *testing.T) {
 // describe renders a plan as text, one line per route, queue and node.
 func describe(p *dialplan.Plan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "settings language=%s digit_timeout=%s\n", p.Settings.Language, p.Settings.DigitTimeout)
+	st := p.Settings
+	fmt.Fprintf(&b, "settings language=%s voice=%q timezone=%s digit_timeout=%s inter_digit_timeout=%s http_timeout=%s record_max=%s\n",
+		st.Language, st.Voice, st.Location, st.DigitTimeout, st.InterDigitTimeout, st.HTTPTimeout, st.RecordMax)
+	for _, name := range sortedKeys(st.Calendars) {
+		c := st.Calendars[name]
+		fmt.Fprintf(&b, "calendar %s timezone=%s", c.Name, c.Location)
+		for d, ranges := range c.Hours {
+			for _, r := range ranges {
+				fmt.Fprintf(&b, " %s=%02d:%02d-%02d:%02d", time.Weekday(d).String()[:3], r.From/60, r.From%60, r.To/60, r.To%60)
+			}
+		}
+		fmt.Fprintf(&b, " holidays=%s\n", strings.Join(sortedKeys(c.Holidays), ","))
+	}
 	for _, name := range sortedKeys(p.Queues) {
 		q := p.Queues[name]
-		fmt.Fprintf(&b, "queue %s members=%s strategy=%s ring_timeout=%s max_wait=%s hold_music=%q\n",
-			q.Name, strings.Join(q.Members, ","), q.Strategy, q.RingTimeout, q.MaxWait, q.HoldMusic)
+		fmt.Fprintf(&b, "queue %s members=%s strategy=%s skills=%v ring_timeout=%s max_wait=%s max_length=%d wrap_up=%s announce_every=%s hold_music=%q\n",
+			q.Name, strings.Join(q.Members, ","), q.Strategy, q.Skills, q.RingTimeout, q.MaxWait, q.MaxLength, q.WrapUp, q.AnnounceEvery, q.HoldMusic)
+	}
+	for _, name := range sortedKeys(p.Trunks) {
+		t := p.Trunks[name]
+		fmt.Fprintf(&b, "trunk %s host=%s allow=%q\n", t.Name, t.Host, t.Allow)
+	}
+	for _, name := range sortedKeys(p.Bots) {
+		bp := p.Bots[name]
+		eq := ""
+		if bp.EscalateQueue != nil {
+			eq = bp.EscalateQueue.Name
+		}
+		fmt.Fprintf(&b, "bot %s language=%q kb=%s barge_in=%v min_barge_in=%s dtmf_barge_in=%v end_of_turn=%s min_speech=%s max_turns=%d max_duration=%s max_failed=%d dtmf=%v escalate_queue=%s escalate_on=%v\n",
+			bp.Name, bp.Language, filepath.Base(bp.KnowledgeBase), bp.BargeIn, bp.MinBargeIn, bp.DTMFBargeIn, bp.EndOfTurnSilence,
+			bp.MinSpeech, bp.MaxTurns, bp.MaxDuration, bp.MaxFailedTurns, bp.DTMF, eq, bp.EscalateOn)
+		describeText(&b, "greeting", bp.Greeting)
+		for _, tool := range bp.Tools {
+			fmt.Fprintf(&b, "    tool %s %s %s timeout=%s params=%v\n", tool.Name, tool.Method, tool.URL, tool.Timeout, tool.Parameters)
+		}
 	}
 	for _, r := range p.Routes {
 		fmt.Fprintf(&b, "route %s", r.Name)
@@ -69,6 +100,15 @@ func describe(p *dialplan.Plan) string {
 			if kv[1] != "" {
 				fmt.Fprintf(&b, " %s=%q", kv[0], kv[1])
 			}
+		}
+		if r.Calendar != nil {
+			fmt.Fprintf(&b, " calendar=%s/%s", r.Calendar.Name, r.When)
+		}
+		if r.Header != "" {
+			fmt.Fprintf(&b, " header=%s:%q%q", r.Header, r.HeaderValue, r.HeaderPattern)
+		}
+		if r.Default {
+			b.WriteString(" default")
 		}
 		fmt.Fprintf(&b, " → %s (%s)\n", r.Flow, r.Language)
 	}
@@ -91,8 +131,36 @@ func describe(p *dialplan.Plan) string {
 				describeText(&b, "prompt", n.Prompt)
 				describeText(&b, "invalid_prompt", n.InvalidPrompt)
 				describeText(&b, "timeout_prompt", n.TimeoutPrompt)
+				for _, k := range sortedKeys(n.Keywords) {
+					fmt.Fprintf(&b, "    keyword %q → %s\n", k, n.Keywords[k])
+				}
 			case *dialplan.QueueNode:
-				fmt.Fprintf(&b, "    queue %s max_wait %s priority %d\n", n.Queue.Name, n.MaxWait, n.Priority)
+				fmt.Fprintf(&b, "    queue %s max_wait %s priority %d announce %v\n", n.Queue.Name, n.MaxWait, n.Priority, n.Announce)
+			case *dialplan.HTTPNode:
+				fmt.Fprintf(&b, "    %s %s timeout %s body %q\n", n.Method, n.URL, n.Timeout, n.Body)
+				for _, m := range n.Map {
+					fmt.Fprintf(&b, "    map %s ← %s\n", m.Name, m.Value)
+				}
+			case *dialplan.BranchNode:
+				for _, c := range n.Cases {
+					fmt.Fprintf(&b, "    if %s → %s\n", c.If, c.Then.Target)
+				}
+			case *dialplan.GotoNode:
+				fmt.Fprintf(&b, "    flow %s\n", n.FlowName)
+			case *dialplan.BotNode:
+				fmt.Fprintf(&b, "    profile %s\n", n.Profile.Name)
+			case *dialplan.RecordNode:
+				fmt.Fprintf(&b, "    dir %s max %s beep %v finish %q silence %s var %s\n", filepath.Base(n.Dir), n.MaxDuration, n.Beep, n.FinishOnKey, n.Silence, n.Var)
+				describeText(&b, "prompt", n.Prompt)
+			case *dialplan.SetNode:
+				for _, a := range n.Vars {
+					fmt.Fprintf(&b, "    set %s = %q\n", a.Name, a.Value)
+				}
+			case *dialplan.GatherNode:
+				fmt.Fprintf(&b, "    var %s length %d-%d terminator %q timeout %s inter %s\n", n.Var, n.MinLength, n.MaxLength, n.Terminator, n.Timeout, n.InterDigitTimeout)
+				describeText(&b, "prompt", n.Prompt)
+			case *dialplan.TransferNode:
+				fmt.Fprintf(&b, "    agent %q number %q max_wait %s\n", n.Agent, n.Number, n.MaxWait)
 			case *dialplan.HangupNode:
 				fmt.Fprintf(&b, "    cause %s\n", n.Cause)
 			}
@@ -110,7 +178,7 @@ func describeText(b *strings.Builder, what string, t dialplan.Text) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func sortedKeys[V any, M ~map[string]V](m M) []string {
 	var keys []string
 	for k := range m {
 		keys = append(keys, k)
@@ -311,7 +379,7 @@ flows:
 	_, _, err := dialplan.Parse("s.yaml", []byte(src), dialplan.Options{})
 	wantLines(t, "errors", errorStrings(t, err), []string{
 		`s.yaml:1:10: unsupported version 2 (this hotline reads version 1)`,
-		`s.yaml:2:1: unknown key "colour" (valid keys: version, settings, queues, flows, routes)`,
+		`s.yaml:2:1: unknown key "colour" (valid keys: version, settings, queues, trunks, bots, flows, routes)`,
 		`s.yaml:4:3: settings: unknown key "langauge" (did you mean "language"?)`,
 		`s.yaml:5:18: settings: digit_timeout: duration must be positive, not -5s`,
 		`s.yaml:8:14: queue "support": members must not be empty (list the agent ids that answer this queue)`,
@@ -324,7 +392,7 @@ flows:
 		`s.yaml:18:5: route 3: a route must be a mapping, not "just-a-string"`,
 		`s.yaml:24:9: flow "main": missing required key "id"`,
 		`s.yaml:25:9: node "b": missing required key "type"`,
-		`s.yaml:26:23: node "c": unknown node type "dance" (known types: hangup, menu, play, queue, say)`,
+		`s.yaml:26:23: node "c": unknown node type "dance" (known types: answer, bot, branch, gather, goto, hangup, http, menu, play, queue, record, say, set, transfer, voicemail)`,
 		`s.yaml:27:9: flow "main": a node must be a mapping, not "not-a-node"`,
 		`s.yaml:28:44: node "d": next must be a string, not a mapping`,
 		`s.yaml:29:14: flow "main": id must not be empty`,
@@ -362,10 +430,10 @@ flows:
 		got = append(got, w.Error())
 	}
 	wantLines(t, "warnings", got, []string{
-		`w.yaml:3:3: queue "idle" is not used by any queue node`,
+		`w.yaml:3:3: queue "idle" is not used by any queue, transfer or bot`,
 		`w.yaml:6:5: route "shadowed" never matches: route "all" (line 5) before it takes all its calls`,
 		`w.yaml:13:14: node "lost": unreachable: no path from start "a" leads here`,
-		`w.yaml:14:3: flow "spare" is not used by any route`,
+		`w.yaml:14:3: flow "spare" is not used by any route or goto`,
 	})
 }
 

@@ -14,11 +14,21 @@ type newNodeFunc func(id string, f *fields) Node
 // type is one file holding its config struct, its decoding and validation, and its Run, plus one line
 // here.
 var nodeTypes = map[string]newNodeFunc{
-	"say":    newSay,
-	"play":   newPlay,
-	"menu":   newMenu,
-	"queue":  newQueue,
-	"hangup": newHangup,
+	"answer":    newAnswer,
+	"say":       newSay,
+	"play":      newPlay,
+	"menu":      newMenu,
+	"gather":    newGather,
+	"bot":       newBotNode,
+	"queue":     newQueue,
+	"transfer":  newTransfer,
+	"record":    newRecord,
+	"voicemail": newVoicemail,
+	"http":      newHTTP,
+	"set":       newSet,
+	"branch":    newBranch,
+	"goto":      newGoto,
+	"hangup":    newHangup,
 }
 
 // NodeTypes returns the names of the registered node types, sorted.

@@ -6,31 +6,123 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
 
-// Route sends calls to a flow. A route matches a call when its called-number condition (To, ToPrefix or
-// ToPattern; at most one is set) and its caller-number condition (From, FromPrefix or FromPattern) both
-// match; an unset condition matches every number.
+// Route sends calls to a flow. A route matches a call when every condition it sets matches; an unset
+// condition matches every call. The first matching route in file order wins; the route with
+// `default: true` (at most one, with no conditions) is taken when none matches.
+//
+//	routes:
+//	  - name: vip
+//	    to: "4008001234"            # called number: to (exact), to_prefix, to_pattern (regexp); one of them
+//	    to_exists: true             # called number present (false: absent)
+//	    from_prefix: "+86"          # caller number: from, from_prefix, from_pattern; one of them
+//	    from_exists: false          # caller number withheld (empty or "anonymous")
+//	    calendar: support-hours     # with when: open or closed
+//	    when: open
+//	    header: {name: X-Campaign, value: spring}   # or pattern: "^spring"; a SIP header of the INVITE
+//	    flow: main
+//	    language: zh-CN             # optional; the plan's default otherwise
+//	  - {name: fallback, default: true, flow: main}
 type Route struct {
-	Name        string
-	To          string // exact called number (user part of the Request-URI)
-	ToPrefix    string
-	ToPattern   string // Go regular expression
-	From        string // exact caller number
-	FromPrefix  string
-	FromPattern string
-	Flow        string // name of the flow to run
-	Language    string // prompt language of calls on this route (the plan's default unless set)
+	Name          string
+	To            string // exact called number (user part of the Request-URI)
+	ToPrefix      string
+	ToPattern     string // Go regular expression
+	ToExists      *bool  // nil: not checked
+	From          string // exact caller number
+	FromPrefix    string
+	FromPattern   string
+	FromExists    *bool
+	Calendar      *Calendar // with When
+	When          string    // "open" or "closed"
+	Header        string    // SIP header name, matched case-insensitively
+	HeaderValue   string    // exact value
+	HeaderPattern string    // Go regular expression on the value
+	Default       bool      // taken when no other route matches
+	Flow          string    // name of the flow to run
+	Language      string    // prompt language of calls on this route (the plan's default unless set)
 
-	toRE, fromRE *regexp.Regexp
-	line         int
+	toRE, fromRE, headerRE *regexp.Regexp
+	line                   int
 }
 
-// Match reports whether a call from the caller number from to the called number to takes this route.
+// Facts are what route selection knows about a call.
+type Facts struct {
+	To, From string
+	Headers  map[string]string // SIP headers of the INVITE, by name (looked up case-insensitively)
+	Time     time.Time         // when the call arrived; the zero time means now
+}
+
+// Header returns a header's value, looking its name up case-insensitively.
+func (f *Facts) Header(name string) (string, bool) {
+	if v, ok := f.Headers[name]; ok {
+		return v, true
+	}
+	for k, v := range f.Headers {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// Match reports whether a call from the caller number from to the called number to, arriving now
+// without SIP headers, takes this route (a header condition never matches here).
 func (r *Route) Match(to, from string) bool {
-	return matchNumber(to, r.To, r.ToPrefix, r.toRE) && matchNumber(from, r.From, r.FromPrefix, r.fromRE)
+	return r.MatchFacts(&Facts{To: to, From: from, Time: time.Now()})
+}
+
+// MatchFacts reports whether a call with facts f takes this route. The default route matches only
+// through Plan.Select.
+func (r *Route) MatchFacts(f *Facts) bool {
+	if r.Default {
+		return false
+	}
+	if !matchNumber(f.To, r.To, r.ToPrefix, r.toRE) || !matchNumber(f.From, r.From, r.FromPrefix, r.fromRE) {
+		return false
+	}
+	if r.ToExists != nil && *r.ToExists != numberPresent(f.To) {
+		return false
+	}
+	if r.FromExists != nil && *r.FromExists != numberPresent(f.From) {
+		return false
+	}
+	if r.Header != "" {
+		v, ok := f.Header(r.Header)
+		switch {
+		case !ok:
+			return false
+		case r.HeaderValue != "" && v != r.HeaderValue:
+			return false
+		case r.headerRE != nil && !r.headerRE.MatchString(v):
+			return false
+		}
+	}
+	if r.Calendar != nil {
+		t := f.Time
+		if t.IsZero() {
+			t = time.Now()
+		}
+		if r.Calendar.Open(t) != (r.When == WhenOpen) {
+			return false
+		}
+	}
+	return true
+}
+
+// Calendar states a route or branch tests.
+const (
+	WhenOpen   = "open"
+	WhenClosed = "closed"
+)
+
+// numberPresent reports whether a number was given (withheld numbers arrive empty or as "anonymous").
+func numberPresent(n string) bool {
+	return n != "" && !strings.EqualFold(n, "anonymous")
 }
 
 func matchNumber(num, exact, prefix string, re *regexp.Regexp) bool {
@@ -47,7 +139,18 @@ func matchNumber(num, exact, prefix string, re *regexp.Regexp) bool {
 
 // conditions renders what the route matches on, to compare routes.
 func (r *Route) conditions() string {
-	return strings.Join([]string{r.To, r.ToPrefix, r.ToPattern, r.From, r.FromPrefix, r.FromPattern}, "\x00")
+	b := func(p *bool) string {
+		if p == nil {
+			return ""
+		}
+		return fmt.Sprint(*p)
+	}
+	cal := ""
+	if r.Calendar != nil {
+		cal = r.Calendar.Name + "/" + r.When
+	}
+	return strings.Join([]string{r.To, r.ToPrefix, r.ToPattern, b(r.ToExists), r.From, r.FromPrefix,
+		r.FromPattern, b(r.FromExists), cal, strings.ToLower(r.Header), r.HeaderValue, r.HeaderPattern}, "\x00")
 }
 
 func (p *parser) decodeRoutes(top *fields) {
@@ -64,6 +167,9 @@ func (p *parser) decodeRoutes(top *fields) {
 	}
 	flowNames := slices.Sorted(maps.Keys(p.plan.Flows))
 	seen := map[string]*Route{}
+	var defaultRoute, catchAll *Route
+	byConditions := map[string]*Route{}
+	noConditions := (&Route{}).conditions()
 	for i, item := range v.Content {
 		f := p.fields(item, "", fmt.Sprintf("route %d", i+1), "a route")
 		r := &Route{line: item.Line}
@@ -74,9 +180,14 @@ func (p *parser) decodeRoutes(top *fields) {
 		r.To = f.str("to", false)
 		r.ToPrefix = f.str("to_prefix", false)
 		r.ToPattern, r.toRE = f.pattern("to_pattern")
+		r.ToExists = f.optBool("to_exists")
 		r.From = f.str("from", false)
 		r.FromPrefix = f.str("from_prefix", false)
 		r.FromPattern, r.fromRE = f.pattern("from_pattern")
+		r.FromExists = f.optBool("from_exists")
+		p.decodeRouteCalendar(f, r)
+		p.decodeRouteHeader(f, r)
+		r.Default = f.boolean("default", false)
 		r.Flow = f.str("flow", true)
 		r.Language = f.language("language", p.plan.Settings.Language)
 		f.done()
@@ -93,12 +204,33 @@ func (p *parser) decodeRoutes(top *fields) {
 			}
 			seen[r.Name] = r
 		}
-		for _, earlier := range p.plan.Routes {
-			if earlier.conditions() == r.conditions() || earlier.conditions() == (&Route{}).conditions() {
-				p.warnf(item, "", "", "route %q never matches: route %q (line %d) before it takes all its calls",
-					r.Name, earlier.Name, earlier.line)
-				break
+		if r.Default {
+			if r.conditions() != (&Route{}).conditions() {
+				f.errorf(f.pos("default"), "a default route takes the calls no other route matches; remove its conditions", "a default route cannot have conditions")
 			}
+			if defaultRoute != nil {
+				f.errorf(f.pos("default"), fmt.Sprintf("the first is route %q at line %d", defaultRoute.Name, defaultRoute.line), "only one route can be the default")
+			}
+			defaultRoute = r
+			p.plan.Routes = append(p.plan.Routes, r)
+			continue
+		}
+		// A route is shadowed by the first earlier route with the same conditions, or by an earlier
+		// catch-all; a map keeps this linear in the number of routes.
+		cond := r.conditions()
+		earlier := catchAll
+		if earlier == nil {
+			earlier = byConditions[cond]
+		}
+		if earlier != nil {
+			p.warnf(item, "", "", "route %q never matches: route %q (line %d) before it takes all its calls",
+				r.Name, earlier.Name, earlier.line)
+		}
+		if _, ok := byConditions[cond]; !ok {
+			byConditions[cond] = r
+		}
+		if catchAll == nil && cond == noConditions {
+			catchAll = r
 		}
 		p.plan.Routes = append(p.plan.Routes, r)
 	}
@@ -115,4 +247,60 @@ func (p *parser) atMostOne(f *fields, kv ...string) {
 	if len(set) > 1 {
 		f.errorf(f.pos(set[1]), "", "%s and %s cannot both be set; a route matches one way", set[0], set[1])
 	}
+}
+
+func (p *parser) decodeRouteCalendar(f *fields, r *Route) {
+	name := f.str("calendar", false)
+	when := f.str("when", false)
+	if name == "" {
+		if when != "" {
+			f.errorf(f.pos("when"), "add calendar: <name>", "when needs a calendar")
+		}
+		return
+	}
+	r.Calendar = p.lookupCalendar(f, "calendar", name)
+	switch when {
+	case WhenOpen, WhenClosed:
+		r.When = when
+	case "":
+		f.errorf(f.pos("calendar"), "add when: open, or when: closed", "calendar needs when")
+	default:
+		f.errorf(f.pos("when"), choiceHint(when, []string{WhenOpen, WhenClosed}), "when: unknown value %q", when)
+	}
+}
+
+// lookupCalendar resolves a calendar name read from key, reporting an unknown one.
+func (p *parser) lookupCalendar(f *fields, key, name string) *Calendar {
+	c := p.plan.Settings.Calendars[name]
+	if c == nil {
+		hint := didYouMean(name, slices.Sorted(maps.Keys(p.plan.Settings.Calendars)))
+		if hint == "" {
+			hint = "define it under settings: calendars:"
+		}
+		f.errorf(f.pos(key), hint, "calendar %q: no such calendar", name)
+	}
+	return c
+}
+
+func (p *parser) decodeRouteHeader(f *fields, r *Route) {
+	if f.value("header", false) == nil {
+		return
+	}
+	hf := p.fields(f.pos("header"), f.node, strings.TrimSuffix(f.where, ": ")+" header", "header")
+	r.Header = hf.str("name", true)
+	r.HeaderValue = hf.str("value", false)
+	r.HeaderPattern, r.headerRE = hf.pattern("pattern")
+	hf.done()
+	if r.HeaderValue != "" && r.HeaderPattern != "" {
+		hf.errorf(hf.pos("pattern"), "", "value and pattern cannot both be set")
+	}
+}
+
+// optBool reads an optional true/false; nil when absent.
+func (f *fields) optBool(key string) *bool {
+	if f.value(key, false) == nil {
+		return nil
+	}
+	b := f.boolean(key, false)
+	return &b
 }

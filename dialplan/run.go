@@ -12,6 +12,7 @@ const MaxSteps = 1000
 
 // Step records one node a call ran and the edge it took; a call's path is its list of steps.
 type Step struct {
+	Flow   string    // flow the node is in
 	Node   string    // node id
 	Type   string    // node type
 	Edge   string    // edge the node returned; "" when it failed
@@ -19,7 +20,7 @@ type Step struct {
 	At     time.Time // when the node started
 }
 
-// Run walks flow f for call c from its start node, calling trace (if not nil) after each node. It stops
+// Run walks flow f for call c from its start node (a goto node continues in another flow), calling trace (if not nil) after each node. It stops
 // when a node hangs up or reports that the caller did (returning nil), when an edge leads nowhere (the
 // end of the flow: it hangs up with CauseNormal), when ctx is done (returning ctx's error), or when a node
 // fails (returning the error, and leaving the call to the caller to end).
@@ -36,8 +37,18 @@ func Run(ctx context.Context, f *Flow, c Call, trace func(Step)) error {
 		if n == nil {
 			return fmt.Errorf("dialplan: flow %q: no node %q", f.Name, id)
 		}
-		step := Step{Node: id, Type: n.Type(), At: time.Now()}
+		step := Step{Flow: f.Name, Node: id, Type: n.Type(), At: c.Now()}
 		edge, err := n.Run(ctx, c)
+		if g, ok := n.(*GotoNode); ok && err == nil {
+			// A goto continues in another flow; its "target" is that flow's start.
+			step.Edge, step.Target = edge, g.Flow.Start
+			if trace != nil {
+				trace(step)
+			}
+			c.Logger().Debug("dialplan step", "flow", f.Name, "node", id, "type", step.Type, "goto", g.Flow.Name)
+			f, id = g.Flow, g.Flow.Start
+			continue
+		}
 		if err == nil && edge != EdgeHangup {
 			step.Edge, step.Target = edge, f.Target(id, edge)
 		} else if err == nil {

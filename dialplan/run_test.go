@@ -23,9 +23,9 @@ func TestRunTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []dialplan.Step{
-		{Node: "a", Type: "say", Edge: "next", Target: "b"},
-		{Node: "b", Type: "menu", Edge: "1", Target: "c"},
-		{Node: "c", Type: "hangup", Edge: "hangup"},
+		{Flow: "main", Node: "a", Type: "say", Edge: "next", Target: "b"},
+		{Flow: "main", Node: "b", Type: "menu", Edge: "1", Target: "c"},
+		{Flow: "main", Node: "c", Type: "hangup", Edge: "hangup"},
 	}
 	if len(steps) != len(want) {
 		t.Fatalf("steps = %+v", steps)

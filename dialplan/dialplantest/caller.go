@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/store"
 )
 
 type actionKind int
@@ -23,13 +25,16 @@ const (
 	actBargeIn
 	actQueue
 	actHangUp
+	actSay
+	actBot
 )
 
 // Action is one thing the scripted caller does, at the point of the flow where it fits.
 type Action struct {
 	kind   actionKind
-	keys   string
+	keys   string // keys pressed, or the utterance said
 	result dialplan.QueueResult
+	bot    dialplan.BotResult
 }
 
 func (a Action) String() string {
@@ -44,6 +49,10 @@ func (a Action) String() string {
 		return fmt.Sprintf("queue %v", a.result.Outcome)
 	case actHangUp:
 		return "hang up"
+	case actSay:
+		return fmt.Sprintf("say %q", a.keys)
+	case actBot:
+		return fmt.Sprintf("bot %v", a.bot.Outcome)
 	}
 	return "invalid action"
 }
@@ -70,6 +79,13 @@ func QueueOutcome(res dialplan.QueueResult) Action { return Action{kind: actQueu
 // HangUp hangs up at the next thing the flow does: playing, waiting for a key or queueing.
 func HangUp() Action { return Action{kind: actHangUp} }
 
+// Say is something the caller says: to a bot (which escalates when asked for an agent, see Bot), or to
+// a menu with keywords (the phrase picks an option instead of a key).
+func Say(utterance string) Action { return Action{kind: actSay, keys: utterance} }
+
+// BotOutcome ends the next bot conversation with res.
+func BotOutcome(res dialplan.BotResult) Action { return Action{kind: actBot, bot: res} }
+
 // Caller is a scripted dialplan.Call. Set its fields before running a flow; its methods are safe for
 // concurrent use.
 type Caller struct {
@@ -77,6 +93,18 @@ type Caller struct {
 	Lang      string            // returned by Language; default en-US
 	Variables map[string]string // returned by Vars
 	Log       *slog.Logger      // returned by Logger; default discards
+	Clock     time.Time         // returned by Now; default the real time
+	Hdrs      map[string]string // returned by Headers
+	// HTTPFunc answers http nodes; default: every request fails, so a test or dry run stays offline.
+	HTTPFunc func(dialplan.HTTPRequest) (dialplan.HTTPResponse, error)
+	// Speech are utterances the caller says, in order, to bots and menus with keywords, apart from
+	// the script (so key presses and speech can be scripted separately, as the simulator does).
+	Speech []string
+	// RecordBase, when set, makes recording paths relative to it (for output that does not depend on
+	// where the plan lives).
+	RecordBase string
+	// QueueDefault ends queue attempts the script has no queue action for; nil makes them an error.
+	QueueDefault *dialplan.QueueResult
 
 	mu      sync.Mutex
 	script  []Action
@@ -238,6 +266,10 @@ func (c *Caller) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan
 		return dialplan.QueueResult{}, dialplan.ErrHangup
 	}
 	a, ok := c.next()
+	if (!ok || a.kind != actQueue) && c.QueueDefault != nil {
+		a, ok = Action{kind: actQueue, result: *c.QueueDefault}, true
+		c.script = append([]Action{a}, c.script...)
+	}
 	if !ok || a.kind != actQueue {
 		next := "empty"
 		if ok {
@@ -271,4 +303,167 @@ func (c *Caller) Hangup(cause string) error {
 	c.ended, c.cause = true, cause
 	c.logf("hangup %s", cause)
 	return nil
+}
+
+func (c *Caller) Now() time.Time {
+	if c.Clock.IsZero() {
+		return time.Now()
+	}
+	return c.Clock
+}
+
+func (c *Caller) Headers() map[string]string { return c.Hdrs }
+
+func (c *Caller) Answer() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone() {
+		return dialplan.ErrHangup
+	}
+	c.logf("answer")
+	return nil
+}
+
+func (c *Caller) HTTP(ctx context.Context, req dialplan.HTTPRequest) (dialplan.HTTPResponse, error) {
+	c.mu.Lock()
+	fn := c.HTTPFunc
+	c.mu.Unlock()
+	var res dialplan.HTTPResponse
+	err := fmt.Errorf("dialplantest: no HTTP response scripted for %s %s", req.Method, req.URL)
+	if fn != nil {
+		res, err = fn(req)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		c.logf("http %s %s → error: %v", req.Method, req.URL, err)
+	} else {
+		c.logf("http %s %s → %d", req.Method, req.URL, res.Status)
+	}
+	return res, err
+}
+
+func (c *Caller) Record(ctx context.Context, req dialplan.RecordRequest) (dialplan.RecordResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gone() {
+		return dialplan.RecordResult{}, dialplan.ErrHangup
+	}
+	path := filepath.Join(req.Dir, "simulated.wav")
+	if c.RecordBase != "" {
+		if rel, err := filepath.Rel(c.RecordBase, path); err == nil {
+			path = rel
+		}
+	}
+	res := dialplan.RecordResult{Path: path, EndedBy: "silence"}
+	if req.FinishKey != "" {
+		if a, ok := c.next(); ok && a.kind == actPress && strings.ContainsAny(a.keys, req.FinishKey) {
+			c.pop()
+			res.EndedBy = "key"
+		}
+	}
+	beep := ""
+	if req.Beep {
+		beep = " beep"
+	}
+	c.logf("record%s max=%s → %s (%s)", beep, req.MaxDuration, filepath.Base(res.Path), res.EndedBy)
+	return res, nil
+}
+
+func (c *Caller) Transfer(ctx context.Context, req dialplan.TransferRequest) (dialplan.TransferResult, error) {
+	switch {
+	case req.Queue != nil:
+		res, err := c.Queue(ctx, dialplan.QueueRequest{Queue: req.Queue, MaxWait: req.MaxWait})
+		return dialplan.TransferResult{Outcome: res.Outcome, Agent: res.Agent}, err
+	case req.Agent != "":
+		q := &dialplan.Queue{Name: "agent:" + req.Agent, Members: []string{req.Agent}}
+		res, err := c.Queue(ctx, dialplan.QueueRequest{Queue: q, MaxWait: req.MaxWait})
+		return dialplan.TransferResult{Outcome: res.Outcome, Agent: res.Agent}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.logf("transfer %s via %s → error: trunk dialling not available", req.Number, req.Trunk.Name)
+	return dialplan.TransferResult{}, fmt.Errorf("transfer to %s: trunk dialling not available", req.Number)
+}
+
+// Bot plays the conversation from the script: a BotOutcome action ends it as scripted; Say actions are
+// the caller's turns, and one asking for a person (agent, human, operator, 人工, 客服) escalates when
+// the profile escalates on request; otherwise the bot is done after the caller's last turn.
+func (c *Caller) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.BotResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := req.Profile
+	lang := p.Language
+	if lang == "" {
+		lang = c.Lang
+	}
+	c.logf("bot %s", p.Name)
+	if !p.Greeting.IsZero() {
+		pr := p.Greeting.Prompt(lang)
+		c.logf("say %s %q", pr.Lang, pr.Text)
+	}
+	for turns := 0; turns < p.MaxTurns || p.MaxTurns == 0; turns++ {
+		if c.gone() {
+			return dialplan.BotResult{Outcome: dialplan.BotHangup, Reason: "caller hung up"}, nil
+		}
+		a, ok := c.next()
+		if len(c.Speech) > 0 && (!ok || a.kind != actBot) {
+			a, ok = Action{kind: actSay, keys: c.Speech[0]}, true
+			c.Speech = c.Speech[1:]
+			c.script = append([]Action{a}, c.script...)
+		}
+		if !ok {
+			break
+		}
+		switch a.kind {
+		case actBot:
+			c.pop()
+			c.logf("bot → %v", a.bot.Outcome)
+			return a.bot, nil
+		case actSay:
+			c.pop()
+			c.logf("caller says %q", a.keys)
+			if asksForPerson(a.keys) && slices.Contains(p.EscalateOn, dialplan.EscalateRequest) {
+				c.logf("bot → escalate (caller asked for an agent)")
+				return dialplan.BotResult{Outcome: dialplan.BotEscalate, Reason: dialplan.EscalateRequest,
+					Handoff: &store.Handoff{Reason: dialplan.EscalateRequest, Summary: "Caller asked for an agent: " + a.keys}}, nil
+			}
+			continue
+		}
+		break
+	}
+	c.logf("bot → done")
+	return dialplan.BotResult{Outcome: dialplan.BotDone, Reason: "caller finished"}, nil
+}
+
+func asksForPerson(s string) bool {
+	s = strings.ToLower(s)
+	for _, w := range []string{"agent", "human", "person", "operator", "representative", "人工", "客服"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Heard returns what the caller says next (from Speech, or a Say action next in the script) unless the
+// script's next action is a key press; menus with keywords use it (see dialplan.SpeechInput).
+func (c *Caller) Heard() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a, ok := c.next(); ok && (a.kind == actPress || a.kind == actSilence || a.kind == actBargeIn) {
+		return "", false // the caller answers this menu with keys
+	}
+	if len(c.Speech) > 0 {
+		u := c.Speech[0]
+		c.Speech = c.Speech[1:]
+		c.logf("caller says %q", u)
+		return u, true
+	}
+	if a, ok := c.next(); ok && a.kind == actSay {
+		c.pop()
+		c.logf("caller says %q", a.keys)
+		return a.keys, true
+	}
+	return "", false
 }

@@ -1,0 +1,300 @@
+package dialplan
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // calendars name IANA zones; the binary must not depend on the host's zoneinfo
+
+	"gopkg.in/yaml.v3"
+)
+
+// Settings are the plan-wide defaults.
+//
+//	settings:
+//	  language: en-US              # default prompt language: en-US or zh-CN
+//	  voice: ""                    # optional TTS voice name for the configured engine
+//	  timezone: Asia/Shanghai      # IANA zone for time conditions; default UTC
+//	  digit_timeout: 5s            # how long a menu or gather waits for the first key
+//	  inter_digit_timeout: 3s      # how long a gather waits between keys
+//	  http_timeout: 3s             # default timeout of http nodes
+//	  record_max: 2m               # default longest recording of record/voicemail nodes
+//	  recordings_dir: ../data/recordings   # where record nodes save WAV files (relative to this file)
+//	  calendars:
+//	    support-hours:
+//	      timezone: Asia/Shanghai  # optional; default settings.timezone
+//	      hours: {mon-fri: "08:00-20:00", sat: "09:00-12:00,13:00-17:00"}  # days not listed are closed
+//	      holidays: ["2026-12-25", "2027-01-01"]                           # closed all day
+type Settings struct {
+	Language          string // default prompt language
+	Voice             string // TTS voice; "" for the engine's default
+	Location          *time.Location
+	DigitTimeout      time.Duration // default time to wait for a key
+	InterDigitTimeout time.Duration // default time a gather waits between keys
+	HTTPTimeout       time.Duration // default timeout of http nodes
+	RecordMax         time.Duration // default longest recording
+	RecordingsDir     string        // absolute directory recordings are written to
+	Calendars         map[string]*Calendar
+}
+
+// Default settings used when a dialplan leaves them out.
+const (
+	DefaultLanguage          = LangEnUS
+	DefaultDigitTimeout      = 5 * time.Second
+	DefaultInterDigitTimeout = 3 * time.Second
+	DefaultHTTPTimeout       = 3 * time.Second
+	DefaultRecordMax         = 2 * time.Minute
+	DefaultRecordingsDir     = "recordings"
+)
+
+// Calendar is a business-hours calendar: weekly opening hours and holidays, in a time zone.
+type Calendar struct {
+	Name     string
+	Location *time.Location
+	Hours    [7][]TimeRange  // indexed by time.Weekday; an empty day is closed
+	Holidays map[string]bool // "2006-01-02" dates, closed all day
+	line     int
+}
+
+// TimeRange is a span of a day in minutes from midnight, [From, To).
+type TimeRange struct{ From, To int }
+
+// Open reports whether the calendar is open at t.
+func (c *Calendar) Open(t time.Time) bool {
+	t = t.In(c.Location)
+	if c.Holidays[t.Format(time.DateOnly)] {
+		return false
+	}
+	m := t.Hour()*60 + t.Minute()
+	for _, r := range c.Hours[t.Weekday()] {
+		if m >= r.From && m < r.To {
+			return true
+		}
+	}
+	return false
+}
+
+var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func (p *parser) decodeSettings(top *fields) {
+	s := &p.plan.Settings
+	s.Language, s.DigitTimeout, s.Location = DefaultLanguage, DefaultDigitTimeout, time.UTC
+	s.InterDigitTimeout, s.HTTPTimeout, s.RecordMax = DefaultInterDigitTimeout, DefaultHTTPTimeout, DefaultRecordMax
+	s.RecordingsDir = p.resolvePath(DefaultRecordingsDir)
+	s.Calendars = map[string]*Calendar{}
+	if top.value("settings", false) == nil {
+		return
+	}
+	f := p.fields(top.pos("settings"), "", "settings", "settings")
+	s.Language = f.language("language", DefaultLanguage)
+	s.Voice = f.str("voice", false)
+	s.Location = f.location("timezone", time.UTC)
+	s.DigitTimeout = f.duration("digit_timeout", DefaultDigitTimeout)
+	s.InterDigitTimeout = f.duration("inter_digit_timeout", DefaultInterDigitTimeout)
+	s.HTTPTimeout = f.duration("http_timeout", DefaultHTTPTimeout)
+	s.RecordMax = f.duration("record_max", DefaultRecordMax)
+	if d := f.str("recordings_dir", false); d != "" {
+		s.RecordingsDir = p.resolvePath(d)
+	}
+	p.decodeCalendars(f)
+	f.done()
+}
+
+// location reads an IANA time zone name.
+func (f *fields) location(key string, def *time.Location) *time.Location {
+	name := f.str(key, false)
+	if name == "" {
+		return def
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		f.errorf(f.pos(key), "use an IANA zone name, such as Asia/Shanghai or Europe/Berlin", "%s: unknown time zone %q", key, name)
+		return def
+	}
+	return loc
+}
+
+func (p *parser) decodeCalendars(sf *fields) {
+	v := sf.value("calendars", false)
+	if v == nil {
+		return
+	}
+	if v.Kind != yaml.MappingNode {
+		sf.errorf(sf.pos("calendars"), "", "calendars must be a mapping of calendar name to calendar, not %s", kindName(v))
+		return
+	}
+	for _, e := range p.entries(v, "", "calendars: ") {
+		f := p.fields(e.valueRaw, "", fmt.Sprintf("calendar %q", e.key), "a calendar")
+		c := &Calendar{Name: e.key, Holidays: map[string]bool{}, line: e.keyNode.Line}
+		c.Location = f.location("timezone", p.plan.Settings.Location)
+		if hv := f.value("hours", true); hv != nil {
+			if hv.Kind != yaml.MappingNode {
+				f.errorf(f.pos("hours"), `write hours: {mon-fri: "08:00-20:00"}`, "hours must be a mapping of days to times, not %s", kindName(hv))
+			} else {
+				for _, he := range p.entries(hv, "", f.where+"hours: ") {
+					days, err := parseDays(he.key)
+					if err != nil {
+						f.errorf(he.keyNode, "days are mon, tue, wed, thu, fri, sat, sun, ranges like mon-fri, or lists like mon,wed", "hours: %v", err)
+						continue
+					}
+					if he.value.Kind != yaml.ScalarNode {
+						f.errorf(he.valueRaw, "", "hours %s: must be a string like \"08:00-20:00\", not %s", he.key, kindName(he.value))
+						continue
+					}
+					ranges, err := parseTimeRanges(he.value.Value)
+					if err != nil {
+						f.errorf(he.valueRaw, `write "08:00-12:00,13:00-18:00", or "closed"`, "hours %s: %v", he.key, err)
+						continue
+					}
+					for _, d := range days {
+						if len(c.Hours[d]) > 0 {
+							f.errorf(he.keyNode, "", "hours: %s is given more than once", weekdayNames[d])
+						}
+						c.Hours[d] = ranges
+					}
+				}
+			}
+		}
+		list, nodes := f.stringList("holidays", false)
+		for i, s := range list {
+			if _, err := time.Parse(time.DateOnly, s); err != nil {
+				f.errorf(nodes[i], "write dates as YYYY-MM-DD", "holidays: invalid date %q", s)
+				continue
+			}
+			c.Holidays[s] = true
+		}
+		f.done()
+		p.plan.Settings.Calendars[c.Name] = c
+	}
+}
+
+// parseDays reads "mon", "mon-fri" or "mon,wed,fri" (ranges may wrap, as in "fri-mon").
+func parseDays(s string) ([]time.Weekday, error) {
+	var out []time.Weekday
+	day := func(name string) (int, error) {
+		i := slices.Index(weekdayNames, strings.ToLower(strings.TrimSpace(name)))
+		if i < 0 {
+			return 0, fmt.Errorf("unknown day %q", strings.TrimSpace(name))
+		}
+		return i, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		from, to, isRange := strings.Cut(part, "-")
+		a, err := day(from)
+		if err != nil {
+			return nil, err
+		}
+		b := a
+		if isRange {
+			if b, err = day(to); err != nil {
+				return nil, err
+			}
+		}
+		for d := a; ; d = (d + 1) % 7 {
+			if !slices.Contains(out, time.Weekday(d)) {
+				out = append(out, time.Weekday(d))
+			}
+			if d == b {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// parseTimeRanges reads "08:00-12:00,13:00-18:00"; "closed" is no range. "24:00" ends a day.
+func parseTimeRanges(s string) ([]TimeRange, error) {
+	if strings.TrimSpace(s) == "closed" {
+		return nil, nil
+	}
+	var out []TimeRange
+	for _, part := range strings.Split(s, ",") {
+		from, to, ok := strings.Cut(strings.TrimSpace(part), "-")
+		if !ok {
+			return nil, fmt.Errorf("%q is not a range like 08:00-20:00", part)
+		}
+		a, err := parseClock(from)
+		if err != nil {
+			return nil, err
+		}
+		b, err := parseClock(to)
+		if err != nil {
+			return nil, err
+		}
+		if b <= a {
+			return nil, fmt.Errorf("%q ends before it starts", part)
+		}
+		out = append(out, TimeRange{a, b})
+	}
+	return out, nil
+}
+
+// parseClock reads "HH:MM" as minutes from midnight; 24:00 is the end of the day.
+func parseClock(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return 0, fmt.Errorf("%q is not a time like 08:30", s)
+	}
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, fmt.Errorf("%q is not a time like 08:30", s)
+	}
+	return h*60 + m, nil
+}
+
+// Trunk is a SIP trunk external transfers may dial through, for numbers its allow patterns match.
+//
+//	trunks:
+//	  pstn:
+//	    host: sip.carrier.example:5060
+//	    allow: ["^1[3-9][0-9]{9}$", "^400[0-9]{7}$"]   # Go regular expressions on the dialled number
+type Trunk struct {
+	Name  string
+	Host  string
+	Allow []string
+
+	allow []*regexp.Regexp
+}
+
+// Allows reports whether the trunk may dial number.
+func (t *Trunk) Allows(number string) bool {
+	for _, re := range t.allow {
+		if re.MatchString(number) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) decodeTrunks(top *fields) {
+	v := top.value("trunks", false)
+	if v == nil {
+		return
+	}
+	if v.Kind != yaml.MappingNode {
+		top.errorf(top.pos("trunks"), "", "trunks must be a mapping of trunk name to trunk, not %s", kindName(v))
+		return
+	}
+	for _, e := range p.entries(v, "", "trunks: ") {
+		f := p.fields(e.valueRaw, "", fmt.Sprintf("trunk %q", e.key), "a trunk")
+		t := &Trunk{Name: e.key}
+		t.Host = f.str("host", true)
+		list, nodes := f.stringList("allow", true)
+		if v := f.value("allow", false); v != nil && v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+			f.errorf(f.pos("allow"), "list the numbers this trunk may dial as regular expressions", "allow must not be empty")
+		}
+		for i, s := range list {
+			re, err := regexp.Compile(s)
+			if err != nil {
+				f.errorf(nodes[i], "", "allow: invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+				continue
+			}
+			t.Allow = append(t.Allow, s)
+			t.allow = append(t.allow, re)
+		}
+		f.done()
+		p.plan.Trunks[t.Name] = t
+	}
+}
