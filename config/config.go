@@ -29,6 +29,7 @@ type Config struct {
 	DrainTimeout Duration `yaml:"drain_timeout"`
 	LogLevel     string   `yaml:"log_level"`
 	Agents       []Agent  `yaml:"agents"`
+	Desktop      Desktop  `yaml:"desktop"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -69,7 +70,43 @@ type Agent struct {
 	Name     string `yaml:"name"`
 	Password string `yaml:"password"`
 	HA1      string `yaml:"ha1"`
-	line     int
+	// PasswordHash is a bcrypt hash for the desktop login (hotline agent
+	// hash prints one); without it, the plain password is hashed at start.
+	PasswordHash string         `yaml:"password_hash"`
+	Role         string         `yaml:"role"`   // agent (default) or supervisor
+	Skills       map[string]int `yaml:"skills"` // skill → level 1-10
+	Ring         string         `yaml:"ring"`   // which device rings when both are logged in: web (default) or sip
+	line         int
+}
+
+// Desktop configures the browser agent desktop and its WebRTC softphone.
+type Desktop struct {
+	WebRTC WebRTC `yaml:"webrtc"`
+	// Dispositions are the wrap-up codes agents choose from.
+	Dispositions []string `yaml:"dispositions"`
+	// LoginPerMinute limits login attempts per client IP and per user.
+	LoginPerMinute int `yaml:"login_per_minute"`
+	// ManualWrapUp keeps agents in wrap-up until they choose available.
+	ManualWrapUp bool `yaml:"manual_wrap_up"`
+	// Origins are extra Origin hosts allowed to open the WebSocket (the
+	// page's own host is always allowed), e.g. a reverse proxy's name.
+	Origins []string `yaml:"origins"`
+	// SessionTTL is how long a desktop login lasts.
+	SessionTTL Duration `yaml:"session_ttl"`
+}
+
+// WebRTC configures the softphone's media.
+type WebRTC struct {
+	PublicIP   string      `yaml:"public_ip"` // advertised in ICE host candidates (1:1 NAT)
+	Ports      string      `yaml:"ports"`     // UDP range for ICE, "40000-40999"; empty: any
+	ICEServers []ICEServer `yaml:"ice_servers"`
+}
+
+// ICEServer is a STUN or TURN server.
+type ICEServer struct {
+	URLs       []string `yaml:"urls"`
+	Username   string   `yaml:"username"`
+	Credential string   `yaml:"credential"`
 }
 
 // Duration is a time.Duration written as "30s" in YAML.
@@ -115,6 +152,15 @@ func (c *Config) Defaults() {
 	}
 	if c.TTS.Engine == "" {
 		c.TTS.Engine = "espeak"
+	}
+	if len(c.Desktop.Dispositions) == 0 {
+		c.Desktop.Dispositions = []string{"resolved", "follow_up", "escalated", "wrong_number", "other"}
+	}
+	if c.Desktop.LoginPerMinute == 0 {
+		c.Desktop.LoginPerMinute = 10
+	}
+	if c.Desktop.SessionTTL == 0 {
+		c.Desktop.SessionTTL = Duration(12 * time.Hour)
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = Duration(30 * time.Second)
@@ -231,8 +277,32 @@ func (c *Config) validate() error {
 	if c.TTS.Engine != "espeak" {
 		bad(0, "tts.engine %q is not supported (use espeak)", c.TTS.Engine)
 	}
+	if ip := c.Desktop.WebRTC.PublicIP; ip != "" && net.ParseIP(ip) == nil {
+		bad(0, "desktop.webrtc.public_ip %q is not an IP address", ip)
+	}
+	if _, _, err := c.WebRTCPorts(); err != nil {
+		bad(0, "%v", err)
+	}
+	for i, is := range c.Desktop.WebRTC.ICEServers {
+		for _, u := range is.URLs {
+			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+				bad(0, "desktop.webrtc.ice_servers[%d]: %q is not a stun:, turn: or turns: URL", i, u)
+			}
+		}
+	}
 	seen := map[string]int{}
 	for _, a := range c.Agents {
+		if a.Role != "" && a.Role != "agent" && a.Role != "supervisor" {
+			bad(a.line, "agent %q: role %q must be agent or supervisor", a.ID, a.Role)
+		}
+		if a.Ring != "" && a.Ring != "web" && a.Ring != "sip" {
+			bad(a.line, "agent %q: ring %q must be web or sip", a.ID, a.Ring)
+		}
+		for sk, l := range a.Skills {
+			if l < 1 || l > 10 {
+				bad(a.line, "agent %q: skill %q level %d must be 1 to 10", a.ID, sk, l)
+			}
+		}
 		switch {
 		case a.ID == "":
 			bad(a.line, "agent without id")
@@ -252,4 +322,19 @@ func (c *Config) validate() error {
 		return errors.New(strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// WebRTCPorts parses desktop.webrtc.ports ("40000-40999"); 0, 0 when unset.
+func (c *Config) WebRTCPorts() (lo, hi uint16, err error) {
+	p := c.Desktop.WebRTC.Ports
+	if p == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(p, "-")
+	l, err1 := strconv.ParseUint(a, 10, 16)
+	h, err2 := strconv.ParseUint(b, 10, 16)
+	if !ok || err1 != nil || err2 != nil || l == 0 || l > h {
+		return 0, 0, fmt.Errorf("desktop.webrtc.ports %q: want a range like 40000-40999", p)
+	}
+	return uint16(l), uint16(h), nil
 }

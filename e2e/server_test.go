@@ -177,7 +177,12 @@ func demoDialplan(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	// The plan is copied into a temporary directory: point its knowledge base back at configs/kb.
+	kb, err := filepath.Abs("../configs/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(string(b), "knowledge_base: kb", "knowledge_base: "+kb, 1)
 }
 
 // Start (re)starts the server process and waits until it listens.

@@ -2,8 +2,12 @@ package ivr
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strings"
+	"time"
 
+	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
 )
 
@@ -23,6 +27,10 @@ func holdPattern(rate int) media.PCM16 {
 	return out
 }
 
+// HoldPattern is the generated hold audio at rate, for legs that put a
+// caller on hold outside a queue (an agent pressing hold).
+func HoldPattern(rate int) media.PCM16 { return holdPattern(rate) }
+
 // playHold loops hold audio into w until ctx is done.
 func playHold(ctx context.Context, w media.FrameWriter, audio media.PCM16) {
 	for ctx.Err() == nil {
@@ -30,4 +38,53 @@ func playHold(ctx context.Context, w media.FrameWriter, audio media.PCM16) {
 			return
 		}
 	}
+}
+
+// holdLoop plays hold audio and, every AnnounceEvery, tells the caller
+// their position and estimated wait, until ctx is done.
+func (c *call) holdLoop(ctx context.Context, q *dialplan.Queue, callID string) {
+	out := c.leg.AudioOut()
+	audio := c.engine.holdAudio(q.HoldMusic, out.SampleRate())
+	if q.AnnounceEvery <= 0 {
+		playHold(ctx, out, audio)
+		return
+	}
+	// Bounded by the queue's max wait through ctx.
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, q.AnnounceEvery)
+		playHold(pctx, out, audio)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		c.leg.FlushAudioOut()
+		pos, _ := c.engine.ACD.Position(callID)
+		if pos == 0 {
+			return
+		}
+		text := positionText(c.lang, pos, c.engine.ACD.EstimatedWait(callID))
+		c.log.Info("queue: announcing position", "position", pos, "text", text)
+		samples, err := c.engine.prompt(ctx, dialplan.Prompt{Text: text, Lang: c.lang}, out.SampleRate())
+		if err != nil {
+			c.log.Warn("position announcement unavailable", "error", err)
+			continue
+		}
+		_ = media.Play(ctx, out, samples)
+	}
+}
+
+// positionText is the position announcement in the call's language.
+func positionText(lang string, pos int, wait time.Duration) string {
+	min := int(math.Ceil(wait.Minutes()))
+	if min < 1 {
+		min = 1
+	}
+	if strings.HasPrefix(strings.ToLower(lang), "zh") {
+		return fmt.Sprintf("您现在排在第%d位，预计等待约%d分钟。", pos, min)
+	}
+	unit := "minutes"
+	if min == 1 {
+		unit = "minute"
+	}
+	return fmt.Sprintf("You are number %d in the queue. The estimated wait is about %d %s.", pos, min, unit)
 }

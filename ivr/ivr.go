@@ -48,6 +48,15 @@ type CallInfo struct {
 	ToURI      string
 	SourceAddr string
 	Codec      string
+	Headers    map[string]string // SIP headers of the INVITE, for routes that match on one
+
+	// Set when the call is offered to an agent, for the screen pop.
+	Route    string         // dialplan route that matched
+	Queue    string         // queue the caller waited in
+	Path     []string       // dialplan nodes so far, "id(type)"
+	Waited   time.Duration  // time in the queue so far
+	Language string         // the call's language (en-US, zh-CN)
+	Handoff  *store.Handoff // the bot's packet, when a bot escalated
 }
 
 // AgentLeg is an answered agent leg.
@@ -78,7 +87,7 @@ type Records interface {
 type Engine struct {
 	Plans   PlanSource
 	TTS     tts.Synthesizer
-	ACD     *acd.ACD
+	ACD     acd.Router
 	Agents  AgentDialer
 	Records Records
 	Log     *slog.Logger
@@ -116,7 +125,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 			"agent", rec.Agent, "duration", rec.End.Sub(rec.Start).Round(time.Millisecond).String())
 	}()
 
-	route, flow, ok := plan.Route(info.To, info.From)
+	route, flow, ok := plan.Select(&dialplan.Facts{To: info.To, From: info.From, Headers: info.Headers, Time: rec.Start})
 	if !ok {
 		// Only the routes the dialplan defines are reachable: anything else
 		// (an external number, a probe) is refused before it is answered.
@@ -134,7 +143,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 		lang = plan.Settings.Language
 	}
 	c := &call{
-		engine: e, leg: leg, log: log, rec: rec, lang: lang,
+		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan,
 		vars:    map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
 		digits:  make(chan rune, 32),
 		keyed:   make(chan struct{}, 1),
@@ -172,7 +181,11 @@ type call struct {
 	digits  chan rune
 	keyed   chan struct{}
 	answerd bool
-	mu      sync.Mutex
+	headers map[string]string
+	plan    *dialplan.Plan // the plan the call started with (agent transfers name its queues)
+	// transfers counts agent transfers, to stop a loop of them.
+	transfers int
+	mu        sync.Mutex
 }
 
 var _ dialplan.Call = (*call)(nil)

@@ -2,54 +2,99 @@ package ivr
 
 import (
 	"context"
-
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/store"
 )
 
-// retryPause is how long a caller waits before the same agents are rung
-// again after every free agent failed to answer.
-const retryPause = time.Second
+// ErrAgentRejected is what an AgentDialer returns (wrapped) when the agent
+// refused the call rather than letting it ring out.
+var ErrAgentRejected = errors.New("agent rejected the call")
 
-// Queue waits for an agent: it rings the longest-idle free member, moves on
-// when one does not answer in the ring timeout, and bridges the caller with
-// the first agent who answers. The caller hears ringback (if not answered
-// yet) or hold audio while waiting.
+// TransferRequester is an agent leg whose agent can hand the caller on
+// (a blind transfer from the desktop): when the leg ends with a target set,
+// the caller is queued again instead of hung up.
+type TransferRequester interface {
+	// TransferTarget is the queue or agent the agent chose; both empty: none.
+	TransferTarget() (queue, agent string)
+}
+
+// errTransfer ends a bridge whose agent transferred the caller.
+var errTransfer = errors.New("agent transferred the call")
+
+// maxTransfers bounds how often one call can be transferred.
+const maxTransfers = 10
+
+// Queue waits for an agent: the ACD decides who rings (one agent, or every
+// free member for ring-all); an agent who does not answer within the ring
+// timeout, or rejects, goes on break and the caller stays at the head of the
+// queue. The caller is bridged with the first agent who answers. While
+// waiting, the caller hears hold audio with position announcements (when
+// answered) or ringback.
 func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.QueueResult, error) {
 	e := c.engine
 	q := req.Queue
 	start := time.Now()
 	c.rec.Queue = q.Name
+	spec := acd.QueueSpec{Name: q.Name, Members: q.Members, Strategy: q.Strategy, Skills: q.Skills, MaxLength: q.MaxLength}
 	res := func(o dialplan.QueueOutcome) (dialplan.QueueResult, error) {
 		r := dialplan.QueueResult{Outcome: o, Wait: time.Since(start)}
 		c.rec.WaitMs = r.Wait.Milliseconds()
 		switch o {
 		case dialplan.QueueNoAgent:
-			c.rec.Disposition = "no_agent"
+			c.rec.Disposition = store.DispositionNoAgent
 		case dialplan.QueueTimeout:
-			c.rec.Disposition = "timeout"
+			c.rec.Disposition = store.DispositionTimeout
+		case dialplan.QueueFull:
+			c.rec.Disposition = "queue_full"
 		case dialplan.QueueCallerHangup:
-			c.rec.Disposition = "abandoned"
-			c.rec.HangupBy, c.rec.HangupCause = "caller", "abandoned"
+			c.rec.Disposition = store.DispositionAbandoned
+			c.rec.HangupBy, c.rec.HangupCause = store.HangupByCaller, "abandoned"
 			return r, dialplan.ErrHangup
 		}
 		return r, nil
 	}
-	if !e.ACD.AnyOnline(q.Members) {
+	if !e.ACD.Staffed(spec) {
 		c.log.Info("queue: no agent logged in", "queue", q.Name)
 		return res(dialplan.QueueNoAgent)
 	}
+	callID := c.vars["call_id"]
+	if err := e.ACD.Enqueue(spec, callID, req.Priority); err != nil {
+		if errors.Is(err, acd.ErrQueueFull) {
+			c.log.Info("queue: full", "queue", q.Name, "max_length", q.MaxLength)
+			return res(dialplan.QueueFull)
+		}
+		return dialplan.QueueResult{}, fmt.Errorf("queue %s: %w", q.Name, err)
+	}
+	left := false
+	defer func() {
+		if !left {
+			e.ACD.Leave(callID)
+		}
+	}()
 	maxWait := req.MaxWait
 	if maxWait == 0 {
 		maxWait = q.MaxWait
 	}
+	if maxWait == 0 {
+		maxWait = dialplan.DefaultMaxWait
+	}
 	waitCtx, cancelWait := context.WithTimeout(ctx, maxWait)
 	defer cancelWait()
 
-	// While waiting: hold audio for an answered caller, ringback otherwise.
+	// Announcements need an answered call; without them, an unanswered
+	// caller hears ringback, which costs nothing and sounds natural.
+	if q.AnnounceEvery > 0 {
+		if err := c.answer(); err != nil {
+			return res(dialplan.QueueCallerHangup)
+		}
+	}
 	var hold sync.WaitGroup
 	holdCtx, stopHold := context.WithCancel(waitCtx)
 	stopHolding := func() {
@@ -61,34 +106,24 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		hold.Add(1)
 		go func() {
 			defer hold.Done()
-			playHold(holdCtx, c.leg.AudioOut(), e.holdAudio(q.HoldMusic, c.leg.AudioOut().SampleRate()))
+			c.holdLoop(holdCtx, q, callID)
 		}()
 	} else {
 		_ = c.leg.Ringing()
 	}
 	defer stopHolding()
 
-	c.log.Info("queue: waiting", "queue", q.Name, "max_wait", maxWait.String())
-	info := CallInfo{ID: c.vars["call_id"], From: c.vars["caller"], To: c.vars["called"]}
-	exclude := map[string]bool{}
+	c.log.Info("queue: waiting", "queue", q.Name, "strategy", q.Strategy, "priority", req.Priority, "max_wait", maxWait.String())
 	for {
 		changed := e.ACD.Changed()
-		id, ok := e.ACD.Claim(q.Members, exclude, info.ID)
+		ids, ok := e.ACD.Offer(callID)
 		if !ok {
-			if !e.ACD.AnyOnline(q.Members) {
+			if !e.ACD.Staffed(spec) {
 				c.log.Info("queue: every agent logged out", "queue", q.Name)
 				return res(dialplan.QueueNoAgent)
 			}
-			pause := time.After(time.Hour)
-			if len(exclude) > 0 {
-				// Everyone free has been tried: start over after a short pause.
-				clear(exclude)
-				pause = time.After(retryPause)
-				changed = nil
-			}
 			select {
 			case <-changed:
-			case <-pause:
 			case <-waitCtx.Done():
 				if ctx.Err() != nil {
 					return res(dialplan.QueueCallerHangup)
@@ -98,14 +133,9 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 			}
 			continue
 		}
-
-		ringCtx, cancelRing := context.WithTimeout(waitCtx, q.RingTimeout)
-		agent, err := e.Agents.DialAgent(ringCtx, id, info)
-		cancelRing()
-		if err != nil {
-			e.ACD.Unclaim(id)
-			exclude[id] = true
-			c.log.Info("queue: agent did not answer", "agent", id, "reason", err.Error())
+		info := c.offerInfo(q.Name, start)
+		id, agent := c.ring(waitCtx, ids, q.RingTimeout, info)
+		if agent == nil {
 			if ctx.Err() != nil {
 				return res(dialplan.QueueCallerHangup)
 			}
@@ -114,35 +144,157 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 			}
 			continue
 		}
-		e.ACD.Answered(id)
+		left = true
+		e.ACD.Answered(callID, id)
 		r := dialplan.QueueResult{Outcome: dialplan.QueueAnswered, Agent: id, Wait: time.Since(start)}
 		c.rec.Agent, c.rec.AgentAnswer, c.rec.WaitMs = id, time.Now(), r.Wait.Milliseconds()
-		c.rec.Disposition = "answered"
+		c.rec.Disposition = store.DispositionAnswered
 		stopHolding()
-		err = c.talk(ctx, agent)
-		e.ACD.CallEnded(id)
+		err := c.talk(ctx, agent, id, q.WrapUp)
+		if errors.Is(err, errTransfer) {
+			return c.transferFrom(ctx, agent, r)
+		}
 		return r, err
 	}
 }
 
-// talk bridges the caller with an answered agent until either hangs up.
-func (c *call) talk(ctx context.Context, agent AgentLeg) error {
+// transferFrom queues the caller again for the target the agent chose.
+func (c *call) transferFrom(ctx context.Context, agent AgentLeg, prev dialplan.QueueResult) (dialplan.QueueResult, error) {
+	queue, agentID := agent.(TransferRequester).TransferTarget()
+	c.transfers++
+	if c.transfers > maxTransfers {
+		c.log.Warn("transfer refused: too many transfers", "transfers", c.transfers)
+		return prev, nil
+	}
+	req := dialplan.TransferRequest{Agent: agentID}
+	if queue != "" {
+		if c.plan != nil {
+			req.Queue = c.plan.Queues[queue]
+		}
+		if req.Queue == nil {
+			c.log.Warn("transfer to an unknown queue", "queue", queue)
+			return prev, nil
+		}
+	}
+	c.log.Info("transferred by agent", "from_agent", prev.Agent, "queue", queue, "agent", agentID)
+	res, err := c.Transfer(ctx, req)
+	return dialplan.QueueResult{Outcome: res.Outcome, Agent: res.Agent, Wait: prev.Wait}, err
+}
+
+// offerInfo is what the agent sees when the call rings: the screen pop.
+func (c *call) offerInfo(queue string, start time.Time) CallInfo {
+	info := CallInfo{ID: c.vars["call_id"], From: c.vars["caller"], To: c.vars["called"], FromURI: c.rec.FromURI,
+		ToURI: c.rec.ToURI, SourceAddr: c.rec.SourceAddr, Codec: c.rec.Codec, Route: c.rec.Route, Queue: queue,
+		Waited: time.Since(start), Language: c.lang, Handoff: c.rec.Handoff}
+	for _, p := range c.rec.Path {
+		info.Path = append(info.Path, p.Node+"("+p.Type+")")
+	}
+	// The path records nodes as they finish: add the queue the caller is in now.
+	info.Path = append(info.Path, queue+"(queue)")
+	return info
+}
+
+// ring rings the offered agents at once; the first to answer wins and the
+// others are cancelled. An agent who lets it ring out or rejects goes on
+// break; agents cancelled because the caller left or another answered are
+// free again.
+func (c *call) ring(ctx context.Context, ids []string, timeout time.Duration, info CallInfo) (string, AgentLeg) {
+	e := c.engine
+	if timeout <= 0 {
+		timeout = dialplan.DefaultRingTimeout
+	}
+	ringCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type result struct {
+		id  string
+		leg AgentLeg
+		err error
+	}
+	results := make(chan result, len(ids))
+	for _, id := range ids {
+		go func() {
+			leg, err := e.Agents.DialAgent(ringCtx, id, info)
+			results <- result{id, leg, err}
+		}()
+	}
+	var winner result
+	for range ids {
+		r := <-results
+		switch {
+		case r.err == nil && winner.leg == nil:
+			winner = r
+			cancel() // CANCEL the others
+		case r.err == nil:
+			// Answered a moment too late: release the extra agent.
+			_ = r.leg.Hangup(context.Background(), "answered_elsewhere")
+			r.leg.Close()
+			e.ACD.NotAnswered(info.ID, r.id, "")
+		default:
+			reason := ""
+			switch {
+			case winner.leg != nil || ctx.Err() != nil:
+				// Cancelled: another agent answered, the caller left or max wait hit.
+			case errors.Is(r.err, ErrAgentRejected):
+				reason = acd.ReasonRejected
+			default:
+				reason = acd.ReasonNoAnswer
+			}
+			if reason != "" {
+				c.log.Info("queue: agent did not answer", "agent", r.id, "break", reason, "error", r.err.Error())
+			}
+			e.ACD.NotAnswered(info.ID, r.id, reason)
+		}
+	}
+	return winner.id, winner.leg
+}
+
+// talk bridges the caller with an answered agent until either hangs up,
+// then puts the agent in wrap-up. An agent may consult a colleague
+// meanwhile (the caller on hold) and hand the caller over to them.
+func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp time.Duration) error {
 	defer agent.Close()
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			c.engine.ACD.CallEnded(agentID, wrapUp)
+		}
+	}()
 	if err := c.answer(); err != nil {
 		_ = agent.Hangup(context.Background(), "caller_gone")
 		return err
 	}
 	c.log.Info("bridged", "agent_leg", agent.ID())
-	_ = media.Bridge(ctx, c.leg, agent)
+	go c.forwardAgentDTMF(agent)
+	con, _ := agent.(Consulter)
+	for {
+		colleague := c.bridge(ctx, agent, con)
+		if colleague == "" {
+			break
+		}
+		if next := c.consult(ctx, agent, con, colleague); next != nil {
+			// Completed: the caller goes on with the colleague.
+			c.log.Info("warm transfer completed", "from_agent", agentID, "to_agent", colleague)
+			_ = agent.Hangup(context.Background(), "transferred")
+			c.engine.ACD.CallEnded(agentID, wrapUp)
+			handedOver = true
+			c.rec.Agent = colleague
+			return c.talk(ctx, next, colleague, wrapUp)
+		}
+		if ctx.Err() != nil || agent.Context().Err() != nil {
+			break
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
 		// The caller hung up: release the agent.
-		c.rec.HangupBy = "caller"
+		c.rec.HangupBy = store.HangupByCaller
 		c.rec.HangupCause = "bye"
 		_ = agent.Hangup(context.Background(), "normal")
 		return dialplan.ErrHangup
+	case agent.Context().Err() != nil && !agent.HungUpByUs() && transferRequested(agent):
+		return errTransfer
 	case agent.Context().Err() != nil && !agent.HungUpByUs():
-		c.rec.HangupBy, c.rec.HangupCause = "agent", "bye"
+		c.rec.HangupBy, c.rec.HangupCause = store.HangupByAgent, "bye"
 		_ = c.leg.HangupBy(context.Background(), "agent", "bye")
 		return dialplan.ErrHangup
 	}
@@ -159,4 +311,34 @@ func (e *Engine) holdAudio(file string, rate int) media.PCM16 {
 		}
 	}
 	return holdPattern(rate)
+}
+
+func transferRequested(agent AgentLeg) bool {
+	t, ok := agent.(TransferRequester)
+	if !ok {
+		return false
+	}
+	q, a := t.TransferTarget()
+	return q != "" || a != ""
+}
+
+// forwardAgentDTMF sends the keys an agent presses (the desktop's pad) to
+// the caller as RFC 4733 events, for callers reaching another system's menu.
+func (c *call) forwardAgentDTMF(agent AgentLeg) {
+	rl, ok := c.leg.(media.RTPLeg)
+	if _, agentRTP := agent.(media.RTPLeg); !ok || agentRTP {
+		return // SIP agent legs: their RFC 4733 events are relayed already
+	}
+	for {
+		select {
+		case <-agent.Context().Done():
+			return
+		case <-c.leg.Context().Done():
+			return
+		case d := <-agent.DTMF():
+			if err := rl.RTP().SendDTMF(d); err != nil {
+				c.log.Debug("agent dtmf not sent", "digit", string(d), "error", err)
+			}
+		}
+	}
 }

@@ -39,8 +39,11 @@ func Bridge(ctx context.Context, a, b Leg) error {
 			rb.RTP().RelayTo(nil)
 		}()
 	} else {
-		a.SwapAudioIn(b.AudioOut())
-		b.SwapAudioIn(a.AudioOut())
+		// Each leg's receive path writes into the other leg: it must never
+		// block there, and when the writer runs ahead (clock drift, a burst
+		// after jitter), old audio is dropped rather than queued up as delay.
+		a.SwapAudioIn(nonBlocking(b.AudioOut()))
+		b.SwapAudioIn(nonBlocking(a.AudioOut()))
 		defer func() {
 			a.SwapAudioIn(nil)
 			b.SwapAudioIn(nil)
@@ -54,4 +57,47 @@ func Bridge(ctx context.Context, a, b Leg) error {
 	case <-b.Context().Done():
 		return nil
 	}
+}
+
+// TryFrameWriter is a paced writer that can also take a frame without
+// blocking, dropping its oldest queued frame when full.
+type TryFrameWriter interface {
+	FrameWriter
+	TryWriteFrame(PCM16) error
+}
+
+// nonBlocking makes WriteFrame use TryWriteFrame where the writer has it.
+func nonBlocking(w FrameWriter) FrameWriter {
+	if t, ok := w.(TryFrameWriter); ok {
+		return tryWriter{t}
+	}
+	return w
+}
+
+type tryWriter struct{ w TryFrameWriter }
+
+func (t tryWriter) WriteFrame(p PCM16) error { return t.w.TryWriteFrame(p) }
+func (t tryWriter) SampleRate() int          { return t.w.SampleRate() }
+func (t tryWriter) String() string           { return "nonblocking → " + t.w.String() }
+
+// TryWriteFrame queues a frame without blocking: when the queue is full, the
+// oldest queued frame is dropped and its buffer reused.
+func (a audioOut) TryWriteFrame(p PCM16) error {
+	s := a.s
+	if s.ctx.Err() != nil {
+		return ErrClosed
+	}
+	var f PCM16
+	select {
+	case f = <-s.free:
+	default:
+		select {
+		case f = <-s.outQ: // stale audio: drop it
+		case f = <-s.free: // the pacer just freed one
+		}
+	}
+	n := copy(f, p)
+	clear(f[n:])
+	s.outQ <- f
+	return nil
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(espeak-ng:espeak-ng)
 if [ "${1:-run}" = test ]; then
-  want+=(sipp:sip-tester baresip:baresip sox:sox)
+  want+=(sipp:sip-tester baresip:baresip sox:sox chromium:chromium)
 fi
 missing=()
 for pair in "${want[@]}"; do

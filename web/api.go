@@ -31,6 +31,8 @@ type API struct {
 	Ready func() bool
 	// Dialplan serves the dialplan endpoints (nil: not mounted).
 	Dialplan DialplanAdmin
+	// Desktop serves the agent desktop and supervisor page (nil: not mounted).
+	Desktop *Desktop
 }
 
 // Handler returns the mux.
@@ -49,8 +51,13 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/calls", a.admin(a.listCalls))
 	mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))
 	mux.Handle("GET /api/agents", a.admin(a.listAgents))
+	mux.Handle("GET /api/agents/{id}/states", a.admin(a.agentStates))
+	mux.Handle("GET /api/queues", a.admin(a.listQueues))
 	if a.Dialplan != nil {
 		a.dialplanRoutes(mux)
+	}
+	if a.Desktop != nil {
+		a.Desktop.Routes(mux)
 	}
 	// Profiles of the running server, for ops (admin token required).
 	mux.Handle("GET /debug/pprof/", a.admin(pprof.Index))
@@ -123,6 +130,34 @@ func (a *API) getCall(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) listAgents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a.ACD.Agents())
+}
+
+// agentStates lists an agent's stored state changes (for occupancy and
+// handle-time reports), oldest first, from ?since= (RFC 3339) on.
+func (a *API) agentStates(w http.ResponseWriter, r *http.Request) {
+	var since time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "since must be an RFC 3339 time, like 2026-11-24T09:00:00Z")
+			return
+		}
+		since = t
+	}
+	states, err := a.Store.AgentStates(r.PathValue("id"), since, 10000)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if states == nil {
+		states = []store.AgentState{}
+	}
+	writeJSON(w, http.StatusOK, states)
+}
+
+// listQueues is the live state of every queue that has had a caller.
+func (a *API) listQueues(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, a.ACD.Queues())
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -2,6 +2,7 @@
 //
 //	hotline serve -config configs/hotline.yaml   run the server
 //	hotline check [-config FILE] [DIALPLAN]       validate a dialplan
+//	hotline simulate -to N -from N [-at T] [-dtmf "1,3#"] [-say TEXT]   dry-run a call
 //	hotline calls [-config FILE] [-n 20] [-json]  list call records
 //	hotline agent hash -realm R ID PASSWORD       print an agent's SIP secret (HA1)
 //	hotline dialplan history|show|diff|rollback   dialplan versions
@@ -33,6 +34,8 @@ func run(args []string) int {
 		return cmdServe(args[1:])
 	case "check":
 		return cmdCheck(args[1:])
+	case "simulate":
+		return cmdSimulate(args[1:])
 	case "calls":
 		return cmdCalls(args[1:])
 	case "agent":
@@ -54,6 +57,7 @@ func usage() {
 commands:
   serve     run the server           (hotline serve -config configs/hotline.yaml)
   check     validate a dialplan      (hotline check configs/dialplan.yaml)
+  simulate  dry-run a call           (hotline simulate -to 4008005678 -from 13800000000 -dtmf 2)
   calls     list call records        (hotline calls -n 20)
   agent     agent tools              (hotline agent hash -realm hotline alice PASSWORD)
   dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)

@@ -75,6 +75,8 @@ type server struct {
 	http   *http.Server
 	creds  map[string]string // agent id → HA1
 	plans  *planManager
+	desk   *web.Desktop      // agent desktop (desktop.go)
+	ring   map[string]string // agent id → device preference (desktop.go)
 }
 
 // knownAgents is the set of agent ids queues may name.
@@ -108,6 +110,10 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		return nil, err
 	}
 	s.store = st
+	if err := s.setupDesktop(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("agents: %w", err)
+	}
 	s.plans = &planManager{s: s, file: cfg.Path(cfg.Dialplan)}
 	if _, err := s.plans.ReloadFile("startup"); err != nil {
 		st.Close()
@@ -153,7 +159,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
 	reg.MustRegister(callsTotal, newPacingCollector(), reloadsTotal, planVersion)
-	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans,
+	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
 		Ready: func() bool { return !draining.Load() }}
 	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if token == "" {
@@ -176,18 +182,29 @@ func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
 func (s *server) HandleCall(c *hsip.InboundCall) {
 	rec := s.engine.Run(c, ivr.CallInfo{
 		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
-		SourceAddr: c.Source, Codec: c.Codec(),
+		SourceAddr: c.Source, Codec: c.Codec(), Headers: inviteHeaders(c),
 	})
 	callsTotal.WithLabelValues(rec.Disposition).Inc()
 }
 
-// DialAgent implements ivr.AgentDialer over SIP registrations.
-func (s *server) DialAgent(ctx context.Context, agentID string, caller ivr.CallInfo) (ivr.AgentLeg, error) {
-	b, ok := s.reg.Lookup(agentID)
-	if !ok {
-		return nil, fmt.Errorf("agent %s is not registered", agentID)
+// inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
+// header wins).
+func inviteHeaders(c *hsip.InboundCall) map[string]string {
+	if c.Request == nil {
+		return nil
 	}
-	return s.sip.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From})
+	out := map[string]string{}
+	for _, h := range c.Request.Headers() {
+		if _, seen := out[h.Name()]; !seen {
+			out[h.Name()] = h.Value()
+		}
+	}
+	return out
+}
+
+// DialAgent implements ivr.AgentDialer: the desktop or the SIP phone (desktop.go).
+func (s *server) DialAgent(ctx context.Context, agentID string, caller ivr.CallInfo) (ivr.AgentLeg, error) {
+	return s.dialAgent(ctx, agentID, caller)
 }
 
 type credentials map[string]string

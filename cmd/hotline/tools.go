@@ -14,7 +14,6 @@ import (
 
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialplan"
-	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
 )
 
@@ -100,22 +99,6 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// cmdAgent holds agent tools.
-func cmdAgent(args []string) int {
-	if len(args) == 0 || args[0] != "hash" {
-		fmt.Fprintln(os.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
-		return exitConfig
-	}
-	fs := flag.NewFlagSet("agent hash", flag.ContinueOnError)
-	realm := fs.String("realm", "hotline", "SIP realm (sip.realm in hotline.yaml)")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
-		return exitConfig
-	}
-	fmt.Printf("ha1: %s\n", hsip.HA1(fs.Arg(0), *realm, fs.Arg(1)))
-	return exitOK
 }
 
 // listCalls reads the store directly, or, while a server holds it, asks the

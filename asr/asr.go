@@ -1,0 +1,96 @@
+package asr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hotline-cc/hotline/media"
+)
+
+// Recognizer transcribes one utterance. Cancelling ctx stops recognition
+// (barge-in and hangup rely on it).
+type Recognizer interface {
+	Recognize(ctx context.Context, u Utterance) (Result, error)
+	// Name identifies the backend and model in logs and metrics.
+	Name() string
+}
+
+// Utterance is one stretch of caller speech.
+type Utterance struct {
+	Samples media.PCM16
+	Rate    int    // samples per second
+	Lang    string // BCP 47 tag such as "en-US" or "zh-CN"; "" lets the backend guess
+	// Hints are phrases the caller is expected to say (menu options, intents).
+	// Grammar-based backends restrict recognition to them; others use them as
+	// a prompt.
+	Hints []string
+}
+
+// Duration is how long the utterance lasts.
+func (u Utterance) Duration() time.Duration {
+	if u.Rate <= 0 {
+		return 0
+	}
+	return time.Duration(len(u.Samples)) * time.Second / time.Duration(u.Rate)
+}
+
+// Result is what a recognizer heard.
+type Result struct {
+	Text string
+	// Confidence is in [0,1]; backends that report none give 1 for a
+	// non-empty text and 0 for an empty one.
+	Confidence float64
+}
+
+var (
+	// ErrUnsupportedRate is returned when a backend cannot use the
+	// utterance's sample rate.
+	ErrUnsupportedRate = errors.New("asr: unsupported sample rate")
+	// ErrEmptyUtterance is returned for an utterance without samples.
+	ErrEmptyUtterance = errors.New("asr: empty utterance")
+	// ErrEngineMissing is returned when the embedded engine is not installed.
+	ErrEngineMissing = errors.New("asr: engine not installed")
+)
+
+// Config selects and configures a backend; it mirrors one entry of the
+// engines section of hotline.yaml.
+type Config struct {
+	// Backend is "openai" or "embedded" (PocketSphinx).
+	Backend string `yaml:"backend"`
+	// BaseURL of the OpenAI-compatible server, e.g. "http://127.0.0.1:8000/v1".
+	BaseURL string `yaml:"base_url"`
+	// APIKey is the bearer token; APIKeyEnv names an environment variable
+	// holding it instead (keeps secrets out of the file).
+	APIKey    string `yaml:"api_key"`
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Model such as "whisper-1" or "Systran/faster-whisper-small".
+	Model string `yaml:"model"`
+	// Timeout bounds one recognition. Default 10 s.
+	Timeout time.Duration `yaml:"timeout"`
+	// PocketSphinx configures the embedded backend.
+	PocketSphinx PocketSphinxOptions `yaml:"pocketsphinx"`
+}
+
+// Key returns the API key, from APIKeyEnv when set.
+func (c Config) Key() string {
+	if c.APIKeyEnv != "" {
+		return os.Getenv(c.APIKeyEnv)
+	}
+	return c.APIKey
+}
+
+// New builds the backend cfg names.
+func New(cfg Config) (Recognizer, error) {
+	switch strings.ToLower(cfg.Backend) {
+	case "openai":
+		return NewOpenAI(cfg)
+	case "", "embedded", "pocketsphinx":
+		return NewPocketSphinx(cfg.PocketSphinx)
+	default:
+		return nil, fmt.Errorf("asr: unknown backend %q (want openai or embedded)", cfg.Backend)
+	}
+}

@@ -1,0 +1,12 @@
+// Package asr turns one caller utterance (cut by the VAD/endpointer in media)
+// into text. It owns the Recognizer interface and its backends: an
+// OpenAI-compatible transcription client (OpenAI, faster-whisper and
+// whisper.cpp servers) and the embedded PocketSphinx recognizer.
+//
+// It does not find where utterances start and end (media.Endpointer does)
+// and does not decide what the text means (package dialog does).
+//
+// The embedded PocketSphinx backend accepts 16 kHz audio only: its acoustic
+// model recognises nothing useful on 8 kHz G.711 audio, so narrowband calls
+// should rely on DTMF or an OpenAI-compatible recognizer.
+package asr

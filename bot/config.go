@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/hotline-cc/hotline/asr"
+	"github.com/hotline-cc/hotline/dialog"
+	"github.com/hotline-cc/hotline/kb"
+	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/tts"
+)
+
+// Config holds the engines and services a bot uses; one Config serves every call.
+type Config struct {
+	ASR    asr.Recognizer
+	Dialog dialog.Engine
+	TTS    tts.Synthesizer
+	KB     *kb.Index // nil: no retrieval (the dialog engine gets no passages)
+	Logger *slog.Logger
+	// Now is the clock for transcript times; default time.Now.
+	Now func() time.Time
+	// ASRRate is the sample rate the recognizer wants (16000 for
+	// PocketSphinx); 0 feeds it the leg's rate.
+	ASRRate int
+	// EngineTimeout bounds one ASR or TTS request and the wait for the
+	// dialog's first event. Default 8 s.
+	EngineTimeout time.Duration
+	// OnTurn, when set, is called with every bot turn as it ends (metrics).
+	OnTurn func(store.Turn)
+}
+
+// Profile is one bot's behaviour, as the dialplan's bots section declares it.
+type Profile struct {
+	Name         string
+	Language     string // BCP 47, "en-US" or "zh-CN"
+	Greeting     string
+	Instructions string
+	BargeIn      bool
+	// Endpointing; zero values take media.VADConfig's defaults.
+	MinBargeIn       time.Duration
+	EndOfTurnSilence time.Duration
+	MinSpeech        time.Duration
+	MaxDuration      time.Duration // 0: no limit
+	MaxTurns         int           // caller turns; 0: no limit
+	MaxFailedTurns   int           // default 2
+	// DTMF maps keys to actions: "agent", "repeat" or "end".
+	DTMF          map[rune]string
+	EscalateQueue string
+	// EscalateOn lists the triggers that hand the caller to an agent:
+	// "request", "failed_turns", "low_confidence", "sentiment",
+	// "max_duration", "tool". Empty means all of them.
+	EscalateOn []string
+	Tools      []dialog.HTTPTool
+	// Hints are phrases callers are expected to say (grammar-based ASR).
+	Hints []string
+}
+
+// Escalation triggers.
+const (
+	TriggerRequest       = "request"
+	TriggerFailedTurns   = "failed_turns"
+	TriggerLowConfidence = "low_confidence"
+	TriggerSentiment     = "sentiment"
+	TriggerMaxDuration   = "max_duration"
+	TriggerTool          = "tool"
+)
+
+func (p Profile) escalates(trigger string) bool {
+	return len(p.EscalateOn) == 0 || slices.Contains(p.EscalateOn, trigger)
+}
+
+// Outcome is how a bot session ended.
+type Outcome string
+
+const (
+	OutcomeDone     Outcome = "done"     // the conversation finished (end_call, "end" key, max turns)
+	OutcomeEscalate Outcome = "escalate" // hand the caller to Handoff.Queue
+	OutcomeHangup   Outcome = "hangup"   // the caller hung up
+	OutcomeError    Outcome = "error"    // the engines failed and escalation is not configured
+)
+
+// Result is what the dialplan's bot node gets back.
+type Result struct {
+	Outcome    Outcome
+	Reason     string
+	Handoff    *store.Handoff // set when Outcome is escalate
+	Transcript []store.Turn
+}

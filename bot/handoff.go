@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/hotline-cc/hotline/dialog"
+	"github.com/hotline-cc/hotline/store"
+)
+
+// escalate builds the handoff packet. tc is the model's transfer_to_agent
+// call, when that is what escalated; its summary, intent and queue win over
+// the bot's own guesses.
+func (s *session) escalate(reason string, tc *dialog.ToolCall) *Result {
+	h := &store.Handoff{
+		Reason:    reason,
+		Queue:     s.prof.EscalateQueue,
+		Sentiment: dialog.SentimentLabel(s.sentiment),
+		At:        s.now(),
+	}
+	if len(s.slots) > 0 {
+		h.Slots = map[string]string{}
+		for k, v := range s.slots {
+			h.Slots[k] = v
+		}
+	}
+	if tc != nil {
+		h.Summary = tc.Args["summary"]
+		h.Intent = tc.Args["intent"]
+		if q := tc.Args["queue"]; q != "" {
+			h.Queue = q
+		}
+		for k, v := range tc.Args {
+			switch k {
+			case "reason", "summary", "intent", "queue":
+			default:
+				if h.Slots == nil {
+					h.Slots = map[string]string{}
+				}
+				h.Slots[k] = v
+			}
+		}
+	}
+	if h.Summary == "" {
+		h.Summary = s.extractiveSummary()
+	}
+	if h.Intent == "" {
+		h.Intent = s.guessIntent()
+	}
+	return &Result{Outcome: OutcomeEscalate, Reason: reason, Handoff: h}
+}
+
+// extractiveSummary quotes what the caller said (the last three
+// utterances that are not just a request for a person).
+func (s *session) extractiveSummary() string {
+	var said []string
+	for i := len(s.history) - 1; i >= 0 && len(said) < 3; i-- {
+		m := s.history[i]
+		if m.Role != dialog.RoleCaller || (dialog.WantsHuman(m.Text) && len([]rune(m.Text)) < 40) {
+			continue
+		}
+		said = append([]string{m.Text}, said...)
+	}
+	if len(said) == 0 {
+		return "Caller asked for an agent before saying what it is about."
+	}
+	return "Caller said: \"" + strings.Join(said, "\" / \"") + "\""
+}
+
+// guessIntent names the topic of the caller's first substantive question:
+// the heading of the best knowledge-base passage for it.
+func (s *session) guessIntent() string {
+	if s.cfg.KB == nil {
+		return ""
+	}
+	for _, m := range s.history {
+		if m.Role != dialog.RoleCaller || dialog.WantsHuman(m.Text) {
+			continue
+		}
+		if hits := s.cfg.KB.Search(m.Text, 1); len(hits) > 0 && hits[0].Confidence >= 0.3 {
+			return hits[0].Heading
+		}
+	}
+	return ""
+}

@@ -1,0 +1,297 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hotline-cc/hotline/e2e/peers"
+	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/audiotest"
+)
+
+// desktopConfig turns on the WebRTC softphone on loopback.
+const desktopConfig = `desktop:
+  webrtc:
+    public_ip: 127.0.0.1
+  dispositions: [resolved, follow_up, escalated]
+`
+
+// micWAV writes the browser's fake microphone: a long tone at 48 kHz.
+func micWAV(t testing.TB, freq float64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "mic.wav")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := media.WriteWAV(f, audiotest.Tone(freq, 48000, 60_000, 0.3), 48000); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// browserAgent starts Chromium with a fake microphone playing freq and
+// logs agent id in on the desktop.
+func browserAgent(t *testing.T, srv *Server, id, password string, freq float64) (context.Context, func(...chromedp.Action[chromedp.Void]) error) {
+	t.Helper()
+	bctx := newBrowser(t,
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", micWAV(t, freq)),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	)
+	run := func(a ...chromedp.Action[chromedp.Void]) error { return chromedp.Do(bctx, a...) }
+	err := run(
+		chromedp.Navigate("http://"+srv.HTTPAddr+"/agent"),
+		chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#login-id", id),
+		chromedp.SendKeys("#login-password", password),
+		chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#desk"),
+	)
+	if err != nil {
+		t.Fatalf("desktop login: %v\n%s", err, srv.Log())
+	}
+	return bctx, run
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](ctx context.Context, expr string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+}
+
+// jsWait polls a JavaScript expression until it is true.
+func jsWait(t *testing.T, ctx context.Context, expr string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if ok, err := eval[bool](ctx, expr); err == nil && ok {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", expr)
+}
+
+func jsString(t *testing.T, ctx context.Context, expr string) string {
+	t.Helper()
+	s, err := eval[string](ctx, expr)
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return s
+}
+
+// goAvailable sets the logged-in desktop agent available.
+func goAvailable(t *testing.T, bctx context.Context) {
+	t.Helper()
+	jsWait(t, bctx, `window.hotline.state === "break"`, 10*time.Second) // a desktop login starts not ready
+	if _, err := eval[bool](bctx, `(() => { const s = document.getElementById("state-select"); s.value = "available";
+		s.dispatchEvent(new Event("change")); return true })()`); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `window.hotline.state === "available"`, 10*time.Second)
+}
+
+// ringDesktop has a caller dial the direct queue route, checks the screen
+// pop and answers on the page; it returns once the caller is connected.
+func ringDesktop(t *testing.T, srv *Server, bctx context.Context, run func(...chromedp.Action[chromedp.Void]) error, from string) *peers.Phone {
+	t.Helper()
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: from, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	// The screen pop, the moment it rings.
+	jsWait(t, bctx, `document.getElementById("pop-from").textContent === "`+from+`"`, 15*time.Second)
+	pop := jsString(t, bctx, `["pop-to","pop-route","pop-queue","pop-path"].map(id => document.getElementById(id).textContent).join("|")`)
+	if want := "2000|direct|support|"; !strings.HasPrefix(pop, want) || !strings.Contains(pop, "(queue)") {
+		t.Fatalf("screen pop = %q, want %q… with the queue node in the path", pop, want)
+	}
+	jsWait(t, bctx, `!document.getElementById("btn-answer").classList.contains("hidden") && document.getElementById("phone").classList.contains("ringing")`, 5*time.Second)
+	if err := run(chromedp.Click("#btn-answer")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("caller: not connected to the agent: %v\n%s", err, srv.Log())
+	}
+	jsWait(t, bctx, `!document.getElementById("btn-hangup").classList.contains("hidden")`, 10*time.Second)
+	return caller
+}
+
+// TestDesktopAgentTakesCall is the browser agent's whole path: log in on
+// /agent, go available, a caller dials the queue, the screen pop shows who
+// is calling, the agent answers on the WebRTC softphone, both hear each
+// other, the agent hangs up from the page and saves a wrap-up that lands in
+// the call record.
+func TestDesktopAgentTakesCall(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig})
+	bctx, run := browserAgent(t, srv, "alice", "alice-demo", agentTone)
+	goAvailable(t, bctx)
+	caller := ringDesktop(t, srv, bctx, run, "13600000000")
+
+	// The browser hears the caller: inbound audio energy rises.
+	jsWait(t, bctx, `window.hotline.inboundPackets > 50`, 10*time.Second)
+	e1, _ := eval[float64](bctx, `window.hotline.inboundEnergy`)
+	time.Sleep(2500 * time.Millisecond)
+	e2, _ := eval[float64](bctx, `window.hotline.inboundEnergy`)
+	if e2 <= e1 || e2 < 0.001 {
+		t.Fatalf("browser inbound audio energy did not rise: %.5f → %.5f", e1, e2)
+	}
+	t.Logf("browser inbound audio energy %.4f → %.4f", e1, e2)
+	screenshot(t, bctx, "desktop.png")
+
+	// A key on the desktop's pad reaches the caller as RFC 4733.
+	if err := run(chromedp.Click(`#dtmf button:nth-child(5)`)); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := caller.WaitEventMatch(ctxFor(t, 5*time.Second), func(e peers.Event) bool { return e.Type == peers.EventCallDTMFStart })
+	if err != nil || ev.Param != "5" {
+		t.Fatalf("caller did not get the pad's key 5: %v %+v", err, ev)
+	}
+
+	if err := run(chromedp.Click("#btn-hangup")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("caller not released after the agent hung up on the page: %v", err)
+	}
+	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	if err := run(
+		chromedp.SetValue("#wrapup-disposition", "follow_up"),
+		chromedp.SendKeys("#wrapup-notes", "call back on Friday"),
+		chromedp.Click("#wrapup-save"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	assertHears(t, "caller", caller.RecordedWAV(), agentTone)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+		if c.AgentDisposition == "follow_up" {
+			if c.Agent != "alice" || c.HangupBy != "agent" || c.Disposition != "answered" || c.AgentNotes != "call back on Friday" {
+				t.Fatalf("call record: agent %q hangup_by %q disposition %q notes %q", c.Agent, c.HangupBy, c.Disposition, c.AgentNotes)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call record has no wrap-up: %+v", c)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The screen pop renders a bot's handoff packet (the voice bot's calls carry one).
+	if _, err := eval[bool](bctx, `onOffer({call_id: "demo", from: "13900000000", to: "4008001234", route: "hotline",
+		queue: "support", path: ["greet(say)", "bot(bot)", "support(queue)"], wait_ms: 4200, language: "en-US",
+		handoff: {reason: "caller asked for a human", summary: "Wants a refund for order A123; already tried the app.",
+		intent: "refund", sentiment: "negative", slots: {order: "A123", email: "li@example.com"},
+		transcript: [{speaker: "caller", text: "I want my money back"}, {speaker: "bot", text: "I can help with refunds."}]}}); true`); err != nil {
+		t.Fatal(err)
+	}
+	got := jsString(t, bctx, `["ho-summary","ho-intent","ho-sentiment"].map(id => document.getElementById(id).textContent).join("|") + "|" +
+		document.querySelectorAll("#ho-slots tr").length + "|" + document.querySelectorAll("#ho-transcript li").length`)
+	if got != "Wants a refund for order A123; already tried the app.|refund|negative|2|2" {
+		t.Fatalf("handoff rendering = %q", got)
+	}
+	screenshot(t, bctx, "desktop-handoff.png")
+
+	// Every state change was stored, for occupancy and handle-time reports.
+	code, body := apiDo(t, srv, "GET", "/api/agents/alice/states", "")
+	for _, want := range []string{`"to": "available"`, `"to": "ringing"`, `"to": "on_call"`} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("alice's state log (%d) lacks %s:\n%s", code, want, body)
+		}
+	}
+}
+
+// TestDesktopBlindTransfer: the desktop agent transfers the caller to bob,
+// who answers on his SIP phone; the caller hears bob, and the record names bob.
+func TestDesktopBlindTransfer(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig})
+	bctx, run := browserAgent(t, srv, "alice", "alice-demo", agentTone)
+	goAvailable(t, bctx)
+	// bob comes online after alice: alice has been idle longer and gets the call.
+	bob := startAgent(t, srv, "bob", "bob-demo", true)
+	caller := ringDesktop(t, srv, bctx, run, "13500000000")
+	if err := run(
+		chromedp.SetValue("#transfer-target", "agent:bob"),
+		chromedp.Click("#btn-transfer"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("bob did not get the transferred call: %v\n%s", err, srv.Log())
+	}
+	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	// alice wraps up her part while bob talks; it is saved once the call's record is.
+	if err := run(chromedp.SetValue("#wrapup-disposition", "escalated"), chromedp.Click("#wrapup-save")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	_ = caller.Hangup()
+	if _, err := bob.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatal(err)
+	}
+	assertHears(t, "bob", bob.RecordedWAV(), callerTone)
+	c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+	if c.Agent != "bob" || c.Disposition != "answered" {
+		t.Fatalf("call record after transfer: agent %q disposition %q", c.Agent, c.Disposition)
+	}
+	jsWait(t, bctx, `document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.AgentDisposition != "escalated" {
+		t.Fatalf("alice's wrap-up after the transfer: %q", c.AgentDisposition)
+	}
+}
+
+// TestDesktopWarmTransfer: the desktop agent consults bob (SIP phone) with
+// the caller on hold, then completes the transfer: bob first hears the
+// agent, then the caller; the record names bob.
+func TestDesktopWarmTransfer(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig})
+	bctx, run := browserAgent(t, srv, "alice", "alice-demo", agentTone)
+	goAvailable(t, bctx)
+	bob := startAgent(t, srv, "bob", "bob-demo", true)
+	caller := ringDesktop(t, srv, bctx, run, "13300000000")
+	if err := run(
+		chromedp.SetValue("#transfer-target", "agent:bob"),
+		chromedp.Click("#btn-consult"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `window.hotline.consult === "connected"`, 15*time.Second)
+	if _, err := bob.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+	time.Sleep(2500 * time.Millisecond) // alice briefs bob
+	if err := run(chromedp.Click("#btn-consult-complete")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	time.Sleep(2500 * time.Millisecond) // bob talks with the caller
+	_ = caller.Hangup()
+	if _, err := bob.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatal(err)
+	}
+	c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+	if c.Agent != "bob" || c.Disposition != "answered" {
+		t.Fatalf("call record after the warm transfer: agent %q disposition %q", c.Agent, c.Disposition)
+	}
+	samples, rate, err := audiotest.ReadWAVFile(bob.RecordedWAV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, last := samples[:min(len(samples), 2*rate)], samples[max(0, len(samples)-2*rate):]
+	if ok, r := audiotest.DetectTone(first, agentTone, rate); !ok {
+		t.Fatalf("bob did not hear alice during the consultation (ratio %.2f)", r)
+	}
+	if ok, r := audiotest.DetectTone(last, callerTone, rate); !ok {
+		t.Fatalf("bob did not hear the caller after the transfer (ratio %.2f)", r)
+	}
+}

@@ -1,0 +1,50 @@
+package rtc_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/rtc"
+	"github.com/hotline-cc/hotline/rtc/rtctest"
+)
+
+// Accept adapts an engine for rtctest.Load.
+func accept(e *rtc.Engine) rtctest.AcceptFunc {
+	return func(ctx context.Context, id, offer string) (media.Leg, string, <-chan struct{}, error) {
+		l, ans, err := e.Accept(ctx, id, offer, nil)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return l, ans, l.Connected(), nil
+	}
+}
+
+// BenchmarkBridgedCalls measures the CPU of bridged SIP↔WebRTC calls (the
+// stand-in peers included) and reports the fraction of a core per call.
+// Run with -benchtime=1x; HOTLINE_BENCH_CALLS sets the number of calls.
+func BenchmarkBridgedCalls(b *testing.B) {
+	e, err := rtc.NewEngine(rtc.Config{Loopback: true, PublicIP: "127.0.0.1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	calls := 50
+	if n, err := strconv.Atoi(os.Getenv("HOTLINE_BENCH_CALLS")); err == nil && n > 0 && n <= 1000 {
+		calls = n
+	}
+	for range b.N {
+		r, err := rtctest.Load(context.Background(), calls, 5*time.Second, accept(e))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !r.ClientHeardTone {
+			b.Fatal("the WebRTC client did not hear the SIP caller")
+		}
+		b.Log(r)
+		b.ReportMetric(r.CorePerCall*100, "%core/call")
+		b.ReportMetric(r.CallsPerCore, "calls/core")
+	}
+}

@@ -1,0 +1,53 @@
+// hotline supervisor page: the floor, pushed over a WebSocket once a second
+// and on every change.
+"use strict";
+const $ = (id) => document.getElementById(id);
+function fmt(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
+}
+function row(cells, cls) {
+  const tr = document.createElement("tr");
+  cells.forEach((c, i) => {
+    const td = document.createElement("td");
+    if (cls && cls[i]) { const b = document.createElement("span"); b.className = cls[i]; b.textContent = c; td.append(b); } else td.textContent = c;
+    tr.append(td);
+  });
+  return tr;
+}
+function render(f) {
+  const now = new Date(f.at).getTime();
+  $("updated").textContent = "updated " + new Date(f.at).toLocaleTimeString();
+  const q = $("queues"); q.innerHTML = "";
+  let waiting = 0, longest = 0;
+  for (const x of f.queues) {
+    waiting += x.waiting; longest = Math.max(longest, x.longest_wait_ns / 1e6);
+    q.append(row([x.name, x.waiting, x.ringing, fmt(x.longest_wait_ns / 1e6), x.answered, x.lost,
+      (x.answered + x.lost ? Math.round(x.service_level * 100) + "%" : "—"), x.avg_handle_ns ? fmt(x.avg_handle_ns / 1e6) : "—"]));
+  }
+  const a = $("agents"); a.innerHTML = "";
+  let avail = 0, oncall = 0;
+  for (const x of f.agents) {
+    if (x.state === "available") avail++;
+    if (x.state === "on_call") oncall++;
+    a.append(row([x.name || x.id, x.state.replace("_", " ") + (x.reason ? " · " + x.reason : ""), fmt(now - new Date(x.since).getTime()),
+      (x.devices || []).join(", ") || "—", x.calls, x.current_call || "—"], [null, "badge state-" + x.state]));
+  }
+  const c = $("calls"); c.innerHTML = "";
+  for (const x of f.calls) c.append(row([x.call_id, x.state, x.queue || "—", x.agent || "—", fmt(now - new Date(x.since).getTime())]));
+  $("k-waiting").textContent = waiting; $("k-longest").textContent = fmt(longest);
+  $("k-available").textContent = avail; $("k-oncall").textContent = oncall;
+}
+async function start() {
+  const r = await fetch("/api/desktop/me");
+  const me = r.ok ? await r.json() : null;
+  if (!me || me.role !== "supervisor") { $("denied").classList.remove("hidden"); return; }
+  $("floor").classList.remove("hidden");
+  const connect = () => {
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/desktop/supervisor/ws");
+    ws.onmessage = (ev) => render(JSON.parse(ev.data));
+    ws.onclose = () => setTimeout(connect, 2000);
+  };
+  connect();
+}
+document.addEventListener("DOMContentLoaded", start);
