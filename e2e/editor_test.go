@@ -81,6 +81,19 @@ func TestDialplanEditor(t *testing.T) {
 	if !strings.Contains(diff, "-    start: greet1") || !strings.Contains(diff, "+    start: greet2") {
 		t.Fatalf("diff = %q", diff)
 	}
+	// Simulate a caller pressing 0 on the deployed plan.
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(`#simForm input[name="dtmf"]`, "0"),
+		chromedp.Click("#simForm button"),
+		poll(`document.querySelector("#trace").textContent.includes("agent (queue)")`),
+	)
+	if err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+	trace, _ := chromedp.Run(ctx, chromedp.Text("#trace"))
+	if !strings.Contains(trace, "greet2 (say)") || !strings.Contains(trace, "This is version 2.") {
+		t.Fatalf("trace = %q", trace)
+	}
 	screenshot(t, ctx, "editor-deployed.png")
 	if !srv.WaitLog(`msg="dialplan live" version=2`, 5*time.Second) || !strings.Contains(srv.Log(), "who=api") {
 		t.Fatal("server did not make version 2 live through the API")

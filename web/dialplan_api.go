@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -24,6 +25,9 @@ type DialplanAdmin interface {
 	Rollback(n int, who string) (version int, err error)
 	// LastReload is the last reload's time and error (nil when it succeeded).
 	LastReload() (time.Time, error)
+	// Simulate runs a scripted call (JSON) through source, or through the
+	// live plan when source is empty, and returns the trace.
+	Simulate(source []byte, script json.RawMessage) (trace any, warnings []*dialplan.Error, err error)
 }
 
 const maxDialplanBytes = 4 << 20
@@ -36,6 +40,7 @@ func (a *API) dialplanRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/dialplan/versions/{n}", a.admin(a.getDialplanVersion))
 	mux.Handle("GET /api/dialplan/diff", a.admin(a.diffDialplan))
 	mux.Handle("POST /api/dialplan/rollback/{n}", a.admin(a.rollbackDialplan))
+	mux.Handle("POST /api/dialplan/simulate", a.admin(a.simulateDialplan))
 	a.editorRoutes(mux)
 }
 
@@ -192,6 +197,33 @@ func (a *API) diffDialplan(w http.ResponseWriter, r *http.Request) {
 	d := textdiff.Unified("version "+q.Get("from"), toName, string(from.Source), string(toSrc), 3)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, d)
+}
+
+// simulateDialplan: body {"yaml": "...", "script": {to, from, at, dtmf, say, headers, queue, agent}}.
+func (a *API) simulateDialplan(w http.ResponseWriter, r *http.Request) {
+	b, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		YAML   string          `json:"yaml"`
+		Script json.RawMessage `json:"script"`
+	}
+	if err := json.Unmarshal(b, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be JSON: {\"yaml\": \"...\", \"script\": {\"to\": \"4008001234\", \"dtmf\": [\"1\"]}}")
+		return
+	}
+	trace, warnings, err := a.Dialplan.Simulate([]byte(req.YAML), req.Script)
+	if err != nil {
+		var list dialplan.ErrorList
+		if errors.As(err, &list) {
+			validationResponse(w, warnings, err, nil)
+			return
+		}
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, trace)
 }
 
 // diffCandidate diffs the live plan against a candidate in the request body.

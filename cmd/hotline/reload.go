@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/dialplan/sim"
 	"github.com/hotline-cc/hotline/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -209,4 +212,48 @@ func (m *planManager) LastReload() (time.Time, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.lastAt, m.lastErr
+}
+
+// Simulate runs a scripted call through source (or the live plan), offline:
+// http nodes get the demo CRM in-process and fail otherwise.
+func (m *planManager) Simulate(source []byte, script json.RawMessage) (any, []*dialplan.Error, error) {
+	plan := m.s.plan.Load()
+	var warnings []*dialplan.Error
+	if len(bytes.TrimSpace(source)) > 0 {
+		p, w, err := dialplan.Parse(m.file, source, dialplan.Options{KnownAgents: m.s.knownAgents(), BaseDir: filepath.Dir(m.file)})
+		if err != nil {
+			return nil, w, err
+		}
+		plan, warnings = p, w
+	}
+	var in struct {
+		To      string            `json:"to"`
+		From    string            `json:"from"`
+		At      string            `json:"at"`
+		Headers map[string]string `json:"headers"`
+		DTMF    []string          `json:"dtmf"`
+		Say     []string          `json:"say"`
+		Queue   string            `json:"queue"`
+		Agent   string            `json:"agent"`
+	}
+	if len(script) > 0 {
+		if err := json.Unmarshal(script, &in); err != nil {
+			return nil, warnings, fmt.Errorf("script: %w", err)
+		}
+	}
+	sc := sim.Script{To: in.To, From: in.From, Headers: in.Headers, DTMF: in.DTMF, Say: in.Say, Queue: in.Queue, Agent: in.Agent}
+	if in.At != "" {
+		loc := time.Local
+		if plan.Settings.Location != nil {
+			loc = plan.Settings.Location
+		}
+		at, err := parseAt(in.At, loc)
+		if err != nil {
+			return nil, warnings, err
+		}
+		sc.At = at
+	}
+	sc.HTTPFunc = offlineHTTP(false, true)
+	trace, err := sim.Simulate(plan, sc)
+	return trace, warnings, err
 }

@@ -107,7 +107,7 @@ async function diff() {
   if (!data) { pre.textContent = "No changes against the live version."; return; }
   for (const line of data.split("\n")) {
     const span = document.createElement("span");
-    span.className = line.startsWith("@@") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
+    span.className = line.startsWith("@@") || line.startsWith("---") || line.startsWith("+++") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
     span.textContent = line + "\n";
     pre.appendChild(span);
   }
@@ -171,16 +171,32 @@ async function simulate(ev) {
     ol.appendChild(li);
     return;
   }
+  const head = document.createElement("li");
+  head.className = "say";
+  head.textContent = data.route ? `route ${data.route} (${data.route_why || ""}) → flow ${data.flow}, ${data.language}` : data.end;
+  ol.appendChild(head);
   for (const s of data.steps || []) {
     const li = document.createElement("li");
     li.textContent = `${s.node} (${s.type})` + (s.edge ? ` → ${s.edge}` : "") + (s.target ? ` → ${s.target}` : "") + (s.why ? ` — ${s.why}` : "");
-    if (s.prompt) {
+    for (const p of (s.prompts || [])) {
       const say = document.createElement("div");
       say.className = "say";
-      say.textContent = "“" + s.prompt + "”";
+      say.textContent = "“" + p + "”";
       li.appendChild(say);
     }
+    for (const e of (s.events || [])) {
+      const ev = document.createElement("div");
+      ev.className = "say";
+      ev.textContent = e;
+      li.appendChild(ev);
+    }
     ol.appendChild(li);
+  }
+  if (data.route) {
+    const end = document.createElement("li");
+    end.className = "say";
+    end.textContent = "end: " + data.end + (data.error ? " — " + data.error : "");
+    ol.appendChild(end);
   }
 }
 
