@@ -33,6 +33,8 @@ type API struct {
 	Dialplan DialplanAdmin
 	// Desktop serves the agent desktop and supervisor page (nil: not mounted).
 	Desktop *Desktop
+	// Mounts are extra handlers by path pattern (the demo CRM).
+	Mounts map[string]http.Handler
 }
 
 // Handler returns the mux.
@@ -47,6 +49,9 @@ func (a *API) Handler() http.Handler {
 	})
 	if a.Registry != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	}
+	for pattern, h := range a.Mounts {
+		mux.Handle(pattern, h)
 	}
 	mux.Handle("GET /api/calls", a.admin(a.listCalls))
 	mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))

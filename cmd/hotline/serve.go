@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/config"
+	"github.com/hotline-cc/hotline/democrm"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
@@ -161,6 +162,8 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(callsTotal, newPacingCollector(), reloadsTotal, planVersion)
 	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
 		Ready: func() bool { return !draining.Load() }}
+	// The demo dialplan looks callers up in this demo CRM.
+	api.Mounts = map[string]http.Handler{"/demo/crm/": democrm.Handler()}
 	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	if token == "" {
 		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
