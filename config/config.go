@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotline-cc/hotline/asr"
+	"github.com/hotline-cc/hotline/dialog"
+	"github.com/hotline-cc/hotline/tts"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,6 +29,7 @@ type Config struct {
 	Store        string   `yaml:"store"`
 	Dialplan     string   `yaml:"dialplan"`
 	TTS          TTS      `yaml:"tts"`
+	Engines      Engines  `yaml:"engines"`
 	DrainTimeout Duration `yaml:"drain_timeout"`
 	LogLevel     string   `yaml:"log_level"`
 	Agents       []Agent  `yaml:"agents"`
@@ -58,9 +62,28 @@ type HTTP struct {
 
 // TTS configures speech synthesis.
 type TTS struct {
-	Engine   string `yaml:"engine"` // espeak
-	CacheDir string `yaml:"cache_dir"`
-	Speed    int    `yaml:"speed"`
+	Engine   string           `yaml:"engine"` // espeak (embedded) or openai
+	CacheDir string           `yaml:"cache_dir"`
+	Speed    int              `yaml:"speed"`
+	OpenAI   tts.OpenAIConfig `yaml:"openai"` // with engine: openai
+}
+
+// Engines configures the voice bot's speech recognition, dialog model and
+// knowledge-base embeddings. Each is embedded (no account, no network) unless
+// it names an OpenAI-compatible server (OpenAI, DeepSeek, Qwen, vLLM, Ollama,
+// faster-whisper, …) with backend: openai and a base_url.
+type Engines struct {
+	ASR        asr.Config    `yaml:"asr"`
+	LLM        dialog.Config `yaml:"llm"`
+	Embeddings Embeddings    `yaml:"embeddings"`
+}
+
+// Embeddings turns on hybrid (BM25 + embedding) knowledge-base retrieval.
+type Embeddings struct {
+	BaseURL   string `yaml:"base_url"`
+	APIKey    string `yaml:"api_key"`
+	APIKeyEnv string `yaml:"api_key_env"`
+	Model     string `yaml:"model"`
 }
 
 // Agent is an agent account. Give the SIP secret as ha1 (see `hotline
@@ -274,8 +297,25 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad(0, "http.listen %q: want host:port, like 127.0.0.1:8080", c.HTTP.Listen)
 	}
-	if c.TTS.Engine != "espeak" {
-		bad(0, "tts.engine %q is not supported (use espeak)", c.TTS.Engine)
+	switch c.TTS.Engine {
+	case "espeak":
+	case "openai":
+		if c.TTS.OpenAI.BaseURL == "" {
+			bad(0, "tts.engine openai needs tts.openai.base_url (an OpenAI-compatible server, e.g. https://api.openai.com/v1)")
+		}
+	default:
+		bad(0, "tts.engine %q is not supported (use espeak or openai)", c.TTS.Engine)
+	}
+	for name, b := range map[string]string{"engines.asr": c.Engines.ASR.Backend, "engines.llm": c.Engines.LLM.Backend} {
+		switch b {
+		case "", "embedded":
+		case "openai":
+			if name == "engines.asr" && c.Engines.ASR.BaseURL == "" || name == "engines.llm" && c.Engines.LLM.BaseURL == "" {
+				bad(0, "%s.backend openai needs %s.base_url", name, name)
+			}
+		default:
+			bad(0, "%s.backend %q is not supported (use embedded or openai)", name, b)
+		}
 	}
 	if ip := c.Desktop.WebRTC.PublicIP; ip != "" && net.ParseIP(ip) == nil {
 		bad(0, "desktop.webrtc.public_ip %q is not an IP address", ip)

@@ -2,17 +2,100 @@ package ivr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
+	"github.com/hotline-cc/hotline/bot"
+	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/media"
 )
 
 // ErrNoBotEngine is what a bot node gets while no bot engine is wired in: the node follows its error
 // edge, so a plan with a bot entry still serves callers.
 var ErrNoBotEngine = errors.New("bot engine not configured")
 
-// Bot reports that no bot engine is configured; the bot node turns the error into its error edge.
+// BotEngines gives the engines (ASR, dialog, TTS, knowledge base) a bot
+// profile runs with; the server builds them from its configuration.
+type BotEngines interface {
+	ForProfile(p *dialplan.BotProfile) (bot.Config, error)
+}
+
+// Bot hands the caller to the voice bot until it is done, escalates, or the
+// caller hangs up. The transcript and any handoff packet go into the call
+// record, so the agent who takes the call next sees them.
 func (c *call) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.BotResult, error) {
-	c.log.Warn("bot: no engine configured", "profile", req.Profile.Name)
-	return dialplan.BotResult{}, ErrNoBotEngine
+	if c.engine.Bots == nil {
+		c.log.Warn("bot: no engine configured", "profile", req.Profile.Name)
+		return dialplan.BotResult{}, ErrNoBotEngine
+	}
+	cfg, err := c.engine.Bots.ForProfile(req.Profile)
+	if err != nil {
+		return dialplan.BotResult{}, fmt.Errorf("bot %s: %w", req.Profile.Name, err)
+	}
+	if err := c.answer(); err != nil {
+		return dialplan.BotResult{}, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = c.log
+	}
+	prof := botProfile(req.Profile, c.lang)
+	c.log.Info("bot: start", "profile", prof.Name, "language", prof.Language)
+	// The bot reads keys from the call's digit buffer: the call's DTMF pump
+	// owns the leg's key channel.
+	res := bot.Run(ctx, botLeg{c.leg, c.digits}, cfg, prof)
+	c.rec.Transcript = append(c.rec.Transcript, res.Transcript...)
+	if res.Handoff != nil {
+		c.rec.Handoff = res.Handoff
+	}
+	c.log.Info("bot: end", "profile", prof.Name, "outcome", string(res.Outcome), "reason", res.Reason, "turns", len(res.Transcript))
+	out := dialplan.BotResult{Handoff: res.Handoff, Reason: res.Reason}
+	switch res.Outcome {
+	case bot.OutcomeDone:
+		out.Outcome = dialplan.BotDone
+	case bot.OutcomeEscalate:
+		out.Outcome = dialplan.BotEscalate
+	case bot.OutcomeHangup:
+		out.Outcome = dialplan.BotHangup
+	default:
+		out.Outcome = dialplan.BotError
+	}
+	return out, nil
+}
+
+// botLeg is the call's leg with its key presses taken from the call's buffer.
+type botLeg struct {
+	media.Leg
+	digits <-chan rune
+}
+
+func (l botLeg) DTMF() <-chan rune { return l.digits }
+
+// botProfile converts the dialplan's profile into the bot's.
+func botProfile(p *dialplan.BotProfile, callLang string) bot.Profile {
+	lang := p.Language
+	if lang == "" {
+		lang = callLang
+	}
+	greeting, _ := p.Greeting.For(lang)
+	out := bot.Profile{
+		Name: p.Name, Language: lang, Greeting: greeting, Instructions: p.Instructions,
+		BargeIn: p.BargeIn, MinBargeIn: p.MinBargeIn, EndOfTurnSilence: p.EndOfTurnSilence, MinSpeech: p.MinSpeech,
+		MaxDuration: p.MaxDuration, MaxTurns: p.MaxTurns, MaxFailedTurns: p.MaxFailedTurns,
+		EscalateOn: p.EscalateOn, DTMF: map[rune]string{},
+	}
+	if p.EscalateQueue != nil {
+		out.EscalateQueue = p.EscalateQueue.Name
+	}
+	for k, v := range p.DTMF {
+		if r := []rune(k); len(r) == 1 {
+			out.DTMF[r[0]] = v
+		}
+	}
+	for _, t := range p.Tools {
+		schema, _ := json.Marshal(t.Parameters)
+		out.Tools = append(out.Tools, dialog.HTTPTool{Name: t.Name, Description: t.Description, URL: t.URL, Parameters: schema, Timeout: t.Timeout})
+	}
+	return out
 }

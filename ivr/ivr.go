@@ -91,6 +91,8 @@ type Engine struct {
 	Agents  AgentDialer
 	Records Records
 	Log     *slog.Logger
+	// Bots runs bot nodes; nil makes them take their error edge.
+	Bots BotEngines
 
 	prompts promptCache
 	active  atomic.Int64

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/democrm"
 	"github.com/hotline-cc/hotline/dialplan"
@@ -65,19 +66,21 @@ func newLogger(level string) *slog.Logger {
 
 // server holds the wired-up parts of a running hotline.
 type server struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	store  *store.Store
-	plan   atomic.Pointer[dialplan.Plan]
-	acd    *acd.ACD
-	reg    *hsip.Registrar
-	sip    *hsip.Server
-	engine *ivr.Engine
-	http   *http.Server
-	creds  map[string]string // agent id → HA1
-	plans  *planManager
-	desk   *web.Desktop      // agent desktop (desktop.go)
-	ring   map[string]string // agent id → device preference (desktop.go)
+	baseCtx    context.Context // lives as long as the server (watchers)
+	cancelBase context.CancelFunc
+	cfg        *config.Config
+	log        *slog.Logger
+	store      *store.Store
+	plan       atomic.Pointer[dialplan.Plan]
+	acd        *acd.ACD
+	reg        *hsip.Registrar
+	sip        *hsip.Server
+	engine     *ivr.Engine
+	http       *http.Server
+	creds      map[string]string // agent id → HA1
+	plans      *planManager
+	desk       *web.Desktop      // agent desktop (desktop.go)
+	ring       map[string]string // agent id → device preference (desktop.go)
 }
 
 // knownAgents is the set of agent ids queues may name.
@@ -121,12 +124,19 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		return nil, fmt.Errorf("dialplan:\n%v", err)
 	}
 
-	esp, err := tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 8000})
+	var speech tts.Synthesizer
+	if cfg.TTS.Engine == "openai" {
+		speech, err = tts.NewOpenAI(cfg.TTS.OpenAI)
+	} else {
+		speech, err = tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 8000})
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	synth := tts.NewCache(esp, cfg.Path(cfg.TTS.CacheDir), 1024)
+	synth := tts.NewCache(speech, cfg.Path(cfg.TTS.CacheDir), 1024)
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	bots := newBotEngines(s.baseCtx, s, synth)
 
 	lo, hi, _ := cfg.RTPRange()
 	var rtpIP net.IP
@@ -140,7 +150,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	s.reg = hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, credentials(s.creds), log)
 	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
 
-	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log}
+	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots}
 	s.sip, err = hsip.NewServer(hsip.Config{
 		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: adv,
 		RTPPorts:   &media.PortRange{IP: rtpIP, Min: lo, Max: hi},
@@ -168,7 +178,17 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	if token == "" {
 		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
 	}
-	log.Info("engines", "tts", synth.Name(), "asr", "none (DTMF menus)", "dialog", "none")
+	asrName, dialogName := bots.describe()
+	log.Info("engines", "tts", synth.Name(), "asr", asrName, "dialog", dialogName)
+	if _, ok := bots.asr.(*asr.PocketSphinx); ok {
+		log.Info("embedded speech recognition (PocketSphinx) understands short English phrases on wideband (16 kHz) calls only; on G.711 phone calls the bot and menus rely on keys (DTMF). Set engines.asr to an OpenAI-compatible server for real speech recognition.")
+	}
+	// Index the knowledge bases now, not when the first caller asks.
+	for _, p := range s.plan.Load().Bots {
+		if _, err := bots.knowledge(p.KnowledgeBase); err != nil {
+			log.Warn("bot profile's knowledge base", "profile", p.Name, "error", err)
+		}
+	}
 	return s, nil
 }
 
@@ -260,6 +280,9 @@ func (s *server) run() error {
 }
 
 func (s *server) close() {
+	if s.cancelBase != nil {
+		s.cancelBase()
+	}
 	if s.store != nil {
 		s.store.Close()
 	}
