@@ -290,11 +290,12 @@ func (s *RTPSession) readLoop() {
 		if dst := s.relay.Load(); dst != nil {
 			dst.writeRelayed(&pkt, s)
 		}
-		switch pkt.PayloadType {
-		case s.dtmfPT:
-			if s.dtmfPT == 0 {
-				continue
+		switch {
+		case pkt.PayloadType == s.info.PayloadType:
+			if s.relay.Load() == nil {
+				_ = s.decoder.WritePayload(pkt.Payload)
 			}
+		case s.dtmfPT != 0 && pkt.PayloadType == s.dtmfPT:
 			ev, err := UnmarshalDTMF(pkt.Payload)
 			if err != nil {
 				continue
@@ -304,10 +305,6 @@ func (s *RTPSession) readLoop() {
 				case s.dtmf <- d:
 				default:
 				}
-			}
-		case s.info.PayloadType:
-			if s.relay.Load() == nil {
-				_ = s.decoder.WritePayload(pkt.Payload)
 			}
 		}
 	}
