@@ -1,4 +1,4 @@
-package media
+package media_test
 
 import (
 	"net"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
 	"github.com/pion/rtp"
 )
@@ -13,7 +14,7 @@ import (
 // A caller whose SDP has no telephone-event still gets its audio decoded:
 // with PCMU (payload type 0) the zero "no DTMF" type must not swallow it.
 func TestRTPSessionDecodesWithoutTelephoneEvent(t *testing.T) {
-	pr := &PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 42000, Max: 42999}
+	pr := &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 42000, Max: 42999}
 	rc, cc, err := pr.ListenPair()
 	if err != nil {
 		t.Fatal(err)
@@ -23,12 +24,12 @@ func TestRTPSessionDecodesWithoutTelephoneEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer peer.Close()
-	s := NewRTPSession(rc, cc, RTPConfig{Codec: PCMU(), Remote: peer.LocalAddr().(*net.UDPAddr)})
+	s := media.NewRTPSession(rc, cc, media.RTPConfig{Codec: media.PCMU(), Remote: peer.LocalAddr().(*net.UDPAddr)})
 	defer s.Close()
 
 	var mu sync.Mutex
-	var got PCM16
-	s.SwapAudioIn(FrameWriterFunc{Rate: 8000, Fn: func(p PCM16) error {
+	var got media.PCM16
+	s.SwapAudioIn(media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
 		mu.Lock()
 		got = append(got, p...)
 		mu.Unlock()
@@ -37,7 +38,7 @@ func TestRTPSessionDecodesWithoutTelephoneEvent(t *testing.T) {
 	tone := audiotest.Tone(700, 8000, 400, 0.5)
 	for i := 0; i*160 < len(tone); i++ {
 		pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 7},
-			Payload: EncodeULaw(nil, tone[i*160:(i+1)*160])}
+			Payload: media.EncodeULaw(nil, tone[i*160:(i+1)*160])}
 		b, _ := pkt.Marshal()
 		if _, err := peer.WriteToUDP(b, s.LocalAddr()); err != nil {
 			t.Fatal(err)
