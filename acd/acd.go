@@ -131,7 +131,6 @@ var (
 	ErrNotClaimable = errors.New("acd: agent is not available")
 	ErrUnknownAgent = errors.New("acd: unknown agent")
 	ErrQueueFull    = errors.New("acd: queue is full")
-	ErrNotQueued    = errors.New("acd: call is not queued")
 	ErrBadState     = errors.New("acd: agents cannot set that state")
 )
 

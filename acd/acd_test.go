@@ -173,6 +173,9 @@ func TestSkills(t *testing.T) {
 	if !a.Staffed(spec) {
 		t.Fatal("skills queue with no member list reports unstaffed")
 	}
+	if a.Staffed(QueueSpec{Name: "fr", Strategy: StrategySkills, Skills: map[string]int{"french": 1}}) {
+		t.Fatal("a queue nobody has the skills for reports staffed")
+	}
 }
 
 func TestPriorityAndFIFO(t *testing.T) {

@@ -76,6 +76,9 @@ func (a *ACD) queueLocked(name string) *queue {
 func (a *ACD) Enqueue(spec QueueSpec, callID string, priority int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if old := a.waiting[callID]; old != nil {
+		a.removeLocked(old) // queued again (a transfer): the new place replaces the old
+	}
 	q := a.queueLocked(spec.Name)
 	if spec.MaxLength > 0 && len(q.tickets) >= spec.MaxLength {
 		return ErrQueueFull

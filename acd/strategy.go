@@ -9,18 +9,23 @@ const (
 	StrategySkills      = "skills"
 )
 
-// candidatesLocked lists the agents a queue may ring, whatever their state.
+// candidatesLocked lists the agents a queue may ring, whatever their state:
+// its members, and with the skills strategy only those with the required
+// skills (every agent when the queue lists no members).
 func (a *ACD) candidatesLocked(spec QueueSpec) []*agent {
+	skills := spec.Strategy == StrategySkills
 	var out []*agent
-	if len(spec.Members) == 0 && spec.Strategy == StrategySkills {
+	if len(spec.Members) == 0 && skills {
 		for _, ag := range a.agents {
-			out = append(out, ag)
+			if skillWeight(ag, spec.Skills) >= 0 {
+				out = append(out, ag)
+			}
 		}
 		return out
 	}
 	out = make([]*agent, 0, len(spec.Members))
 	for _, m := range spec.Members {
-		if ag := a.agents[m]; ag != nil {
+		if ag := a.agents[m]; ag != nil && (!skills || skillWeight(ag, spec.Skills) >= 0) {
 			out = append(out, ag)
 		}
 	}

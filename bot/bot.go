@@ -54,7 +54,7 @@ type session struct {
 	zh      bool
 	legRate int
 
-	events chan media.EndpointEvent
+	events chan endpointEvent
 	ep     *media.Endpointer
 	epMu   sync.Mutex // the endpointer is fed by the leg's goroutine and reset by ours
 
@@ -120,7 +120,7 @@ func newSession(leg media.Leg, cfg Config, p Profile) *session {
 		lang:    p.Language,
 		zh:      strings.HasPrefix(strings.ToLower(p.Language), "zh"),
 		legRate: leg.AudioOut().SampleRate(),
-		events:  make(chan media.EndpointEvent, 64),
+		events:  make(chan endpointEvent, 64),
 		slots:   map[string]string{},
 	}
 	if s.lang == "" {
@@ -134,13 +134,20 @@ func newSession(leg media.Leg, cfg Config, p Profile) *session {
 	return s
 }
 
+// endpointEvent is an endpointer event stamped with the wall time it was
+// decided, which starts the clock on the bot's reply.
+type endpointEvent struct {
+	media.EndpointEvent
+	decided time.Time
+}
+
 // onEndpoint runs on the leg's inbound goroutine, inside WriteFrame.
 func (s *session) onEndpoint(ev media.EndpointEvent) {
 	if ev.Kind == media.BargeIn && s.prof.BargeIn {
 		s.interrupt("barge-in")
 	}
 	select {
-	case s.events <- ev:
+	case s.events <- endpointEvent{ev, s.now()}:
 	default:
 		s.log.Warn("bot endpoint event dropped: session not keeping up", "event", ev.Kind)
 	}
@@ -196,7 +203,7 @@ func (s *session) startTurn(ctx context.Context, stream dialog.Stream, tm store.
 // pending describes what the loop is waiting for.
 type loopState struct {
 	turn      <-chan turnDone // the bot turn playing, or nil
-	utterance *media.EndpointEvent
+	utterance *endpointEvent
 	after     func(turnDone) *Result // what to do when the turn ends
 }
 
@@ -340,8 +347,8 @@ type answerStep struct {
 // answer recognises ev, consults the KB and the dialog engine, and starts
 // the reply. It runs on the loop goroutine; the caller's audio keeps
 // flowing into the endpointer meanwhile.
-func (s *session) answer(ctx context.Context, ev media.EndpointEvent, failed *int) answerStep {
-	tm := store.TurnTiming{EndOfSpeech: s.now()}
+func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) answerStep {
+	tm := store.TurnTiming{EndOfSpeech: ev.decided}
 	rate := s.legRate
 	if s.cfg.ASRRate > 0 {
 		rate = s.cfg.ASRRate
@@ -411,7 +418,7 @@ func (s *session) answer(ctx context.Context, ev media.EndpointEvent, failed *in
 		for _, tc := range td.r.tools {
 			switch tc.Name {
 			case dialog.ToolTransfer:
-				if s.prof.escalates(TriggerTool) {
+				if s.prof.EscalateQueue != "" {
 					return s.escalate(orDefault(tc.Args["reason"], "assistant transferred"), tc)
 				}
 			case dialog.ToolEndCall:
@@ -492,7 +499,7 @@ func (s *session) failTurn(ctx context.Context, failed *int, why string) answerS
 
 // giveUp ends the session after repeated failures: escalate if allowed.
 func (s *session) giveUp(why string) *Result {
-	if s.prof.escalates(TriggerFailedTurns) && s.prof.EscalateQueue != "" {
+	if s.prof.escalates(TriggerFailedTurns) {
 		return s.escalate(fmt.Sprintf("%s (%d failed turns)", why, s.prof.MaxFailedTurns), nil)
 	}
 	return &Result{Outcome: OutcomeError, Reason: why}

@@ -49,8 +49,10 @@ type Profile struct {
 	DTMF          map[rune]string
 	EscalateQueue string
 	// EscalateOn lists the triggers that hand the caller to an agent:
-	// "request", "failed_turns", "low_confidence", "sentiment",
-	// "max_duration", "tool". Empty means all of them.
+	// "request", "failed_turns", "low_confidence", "negative_sentiment",
+	// "max_duration" (the dialplan's escalate_on values). Empty means all
+	// of them. Without an EscalateQueue the bot never escalates; a
+	// transfer_to_agent call by the model is always honoured when it has one.
 	EscalateOn []string
 	Tools      []dialog.HTTPTool
 	// Hints are phrases callers are expected to say (grammar-based ASR).
@@ -62,13 +64,12 @@ const (
 	TriggerRequest       = "request"
 	TriggerFailedTurns   = "failed_turns"
 	TriggerLowConfidence = "low_confidence"
-	TriggerSentiment     = "sentiment"
+	TriggerSentiment     = "negative_sentiment"
 	TriggerMaxDuration   = "max_duration"
-	TriggerTool          = "tool"
 )
 
 func (p Profile) escalates(trigger string) bool {
-	return len(p.EscalateOn) == 0 || slices.Contains(p.EscalateOn, trigger)
+	return p.EscalateQueue != "" && (len(p.EscalateOn) == 0 || slices.Contains(p.EscalateOn, trigger))
 }
 
 // Outcome is how a bot session ended.

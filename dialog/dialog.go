@@ -81,12 +81,15 @@ func (r Request) LastCaller() string {
 }
 
 // HTTPTool is a tool the model may call that the engine runs as an HTTP
-// request: the arguments are POSTed as a JSON object to URL and the response
-// body (truncated to 4 KiB) goes back to the model.
+// request: POST sends the arguments as a JSON object, GET as query
+// parameters; "${name}" in URL is replaced by that argument (URL-escaped).
+// The response body (truncated to 4 KiB) goes back to the model. Call
+// variables in the URL are for the caller of the engine to fill in first.
 type HTTPTool struct {
 	Name        string            `yaml:"name"`
 	Description string            `yaml:"description"`
-	Parameters  json.RawMessage   `yaml:"-"` // JSON schema of the arguments object
+	Parameters  json.RawMessage   `yaml:"-"`      // JSON schema of the arguments object
+	Method      string            `yaml:"method"` // GET or POST (default)
 	URL         string            `yaml:"url"`
 	Headers     map[string]string `yaml:"headers"`
 	Timeout     time.Duration     `yaml:"timeout"` // default 5 s

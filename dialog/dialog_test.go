@@ -325,3 +325,28 @@ func TestOpenAIErrorsAndTimeouts(t *testing.T) {
 		t.Fatal("Recv did not return after cancel")
 	}
 }
+
+func TestOpenAIHTTPToolGET(t *testing.T) {
+	var gotPath, gotQuery, gotMethod string
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotQuery, gotMethod = r.URL.Path, r.URL.RawQuery, r.Method
+		io.WriteString(w, `{"status":"delivered"}`)
+	}))
+	defer crm.Close()
+	srv := openaitest.New()
+	defer srv.Close()
+	srv.Script(
+		openaitest.Reply{ToolCalls: []openaitest.ToolCall{{Name: "order_status", Arguments: `{"order":"NW 1/2","email":"a@b.example"}`}}},
+		openaitest.Reply{Deltas: []string{"It was delivered."}},
+	)
+	eng := newLLM(t, srv, time.Second)
+	req := ask("status of my order")
+	req.Tools = []dialog.HTTPTool{{Name: "order_status", Method: "GET", URL: crm.URL + "/orders/${order}?src=bot"}}
+	text, _, err := collect(t, must(eng.Respond(context.Background(), req)))
+	if err != nil || text != "It was delivered." {
+		t.Fatalf("text %q err %v", text, err)
+	}
+	if gotMethod != "GET" || gotPath != "/orders/NW 1/2" || !strings.Contains(gotQuery, "email=a%40b.example") || !strings.Contains(gotQuery, "src=bot") || strings.Contains(gotQuery, "order=") {
+		t.Errorf("tool saw %s %q ? %q", gotMethod, gotPath, gotQuery)
+	}
+}

@@ -101,7 +101,7 @@ func Sentiment(text string) float64 {
 		return 0
 	}
 	// Exclamation marks and shouting strengthen whatever is there.
-	score := (pos - neg) / (pos + neg + 1)
+	score := (pos - neg) / (pos + neg + 2) // one mild word is not a strong feeling
 	if strings.Count(text, "!")+strings.Count(text, "！") >= 2 {
 		score *= 1.3
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -294,7 +295,25 @@ func (s *llmStream) runTool(c openai.ToolCall) (result string, args map[string]s
 	if strings.TrimSpace(body) == "" {
 		body = "{}"
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, tool.URL, bytes.NewReader([]byte(body)))
+	target := fillURL(tool.URL, args)
+	method := strings.ToUpper(tool.Method)
+	var reqBody io.Reader = bytes.NewReader([]byte(body))
+	if method == http.MethodGet {
+		reqBody = nil
+		if u, err := url.Parse(target); err == nil {
+			q := u.Query()
+			for k, v := range args {
+				if !strings.Contains(tool.URL, "${"+k+"}") {
+					q.Set(k, v)
+				}
+			}
+			u.RawQuery = q.Encode()
+			target = u.String()
+		}
+	} else {
+		method = http.MethodPost
+	}
+	hreq, err := http.NewRequestWithContext(ctx, method, target, reqBody)
 	if err != nil {
 		return fmt.Sprintf(`{"error":%q}`, err.Error()), args
 	}
@@ -341,4 +360,18 @@ func parseArgs(raw string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// fillURL replaces "${name}" with the argument, escaped for where it
+// stands: as a path segment before the '?', as a query value after it.
+func fillURL(tmpl string, args map[string]string) string {
+	path, query, hasQuery := strings.Cut(tmpl, "?")
+	for k, v := range args {
+		path = strings.ReplaceAll(path, "${"+k+"}", url.PathEscape(v))
+		query = strings.ReplaceAll(query, "${"+k+"}", url.QueryEscape(v))
+	}
+	if hasQuery {
+		return path + "?" + query
+	}
+	return path
 }

@@ -134,7 +134,7 @@ func TestIndexPersistedAndReused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = []byte(strings.Replace(string(b), "Late opening is on Thursdays", "Late opening is on Zebradays", 1))
+	b = []byte(strings.Replace(string(b), "On Thursdays it stays open", "On Zebradays it stays open", 1))
 	os.WriteFile(idx, b, 0o644)
 
 	ix, err := Open(context.Background(), Options{Dir: dir, IndexFile: idx})

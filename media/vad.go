@@ -95,7 +95,7 @@ type Endpointer struct {
 	fn   func(EndpointEvent)
 
 	pos       int64 // samples seen
-	frames    int   // frames seen (for calibration)
+	frames    int   // noise frames learnt during calibration
 	floor     float64
 	calSum    float64
 	preroll   PCM16 // ring of the most recent audio while idle
@@ -166,8 +166,14 @@ func FrameLevel(p PCM16) (dbfs, zcr float64) {
 // isSpeech classes one frame and adapts the noise floor.
 func (e *Endpointer) isSpeech(p PCM16) bool {
 	db, zcr := FrameLevel(p)
-	e.frames++
-	if e.frames <= calibrationFrames {
+	if e.frames < calibrationFrames {
+		// Learn the line's noise from the first frames, unless they are
+		// plainly voiced (loud, few zero crossings): a caller who speaks
+		// at once must not become the noise floor.
+		if db > e.cfg.MinLevelDBFS && zcr < 0.25 {
+			return true
+		}
+		e.frames++
 		e.calSum += db
 		e.floor = e.calSum / float64(e.frames)
 		return false

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -75,7 +76,8 @@ func NewEngine(cfg Config) (*Engine, error) {
 	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
 	// No interceptors (NACK, TWCC, reports): voice over G.711 does not need
 	// them, and each costs CPU per packet per call.
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s))
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	e := &Engine{cfg: cfg, api: api}
 	for _, is := range cfg.ICEServers {
 		e.ice = append(e.ice, webrtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/pion/webrtc/v4"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // Leg is one browser's side of a call. It implements media.Leg and the IVR's
@@ -44,6 +43,10 @@ type Leg struct {
 	pktsIn    atomic.Uint64
 	pktsOut   atomic.Uint64
 	codecName atomic.Pointer[string]
+
+	// Touched only by the pacer.
+	silence media.PCM16
+	sendBuf []byte
 }
 
 var _ media.Leg = (*Leg)(nil)
@@ -58,7 +61,7 @@ func newLeg(id string, pc *webrtc.PeerConnection, log *slog.Logger) (*Leg, error
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Leg{id: id, pc: pc, track: track, log: log, ctx: ctx, cancel: cancel, connected: make(chan struct{}),
 		in: media.NewSwitchWriter(8000), dtmf: make(chan rune, 16), outQ: make(chan media.PCM16, outDepth),
-		consults: make(chan string, 4)}
+		consults: make(chan string, 4), silence: make(media.PCM16, media.SamplesPerFrame(8000)), sendBuf: make([]byte, 0, 160)}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go l.readTrack(t) })
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
@@ -72,7 +75,8 @@ func newLeg(id string, pc *webrtc.PeerConnection, log *slog.Logger) (*Leg, error
 	return l, nil
 }
 
-// watchConnect ends the leg when it does not connect in time, then paces audio out.
+// watchConnect ends the leg when it does not connect in time; once
+// connected, the shared pacer sends its audio.
 func (l *Leg) watchConnect(timeout time.Duration) {
 	select {
 	case <-l.connected:
@@ -83,7 +87,7 @@ func (l *Leg) watchConnect(timeout time.Duration) {
 		l.end("connect_timeout", true)
 		return
 	}
-	l.pace()
+	legPacer.add(l)
 }
 
 // Connected is closed when ICE and DTLS are up.
@@ -98,34 +102,6 @@ func (l *Leg) WaitConnected(ctx context.Context) error {
 		return errors.New("rtc: leg ended before connecting")
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// pace sends one frame every 20 ms on a ticker grid: queued audio, or silence.
-func (l *Leg) pace() {
-	t := time.NewTicker(media.FrameDurationMs * time.Millisecond)
-	defer t.Stop()
-	silence := make(media.PCM16, media.SamplesPerFrame(8000))
-	buf := make([]byte, 0, len(silence))
-	for {
-		select {
-		case <-l.ctx.Done():
-			return
-		case <-t.C:
-		}
-		f := silence
-		select {
-		case f = <-l.outQ:
-		default:
-		}
-		buf = media.EncodeULaw(buf[:0], f)
-		if err := l.track.WriteSample(pmedia.Sample{Data: buf, Duration: media.FrameDurationMs * time.Millisecond}); err != nil {
-			if l.ctx.Err() != nil {
-				return
-			}
-			continue
-		}
-		l.pktsOut.Add(1)
 	}
 }
 

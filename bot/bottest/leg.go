@@ -103,7 +103,11 @@ func (l *Leg) OutAudio() media.PCM16 {
 }
 
 // In returns the caller's frames so far.
-func (l *Leg) In() []Frame { l.mu.Lock(); defer l.mu.Unlock(); return append([]Frame(nil), l.inFrames...) }
+func (l *Leg) In() []Frame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Frame(nil), l.inFrames...)
+}
 
 // Flushes returns when FlushAudioOut was called.
 func (l *Leg) Flushes() []time.Time {

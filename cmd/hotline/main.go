@@ -4,7 +4,8 @@
 //	hotline check [-config FILE] [DIALPLAN]       validate a dialplan
 //	hotline simulate -to N -from N [-at T] [-dtmf "1,3#"] [-say TEXT]   dry-run a call
 //	hotline calls [-config FILE] [-n 20] [-json]  list call records
-//	hotline agent hash -realm R ID PASSWORD       print an agent's SIP secret (HA1)
+//	hotline agent add|passwd|list                 manage agent accounts in the store
+//	hotline agent hash -realm R ID PASSWORD       print an agent's SIP secret (HA1) and bcrypt hash
 //	hotline dialplan history|show|diff|rollback   dialplan versions
 package main
 
@@ -59,7 +60,7 @@ commands:
   check     validate a dialplan      (hotline check configs/dialplan.yaml)
   simulate  dry-run a call           (hotline simulate -to 4008005678 -from 13800000000 -dtmf 2)
   calls     list call records        (hotline calls -n 20)
-  agent     agent tools              (hotline agent hash -realm hotline alice PASSWORD)
+  agent     agent accounts           (hotline agent add -role supervisor sue; agent list; agent passwd alice)
   dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)
 `)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
@@ -33,7 +34,8 @@ var api = func() *webrtc.API {
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s))
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 }()
 
 // New creates a client and its offer (complete with candidates). keepSeconds
