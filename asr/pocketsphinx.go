@@ -85,6 +85,12 @@ func NewPocketSphinx(o PocketSphinxOptions) (*PocketSphinx, error) {
 	return p, nil
 }
 
+// Limits says plainly what the embedded recognizer can and cannot do; the
+// server logs it at startup when PocketSphinx is configured.
+const Limits = "embedded ASR (PocketSphinx en-us): US English only, 16 kHz (wideband) calls only; " +
+	"reliable only for the short phrases a bot or menu lists as hints (grammar mode: 6/6 espeak-ng test phrases), " +
+	"near useless on free speech (0/6 without hints) and deaf on 8 kHz G.711 calls: use DTMF there, or an openai recognizer"
+
 // Name is "pocketsphinx(en-us)".
 func (p *PocketSphinx) Name() string { return "pocketsphinx(en-us)" }
 

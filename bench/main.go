@@ -82,6 +82,7 @@ type goResult struct {
 	pkg, name       string
 	nsOp            []float64
 	bytesOp, allocs string
+	extra           map[string][]float64 // custom metrics (p99-ns, p95-ms, …)
 }
 
 func (r *report) goBench() {
@@ -90,7 +91,7 @@ func (r *report) goBench() {
 		count = "1"
 	}
 	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
-		"./media/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/"}
+		"./media/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/"}
 	r.goCmd = "go " + strings.Join(args, " ")
 	logf("running %s", r.goCmd)
 	cmd := exec.Command("go", args...)
@@ -127,11 +128,19 @@ func (r *report) goBench() {
 		}
 		g.nsOp = append(g.nsOp, ns)
 		for i := 4; i+1 < len(f); i += 2 {
-			switch f[i+1] {
+			switch unit := f[i+1]; unit {
 			case "B/op":
 				g.bytesOp = f[i]
 			case "allocs/op":
 				g.allocs = f[i]
+			case "MB/s":
+			default:
+				if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+					if g.extra == nil {
+						g.extra = map[string][]float64{}
+					}
+					g.extra[unit] = append(g.extra[unit], v)
+				}
 			}
 		}
 	}

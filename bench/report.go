@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -112,10 +113,14 @@ func (r *report) markdown() string {
 		p("")
 		p("    %s", r.goCmd)
 		p("")
-		p("| package | benchmark | ns/op (median) | B/op | allocs/op |")
-		p("|---|---|---|---|---|")
+		p("| package | benchmark | ns/op (median) | B/op | allocs/op | other metrics (median) |")
+		p("|---|---|---|---|---|---|")
 		for _, g := range r.goResults {
-			p("| %s | %s | %s | %s | %s |", g.pkg, strings.TrimPrefix(g.name, "Benchmark"), fmtNs(median(g.nsOp)), g.bytesOp, g.allocs)
+			var extra []string
+			for _, unit := range sortedKeys(g.extra) {
+				extra = append(extra, fmt.Sprintf("%.3g %s", median(g.extra[unit]), unit))
+			}
+			p("| %s | %s | %s | %s | %s | %s |", g.pkg, strings.TrimPrefix(g.name, "Benchmark"), fmtNs(median(g.nsOp)), g.bytesOp, g.allocs, strings.Join(extra, ", "))
 		}
 		p("")
 	}
@@ -137,4 +142,13 @@ func fmtNs(ns float64) string {
 		return fmt.Sprintf("%.1f µs", ns/1e3)
 	}
 	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func sortedKeys(m map[string][]float64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

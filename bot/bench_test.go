@@ -78,7 +78,7 @@ func BenchmarkVoiceToVoice100(b *testing.B) {
 func benchVoiceToVoice(b *testing.B, cfg bot.Config) {
 	const sessions = 100
 	var mu sync.Mutex
-	var lat []float64
+	var lat, asrT, llmT, ttsT, outT []float64
 	turnsSeen := make(chan struct{}, sessions*1000)
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.OnTurn = func(t store.Turn) {
@@ -86,7 +86,12 @@ func benchVoiceToVoice(b *testing.B, cfg bot.Config) {
 			return
 		}
 		mu.Lock()
-		lat = append(lat, float64(t.Timing.FirstRTPOut.Sub(t.Timing.EndOfSpeech))/1e6)
+		tm := t.Timing
+		lat = append(lat, float64(tm.FirstRTPOut.Sub(tm.EndOfSpeech))/1e6)
+		asrT = append(asrT, float64(tm.ASRFinal.Sub(tm.EndOfSpeech))/1e6)
+		llmT = append(llmT, float64(tm.LLMFirstToken.Sub(tm.ASRFinal))/1e6)
+		ttsT = append(ttsT, float64(tm.FirstTTSAudio.Sub(tm.LLMFirstToken))/1e6)
+		outT = append(outT, float64(tm.FirstRTPOut.Sub(tm.FirstTTSAudio))/1e6)
 		mu.Unlock()
 		turnsSeen <- struct{}{}
 	}
@@ -121,6 +126,11 @@ func benchVoiceToVoice(b *testing.B, cfg bot.Config) {
 	b.ReportMetric(percentile(lat, 0.5), "p50-ms")
 	b.ReportMetric(percentile(lat, 0.95), "p95-ms")
 	b.ReportMetric(percentile(lat, 1), "max-ms")
+	// Where the time goes (p95 of each stage).
+	b.ReportMetric(percentile(asrT, 0.95), "asr-p95-ms")
+	b.ReportMetric(percentile(llmT, 0.95), "llm-p95-ms")
+	b.ReportMetric(percentile(ttsT, 0.95), "tts-p95-ms")
+	b.ReportMetric(percentile(outT, 0.95), "out-p95-ms")
 }
 
 // BenchmarkBargeIn measures barge-in reaction: from the caller frame that

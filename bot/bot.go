@@ -204,7 +204,7 @@ func (s *session) startTurn(ctx context.Context, stream dialog.Stream, tm store.
 type loopState struct {
 	turn      <-chan turnDone // the bot turn playing, or nil
 	utterance *endpointEvent
-	after     func(turnDone) *Result // what to do when the turn ends
+	after     func(turnDone) answerStep // what to do when the turn ends
 }
 
 func (s *session) loop(ctx context.Context) Result {
@@ -299,8 +299,10 @@ func (s *session) loop(ctx context.Context) Result {
 			if st.after != nil {
 				after := st.after
 				st.after = nil
-				if r := after(td); r != nil {
-					final = r
+				step := after(td)
+				st.turn, st.after = step.turn, step.after
+				if step.final != nil {
+					final = step.final
 				}
 			}
 			if final != nil && st.turn == nil {
@@ -323,13 +325,15 @@ func (s *session) loop(ctx context.Context) Result {
 			}
 			if final == nil && s.prof.MaxTurns > 0 && turns >= s.prof.MaxTurns {
 				prevAfter := st.after
-				st.after = func(td turnDone) *Result {
+				st.after = func(td turnDone) answerStep {
+					var step answerStep
 					if prevAfter != nil {
-						if r := prevAfter(td); r != nil {
-							return r
-						}
+						step = prevAfter(td)
 					}
-					return &Result{Outcome: OutcomeDone, Reason: "max_turns"}
+					if step.final == nil && step.turn == nil {
+						step.final = &Result{Outcome: OutcomeDone, Reason: "max_turns"}
+					}
+					return step
 				}
 			}
 		}
@@ -340,7 +344,7 @@ func (s *session) loop(ctx context.Context) Result {
 // answerStep is what answering an utterance started.
 type answerStep struct {
 	turn  <-chan turnDone
-	after func(turnDone) *Result
+	after func(turnDone) answerStep
 	final *Result
 }
 
@@ -393,7 +397,7 @@ func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) ans
 	}
 	req := dialog.Request{Lang: s.lang, History: s.history, Passages: passages, Instructions: s.prof.Instructions, Tools: s.prof.Tools}
 	if s.prof.EscalateQueue != "" {
-		req.Queues = []string{s.prof.EscalateQueue}
+		req.Queues = append([]string{s.prof.EscalateQueue}, s.prof.Queues...)
 	}
 
 	stream, err := s.respond(ctx, req)
@@ -404,25 +408,34 @@ func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) ans
 		s.log.Warn("bot dialog engine failed twice", "err", err)
 		return s.failTurn(ctx, failed, "dialog engine unavailable")
 	}
+	return s.reply(ctx, req, stream, tm, lowConf, failed, false)
+}
+
+// reply plays stream and decides, when it has played, what comes next.
+// A reply that failed before any audio is retried once after a filler.
+func (s *session) reply(ctx context.Context, req dialog.Request, stream dialog.Stream, tm store.TurnTiming, lowConf bool, failed *int, retried bool) answerStep {
 	turn := s.startTurn(ctx, stream, tm)
-	return answerStep{turn: turn, after: func(td turnDone) *Result {
+	return answerStep{turn: turn, after: func(td turnDone) answerStep {
 		if td.r.err != nil && !td.r.interrupted {
-			s.log.Warn("bot reply failed", "err", td.r.err)
-			*failed++
-			if *failed >= s.prof.MaxFailedTurns {
-				return s.giveUp("engine errors")
+			s.log.Warn("bot reply failed", "err", td.r.err, "retried", retried)
+			if !retried && ctx.Err() == nil {
+				s.sayNow(ctx, line("filler", s.zh))
+				if st, err := s.cfg.Dialog.Respond(ctx, req); err == nil {
+					return s.reply(ctx, req, st, store.TurnTiming{EndOfSpeech: tm.EndOfSpeech, ASRFinal: tm.ASRFinal}, lowConf, failed, true)
+				}
 			}
-			return nil
+			return s.failTurn(ctx, failed, "dialog engine failed")
 		}
 		*failed = 0
+		said := !td.r.started.IsZero()
 		for _, tc := range td.r.tools {
 			switch tc.Name {
 			case dialog.ToolTransfer:
 				if s.prof.EscalateQueue != "" {
-					return s.escalate(orDefault(tc.Args["reason"], "assistant transferred"), tc)
+					return s.closing(ctx, s.escalate(orDefault(tc.Args["reason"], "assistant transferred"), tc), said)
 				}
 			case dialog.ToolEndCall:
-				return &Result{Outcome: OutcomeDone, Reason: orDefault(tc.Args["reason"], "conversation finished")}
+				return s.closing(ctx, &Result{Outcome: OutcomeDone, Reason: orDefault(tc.Args["reason"], "conversation finished")}, said)
 			default:
 				for k, v := range tc.Args {
 					s.slots[k] = v
@@ -430,10 +443,23 @@ func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) ans
 			}
 		}
 		if lowConf && !td.r.interrupted && s.prof.escalates(TriggerLowConfidence) {
-			return s.escalate("low retrieval confidence", nil)
+			return answerStep{final: s.escalate("low retrieval confidence", nil)}
 		}
-		return nil
+		return answerStep{}
 	}}
+}
+
+// closing ends the session with r, first saying the transfer or goodbye
+// line if the model's reply had no words of its own.
+func (s *session) closing(ctx context.Context, r *Result, said bool) answerStep {
+	if said {
+		return answerStep{final: r}
+	}
+	key := "goodbye"
+	if r.Outcome == OutcomeEscalate {
+		key = "transfer"
+	}
+	return answerStep{final: r, turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), store.TurnTiming{})}
 }
 
 // recognize runs the ASR, retrying once after a filler on failure.

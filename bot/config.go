@@ -48,6 +48,9 @@ type Profile struct {
 	// DTMF maps keys to actions: "agent", "repeat" or "end".
 	DTMF          map[rune]string
 	EscalateQueue string
+	// Queues are further queues the model may name in transfer_to_agent
+	// (e.g. "billing", "retention"); any other name falls back to EscalateQueue.
+	Queues []string
 	// EscalateOn lists the triggers that hand the caller to an agent:
 	// "request", "failed_turns", "low_confidence", "negative_sentiment",
 	// "max_duration" (the dialplan's escalate_on values). Empty means all

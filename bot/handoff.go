@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hotline-cc/hotline/dialog"
@@ -27,7 +28,11 @@ func (s *session) escalate(reason string, tc *dialog.ToolCall) *Result {
 		h.Summary = tc.Args["summary"]
 		h.Intent = tc.Args["intent"]
 		if q := tc.Args["queue"]; q != "" {
-			h.Queue = q
+			if slices.Contains(s.prof.Queues, q) {
+				h.Queue = q
+			} else if q != h.Queue {
+				s.log.Warn("bot model named an unknown queue; using the escalation queue", "queue", q, "escalate_queue", h.Queue)
+			}
 		}
 		for k, v := range tc.Args {
 			switch k {

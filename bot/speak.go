@@ -239,6 +239,12 @@ func (s *session) play(ctx context.Context, text string, samples media.PCM16, pb
 			s.log.Warn("bot audio write failed", "err", err)
 			return false
 		}
+		if ctx.Err() != nil {
+			// Interrupted while this frame waited for room in the leg's
+			// queue: drop it too, so nothing stale follows the barge-in.
+			s.leg.FlushAudioOut()
+			return false
+		}
 		pb.advance(end - off)
 	}
 	if ctx.Err() != nil {

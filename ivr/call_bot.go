@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 
 	"github.com/hotline-cc/hotline/bot"
 	"github.com/hotline-cc/hotline/dialog"
@@ -40,7 +41,7 @@ func (c *call) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.BotRe
 	if cfg.Logger == nil {
 		cfg.Logger = c.log
 	}
-	prof := botProfile(req.Profile, c.lang)
+	prof := botProfile(req.Profile, c.lang, c.expandKnown)
 	c.log.Info("bot: start", "profile", prof.Name, "language", prof.Language)
 	// The bot reads keys from the call's digit buffer: the call's DTMF pump
 	// owns the leg's key channel.
@@ -72,8 +73,10 @@ type botLeg struct {
 
 func (l botLeg) DTMF() <-chan rune { return l.digits }
 
-// botProfile converts the dialplan's profile into the bot's.
-func botProfile(p *dialplan.BotProfile, callLang string) bot.Profile {
+// botProfile converts the dialplan's profile into the bot's. expand fills
+// call variables (${caller}…) into tool URLs; the tool's own arguments are
+// filled by the dialog engine when the model calls it.
+func botProfile(p *dialplan.BotProfile, callLang string, expand func(string) string) bot.Profile {
 	lang := p.Language
 	if lang == "" {
 		lang = callLang
@@ -95,7 +98,21 @@ func botProfile(p *dialplan.BotProfile, callLang string) bot.Profile {
 	}
 	for _, t := range p.Tools {
 		schema, _ := json.Marshal(t.Parameters)
-		out.Tools = append(out.Tools, dialog.HTTPTool{Name: t.Name, Description: t.Description, URL: t.URL, Parameters: schema, Timeout: t.Timeout})
+		out.Tools = append(out.Tools, dialog.HTTPTool{Name: t.Name, Description: t.Description, Method: t.Method,
+			URL: expand(t.URL), Parameters: schema, Timeout: t.Timeout})
 	}
 	return out
+}
+
+var varRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.]*)\}`)
+
+// expandKnown fills ${name} with call variables it has, and leaves the
+// rest (a tool's own arguments) for the dialog engine.
+func (c *call) expandKnown(s string) string {
+	return varRE.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := c.vars[m[2:len(m)-1]]; ok {
+			return v
+		}
+		return m
+	})
 }

@@ -24,8 +24,8 @@ import (
 type Options struct {
 	// Dir is the folder of .md / .markdown / .txt documents (subfolders included).
 	Dir string
-	// IndexFile is where the chunked index is persisted ("" = Dir's
-	// ".kb-index.json" is not used; set it to a path in the data dir).
+	// IndexFile is where the chunked index (and any embeddings) is
+	// persisted, e.g. "data/kb-index.json"; "" keeps it in memory only.
 	IndexFile string
 	// Embedder, when set, re-ranks BM25 candidates by meaning.
 	Embedder Embedder

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hotline needs, only those that are missing.
-#   scripts/deps.sh run    → what `make run` needs (espeak-ng)
+#   scripts/deps.sh run    → what `make run` needs (espeak-ng, PocketSphinx)
 #   scripts/deps.sh test   → what `make test` / `make bench` need (sipp, baresip, sox, …)
 set -euo pipefail
-want=(espeak-ng:espeak-ng)
+want=(espeak-ng:espeak-ng pocketsphinx_continuous:pocketsphinx)
 if [ "${1:-run}" = test ]; then
   want+=(sipp:sip-tester baresip:baresip sox:sox chromium:chromium)
 fi
@@ -12,6 +12,8 @@ for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# The embedded recognizer's English model is a data package, not a command.
+[ -d /usr/share/pocketsphinx/model/en-us ] || missing+=(pocketsphinx-en-us)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"
 SUDO=""

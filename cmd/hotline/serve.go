@@ -181,7 +181,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	asrName, dialogName := bots.describe()
 	log.Info("engines", "tts", synth.Name(), "asr", asrName, "dialog", dialogName)
 	if _, ok := bots.asr.(*asr.PocketSphinx); ok {
-		log.Info("embedded speech recognition (PocketSphinx) understands short English phrases on wideband (16 kHz) calls only; on G.711 phone calls the bot and menus rely on keys (DTMF). Set engines.asr to an OpenAI-compatible server for real speech recognition.")
+		log.Info("speech recognition limits", "asr", asr.Limits)
 	}
 	// Index the knowledge bases now, not when the first caller asks.
 	for _, p := range s.plan.Load().Bots {
