@@ -26,6 +26,7 @@ vet:
 # sipp and baresip over loopback.
 test: deps-test vet
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) fuzz FUZZTIME=8s
 
 unit:
 	$(GO) test -count=1 -short ./...
@@ -35,11 +36,14 @@ e2e: deps-test
 
 # Short fuzzing runs of every parser (longer: make fuzz FUZZTIME=5m).
 FUZZTIME ?= 20s
+FUZZ    = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./dialplan/
-	$(GO) test -run '^$$' -fuzz FuzzReadWAV -fuzztime $(FUZZTIME) ./media/
-	$(GO) test -run '^$$' -fuzz FuzzUnmarshalDTMF -fuzztime $(FUZZTIME) ./media/
-	$(GO) test -run '^$$' -fuzz FuzzParseOffer -fuzztime $(FUZZTIME) ./sip/
+	$(FUZZ) -fuzz '^FuzzParse$$' ./dialplan/
+	$(FUZZ) -fuzz '^FuzzReadWAV$$' ./media/
+	$(FUZZ) -fuzz '^FuzzUnmarshalDTMF$$' ./media/
+	$(FUZZ) -fuzz '^FuzzParseDTMFRelay$$' ./media/
+	$(FUZZ) -fuzz '^FuzzParseOffer$$' ./sip/
+	$(FUZZ) -fuzz '^FuzzCheckRequest$$' ./sip/
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build

@@ -86,7 +86,7 @@ type goResult struct {
 }
 
 func (r *report) goBench() {
-	count := "5"
+	count := "3"
 	if *quick {
 		count = "1"
 	}

@@ -254,7 +254,11 @@ func (s *session) loop(ctx context.Context) Result {
 			if action == "" {
 				continue
 			}
-			s.interrupt("dtmf")
+			// Keys cut the bot off unless the profile turns DTMF barge-in
+			// off; then the bot finishes its sentence first.
+			if !s.prof.NoDTMFBargeIn {
+				s.interrupt("dtmf")
+			}
 			if st.turn != nil {
 				s.record(<-st.turn)
 				st.turn = nil

@@ -455,3 +455,22 @@ func TestChineseConversation(t *testing.T) {
 		t.Errorf("summary %q", res.Handoff.Summary)
 	}
 }
+
+// With DTMF barge-in off, a key waits for the bot's sentence to finish.
+func TestDTMFWithoutBargeInLetsGreetingFinish(t *testing.T) {
+	r := newRig(t, false)
+	p := profile()
+	p.NoDTMFBargeIn = true
+	p.Greeting = "Welcome to Northwind Home. You can ask me about orders, delivery, returns and billing."
+	done := r.run(p)
+	waitFor(t, "greeting", func() bool { return loudAfter(r.leg.Out(), time.Time{}) > 10 })
+	r.leg.Press('0')
+	res := wait(t, done)
+	if res.Outcome != bot.OutcomeEscalate {
+		t.Fatalf("result %+v", res)
+	}
+	bt := turns(res, "bot")
+	if len(bt) != 2 || bt[0].Interrupted {
+		t.Fatalf("the greeting was cut off: %+v", bt)
+	}
+}

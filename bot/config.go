@@ -38,6 +38,9 @@ type Profile struct {
 	Greeting     string
 	Instructions string
 	BargeIn      bool
+	// NoDTMFBargeIn lets the bot finish what it is saying before acting on
+	// a key (the default is that a key cuts it off at once).
+	NoDTMFBargeIn bool
 	// Endpointing; zero values take media.VADConfig's defaults.
 	MinBargeIn       time.Duration
 	EndOfTurnSilence time.Duration

@@ -84,7 +84,7 @@ func botProfile(p *dialplan.BotProfile, callLang string, expand func(string) str
 	greeting, _ := p.Greeting.For(lang)
 	out := bot.Profile{
 		Name: p.Name, Language: lang, Greeting: greeting, Instructions: p.Instructions,
-		BargeIn: p.BargeIn, MinBargeIn: p.MinBargeIn, EndOfTurnSilence: p.EndOfTurnSilence, MinSpeech: p.MinSpeech,
+		BargeIn: p.BargeIn, NoDTMFBargeIn: !p.DTMFBargeIn, MinBargeIn: p.MinBargeIn, EndOfTurnSilence: p.EndOfTurnSilence, MinSpeech: p.MinSpeech,
 		MaxDuration: p.MaxDuration, MaxTurns: p.MaxTurns, MaxFailedTurns: p.MaxFailedTurns,
 		EscalateOn: p.EscalateOn, DTMF: map[rune]string{},
 	}

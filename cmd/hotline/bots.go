@@ -29,6 +29,8 @@ type botEngines struct {
 	asrErr error
 	tts    tts.Synthesizer
 
+	metrics *bot.Metrics // per-turn latencies, on /metrics
+
 	mu  sync.Mutex
 	kbs map[string]*kbEngine
 }
@@ -39,7 +41,7 @@ type kbEngine struct {
 }
 
 func newBotEngines(ctx context.Context, s *server, synth tts.Synthesizer) *botEngines {
-	b := &botEngines{s: s, ctx: ctx, tts: synth, kbs: map[string]*kbEngine{}}
+	b := &botEngines{s: s, ctx: ctx, tts: synth, kbs: map[string]*kbEngine{}, metrics: bot.NewMetrics()}
 	b.asr, b.asrErr = asr.New(s.cfg.Engines.ASR)
 	return b
 }
@@ -62,7 +64,7 @@ func (b *botEngines) describe() (asrName, dialogName string) {
 }
 
 func (b *botEngines) ForProfile(p *dialplan.BotProfile) (bot.Config, error) {
-	cfg := bot.Config{ASR: b.asr, TTS: b.tts, Logger: b.s.log}
+	cfg := bot.Config{ASR: b.asr, TTS: b.tts, Logger: b.s.log, OnTurn: b.metrics.Observe}
 	if b.asr == nil {
 		return cfg, fmt.Errorf("speech recognition unavailable: %v", b.asrErr)
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/democrm"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/dialplan/sim"
@@ -44,32 +43,9 @@ func cmdSimulate(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	opts := dialplan.Options{}
-	path := *dpPath
-	if *cfgPath != "" {
-		cfg, err := config.Load(*cfgPath)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
-			return exitConfig
-		}
-		opts.KnownAgents = map[string]bool{}
-		for _, a := range cfg.Agents {
-			opts.KnownAgents[a.ID] = true
-		}
-		if path == "" {
-			path = cfg.Path(cfg.Dialplan)
-		}
-	}
-	if path == "" {
-		path = "configs/dialplan.yaml"
-	}
-	plan, warnings, err := dialplan.Load(path, opts)
-	for _, w := range warnings {
-		fmt.Fprintf(os.Stderr, "warning: %v\n", w)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return exitFail
+	plan, _, code := loadPlanForTool(*cfgPath, *dpPath)
+	if plan == nil {
+		return code
 	}
 
 	script := sim.Script{To: *to, From: *from, Say: says, Queue: *queue}

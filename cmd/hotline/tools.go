@@ -24,34 +24,11 @@ func cmdCheck(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	opts := dialplan.Options{}
-	path := fs.Arg(0)
-	if *cfgPath != "" {
-		cfg, err := config.Load(*cfgPath)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
-			return exitConfig
-		}
-		opts.KnownAgents = map[string]bool{}
-		for _, a := range cfg.Agents {
-			opts.KnownAgents[a.ID] = true
-		}
-		if path == "" {
-			path = cfg.Path(cfg.Dialplan)
-		}
+	plan, warnings, code := loadPlanForTool(*cfgPath, fs.Arg(0))
+	if plan == nil {
+		return code
 	}
-	if path == "" {
-		path = "configs/dialplan.yaml"
-	}
-	_, warnings, err := dialplan.Load(path, opts)
-	for _, w := range warnings {
-		fmt.Fprintf(os.Stderr, "warning: %v\n", w)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return exitFail
-	}
-	fmt.Printf("%s: ok (%d warnings)\n", path, len(warnings))
+	fmt.Printf("%s: ok (%d warnings)\n", plan.File, len(warnings))
 	return exitOK
 }
 
@@ -132,4 +109,37 @@ func listCalls(cfg *config.Config, n int) ([]*store.CallRecord, error) {
 	}
 	var calls []*store.CallRecord
 	return calls, json.NewDecoder(resp.Body).Decode(&calls)
+}
+
+// loadPlanForTool loads a dialplan for the command-line tools: the given
+// file, or the one the configuration names, checked against its agents.
+// Warnings and errors go to stderr; plan is nil on failure, with the exit code.
+func loadPlanForTool(cfgPath, path string) (*dialplan.Plan, []*dialplan.Error, int) {
+	opts := dialplan.Options{}
+	if cfgPath != "" {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+			return nil, nil, exitConfig
+		}
+		opts.KnownAgents = map[string]bool{}
+		for _, a := range cfg.Agents {
+			opts.KnownAgents[a.ID] = true
+		}
+		if path == "" {
+			path = cfg.Path(cfg.Dialplan)
+		}
+	}
+	if path == "" {
+		path = "configs/dialplan.yaml"
+	}
+	plan, warnings, err := dialplan.Load(path, opts)
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "warning: %v\n", w)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return nil, warnings, exitFail
+	}
+	return plan, warnings, exitOK
 }
