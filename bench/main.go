@@ -11,6 +11,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -297,9 +298,13 @@ func runSippNice(nice int, remote string, port int, scenario string, extra ...st
 	args := []string{remote, "-sf", scenario, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", strconv.Itoa(port),
 		"-nostdin", "-trace_stat", "-stf", os.DevNull}
 	args = append(args, extra...)
-	cmd := exec.Command("sipp", args...)
+	// sipp's own -timeout does not always stop it once calls hang: a hard
+	// bound (every argument list here carries -timeout; give it a margin).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sipp", args...)
 	if nice > 0 {
-		cmd = exec.Command("nice", append([]string{"-n", strconv.Itoa(nice), "sipp"}, args...)...)
+		cmd = exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(nice), "sipp"}, args...)...)
 	}
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
