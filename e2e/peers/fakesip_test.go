@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/hotline-cc/hotline/media"
 	"log/slog"
 	"net"
 	"regexp"
@@ -473,12 +474,10 @@ func (s *rtpSink) loop() {
 		switch {
 		case pt == 0 || pt == 8:
 			if len(s.audio) < 8000*30 {
-				for _, b := range payload {
-					if pt == 0 {
-						s.audio = append(s.audio, ulawDecode(b))
-					} else {
-						s.audio = append(s.audio, alawDecode(b))
-					}
+				if pt == 0 {
+					s.audio = append(s.audio, media.DecodeULaw(nil, payload)...)
+				} else {
+					s.audio = append(s.audio, media.DecodeALaw(nil, payload)...)
 				}
 			}
 		case pt >= 96 && len(payload) >= 4:
@@ -517,33 +516,4 @@ func dtmfName(ev byte) string {
 		return string(names[ev])
 	}
 	return fmt.Sprintf("ev%d", ev)
-}
-
-func ulawDecode(u byte) int16 {
-	u = ^u
-	t := (int(u&0x0f) << 3) + 0x84
-	t <<= (u & 0x70) >> 4
-	if u&0x80 != 0 {
-		return int16(0x84 - t)
-	}
-	return int16(t - 0x84)
-}
-
-func alawDecode(a byte) int16 {
-	a ^= 0x55
-	t := int(a&0x0f) << 4
-	seg := (a & 0x70) >> 4
-	switch seg {
-	case 0:
-		t += 8
-	case 1:
-		t += 0x108
-	default:
-		t += 0x108
-		t <<= seg - 1
-	}
-	if a&0x80 != 0 {
-		return int16(t)
-	}
-	return int16(-t)
 }
