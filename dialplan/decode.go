@@ -381,17 +381,30 @@ func (f *fields) edgeAt(pos *yaml.Node, name, target, label string) Edge {
 // file reads a path to an existing file, relative to the dialplan's directory, and returns it as written
 // and resolved to an absolute path.
 func (f *fields) file(key string, required bool) (name, path string) {
+	return f.existing(key, required, false)
+}
+
+// dir is file for a directory.
+func (f *fields) dir(key string, required bool) (name, path string) {
+	return f.existing(key, required, true)
+}
+
+func (f *fields) existing(key string, required, wantDir bool) (name, path string) {
 	name = f.str(key, required)
 	if name == "" {
 		return "", ""
+	}
+	what, other := "file", "directory"
+	if wantDir {
+		what, other = other, what
 	}
 	path = f.p.resolvePath(name)
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		f.errorf(f.pos(key), "paths are relative to "+f.p.baseDir, "%s: file %q not found", key, name)
-	case st.IsDir():
-		f.errorf(f.pos(key), "", "%s: %q is a directory, not a file", key, name)
+		f.errorf(f.pos(key), "paths are relative to "+f.p.baseDir, "%s: %s %q not found", key, what, name)
+	case st.IsDir() != wantDir:
+		f.errorf(f.pos(key), "", "%s: %q is a %s, not a %s", key, name, other, what)
 	}
 	return name, path
 }
@@ -436,24 +449,6 @@ func (f *fields) boolean(key string, def bool) bool {
 	}
 	b, _ := strconv.ParseBool(strings.ToLower(v.Value))
 	return b
-}
-
-// dir reads a path to an existing directory, relative to the dialplan's directory, and returns it as
-// written and resolved to an absolute path.
-func (f *fields) dir(key string, required bool) (name, path string) {
-	name = f.str(key, required)
-	if name == "" {
-		return "", ""
-	}
-	path = f.p.resolvePath(name)
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		f.errorf(f.pos(key), "paths are relative to "+f.p.baseDir, "%s: directory %q not found", key, name)
-	case !st.IsDir():
-		f.errorf(f.pos(key), "", "%s: %q is a file, not a directory", key, name)
-	}
-	return name, path
 }
 
 // optDuration reads a duration where 0 (written "0" or "0s") is allowed and means "off".
