@@ -298,7 +298,10 @@ func TestPositionText(t *testing.T) {
 	}
 }
 
-func TestWarmTransferComplete(t *testing.T) {
+// startConsultation puts a caller in a queue whose agent alice answers and
+// is ready to consult bob; done receives the queue's result.
+func startConsultation(t *testing.T) (*harness, *testLeg, *call, chan error, *consultLeg) {
+	t.Helper()
 	h := newHarness(map[string]string{"alice": "consult", "bob": "stay"}, "alice", "bob")
 	leg := newTestLeg("c1")
 	c := h.call("c1", leg)
@@ -320,6 +323,11 @@ func TestWarmTransferComplete(t *testing.T) {
 	if alice == nil {
 		t.Fatal("alice never answered")
 	}
+	return h, leg, c, done, alice
+}
+
+func TestWarmTransferComplete(t *testing.T) {
+	h, leg, c, done, alice := startConsultation(t)
 	wait := func(want string) {
 		t.Helper()
 		select {
@@ -354,24 +362,7 @@ func TestWarmTransferComplete(t *testing.T) {
 }
 
 func TestWarmTransferCancel(t *testing.T) {
-	h := newHarness(map[string]string{"alice": "consult", "bob": "stay"}, "alice", "bob")
-	leg := newTestLeg("c1")
-	c := h.call("c1", leg)
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Queue(leg.ctx, dialplan.QueueRequest{Queue: queue("alice")})
-		done <- err
-	}()
-	var alice *consultLeg
-	for range 200 {
-		h.dialer.mu.Lock()
-		alice = h.dialer.consulter
-		h.dialer.mu.Unlock()
-		if alice != nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h, leg, c, done, alice := startConsultation(t)
 	alice.req <- "start:bob"
 	<-alice.states
 	<-alice.states // connected
