@@ -148,16 +148,7 @@ func TestBotAnswersThenHandsOver(t *testing.T) {
 	reply := "We are open Monday to Friday from 8 am to 8 pm."
 	ai.Script(openaitest.Reply{Deltas: []string{"We are open Monday to Friday ", "from 8 am to 8 pm."}})
 
-	extra := `engines:
-  asr:
-    backend: openai
-    base_url: ` + ai.BaseURL() + `
-  llm:
-    backend: openai
-    base_url: ` + ai.BaseURL() + `
-    model: test-model
-`
-	srv := StartServer(t, ServerOptions{Dialplan: botDialplan(t), Extra: extra})
+	srv := StartServer(t, ServerOptions{Dialplan: botDialplan(t), Extra: openAIEngines(ai.BaseURL())})
 	agent := startAgent(t, srv, "alice", "alice-demo", true)
 
 	mic, lens := speechWAV(t, []time.Duration{1500 * time.Millisecond, 7 * time.Second},
@@ -247,16 +238,7 @@ func TestBotBargeIn(t *testing.T) {
 		openaitest.Reply{Deltas: []string{long}},
 		openaitest.Reply{Deltas: []string{"Returns are free within thirty days."}},
 	)
-	extra := `engines:
-  asr:
-    backend: openai
-    base_url: ` + ai.BaseURL() + `
-  llm:
-    backend: openai
-    base_url: ` + ai.BaseURL() + `
-    model: test-model
-`
-	srv := StartServer(t, ServerOptions{Dialplan: botDialplan(t), Extra: extra})
+	srv := StartServer(t, ServerOptions{Dialplan: botDialplan(t), Extra: openAIEngines(ai.BaseURL())})
 
 	// Question at 1.5 s; the caller interrupts 3 s after it ends, while the
 	// bot (which starts about 0.5 s after the question) is mid-answer.
@@ -342,4 +324,18 @@ func firstQuietAfter(p media.PCM16, rate int, from time.Duration) time.Duration 
 		}
 	}
 	return -1
+}
+
+// openAIEngines is the hotline.yaml section pointing speech recognition and
+// the dialog model at a local OpenAI-compatible server.
+func openAIEngines(baseURL string) string {
+	return `engines:
+  asr:
+    backend: openai
+    base_url: ` + baseURL + `
+  llm:
+    backend: openai
+    base_url: ` + baseURL + `
+    model: test-model
+`
 }
