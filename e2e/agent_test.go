@@ -192,7 +192,7 @@ func TestCallerCancelsWhileAgentRings(t *testing.T) {
 	srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
 	agent := startAgent(t, srv, "alice", "alice-demo", false)
 	res, err := peers.RunSipp(t, peers.SippArgs{Scenario: peers.ScenarioCancel, Remote: srv.SIPAddr(), Service: "2000",
-		Keys: map[string]string{"cancel_after": "1500"}})
+		Keys: map[string]string{"ring_ms": "1500"}})
 	if err != nil {
 		t.Fatalf("sipp cancel scenario failed: %v\n%s", err, res.ErrorLog)
 	}
