@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/hotline-cc/hotline/config"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
 	"golang.org/x/crypto/bcrypt"
@@ -49,9 +48,8 @@ func cmdAgent(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitConfig
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+	cfg, ok := loadConfig(*cfgPath)
+	if !ok {
 		return exitConfig
 	}
 	st, err := store.Open(cfg.Path(cfg.Store))

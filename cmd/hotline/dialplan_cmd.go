@@ -41,9 +41,8 @@ func cmdDialplan(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitConfig
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+	cfg, ok := loadConfig(*cfgPath)
+	if !ok {
 		return exitConfig
 	}
 	v := &versions{cfg: cfg}

@@ -12,6 +12,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/hotline-cc/hotline/config"
 )
 
 // Exit codes.
@@ -63,4 +65,15 @@ commands:
   agent     agent accounts           (hotline agent add -role supervisor sue; agent list; agent passwd alice)
   dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)
 `)
+}
+
+// loadConfig loads hotline.yaml for a command; on failure it prints why
+// (file:line) and the caller exits with exitConfig.
+func loadConfig(path string) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+		return nil, false
+	}
+	return cfg, true
 }

@@ -35,9 +35,8 @@ func cmdServe(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+	cfg, ok := loadConfig(*cfgPath)
+	if !ok {
 		return exitConfig
 	}
 	log := newLogger(cfg.LogLevel)

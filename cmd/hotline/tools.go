@@ -41,9 +41,8 @@ func cmdCalls(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	cfg, err := config.Load(*cfgPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+	cfg, ok := loadConfig(*cfgPath)
+	if !ok {
 		return exitConfig
 	}
 	calls, err := listCalls(cfg, *n)
@@ -117,9 +116,8 @@ func listCalls(cfg *config.Config, n int) ([]*store.CallRecord, error) {
 func loadPlanForTool(cfgPath, path string) (*dialplan.Plan, []*dialplan.Error, int) {
 	opts := dialplan.Options{}
 	if cfgPath != "" {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: config: %v\n", err)
+		cfg, ok := loadConfig(cfgPath)
+		if !ok {
 			return nil, nil, exitConfig
 		}
 		opts.KnownAgents = map[string]bool{}
