@@ -149,7 +149,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 		vars:    map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
 		digits:  make(chan rune, 32),
 		keyed:   make(chan struct{}, 1),
-		answerd: false,
+		answered: false,
 	}
 	go c.pumpDTMF()
 	ctx := leg.Context()
@@ -182,7 +182,7 @@ type call struct {
 	vars    map[string]string
 	digits  chan rune
 	keyed   chan struct{}
-	answerd bool
+	answered bool
 	headers map[string]string
 	plan    *dialplan.Plan // the plan the call started with (agent transfers name its queues)
 	// transfers counts agent transfers, to stop a loop of them.
@@ -223,13 +223,13 @@ func (c *call) pumpDTMF() {
 }
 
 func (c *call) answer() error {
-	if c.answerd {
+	if c.answered {
 		return nil
 	}
 	if err := c.leg.Answer(); err != nil {
 		return err
 	}
-	c.answerd = true
+	c.answered = true
 	if c.rec.Answer.IsZero() {
 		c.rec.Answer = time.Now()
 	}

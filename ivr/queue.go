@@ -102,7 +102,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		hold.Wait()
 		c.leg.FlushAudioOut()
 	}
-	if c.answerd {
+	if c.answered {
 		hold.Add(1)
 		go func() {
 			defer hold.Done()

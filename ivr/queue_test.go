@@ -153,7 +153,7 @@ func newHarness(script map[string]string, agents ...string) *harness {
 func (h *harness) call(id string, leg *testLeg) *call {
 	return &call{engine: h.engine, leg: leg, log: slog.Default().With("call_id", id), rec: &store.CallRecord{ID: id},
 		lang: "en-US", vars: map[string]string{"call_id": id, "caller": "100", "called": "200"},
-		digits: make(chan rune, 4), keyed: make(chan struct{}, 1), answerd: true}
+		digits: make(chan rune, 4), keyed: make(chan struct{}, 1), answered: true}
 }
 
 func queue(members ...string) *dialplan.Queue {
