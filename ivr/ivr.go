@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -146,10 +145,9 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 	}
 	c := &call{
 		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan,
-		vars:    map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
-		digits:  make(chan rune, 32),
-		keyed:   make(chan struct{}, 1),
-		answered: false,
+		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
+		digits: make(chan rune, 32),
+		keyed:  make(chan struct{}, 1),
 	}
 	go c.pumpDTMF()
 	ctx := leg.Context()
@@ -174,20 +172,19 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 
 // call is one running call: it implements dialplan.Call.
 type call struct {
-	engine  *Engine
-	leg     InboundLeg
-	log     *slog.Logger
-	rec     *store.CallRecord
-	lang    string
-	vars    map[string]string
-	digits  chan rune
-	keyed   chan struct{}
+	engine   *Engine
+	leg      InboundLeg
+	log      *slog.Logger
+	rec      *store.CallRecord
+	lang     string
+	vars     map[string]string
+	digits   chan rune
+	keyed    chan struct{}
 	answered bool
-	headers map[string]string
-	plan    *dialplan.Plan // the plan the call started with (agent transfers name its queues)
+	headers  map[string]string
+	plan     *dialplan.Plan // the plan the call started with (agent transfers name its queues)
 	// transfers counts agent transfers, to stop a loop of them.
 	transfers int
-	mu        sync.Mutex
 }
 
 var _ dialplan.Call = (*call)(nil)
