@@ -205,6 +205,26 @@ type loopState struct {
 	turn      <-chan turnDone // the bot turn playing, or nil
 	utterance *endpointEvent
 	after     func(turnDone) answerStep // what to do when the turn ends
+	// answering delivers the step of the utterance being recognised and
+	// answered in the background, so keys and hangups are handled at once
+	// even while an engine is slow or a filler plays.
+	answering    <-chan answerStep
+	answerCancel context.CancelFunc
+}
+
+// stopAnswering abandons the answer in progress, if any, and waits until
+// it has let go of the session, stopping any reply it had started.
+func (s *session) stopAnswering(st *loopState) {
+	if st.answering == nil {
+		return
+	}
+	st.answerCancel()
+	r := <-st.answering
+	st.answering = nil
+	if r.turn != nil {
+		s.interrupt("answer abandoned")
+		s.record(<-r.turn)
+	}
 }
 
 func (s *session) loop(ctx context.Context) Result {
@@ -225,6 +245,7 @@ func (s *session) loop(ctx context.Context) Result {
 		select {
 		case <-ctx.Done():
 			s.interrupt("hangup")
+			s.stopAnswering(st)
 			if st.turn != nil {
 				s.record(<-st.turn)
 			}
@@ -232,6 +253,7 @@ func (s *session) loop(ctx context.Context) Result {
 
 		case <-maxDur:
 			maxDur = nil
+			s.stopAnswering(st)
 			if s.prof.escalates(TriggerMaxDuration) {
 				final = s.escalate("max_duration", nil)
 			} else {
@@ -254,6 +276,7 @@ func (s *session) loop(ctx context.Context) Result {
 			if action == "" {
 				continue
 			}
+			s.stopAnswering(st)
 			// Keys cut the bot off unless the profile turns DTMF barge-in
 			// off; then the bot finishes its sentence first.
 			if !s.prof.NoDTMFBargeIn {
@@ -312,14 +335,9 @@ func (s *session) loop(ctx context.Context) Result {
 			if final != nil && st.turn == nil {
 				return *final
 			}
-		}
 
-		// Answer a complete utterance once the bot is quiet.
-		if st.utterance != nil && st.turn == nil && final == nil {
-			ev := *st.utterance
-			st.utterance = nil
-			turns++
-			r := s.answer(ctx, ev, &failed)
+		case r := <-st.answering:
+			st.answering = nil
 			if r.final != nil && r.turn == nil {
 				return *r.final
 			}
@@ -340,6 +358,19 @@ func (s *session) loop(ctx context.Context) Result {
 					return step
 				}
 			}
+		}
+
+		// Answer a complete utterance once the bot is quiet. The answer
+		// runs beside the loop; the loop leaves the session's state to it
+		// until it delivers its step or is stopped.
+		if st.utterance != nil && st.turn == nil && st.answering == nil && final == nil {
+			ev := *st.utterance
+			st.utterance = nil
+			turns++
+			actx, cancel := context.WithCancel(ctx)
+			ch := make(chan answerStep, 1)
+			go func() { ch <- s.answer(actx, ev, &failed) }()
+			st.answering, st.answerCancel = ch, cancel
 		}
 	}
 	return Result{Outcome: OutcomeError, Reason: "bot loop bound reached"}

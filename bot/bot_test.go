@@ -397,6 +397,37 @@ func TestDTMFDuringGreeting(t *testing.T) {
 	}
 }
 
+// TestDTMFWhileRecognizing: a key the caller presses while the recognizer
+// is still working is acted on at once, not after the engine returns.
+func TestDTMFWhileRecognizing(t *testing.T) {
+	r := newRig(t, false)
+	r.srv.Transcripts(openaitest.Transcript{Text: "what are your opening hours", Delay: 1500 * time.Millisecond})
+	done := r.run(profile())
+	r.leg.Say(speech(400))
+	waitFor(t, "the recognizer to be asked", func() bool { return r.srv.TranscriptionCount() == 1 })
+	pressed := time.Now()
+	r.leg.Press('0')
+	res := wait(t, done)
+	if res.Outcome != bot.OutcomeEscalate || res.Handoff == nil || res.Handoff.Reason != "caller pressed 0" {
+		t.Fatalf("result %+v", res)
+	}
+	bt := turns(res, "bot")
+	if len(bt) != 1 || bt[0].Text != "I'll connect you to a colleague now." {
+		t.Fatalf("bot turns %+v", bt)
+	}
+	// The transfer line starts long before the 1.5 s recognizer would have answered.
+	first := time.Time{}
+	for _, f := range r.leg.Out() {
+		if f.Loud && f.At.After(pressed) {
+			first = f.At
+			break
+		}
+	}
+	if first.IsZero() || first.Sub(pressed) > time.Second {
+		t.Errorf("transfer line started %v after the key", first.Sub(pressed))
+	}
+}
+
 func TestMalformedToolCallRetriesAfterFiller(t *testing.T) {
 	r := newRig(t, true)
 	r.srv.Transcripts(openaitest.Transcript{Text: "I need help with my order"})
