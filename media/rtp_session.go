@@ -19,7 +19,9 @@ import (
 type RTPConfig struct {
 	Codec       Codec
 	DTMFPayload uint8 // negotiated telephone-event payload type; 0 = none
-	Remote      *net.UDPAddr
+	// DTMFClockRate is the telephone-event clock rate; 0 means the codec's.
+	DTMFClockRate int
+	Remote        *net.UDPAddr
 	// Timeout hangs the session up when no RTP arrives for this long (0 = never).
 	Timeout   time.Duration
 	OnTimeout func()
@@ -39,6 +41,8 @@ type RTPSession struct {
 	codec          Codec
 	info           CodecInfo
 	dtmfPT         uint8
+	dtmfRate       int
+	step           uint32 // RTP timestamp ticks per 20 ms frame
 	log            *slog.Logger
 	timeout        time.Duration
 	onTimeout      func()
@@ -96,11 +100,15 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		log = slog.Default()
 	}
 	s := &RTPSession{
-		conn:      rtpConn,
-		rtcpConn:  rtcpConn,
-		codec:     cfg.Codec,
-		info:      info,
-		dtmfPT:    cfg.DTMFPayload,
+		conn:     rtpConn,
+		rtcpConn: rtcpConn,
+		codec:    cfg.Codec,
+		info:     info,
+		dtmfPT:   cfg.DTMFPayload,
+		dtmfRate: cfg.DTMFClockRate,
+		// The RTP clock need not run at the sample rate: G.722 samples at
+		// 16 kHz on an 8 kHz clock, Opus at 16 kHz here on a 48 kHz clock.
+		step:      uint32(info.ClockRate * FrameDurationMs / 1000),
 		log:       log,
 		timeout:   cfg.Timeout,
 		onTimeout: cfg.OnTimeout,
@@ -115,6 +123,9 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		pktBuf:    make([]byte, 1500),
 		silence:   make(PCM16, SamplesPerFrame(info.SampleRate)),
 		dtmfOut:   make(chan rune, 32),
+	}
+	if s.dtmfRate == 0 {
+		s.dtmfRate = info.ClockRate
 	}
 	if cfg.Remote != nil {
 		s.setRemoteLocked(cfg.Remote)
@@ -374,7 +385,7 @@ func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
 		payload = s.relayBuf
 	}
 	if !s.relayInit {
-		s.relayOff = s.ts + uint32(len(s.silence)) - pkt.Timestamp
+		s.relayOff = s.ts + s.step - pkt.Timestamp
 		s.relayInit = true
 	}
 	s.seq++
@@ -416,7 +427,7 @@ type pace struct {
 // per core instead of a timer each.
 func (s *RTPSession) tick(now time.Time) {
 	p := &s.pace
-	samples := uint32(len(s.silence))
+	samples := s.step
 	p.ticks++
 	if s.timeout > 0 && !p.timedOut && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
 		p.timedOut = true
@@ -443,7 +454,7 @@ func (s *RTPSession) tick(now time.Time) {
 	if len(p.dtmfPkts) == 0 {
 		select {
 		case d := <-s.dtmfOut:
-			if pk, err := DTMFPackets(d, 100, s.info.ClockRate); err == nil {
+			if pk, err := DTMFPackets(d, 100, s.dtmfRate); err == nil {
 				p.dtmfPkts = pk
 				p.dtmfTS = s.ts + samples
 				p.dtmfMarker = true
