@@ -2,6 +2,11 @@
 GO      ?= go
 CONFIG  ?= configs/hotline.yaml
 BIN     := bin/hotline
+# Opus is built in where libopus is installed (scripts/deps.sh installs
+# libopus-dev); `make TAGS=` builds without it. Expanded when a recipe runs,
+# so after deps have been installed.
+TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && echo opus)
+TAGFLAG  = $(if $(TAGS),-tags $(TAGS))
 
 .PHONY: run build test unit e2e bench fuzz deps deps-test vet clean
 
@@ -9,7 +14,7 @@ run: deps build
 	./$(BIN) serve -config $(CONFIG)
 
 build:
-	$(GO) build -o $(BIN) ./cmd/hotline
+	$(GO) build $(TAGFLAG) -o $(BIN) ./cmd/hotline
 
 deps:
 	@scripts/deps.sh run
@@ -20,19 +25,19 @@ deps-test:
 	@$(GO) mod download
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(TAGFLAG) ./...
 
 # Unit tests, fuzz seeds and end-to-end tests against the real server with
 # sipp and baresip over loopback.
 test: deps-test vet
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test $(TAGFLAG) -count=1 -timeout 15m ./...
 	$(MAKE) fuzz FUZZTIME=8s
 
 unit:
-	$(GO) test -count=1 -short ./...
+	$(GO) test $(TAGFLAG) -count=1 -short ./...
 
 e2e: deps-test
-	$(GO) test -count=1 -timeout 15m -v ./e2e/...
+	$(GO) test $(TAGFLAG) -count=1 -timeout 15m -v ./e2e/...
 
 # Short fuzzing runs of every parser (longer: make fuzz FUZZTIME=5m).
 FUZZTIME ?= 20s
@@ -47,7 +52,7 @@ fuzz:
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build
-	$(GO) run ./bench -out BENCHMARKS.md
+	$(GO) run $(TAGFLAG) ./bench -out BENCHMARKS.md
 
 clean:
 	rm -rf bin data

@@ -54,7 +54,31 @@ var (
 	ErrEmptyUtterance = errors.New("asr: empty utterance")
 	// ErrEngineMissing is returned when the embedded engine is not installed.
 	ErrEngineMissing = errors.New("asr: engine not installed")
+	// ErrUnsupportedLanguage says a backend cannot recognise a language.
+	ErrUnsupportedLanguage = errors.New("asr: unsupported language")
+	// ErrUnsupportedPhrases says a grammar-based backend can build no
+	// grammar from the phrases a caller is expected to say.
+	ErrUnsupportedPhrases = errors.New("asr: no usable phrase")
 )
+
+// Limited is implemented by recognizers that cannot hear every call.
+type Limited interface {
+	// CanHear returns nil when the recognizer is useful on audio at rate,
+	// in lang, from a caller expected to say one of phrases; otherwise an
+	// error saying why not (wrapping ErrUnsupportedRate,
+	// ErrUnsupportedLanguage or ErrUnsupportedPhrases).
+	CanHear(rate int, lang string, phrases []string) error
+}
+
+// CanHear asks r whether it is useful on audio at rate, in lang, from a
+// caller expected to say one of phrases (see Limited). Recognizers that
+// state no limits hear every call.
+func CanHear(r Recognizer, rate int, lang string, phrases []string) error {
+	if l, ok := r.(Limited); ok {
+		return l.CanHear(rate, lang, phrases)
+	}
+	return nil
+}
 
 // Config selects and configures a backend; it mirrors one entry of the
 // engines section of hotline.yaml.

@@ -4,7 +4,9 @@
 // whisper.cpp servers) and the embedded PocketSphinx recognizer.
 //
 // It does not find where utterances start and end (media.Endpointer does)
-// and does not decide what the text means (package dialog does).
+// and does not decide what the text means (package dialog does). Backends
+// that cannot hear every call say so through CanHear (rate, language,
+// expected phrases), so callers fall back to keys where speech is useless.
 //
 // The embedded PocketSphinx backend accepts 16 kHz audio only: its acoustic
 // model recognises nothing useful on 8 kHz G.711 audio, so narrowband calls

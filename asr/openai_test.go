@@ -111,6 +111,9 @@ func TestOpenAIErrors(t *testing.T) {
 	if _, err := fail.Recognize(context.Background(), Utterance{Rate: 16000}); !errors.Is(err, ErrEmptyUtterance) {
 		t.Errorf("empty: err = %v", err)
 	}
+	if err := CanHear(fail, 8000, "zh-CN", []string{"人工"}); err != nil {
+		t.Errorf("an openai recognizer hears every call: %v", err)
+	}
 	if _, err := NewOpenAI(Config{}); err == nil {
 		t.Error("missing base_url accepted")
 	}

@@ -91,6 +91,23 @@ const Limits = "embedded ASR (PocketSphinx en-us): US English only, 16 kHz (wide
 	"reliable only for the short phrases a bot or menu lists as hints (grammar mode: 6/6 espeak-ng test phrases), " +
 	"near useless on free speech (0/6 without hints) and deaf on 8 kHz G.711 calls: use DTMF there, or an openai recognizer"
 
+var _ Limited = (*PocketSphinx)(nil)
+
+// CanHear accepts 16 kHz English audio, and with phrases only when at least
+// one of them can go into a grammar (every word in the dictionary).
+func (p *PocketSphinx) CanHear(rate int, lang string, phrases []string) error {
+	if rate != psRate {
+		return fmt.Errorf("asr pocketsphinx: %d Hz audio: %w (the en-us model needs 16000 Hz)", rate, ErrUnsupportedRate)
+	}
+	if l := primaryLang(lang); l != "" && l != "en" {
+		return fmt.Errorf("asr pocketsphinx: %s: %w (the model is US English only)", lang, ErrUnsupportedLanguage)
+	}
+	if len(phrases) > 0 && p.grammar(phrases) == "" {
+		return fmt.Errorf("asr pocketsphinx: %q: %w (no phrase has all its words in the dictionary)", phrases, ErrUnsupportedPhrases)
+	}
+	return nil
+}
+
 // Name is "pocketsphinx(en-us)".
 func (p *PocketSphinx) Name() string { return "pocketsphinx(en-us)" }
 

@@ -42,6 +42,26 @@ func TestPocketSphinxGrammarDropsUnknownWords(t *testing.T) {
 	}
 }
 
+func TestPocketSphinxCanHear(t *testing.T) {
+	p := newPS(t)
+	for _, c := range []struct {
+		rate    int
+		lang    string
+		phrases []string
+		want    error
+	}{
+		{16000, "en-US", []string{"agent", "opening hours"}, nil},
+		{16000, "", nil, nil},
+		{8000, "en-US", []string{"agent"}, ErrUnsupportedRate},
+		{16000, "zh-CN", []string{"agent"}, ErrUnsupportedLanguage},
+		{16000, "en-US", []string{"人工", "zzqx"}, ErrUnsupportedPhrases},
+	} {
+		if err := CanHear(p, c.rate, c.lang, c.phrases); !errors.Is(err, c.want) {
+			t.Errorf("CanHear(%d, %q, %q) = %v, want %v", c.rate, c.lang, c.phrases, err, c.want)
+		}
+	}
+}
+
 // TestPocketSphinxAccuracy measures recognition of espeak-ng phrases at
 // 16 kHz, in grammar mode (hints) and with the general language model.
 // Grammar mode must get them all; the general model is only reported.

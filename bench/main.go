@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hotline-cc/hotline/media/opus"
 )
 
 var (
@@ -70,12 +72,21 @@ func build() string {
 		fatal(err)
 	}
 	bin := filepath.Join(dir, "hotline")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hotline")
+	cmd := exec.Command("go", append(append([]string{"build"}, tagArgs()...), "-o", bin, "./cmd/hotline")...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		fatal(err)
 	}
 	return bin
+}
+
+// tagArgs builds the server and benchmarks with Opus when this program was
+// (make bench passes -tags opus where libopus is installed).
+func tagArgs() []string {
+	if opus.Available {
+		return []string{"-tags", "opus"}
+	}
+	return nil
 }
 
 // ---- Go micro-benchmarks ----
@@ -92,8 +103,8 @@ func (r *report) goBench() {
 	if *quick {
 		count = "1"
 	}
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
-		"./media/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/"}
+	args := append(append([]string{"test"}, tagArgs()...), "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
+		"./media/", "./media/opus/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/")
 	r.goCmd = "go " + strings.Join(args, " ")
 	var buf bytes.Buffer
 	if *goFrom != "" {

@@ -50,6 +50,9 @@ type SIP struct {
 	RTPTimeout  Duration `yaml:"rtp_timeout"`
 	// RTPIP is the address RTP sockets bind to (default: all addresses).
 	RTPIP string `yaml:"rtp_ip"`
+	// Codecs lists the audio codecs offered and accepted, in preference
+	// order (default: opus where built in, G722, PCMU, PCMA).
+	Codecs []string `yaml:"codecs"`
 }
 
 // HTTP configures the health/metrics/API listener.

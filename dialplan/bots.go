@@ -23,6 +23,7 @@ import (
 //	    instructions: "You answer questions about our products. Be brief."
 //	    llm_model: gpt-4o-mini          # optional engine overrides
 //	    asr_model: ""
+//	    hints: ["what are your opening hours", "where is my order"]  # phrases callers are expected to say
 //	    tts_voice: ""
 //	    barge_in: true                  # the caller may interrupt the bot by speaking (default true)
 //	    min_barge_in: 300ms             # speech shorter than this does not interrupt
@@ -43,13 +44,17 @@ import (
 //	        parameters: {type: object, properties: {order_id: {type: string}}, required: [order_id]}
 //	        timeout: 3s
 type BotProfile struct {
-	Name             string
-	Language         string // "" means the call's language
-	Greeting         Text
-	KnowledgeBase    string // absolute path of the knowledge-base folder, or ""
-	Instructions     string
-	LLMModel         string // engine overrides; "" keeps the configured engine's default
-	ASRModel         string
+	Name          string
+	Language      string // "" means the call's language
+	Greeting      Text
+	KnowledgeBase string // absolute path of the knowledge-base folder, or ""
+	Instructions  string
+	LLMModel      string // engine overrides; "" keeps the configured engine's default
+	ASRModel      string
+	// Hints are phrases callers are expected to say. A grammar-based
+	// recognizer (the embedded PocketSphinx) listens for these only; a
+	// cloud recognizer may use them as a prompt.
+	Hints            []string
 	TTSVoice         string
 	BargeIn          bool
 	MinBargeIn       time.Duration
@@ -133,6 +138,7 @@ func (p *parser) decodeBots(top *fields) {
 		b.Instructions = f.str("instructions", false)
 		b.LLMModel = f.str("llm_model", false)
 		b.ASRModel = f.str("asr_model", false)
+		b.Hints, _ = f.stringList("hints", false)
 		b.TTSVoice = f.str("tts_voice", false)
 		b.BargeIn = f.boolean("barge_in", true)
 		b.MinBargeIn = f.duration("min_barge_in", DefaultMinBargeIn)

@@ -192,10 +192,23 @@ type BotResult struct {
 	Reason  string         // why, for logs and the simulator
 }
 
-// SpeechInput is implemented by calls that can hear what the caller says while a menu waits. A menu
-// with keywords asks it before waiting for a key; calls without it (the IVR until speech recognition
-// is wired to menus) answer keys only.
+// SpeechInput is implemented by calls that can hear what the caller says while a menu waits, so a
+// caller can say an option's keyword instead of pressing its key. Calls without it answer keys only.
 type SpeechInput interface {
-	// Heard returns an utterance the caller said, if any.
-	Heard() (utterance string, ok bool)
+	// Listen starts hearing the caller for a menu whose options can be said as phrases, until stop is
+	// called. While it listens, speech stops an interruptible Play as a key does, FlushDigits also
+	// discards what was said, and ReadInput returns utterances as well as keys. ok is false when the
+	// call cannot hear the caller (no recognizer, or one that cannot use the call's audio or language);
+	// the menu then answers keys only.
+	Listen(ctx context.Context, phrases []string) (stop func(), ok bool)
+	// ReadInput waits up to timeout for the next key or utterance, whichever comes first; a key already
+	// pressed wins over words. A caller still speaking when the timeout passes (or whose words are
+	// still being recognised) is waited for. The zero Input means the timeout passed.
+	ReadInput(ctx context.Context, timeout time.Duration) (Input, error)
+}
+
+// Input is what a caller answered a menu with: a key or words.
+type Input struct {
+	Key    rune   // the key pressed; 0 when the caller spoke or did nothing
+	Speech string // what the caller said, when they spoke
 }

@@ -28,9 +28,10 @@ import (
 // that is not an option plays invalid_prompt, silence plays timeout_prompt; both then retry, or follow
 // nomatch after the last attempt.
 //
-// Keywords let a caller say an option instead of pressing its key. They are validated (each names an
-// existing option) and used by the simulator; the IVR answers keys only until speech recognition is
-// wired to menus.
+// Keywords let a caller say an option instead of pressing its key. Where the call can hear the caller
+// (see SpeechInput), the menu listens while its prompt plays and while it waits: speech stops the prompt
+// as a key does, an utterance containing a phrase picks that option, and an utterance containing none
+// counts as an invalid choice. A key still wins over words. Calls that cannot hear answer keys only.
 type MenuNode struct {
 	nodeBase
 	Prompt        Text
@@ -144,39 +145,72 @@ func (n *MenuNode) Edges() []Edge { return appendEdges(appendEdges(nil, n.Option
 
 // Run plays the menu until the caller picks an option or the attempts run out.
 func (n *MenuNode) Run(ctx context.Context, c Call) (string, error) {
+	ear, stop := n.startListening(ctx, c)
+	defer stop()
 	for attempt := 0; attempt <= n.Retries; attempt++ {
 		c.FlushDigits()
 		if err := say(ctx, c, n.Prompt, true); err != nil {
 			return "", err
 		}
-		if si, isSI := c.(SpeechInput); isSI && len(n.Keywords) > 0 {
-			if u, heard := si.Heard(); heard {
-				if key := n.KeywordFor(u); key != "" {
-					return key, nil
-				}
-				if err := say(ctx, c, n.InvalidPrompt, false); err != nil {
-					return "", err
-				}
-				continue
-			}
-		}
-		key, ok, err := c.ReadDigit(ctx, n.Timeout)
+		in, err := n.read(ctx, c, ear)
 		if err != nil {
 			return "", err
 		}
 		failure := n.TimeoutPrompt
-		if ok {
-			if n.isOption(key) {
-				return string(key), nil
+		switch {
+		case in.Key != 0:
+			if n.isOption(in.Key) {
+				return string(in.Key), nil
+			}
+			failure = n.InvalidPrompt
+		case in.Speech != "":
+			if key := n.KeywordFor(in.Speech); key != "" {
+				c.Logger().Debug("menu: spoken choice", "node", n.id, "heard", in.Speech, "option", key)
+				return key, nil
 			}
 			failure = n.InvalidPrompt
 		}
-		c.Logger().Debug("menu: no choice", "node", n.id, "attempt", attempt+1, "key", keyName(key, ok))
+		c.Logger().Debug("menu: no choice", "node", n.id, "attempt", attempt+1, "input", inputName(in))
 		if err := say(ctx, c, failure, false); err != nil {
 			return "", err
 		}
 	}
 	return EdgeNoMatch, nil
+}
+
+// startListening makes the call hear the caller when the menu has keywords and the call can hear; it
+// returns nil (keys only) otherwise. stop ends the listening.
+func (n *MenuNode) startListening(ctx context.Context, c Call) (ear SpeechInput, stop func()) {
+	si, ok := c.(SpeechInput)
+	if !ok || len(n.Keywords) == 0 {
+		return nil, func() {}
+	}
+	if stop, ok = si.Listen(ctx, n.Phrases()); !ok {
+		return nil, func() {}
+	}
+	return si, stop
+}
+
+// read waits for a key, or for a key or an utterance while the menu listens.
+func (n *MenuNode) read(ctx context.Context, c Call, ear SpeechInput) (Input, error) {
+	if ear != nil {
+		return ear.ReadInput(ctx, n.Timeout)
+	}
+	key, ok, err := c.ReadDigit(ctx, n.Timeout)
+	if !ok {
+		key = 0
+	}
+	return Input{Key: key}, err
+}
+
+// Phrases are the menu's keyword phrases, sorted: what a recognizer should expect to hear.
+func (n *MenuNode) Phrases() []string {
+	out := make([]string, 0, len(n.Keywords))
+	for p := range n.Keywords {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (n *MenuNode) isOption(key rune) bool {
@@ -188,9 +222,12 @@ func (n *MenuNode) isOption(key rune) bool {
 	return false
 }
 
-func keyName(key rune, ok bool) string {
-	if !ok {
-		return "timeout"
+func inputName(in Input) string {
+	switch {
+	case in.Key != 0:
+		return string(in.Key)
+	case in.Speech != "":
+		return fmt.Sprintf("said %q", in.Speech)
 	}
-	return string(key)
+	return "timeout"
 }

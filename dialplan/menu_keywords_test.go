@@ -1,6 +1,8 @@
 package dialplan_test
 
 import (
+	"context"
+	"slices"
 	"testing"
 
 	"github.com/hotline-cc/hotline/dialplan"
@@ -40,6 +42,53 @@ func TestMenuKeywords(t *testing.T) {
 	c = NewCaller(Press("0"), Say("sales"))
 	if path, _ := runFlow(t, f, c); path[0] != "a(menu) -0-> agent" {
 		t.Errorf("key: path %q", path)
+	}
+}
+
+// earCaller is a scripted caller whose Listen can refuse (a call no recognizer can hear).
+type earCaller struct {
+	*Caller
+	hears   bool
+	phrases []string
+	stopped bool
+}
+
+func (c *earCaller) Listen(ctx context.Context, phrases []string) (func(), bool) {
+	c.phrases = phrases
+	if !c.hears {
+		return func() {}, false
+	}
+	stop, _ := c.Caller.Listen(ctx, phrases)
+	return func() { c.stopped = true; stop() }, true
+}
+
+func TestMenuKeywordsListen(t *testing.T) {
+	f := mustFlow(t, keywordNodes)
+	run := func(c *earCaller) string {
+		var edge string
+		err := dialplan.Run(context.Background(), f, c, func(s dialplan.Step) {
+			if edge == "" {
+				edge = s.Edge
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return edge
+	}
+	// A call that hears: the menu listens for its phrases while it runs, and stops after.
+	c := &earCaller{Caller: NewCaller(Say("a person")), hears: true}
+	if edge := run(c); edge != "0" || !c.stopped {
+		t.Errorf("edge %q, stopped %v", edge, c.stopped)
+	}
+	if want := []string{"a person", "agent", "sales", "人工"}; !slices.Equal(c.phrases, want) {
+		t.Errorf("listened for %q, want %q", c.phrases, want)
+	}
+	// A call no recognizer can hear answers keys only: the words are never asked for.
+	c = &earCaller{Caller: NewCaller(Press("1"))}
+	c.Speech = []string{"agent"}
+	if edge := run(c); edge != "1" || len(c.Speech) != 1 {
+		t.Errorf("keys only: edge %q, speech left %q", edge, c.Speech)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/opus"
 )
 
 // desktopConfig turns on the WebRTC softphone on loopback.
@@ -124,6 +125,34 @@ func ringDesktop(t *testing.T, srv *Server, bctx context.Context, run func(...ch
 	return caller
 }
 
+// assertDesktopCodec checks the codec Chromium's softphone sends with, as
+// the server's leg logs it: Opus where the server is built with libopus
+// (wideband for the agent), PCMU otherwise.
+func assertDesktopCodec(t *testing.T, srv *Server) {
+	t.Helper()
+	want := "codec=audio/PCMU"
+	if opus.Available {
+		want = "codec=audio/opus"
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, line := range strings.Split(srv.Log(), "\n") {
+			if !strings.Contains(line, `msg="webrtc track"`) {
+				continue
+			}
+			if !strings.Contains(line, want) {
+				t.Fatalf("the browser's audio: %s\nwant %s", line, want)
+			}
+			t.Logf("the browser's audio: %s", line)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no webrtc track in the server log:\n%s", srv.Log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // TestDesktopAgentTakesCall is the browser agent's whole path: log in on
 // /agent, go available, a caller dials the queue, the screen pop shows who
 // is calling, the agent answers on the WebRTC softphone, both hear each
@@ -144,6 +173,7 @@ func TestDesktopAgentTakesCall(t *testing.T) {
 		t.Fatalf("browser inbound audio energy did not rise: %.5f → %.5f", e1, e2)
 	}
 	t.Logf("browser inbound audio energy %.4f → %.4f", e1, e2)
+	assertDesktopCodec(t, srv)
 	screenshot(t, bctx, "desktop.png")
 
 	// A key on the desktop's pad reaches the caller as RFC 4733.

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-cc/hotline/media/opus"
 	"github.com/hotline-cc/hotline/store"
 )
 
@@ -31,7 +32,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	hotlineBin = filepath.Join(dir, "hotline")
-	build := exec.Command("go", "build", "-o", hotlineBin, "../cmd/hotline")
+	args := []string{"build", "-o", hotlineBin}
+	if opus.Available { // this test binary was built with -tags opus: so is the server
+		args = append(args, "-tags", "opus")
+	}
+	build := exec.Command("go", append(args, "../cmd/hotline")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building hotline:", err)
@@ -64,6 +69,7 @@ type ServerOptions struct {
 	RTPTimeout string
 	Drain      string
 	Extra      string // appended to hotline.yaml
+	TTSSpeed   int    // espeak-ng words per minute (0: its default)
 }
 
 // freePort finds a free port on loopback for both UDP and TCP.
@@ -146,6 +152,7 @@ dialplan: dialplan.yaml
 tts:
   engine: espeak
   cache_dir: data/tts-cache
+  speed: %d
 drain_timeout: %s
 log_level: debug
 agents:
@@ -155,7 +162,7 @@ agents:
   - id: bob
     name: Bob
     password: bob-demo
-%s`, s.SIPPort, lo, hi, opt.RTPTimeout, s.HTTPAddr, adminToken, opt.Drain, opt.Extra)
+%s`, s.SIPPort, lo, hi, opt.RTPTimeout, s.HTTPAddr, adminToken, opt.TTSSpeed, opt.Drain, opt.Extra)
 	s.Config = filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

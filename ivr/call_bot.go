@@ -86,7 +86,7 @@ func botProfile(p *dialplan.BotProfile, callLang string, expand func(string) str
 		Name: p.Name, Language: lang, Greeting: greeting, Instructions: p.Instructions,
 		BargeIn: p.BargeIn, NoDTMFBargeIn: !p.DTMFBargeIn, MinBargeIn: p.MinBargeIn, EndOfTurnSilence: p.EndOfTurnSilence, MinSpeech: p.MinSpeech,
 		MaxDuration: p.MaxDuration, MaxTurns: p.MaxTurns, MaxFailedTurns: p.MaxFailedTurns,
-		EscalateOn: p.EscalateOn, DTMF: map[rune]string{},
+		EscalateOn: p.EscalateOn, DTMF: map[rune]string{}, Hints: p.Hints,
 	}
 	if p.EscalateQueue != nil {
 		out.EscalateQueue = p.EscalateQueue.Name

@@ -1,6 +1,7 @@
 // Package ivr runs calls: one goroutine per call walks the call's dialplan
-// flow node by node, speaking prompts through TTS, reading keys, and putting
-// callers in agent queues. It owns the per-call state (digits, path, the call
+// flow node by node, speaking prompts through TTS, reading keys (and, in
+// menus with keywords, recognising the caller's words), and putting callers
+// in agent queues. It owns the per-call state (digits, path, the call
 // record) and writes the call record when the call ends.
 //
 // It does not know SIP: the inbound leg and agent legs arrive as interfaces
@@ -92,6 +93,8 @@ type Engine struct {
 	Log     *slog.Logger
 	// Bots runs bot nodes; nil makes them take their error edge.
 	Bots BotEngines
+	// Speech lets menus with keywords hear callers; nil makes every menu answer keys only.
+	Speech MenuSpeech
 
 	prompts promptCache
 	active  atomic.Int64
@@ -185,6 +188,10 @@ type call struct {
 	plan     *dialplan.Plan // the plan the call started with (agent transfers name its queues)
 	// transfers counts agent transfers, to stop a loop of them.
 	transfers int
+	// ear hears the caller while a menu with keywords runs (nil otherwise); keysOnlyWhy is the last
+	// reason a menu could not listen, logged once.
+	ear         *listener
+	keysOnlyWhy string
 }
 
 var _ dialplan.Call = (*call)(nil)
@@ -230,10 +237,16 @@ func (c *call) answer() error {
 	if c.rec.Answer.IsZero() {
 		c.rec.Answer = time.Now()
 	}
+	// A call that arrived without an offer (late offer) learns its codec
+	// from the caller's answer to ours, which comes with the answer.
+	if cn, ok := c.leg.(interface{ Codec() string }); ok && c.rec.Codec == "" {
+		c.rec.Codec = cn.Codec()
+	}
 	return nil
 }
 
-// Play speaks or plays a prompt; an interruptible one stops at the first key.
+// Play speaks or plays a prompt; an interruptible one stops at the first key, or while a menu listens,
+// when the caller speaks.
 func (c *call) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) error {
 	// Prepare the audio before answering, so the caller never hears dead air
 	// between the answer and the first word.
@@ -252,6 +265,14 @@ func (c *call) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) 
 	if !interruptible {
 		return media.Play(ctx, out, samples)
 	}
+	// A choice already made skips the prompt.
+	var spoke <-chan struct{}
+	if c.ear != nil {
+		if len(c.ear.heard) > 0 {
+			return nil
+		}
+		spoke = c.ear.spoke
+	}
 	if len(c.digits) > 0 {
 		return nil
 	}
@@ -263,15 +284,17 @@ func (c *call) Play(ctx context.Context, p dialplan.Prompt, interruptible bool) 
 	defer cancel()
 	go func() {
 		select {
-		case <-c.keyed:
+		case <-c.keyed: // the digit itself stays buffered
 			cancel()
-			// Put the signal back for ReadDigit-free consumers; the digit itself is buffered.
+		case <-spoke: // the words come to ReadInput once recognised
+			c.log.Debug("prompt stopped: the caller speaks")
+			cancel()
 		case <-pctx.Done():
 		}
 	}()
 	err = media.Play(pctx, out, samples)
 	if pctx.Err() != nil && ctx.Err() == nil {
-		c.leg.FlushAudioOut() // the caller pressed a key: stop at once
+		c.leg.FlushAudioOut() // the caller pressed a key or spoke: stop at once
 		return nil
 	}
 	return err
@@ -290,7 +313,11 @@ func (c *call) ReadDigit(ctx context.Context, timeout time.Duration) (rune, bool
 	}
 }
 
+// FlushDigits discards keys pressed so far and, while a menu listens, what the caller said.
 func (c *call) FlushDigits() {
+	if c.ear != nil {
+		c.ear.flush()
+	}
 	for {
 		select {
 		case <-c.digits:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hotline needs, only those that are missing.
-#   scripts/deps.sh run    → what `make run` needs (espeak-ng, PocketSphinx)
+#   scripts/deps.sh run    → what `make run` needs (espeak-ng, PocketSphinx, libopus)
 #   scripts/deps.sh test   → what `make test` / `make bench` need (sipp, baresip, sox, …)
 set -euo pipefail
 want=(espeak-ng:espeak-ng pocketsphinx_continuous:pocketsphinx)
@@ -12,6 +12,10 @@ for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# Opus is compiled in through cgo against libopus.
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists opus 2>/dev/null || missing+=(libopus-dev)
 # The embedded recognizer's English model is a data package, not a command.
 [ -d /usr/share/pocketsphinx/model/en-us ] || missing+=(pocketsphinx-en-us)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -32,7 +33,8 @@ type InboundCall struct {
 
 	srv    *Server
 	dlg    *sipgo.DialogServerSession
-	offer  *Offer
+	offer  *Offer     // the caller's SDP; for a late offer, its answer once the ACK is in
+	late   *lateOffer // set when the INVITE had no SDP (lateoffer.go)
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -45,7 +47,7 @@ type InboundCall struct {
 	hangupBy     string
 	cause        string
 	answerAt     time.Time
-	dtmfFallback chan rune // INFO digits before media exists
+	dtmfFallback chan rune // INFO digits before media exists; every digit of a late-offer call
 }
 
 // ErrHungUp is returned when acting on a call that has ended.
@@ -69,8 +71,10 @@ func newInboundCall(s *Server, req *gsip.Request, dlg *sipgo.DialogServerSession
 // Logger returns the call's logger (every line carries call_id).
 func (c *InboundCall) Logger() *slog.Logger { return c.log }
 
-// Codec names the negotiated codec.
+// Codec names the negotiated codec ("" while a late-offer call waits for its answer).
 func (c *InboundCall) Codec() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.offer == nil || c.offer.Codec == nil {
 		return ""
 	}
@@ -91,8 +95,19 @@ func (c *InboundCall) Answered() (bool, time.Time) {
 	return c.answered, c.answerAt
 }
 
-// OutputRate is the sample rate of the negotiated codec.
-func (c *InboundCall) OutputRate() int { return c.offer.Codec.Info().SampleRate }
+// OutputRate is the sample rate AudioOut takes: the negotiated codec's. A
+// late-offer call is asked before the ACK names the codec, so it answers with
+// the rate of the codec it offers first and keeps to it (AudioOut resamples
+// if the caller chose another).
+func (c *InboundCall) OutputRate() int {
+	if c.late != nil {
+		return c.late.rate
+	}
+	return c.offer.Codec.Info().SampleRate
+}
+
+// errAwaitingAnswer: a late-offer call has no media until the ACK brings the caller's answer.
+var errAwaitingAnswer = errors.New("media waits for the caller's sdp answer")
 
 // ensureMedia opens the RTP session for the call (idempotent).
 func (c *InboundCall) ensureMedia() error {
@@ -101,12 +116,22 @@ func (c *InboundCall) ensureMedia() error {
 	if c.rtp != nil {
 		return nil
 	}
+	if c.offer == nil {
+		return errAwaitingAnswer
+	}
 	rc, cc, err := c.srv.cfg.RTPPorts.ListenPair()
 	if err != nil {
 		return err
 	}
+	c.startMediaLocked(rc, cc)
+	return nil
+}
+
+// startMediaLocked starts the RTP session on an RTP/RTCP socket pair,
+// toward the remote of c.offer (c.mu held).
+func (c *InboundCall) startMediaLocked(rc, cc *net.UDPConn) {
 	c.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
-		Codec: c.offer.Codec, DTMFPayload: c.offer.DTMFPT, Remote: c.offer.Addr,
+		Codec: c.offer.Codec, DTMFPayload: c.offer.DTMFPT, DTMFClockRate: c.offer.DTMFRate, Remote: c.offer.Addr,
 		Timeout: c.srv.cfg.RTPTimeout, Logger: c.log,
 		OnTimeout: func() {
 			c.log.Warn("media timeout")
@@ -114,9 +139,8 @@ func (c *InboundCall) ensureMedia() error {
 		},
 	})
 	la := c.rtp.LocalAddr()
-	c.sdp = AnswerSDP(c.srv.cfg.AdvertiseIP, la.Port, c.offer.Codec, c.offer.DTMFPT)
+	c.sdp = AnswerSDP(c.srv.cfg.AdvertiseIP, la.Port, c.offer)
 	c.log.Debug("media ready", "local", la.String(), "remote", c.offer.Addr.String(), "codec", c.offer.Codec.Info().Name)
-	return nil
 }
 
 func (c *InboundCall) localSDP() []byte {
@@ -134,7 +158,13 @@ func (c *InboundCall) Ringing() error {
 }
 
 // Answer sends 200 OK with our SDP and waits for the ACK. Idempotent.
+// For a late-offer call our SDP is the offer and the ACK brings the answer;
+// if it brings none, Answer fails with ErrNoSDPAnswer and the caller of
+// Answer must hang up (Hangup sends the BYE).
 func (c *InboundCall) Answer() error {
+	if c.late != nil {
+		return c.answerLate()
+	}
 	c.mu.Lock()
 	answered := c.answered
 	c.mu.Unlock()
@@ -271,6 +301,9 @@ func (c *InboundCall) RTP() *media.RTPSession {
 }
 
 func (c *InboundCall) AudioOut() media.FrameWriter {
+	if c.late != nil {
+		return c.lateAudioOut()
+	}
 	if err := c.ensureMedia(); err != nil {
 		return media.Discard(8000)
 	}
@@ -284,6 +317,9 @@ func (c *InboundCall) FlushAudioOut() {
 }
 
 func (c *InboundCall) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
+	if c.late != nil {
+		return c.lateSwapAudioIn(w)
+	}
 	if err := c.ensureMedia(); err != nil {
 		return nil
 	}
@@ -291,6 +327,9 @@ func (c *InboundCall) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
 }
 
 func (c *InboundCall) DTMF() <-chan rune {
+	if c.late != nil {
+		return c.dtmfFallback // fed by forwardDTMF once media starts
+	}
 	if err := c.ensureMedia(); err != nil {
 		return c.dtmfFallback
 	}

@@ -55,7 +55,7 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	id := uuid.NewString()
 	o := &OutboundCall{srv: s, rtpC: rc, rtcpC: cc, callID: id, log: s.log.With("call_id", id, "agent", b.User)}
 	port := rc.LocalAddr().(*net.UDPAddr).Port
-	body := OfferSDP(s.cfg.AdvertiseIP, port)
+	body := s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port)
 
 	uri := b.Contact
 	inv := gsip.NewRequest(gsip.INVITE, uri)
@@ -95,7 +95,7 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 		}
 		return nil, err
 	}
-	ans, err := ParseOffer(dlg.InviteResponse.Body())
+	ans, err := s.cfg.Codecs.Negotiate(dlg.InviteResponse.Body())
 	if err != nil {
 		o.log.Warn("agent answer has unusable sdp", "error", err)
 		_ = dlg.Ack(context.Background())
@@ -109,7 +109,7 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	}
 	o.ctx, o.cancel = context.WithCancelCause(dlg.Context())
 	o.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
-		Codec: ans.Codec, DTMFPayload: ans.DTMFPT, Remote: ans.Addr,
+		Codec: ans.Codec, DTMFPayload: ans.DTMFPT, DTMFClockRate: ans.DTMFRate, Remote: ans.Addr,
 		Timeout: s.cfg.RTPTimeout, Logger: o.log,
 		OnTimeout: func() { _ = o.Hangup(context.Background(), "rtp_timeout") },
 	})

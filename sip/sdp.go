@@ -4,31 +4,99 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/opus"
 	"github.com/pion/sdp/v3"
 )
 
 // ErrNoCommonCodec means the offer has no audio codec the server speaks (→ 488).
 var ErrNoCommonCodec = errors.New("sdp: no common audio codec")
 
-// supportedCodecs lists the codecs the server can terminate, in preference order.
-func supportedCodecs() []media.Codec { return []media.Codec{media.PCMU(), media.PCMA()} }
+// Codecs is the list of audio codecs a server terminates, in its order of
+// preference. The server's first preference among the codecs an offer lists
+// sets the sample rate (wideband first by default, so that callers who can
+// send 16 kHz audio do, and the recognizer hears it); between codecs of that
+// rate the caller's order decides.
+type Codecs []media.Codec
+
+// DefaultCodecs is Opus (in builds with libopus), G.722, then G.711 µ-law and A-law.
+func DefaultCodecs() Codecs {
+	var cs Codecs
+	if opus.Available {
+		cs = append(cs, opus.New(0))
+	}
+	return append(cs, media.G722(), media.PCMU(), media.PCMA())
+}
+
+// CodecNames lists the names ParseCodecs accepts, for error hints.
+func CodecNames() []string {
+	names := make([]string, 0, 4)
+	for _, c := range DefaultCodecs() {
+		names = append(names, c.Info().Name)
+	}
+	return names
+}
+
+// ParseCodecs turns configured names (case-insensitive: "opus", "G722",
+// "PCMU", "PCMA") into a codec list in that order.
+func ParseCodecs(names []string) (Codecs, error) {
+	var cs Codecs
+	for _, n := range names {
+		var found media.Codec
+		for _, c := range DefaultCodecs() {
+			if strings.EqualFold(c.Info().Name, n) {
+				found = c
+			}
+		}
+		if found == nil {
+			if strings.EqualFold(n, "opus") {
+				return nil, fmt.Errorf("codec %q: this build has no Opus (build with -tags opus and libopus-dev)", n)
+			}
+			return nil, fmt.Errorf("codec %q: unknown (supported: %s)", n, strings.Join(CodecNames(), ", "))
+		}
+		for _, c := range cs {
+			if c.Info().Name == found.Info().Name {
+				return nil, fmt.Errorf("codec %q: listed twice", n)
+			}
+		}
+		cs = append(cs, found)
+	}
+	if len(cs) == 0 {
+		return nil, errors.New("no codecs listed")
+	}
+	return cs, nil
+}
 
 // Offer is the part of a remote SDP the server acts on.
 type Offer struct {
 	Addr     *net.UDPAddr // remote RTP address (c= + m= port)
 	Codec    media.Codec  // chosen codec, with the remote's payload type
 	DTMFPT   uint8        // remote telephone-event payload type (0 = none)
+	DTMFRate int          // its clock rate (8000, or 48000 next to Opus)
 	Inactive bool
 }
 
-// ParseOffer parses a remote SDP and picks the first audio codec in the
-// remote's order that the server supports.
-func ParseOffer(body []byte) (*Offer, error) {
+// ParseOffer parses a remote SDP (an offer, or the answer to ours) and picks
+// a codec from the default list.
+func ParseOffer(body []byte) (*Offer, error) { return DefaultCodecs().Negotiate(body) }
+
+// rtpmap is one payload type's encoding as the remote maps it.
+type rtpmap struct {
+	name string // upper case, e.g. "OPUS"
+	rate int
+}
+
+// staticPT are the RFC 3551 payload types an offer may use without rtpmap.
+var staticPT = map[uint8]rtpmap{0: {"PCMU", 8000}, 8: {"PCMA", 8000}, 9: {"G722", 8000}}
+
+// Negotiate parses a remote SDP and picks the first codec of cs that the
+// remote lists, with the remote's payload type.
+func (cs Codecs) Negotiate(body []byte) (*Offer, error) {
 	var sd sdp.SessionDescription
 	if err := sd.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("sdp: %w", err)
@@ -56,44 +124,83 @@ func ParseOffer(body []byte) (*Offer, error) {
 	}
 	o := &Offer{Addr: &net.UDPAddr{IP: ip, Port: audio.MediaName.Port.Value}}
 
-	// rtpmap names, keyed by payload type.
-	names := map[uint8]string{0: "PCMU/8000", 8: "PCMA/8000"}
+	maps := make(map[uint8]rtpmap, len(staticPT)+4)
+	for pt, m := range staticPT {
+		maps[pt] = m
+	}
 	for _, a := range audio.Attributes {
 		switch a.Key {
 		case "rtpmap":
+			// "96 opus/48000/2": name, clock rate, optional channels.
 			pt, rest, ok := strings.Cut(a.Value, " ")
-			if n, err := strconv.Atoi(pt); ok && err == nil && n >= 0 && n < 128 {
-				names[uint8(n)] = strings.ToUpper(rest)
+			n, err := strconv.Atoi(pt)
+			if !ok || err != nil || n < 0 || n >= 128 {
+				continue
 			}
+			parts := strings.Split(strings.TrimSpace(rest), "/")
+			if len(parts) < 2 {
+				continue
+			}
+			rate, err := strconv.Atoi(parts[1])
+			if err != nil || rate <= 0 {
+				continue
+			}
+			maps[uint8(n)] = rtpmap{strings.ToUpper(parts[0]), rate}
 		case "inactive":
 			o.Inactive = true
 		}
 	}
+	var listed []uint8
 	for _, f := range audio.MediaName.Formats {
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 0 || n >= 128 {
-			continue
-		}
-		name := names[uint8(n)]
-		if strings.HasPrefix(name, "TELEPHONE-EVENT/8000") {
-			o.DTMFPT = uint8(n)
+		if n, err := strconv.Atoi(f); err == nil && n >= 0 && n < 128 {
+			listed = append(listed, uint8(n))
 		}
 	}
-	for _, f := range audio.MediaName.Formats {
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 0 || n >= 128 {
+	// Our first preference the remote lists sets the sample rate; among the
+	// remote's codecs at that rate, the remote's order decides (a caller
+	// listing PCMA before PCMU gets PCMA).
+	find := func(c media.Codec) (uint8, bool) {
+		info := c.Info()
+		for _, pt := range listed {
+			if m := maps[pt]; m.name == strings.ToUpper(info.Name) && m.rate == info.ClockRate {
+				return pt, true
+			}
+		}
+		return 0, false
+	}
+	rate := 0
+	for _, c := range cs {
+		if _, ok := find(c); ok {
+			rate = c.Info().SampleRate
+			break
+		}
+	}
+	best := len(listed)
+	for _, c := range cs {
+		if c.Info().SampleRate != rate {
 			continue
 		}
-		name := names[uint8(n)]
-		for _, c := range supportedCodecs() {
-			info := c.Info()
-			if name == fmt.Sprintf("%s/%d", info.Name, info.ClockRate) {
-				o.Codec = withPayloadType(c, uint8(n))
-				return o, nil
+		if pt, ok := find(c); ok {
+			if i := slices.Index(listed, pt); i < best {
+				best = i
+				o.Codec = withPayloadType(c, pt)
 			}
 		}
 	}
-	return nil, ErrNoCommonCodec
+	if o.Codec == nil {
+		return nil, ErrNoCommonCodec
+	}
+	// telephone-event: the one at the codec's clock rate, else any (8000 is usual).
+	for _, pt := range listed {
+		m := maps[pt]
+		if m.name != "TELEPHONE-EVENT" {
+			continue
+		}
+		if o.DTMFPT == 0 || m.rate == o.Codec.Info().ClockRate {
+			o.DTMFPT, o.DTMFRate = pt, m.rate
+		}
+	}
+	return o, nil
 }
 
 // withPayloadType returns c speaking payload type pt (dynamic mappings).
@@ -116,17 +223,40 @@ func (p ptCodec) Info() media.CodecInfo {
 }
 
 // AnswerSDP builds the SDP for our side of a call: one audio stream with the
-// chosen codec and, if offered, telephone-event.
-func AnswerSDP(ip net.IP, port int, codec media.Codec, dtmfPT uint8) []byte {
-	return buildSDP(ip, port, []media.Codec{codec}, dtmfPT)
+// codec chosen from o and, if offered, its telephone-event.
+func AnswerSDP(ip net.IP, port int, o *Offer) []byte {
+	var dtmf []sdpDTMF
+	if o.DTMFPT != 0 {
+		dtmf = []sdpDTMF{{o.DTMFPT, o.DTMFRate}}
+	}
+	return buildSDP(ip, port, Codecs{o.Codec}, dtmf)
 }
 
-// OfferSDP builds an offer with every supported codec and telephone-event 101.
-func OfferSDP(ip net.IP, port int) []byte {
-	return buildSDP(ip, port, supportedCodecs(), 101)
+// OfferSDP builds an offer with every default codec and telephone-event.
+func OfferSDP(ip net.IP, port int) []byte { return DefaultCodecs().OfferSDP(ip, port) }
+
+// OfferSDP builds an offer with every codec of cs, telephone-event/8000 on
+// payload type 101 and, next to Opus, telephone-event/48000 on 110.
+func (cs Codecs) OfferSDP(ip net.IP, port int) []byte {
+	dtmf := []sdpDTMF{{101, 8000}}
+	for _, c := range cs {
+		if c.Info().ClockRate == 48000 {
+			dtmf = append(dtmf, sdpDTMF{110, 48000})
+			break
+		}
+	}
+	return buildSDP(ip, port, cs, dtmf)
 }
 
-func buildSDP(ip net.IP, port int, codecs []media.Codec, dtmfPT uint8) []byte {
+type sdpDTMF struct {
+	pt   uint8
+	rate int
+}
+
+// fmtper is implemented by codecs with format parameters (Opus).
+type fmtper interface{ FMTP() string }
+
+func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF) []byte {
 	ipv := "IP4"
 	if ip.To4() == nil {
 		ipv = "IP6"
@@ -142,16 +272,26 @@ func buildSDP(ip net.IP, port int, codecs []media.Codec, dtmfPT uint8) []byte {
 	for _, c := range codecs {
 		fmt.Fprintf(&b, " %d", c.Info().PayloadType)
 	}
-	if dtmfPT != 0 {
-		fmt.Fprintf(&b, " %d", dtmfPT)
+	for _, d := range dtmf {
+		fmt.Fprintf(&b, " %d", d.pt)
 	}
 	b.WriteString("\r\n")
 	for _, c := range codecs {
 		i := c.Info()
-		fmt.Fprintf(&b, "a=rtpmap:%d %s/%d\r\n", i.PayloadType, i.Name, i.ClockRate)
+		fmt.Fprintf(&b, "a=rtpmap:%d %s/%d", i.PayloadType, i.Name, i.ClockRate)
+		if i.ClockRate == 48000 {
+			b.WriteString("/2") // Opus is always signalled as two channels (RFC 7587)
+		}
+		b.WriteString("\r\n")
+		if pc, ok := c.(ptCodec); ok {
+			c = pc.Codec
+		}
+		if f, ok := c.(fmtper); ok {
+			fmt.Fprintf(&b, "a=fmtp:%d %s\r\n", i.PayloadType, f.FMTP())
+		}
 	}
-	if dtmfPT != 0 {
-		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", dtmfPT, dtmfPT)
+	for _, d := range dtmf {
+		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", d.pt, d.rate, d.pt)
 	}
 	b.WriteString("a=ptime:20\r\na=sendrecv\r\n")
 	return []byte(b.String())

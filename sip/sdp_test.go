@@ -26,8 +26,11 @@ func TestParseOfferNegotiation(t *testing.T) {
 	}{
 		{"pcmu first", offer("m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000"), "PCMU", 0, 101, nil},
 		{"caller prefers pcma", offer("m=audio 4000 RTP/AVP 8 0", "a=rtpmap:8 PCMA/8000"), "PCMA", 8, 0, nil},
-		{"skips unknown codecs", offer("m=audio 4000 RTP/AVP 18 9 8", "a=rtpmap:18 G729/8000", "a=rtpmap:9 G722/8000"), "PCMA", 8, 0, nil},
-		{"dynamic pcmu", offer("m=audio 4000 RTP/AVP 96 97", "a=rtpmap:96 opus/48000/2", "a=rtpmap:97 PCMU/8000"), "PCMU", 97, 0, nil},
+		{"skips unknown codecs", offer("m=audio 4000 RTP/AVP 18 8", "a=rtpmap:18 G729/8000"), "PCMA", 8, 0, nil},
+		{"prefers wideband", offer("m=audio 4000 RTP/AVP 0 8 9 101", "a=rtpmap:9 G722/8000", "a=rtpmap:101 telephone-event/8000"), "G722", 9, 101, nil},
+		{"static g722 without rtpmap", offer("m=audio 4000 RTP/AVP 0 9"), "G722", 9, 0, nil},
+		{"dynamic pcmu", offer("m=audio 4000 RTP/AVP 96 97", "a=rtpmap:96 speex/16000", "a=rtpmap:97 PCMU/8000"), "PCMU", 97, 0, nil},
+		{"g722 at the wrong clock rate is not g722", offer("m=audio 4000 RTP/AVP 96 0", "a=rtpmap:96 G722/16000"), "PCMU", 0, 0, nil},
 		{"dtmf pt from rtpmap", offer("m=audio 4000 RTP/AVP 0 96", "a=rtpmap:96 telephone-event/8000"), "PCMU", 0, 96, nil},
 		{"no common codec", offer("m=audio 4000 RTP/AVP 18", "a=rtpmap:18 G729/8000"), "", 0, 0, ErrNoCommonCodec},
 		{"video only", offer("m=video 4000 RTP/AVP 96", "a=rtpmap:96 H264/90000"), "", 0, 0, ErrNoCommonCodec},
@@ -69,7 +72,7 @@ func TestAnswerRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ans := AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o.Codec, o.DTMFPT)
+	ans := AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o)
 	if !strings.Contains(string(ans), "m=audio 20000 RTP/AVP 8 101\r\n") {
 		t.Fatalf("answer lacks the chosen codec:\n%s", ans)
 	}
@@ -79,6 +82,57 @@ func TestAnswerRoundTrip(t *testing.T) {
 	}
 	if back.Codec.Info().Name != "PCMA" || back.DTMFPT != 101 || back.Addr.Port != 20000 {
 		t.Fatalf("round trip = %+v", back)
+	}
+}
+
+func TestParseCodecs(t *testing.T) {
+	cs, err := ParseCodecs([]string{"pcma", "G722"})
+	if err != nil || len(cs) != 2 || cs[0].Info().Name != "PCMA" || cs[1].Info().Name != "G722" {
+		t.Fatalf("ParseCodecs = %v, %v", cs, err)
+	}
+	// The configured order decides, not the caller's; codecs left out of
+	// the list are never chosen.
+	o, err := cs.Negotiate(offer("m=audio 4000 RTP/AVP 9 0 8"))
+	if err != nil || o.Codec.Info().Name != "PCMA" {
+		t.Fatalf("negotiated %v, %v", o, err)
+	}
+	if o, err := cs.Negotiate(offer("m=audio 4000 RTP/AVP 0 9")); err != nil || o.Codec.Info().Name != "G722" {
+		t.Fatalf("negotiated %v, %v", o, err)
+	}
+	for _, bad := range [][]string{{"G729"}, {"PCMU", "pcmu"}, {}} {
+		if _, err := ParseCodecs(bad); err == nil {
+			t.Errorf("ParseCodecs(%q) accepted", bad)
+		}
+	}
+}
+
+func TestOfferSDPListsEveryCodec(t *testing.T) {
+	body := string(OfferSDP(net.IPv4(127, 0, 0, 1), 20000))
+	for _, want := range []string{"a=rtpmap:9 G722/8000\r\n", "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:8 PCMA/8000\r\n", "a=rtpmap:101 telephone-event/8000\r\n"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("offer lacks %q:\n%s", want, body)
+		}
+	}
+	// An answer to our own offer picks our first preference.
+	o, err := ParseOffer([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Codec.Info().Name != DefaultCodecs()[0].Info().Name || o.DTMFPT == 0 {
+		t.Fatalf("our offer parses as %s dtmf %d", o.Codec.Info().Name, o.DTMFPT)
+	}
+}
+
+func TestTelephoneEventRate(t *testing.T) {
+	// Next to a 48 kHz codec the 48 kHz telephone-event is taken; next to an
+	// 8 kHz one the 8 kHz event.
+	o, err := ParseOffer(offer("m=audio 4000 RTP/AVP 0 110 101", "a=rtpmap:110 telephone-event/48000", "a=rtpmap:101 telephone-event/8000"))
+	if err != nil || o.DTMFPT != 101 || o.DTMFRate != 8000 {
+		t.Fatalf("got %+v, %v", o, err)
+	}
+	ans := string(AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o))
+	if !strings.Contains(ans, "a=rtpmap:101 telephone-event/8000\r\n") || strings.Contains(ans, "110") {
+		t.Fatalf("answer:\n%s", ans)
 	}
 }
 

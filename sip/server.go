@@ -28,6 +28,9 @@ type Config struct {
 	RTPTimeout  time.Duration // hang up a call after this long without RTP (0 = never)
 	Realm       string
 	UserAgent   string
+	// Codecs are the audio codecs offered and accepted, in preference
+	// order (nil: DefaultCodecs).
+	Codecs Codecs
 }
 
 // Handler runs inbound calls. HandleCall is called in the call's own
@@ -76,6 +79,9 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 			ip = net.IPv4(127, 0, 0, 1)
 		}
 		cfg.AdvertiseIP = ip
+	}
+	if len(cfg.Codecs) == 0 {
+		cfg.Codecs = DefaultCodecs()
 	}
 	if len(cfg.Transports) == 0 {
 		cfg.Transports = []string{"udp", "tcp"}
@@ -263,7 +269,7 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 
 	c := newInboundCall(s, req, dlg, log)
 	if body := req.Body(); len(body) > 0 {
-		offer, err := ParseOffer(body)
+		offer, err := s.cfg.Codecs.Negotiate(body)
 		if err != nil {
 			if errors.Is(err, ErrNoCommonCodec) {
 				log.Info("invite rejected: no common codec", "error", err)
@@ -276,8 +282,9 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 		}
 		c.offer = offer
 	} else {
-		c.reject(488, "SDP Offer Required")
-		return
+		// Late offer: we offer in the 200 OK, the caller answers in the ACK (lateoffer.go).
+		log.Debug("invite without sdp: late offer")
+		c.late = newLateOffer(s.cfg.Codecs, req)
 	}
 	s.calls.Store(dlg.ID, c)
 	defer s.calls.Delete(dlg.ID)
@@ -291,7 +298,7 @@ func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *s
 		if v, ok := s.calls.Load(id); ok {
 			c := v.(*InboundCall)
 			if body := req.Body(); len(body) > 0 {
-				if offer, err := ParseOffer(body); err == nil && c.rtp != nil {
+				if offer, err := s.cfg.Codecs.Negotiate(body); err == nil && c.rtp != nil {
 					c.rtp.SetRemote(offer.Addr)
 				}
 			}
@@ -306,6 +313,13 @@ func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *s
 }
 
 func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
+	// A late-offer call's answer is in the ACK: hand it over before the
+	// dialog is confirmed, which is what Answer waits for.
+	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
+		if v, ok := s.calls.Load(id); ok {
+			v.(*InboundCall).readAck(req)
+		}
+	}
 	_ = s.dsc.ReadAck(req, tx)
 }
 

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/opus"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
 	"github.com/hotline-cc/hotline/tts"
@@ -127,7 +130,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	if cfg.TTS.Engine == "openai" {
 		speech, err = tts.NewOpenAI(cfg.TTS.OpenAI)
 	} else {
-		speech, err = tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 8000})
+		speech, err = tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 16000})
 	}
 	if err != nil {
 		st.Close()
@@ -149,11 +152,23 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	s.reg = hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, credentials(s.creds), log)
 	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
 
-	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots}
+	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots,
+		Speech: menuSpeech{asr: bots.asr, err: bots.asrErr}}
+	codecs := hsip.DefaultCodecs()
+	if names := cfg.SIP.Codecs; len(names) > 0 {
+		if !opus.Available && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "opus") }) {
+			log.Warn("sip.codecs: this build has no Opus (build with libopus-dev installed: make build); offering the others")
+			names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return strings.EqualFold(n, "opus") })
+		}
+		if codecs, err = hsip.ParseCodecs(names); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%s: sip.codecs: %w", cfg.File, err)
+		}
+	}
 	s.sip, err = hsip.NewServer(hsip.Config{
 		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: adv,
 		RTPPorts:   &media.PortRange{IP: rtpIP, Min: lo, Max: hi},
-		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm,
+		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs,
 	}, s.reg, s, log)
 	if err != nil {
 		st.Close()

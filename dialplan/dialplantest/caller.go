@@ -446,24 +446,38 @@ func asksForPerson(s string) bool {
 	return false
 }
 
-// Heard returns what the caller says next (from Speech, or a Say action next in the script) unless the
-// script's next action is a key press; menus with keywords use it (see dialplan.SpeechInput).
-func (c *Caller) Heard() (string, bool) {
+var _ dialplan.SpeechInput = (*Caller)(nil)
+
+// Listen lets menus with keywords hear the scripted caller: ReadInput then answers with Say actions
+// and Speech as well as keys.
+func (c *Caller) Listen(context.Context, []string) (func(), bool) { return func() {}, true }
+
+// ReadInput answers a menu that listens: keys pressed already or pressed next (Press, BargeIn), a
+// timeout (Silence, or an empty script), or what the caller says next (from Speech, or a Say action
+// next in the script).
+func (c *Caller) ReadInput(ctx context.Context, timeout time.Duration) (dialplan.Input, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if a, ok := c.next(); ok && (a.kind == actPress || a.kind == actSilence || a.kind == actBargeIn) {
-		return "", false // the caller answers this menu with keys
+	speak := len(c.pending) == 0 && !c.hungUp && !c.ended
+	if a, ok := c.next(); ok && (a.kind == actPress || a.kind == actSilence || a.kind == actBargeIn || a.kind == actHangUp) {
+		speak = false // the caller answers this menu with keys, or hangs up
 	}
-	if len(c.Speech) > 0 {
+	if speak && len(c.Speech) > 0 {
 		u := c.Speech[0]
 		c.Speech = c.Speech[1:]
 		c.logf("caller says %q", u)
-		return u, true
+		c.mu.Unlock()
+		return dialplan.Input{Speech: u}, ctx.Err()
 	}
-	if a, ok := c.next(); ok && a.kind == actSay {
+	if a, ok := c.next(); speak && ok && a.kind == actSay {
 		c.pop()
 		c.logf("caller says %q", a.keys)
-		return a.keys, true
+		c.mu.Unlock()
+		return dialplan.Input{Speech: a.keys}, ctx.Err()
 	}
-	return "", false
+	c.mu.Unlock()
+	key, ok, err := c.ReadDigit(ctx, timeout)
+	if !ok {
+		key = 0
+	}
+	return dialplan.Input{Key: key}, err
 }

@@ -32,14 +32,18 @@ func TestCallerBot(t *testing.T) {
 	}
 }
 
-func TestCallerHeard(t *testing.T) {
-	c := NewCaller(Press("1"), Say("sales"))
-	if _, ok := c.Heard(); ok {
-		t.Error("Heard must not skip a pending key press")
+func TestCallerReadInput(t *testing.T) {
+	ctx := context.Background()
+	c := NewCaller(Press("1"), Say("sales"), Silence())
+	c.Speech = []string{"support"}
+	for _, want := range []dialplan.Input{{Key: '1'}, {Speech: "support"}, {Speech: "sales"}, {}, {}} {
+		if got, err := c.ReadInput(ctx, time.Second); err != nil || got != want {
+			t.Errorf("ReadInput = %+v, %v; want %+v", got, err, want)
+		}
 	}
-	c.ReadDigit(context.Background(), time.Second)
-	if u, ok := c.Heard(); !ok || u != "sales" {
-		t.Errorf("Heard = %q %v", u, ok)
+	want := []string{"key 1", `caller says "support"`, `caller says "sales"`, "key timeout", "key timeout"}
+	if got := c.Events(); !slices.Equal(got, want) {
+		t.Errorf("events:\n%s", strings.Join(got, "\n"))
 	}
 }
 

@@ -69,7 +69,7 @@ func TestWAVHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 	mic := filepath.Join(dir, "mic.wav")
-	if err := prepareMic(p16, mic, 3); err != nil {
+	if err := prepareMic(p16, mic, 3, MicRate); err != nil {
 		t.Skipf("prepareMic with resampling: %v", err)
 	}
 	m, mrate, err := readWAVMono16(mic)

@@ -75,8 +75,12 @@ type PhoneConfig struct {
 	// CALL_INCOMING arrives, so CALL_INCOMING is always observable.
 	AutoAnswer  bool
 	AnswerDelay time.Duration
-	// Codecs restricts/orders offered codecs, e.g. []string{"PCMA"}. Default PCMU, PCMA.
+	// Codecs restricts/orders offered codecs, e.g. []string{"PCMA"}. Default PCMU, PCMA
+	// (with Wideband: G722, opus, PCMU, PCMA).
 	Codecs []string
+	// Wideband loads baresip's G.722 and Opus codecs ahead of G.711 and runs
+	// the audio source and player at 16 kHz, like an HD desk phone.
+	Wideband bool
 	// RTPPorts is baresip's rtp_ports range, e.g. "40000-40999". Default is baresip's.
 	RTPPorts string
 	// MaxCallSeconds is the length of the generated mic WAV and therefore
@@ -216,7 +220,7 @@ func startPhone(tb testing.TB, cfg PhoneConfig) (*Phone, error) {
 		maxCall = 120
 	}
 	mic := filepath.Join(dir, "mic.wav")
-	if err := prepareMic(cfg.PlayWAV, mic, maxCall); err != nil {
+	if err := prepareMic(cfg.PlayWAV, mic, maxCall, p.audioRate()); err != nil {
 		return nil, fmt.Errorf("prepare PlayWAV: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(p.configText(mic)), 0o644); err != nil {
@@ -308,8 +312,8 @@ func (p *Phone) configText(mic string) string {
 	w("audio_player", "aubridge,spk-"+sanitize(p.name))
 	w("audio_source", "aufile,"+mic)
 	w("audio_alert", "aubridge,alert-"+sanitize(p.name))
-	w("ausrc_srate", "8000")
-	w("auplay_srate", "8000")
+	w("ausrc_srate", strconv.Itoa(p.audioRate()))
+	w("auplay_srate", strconv.Itoa(p.audioRate()))
 	w("ausrc_channels", "1")
 	w("auplay_channels", "1")
 	w("audio_level", "no")
@@ -325,6 +329,11 @@ func (p *Phone) configText(mic string) string {
 	w("jitter_buffer_delay", "5-10")
 	w("rtp_stats", "no")
 	w("module_path", "/usr/lib/baresip/modules")
+	if p.cfg.Wideband {
+		w("module", "g722.so")
+		w("module", "opus.so")
+		w("opus_bitrate", "32000")
+	}
 	w("module", "g711.so")
 	w("module", "aufile.so")
 	w("module", "aubridge.so")
@@ -340,6 +349,14 @@ func (p *Phone) configText(mic string) string {
 		b.WriteString(l + "\n")
 	}
 	return b.String()
+}
+
+// audioRate is the rate of the phone's microphone and speaker.
+func (p *Phone) audioRate() int {
+	if p.cfg.Wideband {
+		return 16000
+	}
+	return MicRate
 }
 
 func (p *Phone) accountLine() (line, aor string) {
@@ -370,7 +387,18 @@ func (p *Phone) accountLine() (line, aor string) {
 	}
 	params = append(params, "answermode=manual")
 	if len(cfg.Codecs) > 0 {
-		params = append(params, "audio_codecs="+strings.Join(cfg.Codecs, ","))
+		// baresip matches name/rate/channels, and the rate defaults to 8000.
+		var cs []string
+		for _, c := range cfg.Codecs {
+			switch strings.ToLower(c) {
+			case "g722":
+				c = "G722/16000/1"
+			case "opus":
+				c = "opus/48000/2"
+			}
+			cs = append(cs, c)
+		}
+		params = append(params, "audio_codecs="+strings.Join(cs, ","))
 	}
 	return fmt.Sprintf("<%s%s>;%s", aor, uriParams, strings.Join(params, ";")), aor
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 )
 
 // MicRate is the sample rate baresip's audio source/player run at (the
@@ -145,22 +146,22 @@ func wavHeaderFinal(path string) bool {
 
 // prepareMic writes dst: src converted to 8 kHz mono S16 (via sox when
 // needed), looped or cut to exactly seconds. Empty src gives silence.
-func prepareMic(src, dst string, seconds int) error {
+func prepareMic(src, dst string, seconds, micRate int) error {
 	minSeconds := seconds
 	if src == "" {
-		return WriteSilenceWAV(dst, float64(minSeconds), MicRate)
+		return WriteSilenceWAV(dst, float64(minSeconds), micRate)
 	}
 	s, rate, err := readWAVMono16(src)
-	if err != nil || rate != MicRate {
+	if err != nil || rate != micRate {
 		sox, lerr := exec.LookPath("sox")
 		if lerr != nil {
 			if err == nil {
-				err = fmt.Errorf("%s: sample rate %d, need %d", src, rate, MicRate)
+				err = fmt.Errorf("%s: sample rate %d, need %d", src, rate, micRate)
 			}
 			return fmt.Errorf("%v (and sox not found to convert it: apt-get install sox)", err)
 		}
 		tmp := filepath.Join(filepath.Dir(dst), "mic-converted.wav")
-		out, cerr := exec.Command(sox, src, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp).CombinedOutput()
+		out, cerr := exec.Command(sox, src, "-r", strconv.Itoa(micRate), "-c", "1", "-b", "16", "-e", "signed-integer", tmp).CombinedOutput()
 		if cerr != nil {
 			return fmt.Errorf("sox convert %s: %v: %s", src, cerr, out)
 		}
@@ -169,7 +170,7 @@ func prepareMic(src, dst string, seconds int) error {
 		}
 	}
 	if len(s) == 0 {
-		return WriteSilenceWAV(dst, float64(minSeconds), MicRate)
+		return WriteSilenceWAV(dst, float64(minSeconds), micRate)
 	}
 	want := minSeconds * rate
 	out := make([]int16, 0, want+len(s))

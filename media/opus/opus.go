@@ -146,3 +146,10 @@ func (e *encoder) WriteFrame(f media.PCM16) error {
 
 func (e *encoder) SampleRate() int { return SampleRate }
 func (e *encoder) String() string  { return "opus-encode → " + e.out.String() }
+
+// FMTP is the format parameters for SDP: in-band FEC on, and the remote
+// encoder told that 16 kHz is all we play back or capture, which saves it
+// bits it would spend on frequencies the call never uses.
+func (c codec) FMTP() string {
+	return "useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000"
+}

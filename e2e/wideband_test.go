@@ -1,0 +1,233 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline-cc/hotline/e2e/peers"
+	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/opus"
+	"github.com/hotline-cc/hotline/tts"
+)
+
+// wideband codecs a baresip phone can offer, as baresip names them.
+func widebandCodecs(t *testing.T) []string {
+	cs := []string{"G722"}
+	if opus.Available {
+		cs = append(cs, "opus")
+	} else {
+		t.Log("opus: not in this build (go test -tags opus); testing G722 only")
+	}
+	return cs
+}
+
+// toneWAV16 writes a long 16 kHz tone: frequencies above 4 kHz exist only
+// on wideband calls.
+func toneWAV16(t testing.TB, freq float64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tone16.wav")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := media.WriteWAV(f, audiotest.Tone(freq, 16000, 60_000, 0.3), 16000); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWidebandBridge: an HD caller reaches an HD agent. The call is
+// negotiated wideband on both legs, and tones above 4 kHz, which no G.711
+// call can carry, pass both ways. A narrowband agent still hears the same
+// caller (transcoded, with the high band gone), and is heard.
+func TestWidebandBridge(t *testing.T) {
+	const callerHigh, agentHigh = 5000.0, 6500.0
+	for _, codec := range widebandCodecs(t) {
+		t.Run(codec, func(t *testing.T) {
+			srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
+			agent := peers.StartPhone(t, peers.PhoneConfig{
+				User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(), AutoAnswer: true,
+				Wideband: true, Codecs: []string{codec}, PlayWAV: toneWAV16(t, agentHigh), MaxCallSeconds: 30,
+			})
+			if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
+				t.Fatal("alice not registered")
+			}
+			caller := peers.StartPhone(t, peers.PhoneConfig{User: "13700000000", Wideband: true,
+				Codecs: []string{codec, "PCMU"}, PlayWAV: toneWAV16(t, callerHigh), MaxCallSeconds: 30})
+			if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+				t.Fatalf("agent: %v\n%s", err, srv.Log())
+			}
+			time.Sleep(3 * time.Second)
+			_ = caller.Hangup()
+			if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+				t.Fatal(err)
+			}
+			caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+			assertHears(t, "agent ("+codec+")", agent.RecordedWAV(), callerHigh)
+			assertHears(t, "caller ("+codec+")", caller.RecordedWAV(), agentHigh)
+			c := srv.WaitCalls(t, 1, 5*time.Second)[0]
+			if !strings.EqualFold(c.Codec, codec) || c.Disposition != "answered" {
+				t.Fatalf("record codec %q disposition %q", c.Codec, c.Disposition)
+			}
+		})
+	}
+	t.Run("G722 to G711 agent", func(t *testing.T) {
+		srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
+		agent := peers.StartPhone(t, peers.PhoneConfig{
+			User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(), AutoAnswer: true,
+			Codecs: []string{"PCMU"}, PlayWAV: toneWAV(t, t.TempDir(), agentTone), MaxCallSeconds: 30,
+		})
+		if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
+			t.Fatal("alice not registered")
+		}
+		caller := peers.StartPhone(t, peers.PhoneConfig{User: "13700000001", Wideband: true,
+			Codecs: []string{"G722"}, PlayWAV: toneWAV16(t, callerTone), MaxCallSeconds: 30})
+		if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+			t.Fatalf("agent: %v\n%s", err, srv.Log())
+		}
+		time.Sleep(3 * time.Second)
+		_ = caller.Hangup()
+		if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+			t.Fatal(err)
+		}
+		caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+		assertHears(t, "agent (PCMU)", agent.RecordedWAV(), callerTone)
+		assertHears(t, "caller (G722)", caller.RecordedWAV(), agentTone)
+		if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.Codec != "G722" {
+			t.Fatalf("record codec %q", c.Codec)
+		}
+	})
+}
+
+// embeddedBotDialplan routes 5000 to a bot over the demo knowledge base
+// with the phrases callers are expected to say.
+func embeddedBotDialplan(t testing.TB) string {
+	kb, err := filepath.Abs("../configs/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return `version: 1
+bots:
+  assistant:
+    knowledge_base: ` + kb + `
+    hints: ["what are your opening hours", "where is my order", "how do i return an item", "i want to talk to an agent"]
+    end_of_turn_silence: 500ms
+routes:
+  - name: bot
+    to: "5000"
+    flow: bot
+flows:
+  bot:
+    start: assistant
+    nodes:
+      - id: assistant
+        type: bot
+        profile: assistant
+        done: bye
+        escalate: bye
+        error: bye
+      - id: bye
+        type: hangup
+`
+}
+
+// TestEmbeddedBotOnWidebandCall is the product with no cloud account at
+// all: an HD caller asks a question out loud; PocketSphinx (which needs
+// 16 kHz audio) recognizes it, the retrieval engine answers from the demo
+// knowledge base, and espeak-ng speaks the answer back over the call.
+func TestEmbeddedBotOnWidebandCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs external speech engines")
+	}
+	for _, codec := range widebandCodecs(t) {
+		t.Run(codec, func(t *testing.T) {
+			const question = "what are your opening hours"
+			es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 16000})
+			if err != nil {
+				t.Skip(err)
+			}
+			a, err := es.Synthesize(context.Background(), question, "en-US")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mic := append(make(media.PCM16, 16000*3/2), a.Samples...)
+			mic = append(mic, make(media.PCM16, 30*16000)...)
+			path := filepath.Join(t.TempDir(), "question.wav")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := media.WriteWAV(f, mic, 16000); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+
+			// The bot speaks fast so the test is short; the caller at a normal pace.
+			srv := StartServer(t, ServerOptions{Dialplan: embeddedBotDialplan(t), TTSSpeed: 320})
+			caller := peers.StartPhone(t, peers.PhoneConfig{User: "13900000000", Wideband: true,
+				Codecs: []string{codec}, PlayWAV: path, MaxCallSeconds: 40})
+			if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallEstablished); err != nil {
+				t.Fatalf("caller: %v\n%s", err, srv.Log())
+			}
+			if !srv.WaitLog("bot heard", 20*time.Second) {
+				t.Fatalf("the bot heard nothing\n%s", srv.Log())
+			}
+			// The answer is two sentences of fast espeak-ng speech, about 7 s.
+			time.Sleep(10 * time.Second)
+			_ = caller.Hangup()
+			caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+
+			c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+			var said []string
+			for _, tr := range c.Transcript {
+				said = append(said, tr.Speaker+": "+tr.Text)
+			}
+			t.Logf("codec %s, transcript:\n  %s", c.Codec, strings.Join(said, "\n  "))
+			if !strings.EqualFold(c.Codec, codec) {
+				t.Errorf("record codec %q", c.Codec)
+			}
+			if len(c.Transcript) < 2 || c.Transcript[0].Speaker != "caller" || c.Transcript[0].Text != question {
+				t.Fatalf("the recognizer did not hear %q\n%s", question, srv.Log())
+			}
+			if bt := c.Transcript[1]; bt.Speaker != "bot" || !strings.Contains(bt.Text, "Monday to Friday from 8 am to 8 pm") {
+				t.Fatalf("bot turn %+v", bt)
+			}
+			// The spoken answer reached the caller.
+			rec, rate, err := audiotest.ReadWAVFile(caller.RecordedWAV())
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs := loudSegments(rec, rate)
+			long := 0
+			for _, s := range segs {
+				if s > 3*time.Second {
+					long++
+				}
+			}
+			if long == 0 {
+				t.Errorf("the caller heard no spoken answer: loud stretches %v", segs)
+			}
+		})
+	}
+}
