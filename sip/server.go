@@ -298,8 +298,10 @@ func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *s
 		if v, ok := s.calls.Load(id); ok {
 			c := v.(*InboundCall)
 			if body := req.Body(); len(body) > 0 {
-				if offer, err := s.cfg.Codecs.Negotiate(body); err == nil && c.rtp != nil {
-					c.rtp.SetRemote(offer.Addr)
+				if offer, err := s.cfg.Codecs.Negotiate(body); err == nil {
+					if rtp := c.RTP(); rtp != nil {
+						rtp.SetRemote(offer.Addr)
+					}
 				}
 			}
 			res := gsip.NewSDPResponseFromRequest(req, c.localSDP())
