@@ -2,11 +2,17 @@
 // connection per call that implements media.Leg, so the IVR and the bridge
 // treat a browser softphone like a SIP phone.
 //
-// Media is G.711 (PCMU preferred, PCMA accepted) over DTLS-SRTP, which lets
-// the SIP leg's codec pass through with table lookups only. Signalling is not
-// here: the web package carries the offer and answer over the agent's
-// WebSocket, and Engine.Accept turns a browser's offer into a leg and an
-// answer (complete with ICE candidates, no trickle).
+// Media goes over DTLS-SRTP in the best codec the browser and the build
+// share: Opus where the server is built with libopus (go build -tags opus),
+// so agents hear and are heard in wideband, then PCMU, then PCMA. The
+// server, as the answerer, puts its choice first in the answer, so the
+// browser sends what the leg sends. A leg's audio runs at its codec's rate
+// (16 kHz for Opus, 8 kHz for G.711); media.Bridge resamples towards a SIP
+// leg at another rate.
+//
+// Signalling is not here: the web package carries the offer and answer
+// over the agent's WebSocket, and Engine.Accept turns a browser's offer
+// into a leg and an answer (complete with ICE candidates, no trickle).
 //
 // ICE gathers host candidates; Config.PublicIP advertises a 1:1 NAT address
 // instead, and STUN/TURN servers are passed to browsers and used for

@@ -44,7 +44,8 @@ type Engine struct {
 // ErrConnectTimeout means ICE or DTLS did not complete in time.
 var ErrConnectTimeout = errors.New("rtc: connection not established in time")
 
-// NewEngine builds the pion API for G.711 audio.
+// NewEngine builds the pion API for voice: Opus where the build has libopus
+// (go build -tags opus), then PCMU and PCMA.
 func NewEngine(cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -53,10 +54,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
 	m := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000, Channels: 1}, PayloadType: 8},
-	} {
+	for _, c := range engineCodecs() {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			return nil, fmt.Errorf("rtc: codec %s: %w", c.MimeType, err)
 		}
@@ -74,8 +72,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	// A call whose media stops is noticed within seconds, like RTP timeouts on SIP legs.
 	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
-	// No interceptors (NACK, TWCC, reports): voice over G.711 does not need
-	// them, and each costs CPU per packet per call.
+	// No interceptors (NACK, TWCC, reports): a retransmitted voice packet
+	// comes too late to be played, the server's encoders run at a fixed bitrate,
+	// and each interceptor costs CPU per packet per call.
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(s),
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	e := &Engine{cfg: cfg, api: api}
@@ -99,17 +98,27 @@ func (e *Engine) Accept(ctx context.Context, id, offer string, log *slog.Logger)
 	if err != nil {
 		return nil, "", fmt.Errorf("rtc: new peer connection: %w", err)
 	}
-	l, err := newLeg(id, pc, log)
+	// The browser offers; the offer decides which codecs are common, and
+	// the leg's codec and rate follow from that.
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		_ = pc.Close()
+		return nil, "", fmt.Errorf("rtc: remote offer: %w", err)
+	}
+	params, codec, err := chooseCodec(pc)
 	if err != nil {
 		_ = pc.Close()
 		return nil, "", err
 	}
+	l, err := newLeg(id, pc, params, codec, log)
+	if err != nil {
+		_ = pc.Close()
+		return nil, "", err
+	}
+	log.Info("webrtc codec", "leg", id, "codec", codec.Info().Name, "payload_type", params.PayloadType, "rate", l.rate,
+		"out", l.AudioOut().String())
 	fail := func(step string, err error) (*Leg, string, error) {
 		l.close(false)
 		return nil, "", fmt.Errorf("rtc: %s: %w", step, err)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
-		return fail("remote offer", err)
 	}
 	if _, err := pc.AddTrack(l.track); err != nil {
 		return fail("add track", err)

@@ -10,15 +10,23 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // Leg is one browser's side of a call. It implements media.Leg and the IVR's
 // agent leg (HungUpByUs, Close).
+//
+// Its audio runs at the rate of the codec negotiated with the browser:
+// 16 kHz with Opus, 8 kHz with G.711. The bridge resamples where the other
+// leg differs.
 type Leg struct {
 	id    string
 	pc    *webrtc.PeerConnection
 	track *webrtc.TrackLocalStaticSample
+	codec media.Codec // what the leg sends, and expects to receive
+	rate  int         // PCM rate of the leg's audio, both ways
 	log   *slog.Logger
 
 	ctx       context.Context
@@ -35,33 +43,44 @@ type Leg struct {
 	// outQ holds frames for the browser; the pacer drains one every 20 ms.
 	outQ chan media.PCM16
 
-	hold      atomic.Pointer[media.PCM16] // audio the caller hears instead of the agent, while held
-	holdPos   int
-	transfer  atomic.Pointer[[2]string] // queue, agent
+	hold      atomic.Pointer[media.PCM16] // audio the caller hears instead of the agent, while held (at rate)
+	transfer  atomic.Pointer[[2]string]   // queue, agent
 	consults  chan string
 	onConsult atomic.Pointer[func(state, colleague string)]
 	pktsIn    atomic.Uint64
 	pktsOut   atomic.Uint64
-	codecName atomic.Pointer[string]
+
+	// Touched only by the track reader.
+	holdPos int
+	holdBuf media.PCM16
 
 	// Touched only by the pacer.
-	silence media.PCM16
-	sendBuf []byte
+	silence   media.PCM16
+	enc       media.FrameWriter
+	encFailed bool // an encode error has been logged
 }
 
 var _ media.Leg = (*Leg)(nil)
 
 const outDepth = 3 // 60 ms: enough to absorb scheduling jitter, short enough to stay live
 
-func newLeg(id string, pc *webrtc.PeerConnection, log *slog.Logger) (*Leg, error) {
-	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "audio", "hotline")
+// HoldRate is the sample rate of the audio SetHold takes.
+const HoldRate = 8000
+
+// newLeg makes the leg for a peer connection whose codec has been chosen:
+// params as pion negotiated it, codec to decode and encode it.
+func newLeg(id string, pc *webrtc.PeerConnection, params webrtc.RTPCodecParameters, codec media.Codec, log *slog.Logger) (*Leg, error) {
+	track, err := webrtc.NewTrackLocalStaticSample(params.RTPCodecCapability, "audio", "hotline")
 	if err != nil {
 		return nil, fmt.Errorf("rtc: track: %w", err)
 	}
+	rate := codec.Info().SampleRate
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &Leg{id: id, pc: pc, track: track, log: log, ctx: ctx, cancel: cancel, connected: make(chan struct{}),
-		in: media.NewSwitchWriter(8000), dtmf: make(chan rune, 16), outQ: make(chan media.PCM16, outDepth),
-		consults: make(chan string, 4), silence: make(media.PCM16, media.SamplesPerFrame(8000)), sendBuf: make([]byte, 0, 160)}
+	l := &Leg{id: id, pc: pc, track: track, codec: codec, rate: rate, log: log, ctx: ctx, cancel: cancel,
+		connected: make(chan struct{}), in: media.NewSwitchWriter(rate), dtmf: make(chan rune, 16),
+		outQ: make(chan media.PCM16, outDepth), consults: make(chan string, 4),
+		silence: make(media.PCM16, media.SamplesPerFrame(rate))}
+	l.enc = codec.Encoder(trackWriter{l})
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go l.readTrack(t) })
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
@@ -105,36 +124,74 @@ func (l *Leg) WaitConnected(ctx context.Context) error {
 	}
 }
 
-// readTrack decodes the browser's audio into the current consumer.
+// maxConceal is the longest gap, in packets, that a decoder with loss
+// concealment fills in; a longer one is a pause, not loss.
+const maxConceal = 5
+
+// readTrack decodes the browser's audio into the current consumer, with
+// whichever codec the browser sends (normally the leg's own); the decoder
+// resamples to the leg's rate if it differs.
 func (l *Leg) readTrack(t *webrtc.TrackRemote) {
-	codec := t.Codec()
-	name := codec.MimeType
-	l.codecName.Store(&name)
-	alaw := codec.MimeType == webrtc.MimeTypePCMA
-	l.log.Info("webrtc track", "leg", l.id, "codec", codec.MimeType)
-	var frame media.PCM16
+	buf := make([]byte, 1500)
+	var (
+		pkt     rtp.Packet
+		pt      webrtc.PayloadType
+		dec     media.PayloadWriter
+		conceal bool // the decoder fills lost packets in (Opus)
+		lastSeq uint16
+	)
 	for {
-		pkt, _, err := t.ReadRTP()
+		n, _, err := t.Read(buf)
 		if err != nil {
 			return
 		}
-		l.pktsIn.Add(1)
-		if h := l.hold.Load(); h != nil {
-			l.in.WriteFrame(l.nextHold(*h, len(pkt.Payload)))
+		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			continue
 		}
-		if alaw {
-			frame = media.DecodeALaw(frame[:0], pkt.Payload)
-		} else {
-			frame = media.DecodeULaw(frame[:0], pkt.Payload)
+		if dec == nil || webrtc.PayloadType(pkt.PayloadType) != pt {
+			params := t.Codec()
+			c := mediaCodec(params)
+			if c == nil {
+				l.log.Warn("webrtc track: codec not supported", "leg", l.id, "codec", params.MimeType)
+				return
+			}
+			pt = webrtc.PayloadType(pkt.PayloadType)
+			dec = c.Decoder(inbound{l})
+			conceal = c.Info().Name == "opus"
+			l.log.Info("webrtc track", "leg", l.id, "codec", params.MimeType, "clock_rate", params.ClockRate,
+				"rate", l.rate, "pipeline", dec.String())
+		} else if gap := pkt.SequenceNumber - lastSeq; conceal && gap > 1 && gap <= maxConceal {
+			for range gap - 1 {
+				_ = dec.WritePayload(nil)
+			}
 		}
-		_ = l.in.WriteFrame(frame)
+		lastSeq = pkt.SequenceNumber
+		l.pktsIn.Add(1)
+		_ = dec.WritePayload(pkt.Payload)
 	}
 }
 
-// nextHold returns the next n samples of hold audio, looping.
+// inbound takes the browser's decoded audio and passes it to the leg's
+// consumer, or the hold audio in its place while the caller is held.
+type inbound struct{ l *Leg }
+
+func (w inbound) WriteFrame(p media.PCM16) error {
+	if h := w.l.hold.Load(); h != nil {
+		return w.l.in.WriteFrame(w.l.nextHold(*h, len(p)))
+	}
+	return w.l.in.WriteFrame(p)
+}
+
+func (w inbound) SampleRate() int { return w.l.rate }
+func (w inbound) String() string  { return w.l.in.String() }
+
+// nextHold returns the next n samples of hold audio, looping. The slice is
+// reused for the next call.
 func (l *Leg) nextHold(h media.PCM16, n int) media.PCM16 {
-	out := make(media.PCM16, n)
+	if cap(l.holdBuf) < n {
+		l.holdBuf = make(media.PCM16, n)
+	}
+	out := l.holdBuf[:n]
 	for i := range out {
 		out[i] = h[l.holdPos%len(h)]
 		l.holdPos++
@@ -142,13 +199,15 @@ func (l *Leg) nextHold(h media.PCM16, n int) media.PCM16 {
 	return out
 }
 
-// SetHold puts the caller on hold (audio: the hold music at 8 kHz) or takes
-// them off it (nil): while held, the caller hears the music instead of the agent.
+// SetHold puts the caller on hold (audio: the hold music at HoldRate) or
+// takes them off it (nil): while held, the caller hears the music instead of
+// the agent. The music is converted to the leg's rate here, once.
 func (l *Leg) SetHold(audio media.PCM16) {
 	if len(audio) == 0 {
 		l.hold.Store(nil)
 		return
 	}
+	audio = media.Resample(audio, HoldRate, l.rate)
 	l.hold.Store(&audio)
 }
 
@@ -165,6 +224,10 @@ func (l *Leg) InjectDTMF(d rune) {
 
 // OnEnd registers f to run once when the leg ends, with the cause.
 func (l *Leg) OnEnd(f func(cause string)) { l.onEnd.Store(&f) }
+
+// Codec is the codec negotiated with the browser; its SampleRate is the
+// rate of the leg's audio.
+func (l *Leg) Codec() media.CodecInfo { return l.codec.Info() }
 
 // Stats are packet counters, for tests and the supervisor.
 func (l *Leg) Stats() (in, out uint64) { return l.pktsIn.Load(), l.pktsOut.Load() }
@@ -265,8 +328,16 @@ func (l *Leg) close(byUs bool) { l.end("closed", byUs) }
 // drops the oldest queued frame instead, so bridged audio stays live.
 type audioOut struct{ l *Leg }
 
+// frame copies p into a new 20 ms frame at the leg's rate, padded with
+// silence or cut: encoders such as Opus take whole frames only.
+func (a audioOut) frame(p media.PCM16) media.PCM16 {
+	f := make(media.PCM16, len(a.l.silence))
+	copy(f, p)
+	return f
+}
+
 func (a audioOut) WriteFrame(p media.PCM16) error {
-	f := append(media.PCM16(nil), p...)
+	f := a.frame(p)
 	select {
 	case a.l.outQ <- f:
 		return nil
@@ -280,7 +351,7 @@ func (a audioOut) TryWriteFrame(p media.PCM16) error {
 	if a.l.ctx.Err() != nil {
 		return media.ErrClosed
 	}
-	f := append(media.PCM16(nil), p...)
+	f := a.frame(p)
 	for range outDepth + 1 {
 		select {
 		case a.l.outQ <- f:
@@ -295,5 +366,18 @@ func (a audioOut) TryWriteFrame(p media.PCM16) error {
 	return nil
 }
 
-func (a audioOut) SampleRate() int { return 8000 }
-func (a audioOut) String() string  { return "webrtc-out(PCMU)" }
+func (a audioOut) SampleRate() int { return a.l.rate }
+func (a audioOut) String() string  { return "webrtc-out → " + a.l.enc.String() }
+
+// trackWriter sends each encoded frame to the browser as one RTP packet.
+type trackWriter struct{ l *Leg }
+
+func (w trackWriter) WritePayload(p []byte) error {
+	if err := w.l.track.WriteSample(pmedia.Sample{Data: p, Duration: media.FrameDurationMs * time.Millisecond}); err != nil {
+		return err
+	}
+	w.l.pktsOut.Add(1)
+	return nil
+}
+
+func (w trackWriter) String() string { return "webrtc(" + w.l.codec.Info().Name + ")" }

@@ -2,11 +2,15 @@ package rtc
 
 import (
 	"context"
+	"errors"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/opus"
 	"github.com/hotline-cc/hotline/rtc/rtctest"
 )
 
@@ -19,10 +23,11 @@ func newEngine(t testing.TB) *Engine {
 	return e
 }
 
-// connect makes a client and a server leg connected to each other.
-func connect(t testing.TB, e *Engine) (*rtctest.Client, *Leg) {
+// connect makes a client and a server leg connected to each other; opts
+// choose what the client offers.
+func connect(t testing.TB, e *Engine, opts ...rtctest.Option) (*rtctest.Client, *Leg) {
 	t.Helper()
-	c, offer, err := rtctest.New(10)
+	c, offer, err := rtctest.New(10, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,74 +48,218 @@ func connect(t testing.TB, e *Engine) (*rtctest.Client, *Leg) {
 	return c, leg
 }
 
-// TestAudioBothWays: the browser's tone reaches the leg's consumer, and
-// audio written to the leg reaches the browser.
-func TestAudioBothWays(t *testing.T) {
-	e := newEngine(t)
-	c, leg := connect(t, e)
-	var got media.PCM16
-	done := make(chan struct{})
-	leg.SwapAudioIn(media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
-		if len(got) < 8000 {
+// clients are the browsers the audio tests run against: G.711 only, and,
+// where this build has libopus, one that offers Opus first as browsers do.
+func clients() map[string][]rtctest.Option {
+	m := map[string][]rtctest.Option{"PCMU": nil}
+	if opus.Available {
+		m["opus"] = []rtctest.Option{rtctest.Opus()}
+	}
+	return m
+}
+
+// collect returns a writer at rate that keeps the first n samples, and a
+// channel closed once it has them.
+func collect(rate, n int) (media.FrameWriter, func() media.PCM16, <-chan struct{}) {
+	var (
+		mu   sync.Mutex
+		got  media.PCM16
+		done = make(chan struct{})
+	)
+	w := media.FrameWriterFunc{Rate: rate, Name: "collect", Fn: func(p media.PCM16) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) < n {
 			got = append(got, p...)
-			if len(got) >= 8000 {
+			if len(got) >= n {
 				close(done)
 			}
 		}
 		return nil
-	}})
+	}}
+	return w, func() media.PCM16 {
+		mu.Lock()
+		defer mu.Unlock()
+		return append(media.PCM16(nil), got...)
+	}, done
+}
+
+// TestCodecNegotiation: the leg takes Opus when the browser offers it and
+// the build has libopus, G.711 otherwise, and its audio runs at the codec's
+// rate.
+func TestCodecNegotiation(t *testing.T) {
+	e := newEngine(t)
+	for _, tc := range []struct {
+		name string
+		opts []rtctest.Option
+		want string
+		rate int
+	}{
+		{"PCMU only", nil, "PCMU", 8000},
+		{"opus first", []rtctest.Option{rtctest.Opus()}, map[bool]string{true: "opus", false: "PCMU"}[opus.Available],
+			map[bool]int{true: 16000, false: 8000}[opus.Available]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, leg := connect(t, e, tc.opts...)
+			if got := leg.Codec(); got.Name != tc.want || got.SampleRate != tc.rate {
+				t.Fatalf("leg codec %s at %d Hz, want %s at %d Hz", got.Name, got.SampleRate, tc.want, tc.rate)
+			}
+			if got := c.Codec(); got != tc.want {
+				t.Fatalf("client codec %s, want %s", got, tc.want)
+			}
+			if r := leg.AudioOut().SampleRate(); r != tc.rate {
+				t.Fatalf("AudioOut at %d Hz", r)
+			}
+		})
+	}
+}
+
+// TestNoCommonCodec: an offer without a codec the server speaks is refused.
+func TestNoCommonCodec(t *testing.T) {
+	if opus.Available {
+		t.Skip("this build speaks Opus")
+	}
+	c, offer, err := rtctest.New(1, rtctest.OpusOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := newEngine(t).Accept(context.Background(), "test", offer, nil); !errors.Is(err, ErrNoCodec) {
+		t.Fatalf("accept: %v, want ErrNoCodec", err)
+	}
+}
+
+// TestAudioBothWays: the browser's tone reaches the leg's consumer, and
+// audio written to the leg reaches the browser, with each codec.
+func TestAudioBothWays(t *testing.T) {
+	e := newEngine(t)
+	for name, opts := range clients() {
+		t.Run(name, func(t *testing.T) { audioBothWays(t, e, opts, 1000, 440) })
+	}
+}
+
+// TestWidebandAudioBothWays: with Opus, tones above 4 kHz, which no G.711
+// call can carry, pass both ways at 16 kHz.
+func TestWidebandAudioBothWays(t *testing.T) {
+	if !opus.Available {
+		t.Skip("opus: not in this build (go test -tags opus)")
+	}
+	audioBothWays(t, newEngine(t), []rtctest.Option{rtctest.Opus()}, 6000, 5000)
+}
+
+// audioBothWays sends toLeg from the client and toClient from the leg, at
+// the negotiated rate, and checks that each side hears its tone.
+func audioBothWays(t *testing.T, e *Engine, opts []rtctest.Option, toLeg, toClient float64) {
+	c, leg := connect(t, e, opts...)
+	rate := leg.Codec().SampleRate
+	if c.Rate() != rate {
+		t.Fatalf("client at %d Hz, leg at %d Hz", c.Rate(), rate)
+	}
+	w, got, done := collect(rate, rate)
+	leg.SwapAudioIn(w)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	go c.Send(ctx, audiotest.Tone(1000, 8000, 3000, 0.3))
-	go func() { _ = media.Play(ctx, leg.AudioOut(), audiotest.Tone(440, 8000, 2000, 0.3)) }()
+	go c.Send(ctx, audiotest.Tone(toLeg, rate, 3000, 0.3))
+	go func() { _ = media.Play(ctx, leg.AudioOut(), audiotest.Tone(toClient, rate, 2000, 0.3)) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
-		t.Fatalf("leg received %d samples", len(got))
+		t.Fatalf("leg received %d samples", len(got()))
 	}
-	if ok, r := audiotest.DetectTone(got, 1000, 8000); !ok {
-		t.Fatalf("leg did not hear 1000 Hz (ratio %.2f)", r)
+	if ok, r := audiotest.DetectTone(got(), toLeg, rate); !ok {
+		t.Fatalf("leg did not hear %v Hz (ratio %.2f)", toLeg, r)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	rx := c.Received()
-	if ok, r := audiotest.DetectTone(rx, 440, 8000); !ok {
-		t.Fatalf("client did not hear 440 Hz (ratio %.2f, %d samples)", r, len(rx))
+	if ok, r := audiotest.DetectTone(rx, toClient, rate); !ok {
+		t.Fatalf("client did not hear %v Hz (ratio %.2f, %d samples)", toClient, r, len(rx))
 	}
 	if in, out := leg.Stats(); in == 0 || out == 0 {
 		t.Fatalf("stats in=%d out=%d", in, out)
 	}
 }
 
-// TestHoldReplacesAgentAudio: while held, the consumer gets hold music, not the browser.
+// TestHoldReplacesAgentAudio: while held, the consumer gets hold music, not
+// the browser, at the leg's rate.
 func TestHoldReplacesAgentAudio(t *testing.T) {
 	e := newEngine(t)
-	c, leg := connect(t, e)
-	leg.SetHold(audiotest.Tone(600, 8000, 1000, 0.3))
-	var got media.PCM16
-	done := make(chan struct{})
-	leg.SwapAudioIn(media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
-		if len(got) < 4000 {
-			got = append(got, p...)
-			if len(got) >= 4000 {
-				close(done)
+	for name, opts := range clients() {
+		t.Run(name, func(t *testing.T) {
+			c, leg := connect(t, e, opts...)
+			rate := leg.Codec().SampleRate
+			leg.SetHold(audiotest.Tone(600, HoldRate, 1000, 0.3))
+			w, got, done := collect(rate, rate/2)
+			leg.SwapAudioIn(w)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			go c.Send(ctx, audiotest.Tone(1000, rate, 3000, 0.3))
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatal("nothing received")
 			}
-		}
-		return nil
-	}})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	go c.Send(ctx, audiotest.Tone(1000, 8000, 3000, 0.3))
-	select {
-	case <-done:
-	case <-ctx.Done():
-		t.Fatal("nothing received")
+			if ok, r := audiotest.DetectTone(got(), 600, rate); !ok {
+				t.Fatalf("held caller did not hear the hold audio (ratio %.2f)", r)
+			}
+			if ok, _ := audiotest.DetectTone(got(), 1000, rate); ok {
+				t.Fatal("held caller heard the agent")
+			}
+		})
 	}
-	if ok, _ := audiotest.DetectTone(got, 600, 8000); !ok {
-		t.Fatal("held caller did not hear the hold audio")
+}
+
+// TestBridgeToNarrowbandLeg: a G.711 SIP leg bridged to a browser leg
+// hears the browser and is heard, whatever the browser's codec: the bridge
+// resamples between 8 kHz and the browser leg's rate.
+func TestBridgeToNarrowbandLeg(t *testing.T) {
+	e := newEngine(t)
+	ports := &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 43000, Max: 43999}
+	for name, opts := range clients() {
+		t.Run(name, func(t *testing.T) {
+			c, leg := connect(t, e, opts...)
+			rate := leg.Codec().SampleRate
+			ar, ac, err := ports.ListenPair()
+			if err != nil {
+				t.Fatal(err)
+			}
+			br, bc, err := ports.ListenPair()
+			if err != nil {
+				t.Fatal(err)
+			}
+			phone := media.NewRTPSession(ar, ac, media.RTPConfig{Codec: media.PCMU(), DTMFPayload: 101, Remote: br.LocalAddr().(*net.UDPAddr)})
+			sip := media.NewRTPSession(br, bc, media.RTPConfig{Codec: media.PCMU(), DTMFPayload: 101, Remote: ar.LocalAddr().(*net.UDPAddr)})
+			defer phone.Close()
+			defer sip.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+			defer cancel()
+			go func() { _ = media.Bridge(ctx, sipLeg{sip}, leg) }()
+			w, got, done := collect(8000, 8000)
+			phone.SwapAudioIn(w)
+			go c.Send(ctx, audiotest.Tone(1000, rate, 4000, 0.3))
+			go func() { _ = media.Play(ctx, phone.AudioOut(), audiotest.Tone(440, 8000, 4000, 0.3)) }()
+			select {
+			case <-done:
+			case <-ctx.Done():
+				t.Fatalf("phone received %d samples", len(got()))
+			}
+			if ok, r := audiotest.DetectTone(got(), 1000, 8000); !ok {
+				t.Fatalf("phone did not hear the browser (ratio %.2f)", r)
+			}
+			time.Sleep(500 * time.Millisecond)
+			if ok, r := audiotest.DetectTone(c.Received(), 440, rate); !ok {
+				t.Fatalf("browser did not hear the phone (ratio %.2f)", r)
+			}
+		})
 	}
-	if ok, _ := audiotest.DetectTone(got, 1000, 8000); ok {
-		t.Fatal("held caller heard the agent")
-	}
+}
+
+// sipLeg makes an RTP session a media.Leg, as a SIP call is.
+type sipLeg struct{ *media.RTPSession }
+
+func (l sipLeg) ID() string { return "sip" }
+func (l sipLeg) Hangup(context.Context, string) error {
+	l.Close()
+	return nil
 }
 
 // TestHangupEnds: Hangup ends the context and runs OnEnd once.

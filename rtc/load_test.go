@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/opus"
 	"github.com/hotline-cc/hotline/rtc"
 	"github.com/hotline-cc/hotline/rtc/rtctest"
 )
@@ -26,7 +27,19 @@ func accept(e *rtc.Engine) rtctest.AcceptFunc {
 // BenchmarkBridgedCalls measures the CPU of bridged SIP↔WebRTC calls (the
 // stand-in peers included) and reports the fraction of a core per call.
 // Run with -benchtime=1x; HOTLINE_BENCH_CALLS sets the number of calls.
-func BenchmarkBridgedCalls(b *testing.B) {
+func BenchmarkBridgedCalls(b *testing.B) { benchmarkBridgedCalls(b) }
+
+// BenchmarkBridgedCallsOpus is BenchmarkBridgedCalls with browsers that
+// offer Opus: each WebRTC leg encodes and decodes Opus and resamples
+// between 16 kHz and the SIP side's 8 kHz.
+func BenchmarkBridgedCallsOpus(b *testing.B) {
+	if !opus.Available {
+		b.Skip("opus: not in this build (go test -tags opus)")
+	}
+	benchmarkBridgedCalls(b, rtctest.Opus())
+}
+
+func benchmarkBridgedCalls(b *testing.B, opts ...rtctest.Option) {
 	e, err := rtc.NewEngine(rtc.Config{Loopback: true, PublicIP: "127.0.0.1"})
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +49,7 @@ func BenchmarkBridgedCalls(b *testing.B) {
 		calls = n
 	}
 	for range b.N {
-		r, err := rtctest.Load(context.Background(), calls, 5*time.Second, accept(e))
+		r, err := rtctest.Load(context.Background(), calls, 5*time.Second, accept(e), opts...)
 		if err != nil {
 			b.Fatal(err)
 		}

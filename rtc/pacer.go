@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
-	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
 // The shared pacer sends every WebRTC leg's next frame from one ticker per
@@ -65,7 +64,8 @@ func (sh *pacerShard) run() {
 	}
 }
 
-// sendFrame sends the next queued frame, or silence, to the browser.
+// sendFrame encodes the next queued frame, or silence, and sends it to the
+// browser.
 func (l *Leg) sendFrame() {
 	if l.ctx.Err() != nil {
 		return
@@ -75,8 +75,8 @@ func (l *Leg) sendFrame() {
 	case f = <-l.outQ:
 	default:
 	}
-	l.sendBuf = media.EncodeULaw(l.sendBuf[:0], f)
-	if err := l.track.WriteSample(pmedia.Sample{Data: l.sendBuf, Duration: media.FrameDurationMs * time.Millisecond}); err == nil {
-		l.pktsOut.Add(1)
+	if err := l.enc.WriteFrame(f); err != nil && !l.encFailed && l.ctx.Err() == nil {
+		l.encFailed = true // once per leg: the pacer runs every 20 ms
+		l.log.Warn("webrtc send failed", "leg", l.id, "err", err)
 	}
 }

@@ -16,6 +16,7 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	"github.com/hotline-cc/hotline/media"
@@ -63,6 +64,11 @@ func (c codec) Decoder(out media.FrameWriter) media.PayloadWriter {
 		d.err = fmt.Errorf("opus: decoder: %s", C.GoString(C.opus_strerror(cerr)))
 	}
 	d.dec = dec
+	if dec != nil {
+		// Decoders have no Close in media.Codec: libopus's state is freed
+		// when the Go decoder that owns it is garbage.
+		runtime.AddCleanup(d, func(p *C.OpusDecoder) { C.opus_decoder_destroy(p) }, dec)
+	}
 	return d
 }
 
@@ -82,6 +88,7 @@ func (c codec) Encoder(out media.PayloadWriter) media.FrameWriter {
 	// inaudible on a phone line; a server encodes for many calls.
 	C.hl_set_complexity(enc, Complexity)
 	e.enc = enc
+	runtime.AddCleanup(e, func(p *C.OpusEncoder) { C.opus_encoder_destroy(p) }, enc)
 	return e
 }
 

@@ -3,7 +3,11 @@
 package opus
 
 import (
+	"fmt"
+	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
@@ -80,3 +84,39 @@ type payloadFunc func([]byte)
 
 func (f payloadFunc) WritePayload(p []byte) error { f(p); return nil }
 func (f payloadFunc) String() string              { return "func" }
+
+// TestStateIsFreed: libopus state is released with the Go objects that
+// own it, so a server that makes a codec per call does not grow.
+func TestStateIsFreed(t *testing.T) {
+	frame := audiotest.Tone(1000, 16000, 20, 0.3)
+	churn := func(n int) {
+		for range n {
+			c := New(0)
+			var last []byte
+			enc := c.Encoder(payloadFunc(func(p []byte) { last = p }))
+			dec := c.Decoder(media.Discard(16000))
+			enc.WriteFrame(frame)
+			dec.WritePayload(last)
+		}
+	}
+	rss := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond) // cleanups run on their own goroutine
+		b, err := os.ReadFile("/proc/self/statm")
+		if err != nil {
+			t.Skip("no /proc/self/statm")
+		}
+		var size, res int64
+		fmt.Sscan(string(b), &size, &res)
+		return res * int64(os.Getpagesize())
+	}
+	churn(2000)
+	before := rss()
+	churn(20000) // some 1.2 GB of libopus state if it were never freed
+	after := rss()
+	t.Logf("RSS %d MB → %d MB after 20,000 encoders and decoders", before>>20, after>>20)
+	if after-before > 100<<20 {
+		t.Errorf("RSS grew by %d MB: libopus state is not freed", (after-before)>>20)
+	}
+}

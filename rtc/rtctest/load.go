@@ -57,12 +57,14 @@ func cpuNow() time.Duration {
 // Load bridges n calls, each a SIP caller's RTP stream (PCMU, a 440 Hz
 // tone) through a server-side RTP session and media.Bridge into a WebRTC
 // leg answered by accept, with a pion client playing a tone on the other
-// end; it measures process CPU for d once every call is up.
-func Load(ctx context.Context, n int, d time.Duration, accept AcceptFunc) (LoadResult, error) {
+// end; it measures process CPU for d once every call is up. opts choose
+// what the clients offer (Opus: the WebRTC legs transcode and resample).
+func Load(ctx context.Context, n int, d time.Duration, accept AcceptFunc, opts ...Option) (LoadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ports := &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 41000, Max: 49999}
 	tone := audiotest.Tone(440, 8000, int(d.Milliseconds())+10_000, 0.3)
+	toneAt := map[int]media.PCM16{} // the tone at each client's rate, shared by the calls
 	var clients []*Client
 	defer func() {
 		for _, c := range clients {
@@ -81,7 +83,7 @@ func Load(ctx context.Context, n int, d time.Duration, accept AcceptFunc) (LoadR
 		caller := media.NewRTPSession(ar, ac, media.RTPConfig{Codec: media.PCMU(), DTMFPayload: 101, Remote: br.LocalAddr().(*net.UDPAddr)})
 		server := media.NewRTPSession(br, bc, media.RTPConfig{Codec: media.PCMU(), DTMFPayload: 101, Remote: ar.LocalAddr().(*net.UDPAddr)})
 		go func() { <-ctx.Done(); caller.Close(); server.Close() }()
-		client, offer, err := New(3)
+		client, offer, err := New(3, opts...)
 		if err != nil {
 			return LoadResult{}, err
 		}
@@ -100,7 +102,11 @@ func Load(ctx context.Context, n int, d time.Duration, accept AcceptFunc) (LoadR
 		}
 		go func() { _ = media.Bridge(ctx, rtpLeg{server}, leg) }()
 		go func() { _ = media.Play(ctx, caller.AudioOut(), tone) }()
-		go client.Send(ctx, tone)
+		rate := client.Rate()
+		if toneAt[rate] == nil {
+			toneAt[rate] = media.Resample(tone, 8000, rate)
+		}
+		go client.Send(ctx, toneAt[rate])
 	}
 	time.Sleep(time.Second) // settle
 	c0, t0 := cpuNow(), time.Now()
@@ -116,7 +122,7 @@ func Load(ctx context.Context, n int, d time.Duration, accept AcceptFunc) (LoadR
 		r.CallsPerCore = 1 / r.CorePerCall
 	}
 	if len(clients) > 0 {
-		r.ClientHeardTone, _ = audiotest.DetectTone(clients[0].Received(), 440, 8000)
+		r.ClientHeardTone, _ = audiotest.DetectTone(clients[0].Received(), 440, clients[0].Rate())
 	}
 	return r, nil
 }
