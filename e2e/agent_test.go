@@ -19,8 +19,13 @@ const (
 	agentTone  = 1000.0
 )
 
-// toneWAV writes a long tone to a WAV file in dir.
+// toneWAV writes a long 8 kHz tone to a WAV file in dir.
 func toneWAV(t testing.TB, dir string, freq float64) string {
+	return toneWAVAt(t, dir, freq, 8000)
+}
+
+// toneWAVAt writes a minute of tone at rate to a WAV file in dir.
+func toneWAVAt(t testing.TB, dir string, freq float64, rate int) string {
 	t.Helper()
 	p := filepath.Join(dir, strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")+"-tone.wav")
 	f, err := os.Create(p)
@@ -28,7 +33,7 @@ func toneWAV(t testing.TB, dir string, freq float64) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := media.WriteWAV(f, audiotest.Tone(freq, 8000, 60_000, 0.3), 8000); err != nil {
+	if err := media.WriteWAV(f, audiotest.Tone(freq, rate, 60_000, 0.3), rate); err != nil {
 		t.Fatal(err)
 	}
 	return p

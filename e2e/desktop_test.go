@@ -2,15 +2,12 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/hotline-cc/hotline/e2e/peers"
-	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
 	"github.com/hotline-cc/hotline/media/opus"
 )
@@ -23,19 +20,7 @@ const desktopConfig = `desktop:
 `
 
 // micWAV writes the browser's fake microphone: a long tone at 48 kHz.
-func micWAV(t testing.TB, freq float64) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "mic.wav")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := media.WriteWAV(f, audiotest.Tone(freq, 48000, 60_000, 0.3), 48000); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func micWAV(t testing.TB, freq float64) string { return toneWAVAt(t, t.TempDir(), freq, 48000) }
 
 // browserAgent starts Chromium with a fake microphone playing freq and
 // logs agent id in on the desktop.

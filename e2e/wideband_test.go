@@ -28,18 +28,35 @@ func widebandCodecs(t *testing.T) []string {
 
 // toneWAV16 writes a long 16 kHz tone: frequencies above 4 kHz exist only
 // on wideband calls.
-func toneWAV16(t testing.TB, freq float64) string {
+func toneWAV16(t testing.TB, freq float64) string { return toneWAVAt(t, t.TempDir(), freq, 16000) }
+
+// bridgedCall registers agentCfg as alice, has callerCfg dial the
+// direct-to-queue route, lets the two talk for 3 s and hangs up.
+func bridgedCall(t *testing.T, srv *Server, agentCfg, callerCfg peers.PhoneConfig) (agent, caller *peers.Phone) {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "tone16.wav")
-	f, err := os.Create(p)
-	if err != nil {
+	agentCfg.User, agentCfg.Password, agentCfg.Registrar, agentCfg.AutoAnswer, agentCfg.MaxCallSeconds = "alice", "alice-demo", srv.SIPAddr(), true, 30
+	agent = peers.StartPhone(t, agentCfg)
+	if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if err := media.WriteWAV(f, audiotest.Tone(freq, 16000, 60_000, 0.3), 16000); err != nil {
+	if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
+		t.Fatal("alice not registered")
+	}
+	callerCfg.MaxCallSeconds = 30
+	caller = peers.StartPhone(t, callerCfg)
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("agent: %v\n%s", err, srv.Log())
+	}
+	time.Sleep(3 * time.Second)
+	_ = caller.Hangup()
+	if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatal(err)
+	}
+	caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+	return agent, caller
 }
 
 // TestWidebandBridge: an HD caller reaches an HD agent. The call is
@@ -51,30 +68,9 @@ func TestWidebandBridge(t *testing.T) {
 	for _, codec := range widebandCodecs(t) {
 		t.Run(codec, func(t *testing.T) {
 			srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
-			agent := peers.StartPhone(t, peers.PhoneConfig{
-				User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(), AutoAnswer: true,
-				Wideband: true, Codecs: []string{codec}, PlayWAV: toneWAV16(t, agentHigh), MaxCallSeconds: 30,
-			})
-			if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
-				t.Fatal(err)
-			}
-			if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
-				t.Fatal("alice not registered")
-			}
-			caller := peers.StartPhone(t, peers.PhoneConfig{User: "13700000000", Wideband: true,
-				Codecs: []string{codec, "PCMU"}, PlayWAV: toneWAV16(t, callerHigh), MaxCallSeconds: 30})
-			if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
-				t.Fatalf("agent: %v\n%s", err, srv.Log())
-			}
-			time.Sleep(3 * time.Second)
-			_ = caller.Hangup()
-			if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
-				t.Fatal(err)
-			}
-			caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+			agent, caller := bridgedCall(t, srv,
+				peers.PhoneConfig{Wideband: true, Codecs: []string{codec}, PlayWAV: toneWAV16(t, agentHigh)},
+				peers.PhoneConfig{User: "13700000000", Wideband: true, Codecs: []string{codec, "PCMU"}, PlayWAV: toneWAV16(t, callerHigh)})
 			assertHears(t, "agent ("+codec+")", agent.RecordedWAV(), callerHigh)
 			assertHears(t, "caller ("+codec+")", caller.RecordedWAV(), agentHigh)
 			c := srv.WaitCalls(t, 1, 5*time.Second)[0]
@@ -85,30 +81,9 @@ func TestWidebandBridge(t *testing.T) {
 	}
 	t.Run("G722 to G711 agent", func(t *testing.T) {
 		srv := StartServer(t, ServerOptions{Dialplan: testDialplan})
-		agent := peers.StartPhone(t, peers.PhoneConfig{
-			User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(), AutoAnswer: true,
-			Codecs: []string{"PCMU"}, PlayWAV: toneWAV(t, t.TempDir(), agentTone), MaxCallSeconds: 30,
-		})
-		if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		if !srv.WaitLog(" user=alice contact=", 5*time.Second) {
-			t.Fatal("alice not registered")
-		}
-		caller := peers.StartPhone(t, peers.PhoneConfig{User: "13700000001", Wideband: true,
-			Codecs: []string{"G722"}, PlayWAV: toneWAV16(t, callerTone), MaxCallSeconds: 30})
-		if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
-			t.Fatalf("agent: %v\n%s", err, srv.Log())
-		}
-		time.Sleep(3 * time.Second)
-		_ = caller.Hangup()
-		if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
-			t.Fatal(err)
-		}
-		caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+		agent, caller := bridgedCall(t, srv,
+			peers.PhoneConfig{Codecs: []string{"PCMU"}, PlayWAV: toneWAV(t, t.TempDir(), agentTone)},
+			peers.PhoneConfig{User: "13700000001", Wideband: true, Codecs: []string{"G722"}, PlayWAV: toneWAV16(t, callerTone)})
 		assertHears(t, "agent (PCMU)", agent.RecordedWAV(), callerTone)
 		assertHears(t, "caller (G722)", caller.RecordedWAV(), agentTone)
 		if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.Codec != "G722" {

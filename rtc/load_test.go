@@ -2,6 +2,7 @@ package rtc_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"strconv"
 	"testing"
@@ -16,7 +17,8 @@ import (
 // Accept adapts an engine for rtctest.Load.
 func accept(e *rtc.Engine) rtctest.AcceptFunc {
 	return func(ctx context.Context, id, offer string) (media.Leg, string, <-chan struct{}, error) {
-		l, ans, err := e.Accept(ctx, id, offer, nil)
+		// Quiet: leg logs would interleave with the benchmark's result lines.
+		l, ans, err := e.Accept(ctx, id, offer, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return nil, "", nil, err
 		}
