@@ -193,7 +193,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
 	}
 	asrName, dialogName := bots.describe()
-	log.Info("engines", "tts", synth.Name(), "asr", asrName, "dialog", dialogName)
+	log.Info("engines", "tts", synth.Name(), "asr", asrName, "dialog", dialogName, "codecs", codecNames(codecs))
 	if _, ok := bots.asr.(*asr.PocketSphinx); ok {
 		log.Info("speech recognition limits", "asr", asr.Limits)
 	}
@@ -222,6 +222,15 @@ func (s *server) HandleCall(c *hsip.InboundCall) {
 		SourceAddr: c.Source, Codec: c.Codec(), Headers: inviteHeaders(c),
 	})
 	callsTotal.WithLabelValues(rec.Disposition).Inc()
+}
+
+// codecNames lists codecs as the log shows them: "opus G722 PCMU PCMA".
+func codecNames(cs hsip.Codecs) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Info().Name
+	}
+	return strings.Join(names, " ")
 }
 
 // inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
