@@ -30,8 +30,8 @@ func widebandCodecs(t *testing.T) []string {
 // on wideband calls.
 func toneWAV16(t testing.TB, freq float64) string { return toneWAVAt(t, t.TempDir(), freq, 16000) }
 
-// bridgedCall registers agentCfg as alice, has callerCfg dial the
-// direct-to-queue route, lets the two talk for 3 s and hangs up.
+// bridgedCall registers agentCfg as alice, has callerCfg dial the hotline
+// and press 0 in its menu, lets caller and agent talk for 3 s and hangs up.
 func bridgedCall(t *testing.T, srv *Server, agentCfg, callerCfg peers.PhoneConfig) (agent, caller *peers.Phone) {
 	t.Helper()
 	agentCfg.User, agentCfg.Password, agentCfg.Registrar, agentCfg.AutoAnswer, agentCfg.MaxCallSeconds = "alice", "alice-demo", srv.SIPAddr(), true, 30
@@ -44,7 +44,16 @@ func bridgedCall(t *testing.T, srv *Server, agentCfg, callerCfg peers.PhoneConfi
 	}
 	callerCfg.MaxCallSeconds = 30
 	caller = peers.StartPhone(t, callerCfg)
-	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+	if err := caller.Dial("sip:4008001234@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	// The menu hears the key as an RFC 4733 event on the wideband stream
+	// (telephone-event at 8 kHz next to G.722, 48 kHz next to Opus).
+	if !srv.WaitLog("node=menu", 10*time.Second) {
+		t.Fatalf("the menu never ran\n%s", srv.Log())
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := caller.SendDTMF("0"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
