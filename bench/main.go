@@ -33,7 +33,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate or concurrent")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent or wideband")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -50,6 +50,9 @@ func main() {
 	}
 	if part("concurrent") {
 		r.concurrent(bin)
+	}
+	if part("wideband") {
+		r.wideband(bin)
 	}
 	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
 		fatal(err)
@@ -411,6 +414,7 @@ func (r *report) setupRate(bin string) {
 // ---- concurrent calls ----
 
 type concRun struct {
+	codec                string // as SDP names it: "PCMA/8000"
 	calls                int
 	hold                 time.Duration
 	run                  sippRun
@@ -430,16 +434,30 @@ func (r *report) concurrent(bin string) {
 		reps = 1
 	}
 	for i := 0; i < reps; i++ {
-		r.conc = append(r.conc, oneConcurrent(bin, calls, hold))
+		r.conc = append(r.conc, oneConcurrent(bin, calls, hold, 8, "PCMA/8000"))
 	}
 }
 
-func oneConcurrent(bin string, calls int, hold time.Duration) concRun {
+// wideband holds calls on G.722 and Opus, whose packets the server encodes
+// and (echoed back) decodes, where G.711 is table lookups: fewer calls, one
+// run each, to show the cost per call.
+func (r *report) wideband(bin string) {
+	calls, hold := 500, 30*time.Second
+	if *quick {
+		calls, hold = 100, 10*time.Second
+	}
+	r.wide = append(r.wide, oneConcurrent(bin, calls, hold, 9, "G722/8000"))
+	if opus.Available {
+		r.wide = append(r.wide, oneConcurrent(bin, calls/2, hold, 111, "opus/48000/2"))
+	}
+}
+
+func oneConcurrent(bin string, calls int, hold time.Duration, pt int, rtpmap string) concRun {
 	srv := startServer(bin, "bench/hold.yaml")
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
 	remote := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
-	cr := concRun{calls: calls, hold: hold, rssIdle: rssKB(pid)}
+	cr := concRun{codec: rtpmap, calls: calls, hold: hold, rssIdle: rssKB(pid)}
 	rate := 100
 	ramp := time.Duration(calls/rate) * time.Second
 	done := make(chan sippRun)
@@ -447,7 +465,7 @@ func oneConcurrent(bin string, calls int, hold time.Duration) concRun {
 		done <- runSippNice(10, remote, freePort(), "bench/uac_hold.xml", "-s", "4008001234", "-r", strconv.Itoa(rate),
 			"-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls), "-mp", "41000", "-rtp_echo",
 			"-key", "call_ms", strconv.Itoa(int(hold/time.Millisecond)), "-timeout", strconv.Itoa(int((ramp+hold).Seconds())+60)+"s",
-			"-max_socket", "60000")
+			"-max_socket", "60000", "-key", "pt", strconv.Itoa(pt), "-key", "rtpmap", rtpmap)
 	}()
 	// Measure while every call is up: after the ramp, for most of the hold.
 	time.Sleep(ramp + 3*time.Second)
@@ -465,8 +483,8 @@ func oneConcurrent(bin string, calls int, hold time.Duration) concRun {
 	h1 := pacingHistogram(srv.httpAddr)
 	cr.p50, cr.p99, cr.p999, cr.pmax, cr.pacingCount = pacingQuantiles(h0, h1)
 	cr.run = <-done
-	logf("concurrent %d calls: %d ok, %d failed, CPU %.0f%%, RSS %d → %d kB, pacing p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
-		calls, cr.run.ok, cr.run.failed, cr.cpu, cr.rssIdle, cr.rssPeak, cr.p50, cr.p99, cr.p999, cr.pmax)
+	logf("concurrent %d %s calls: %d ok, %d failed, CPU %.0f%%, RSS %d → %d kB, pacing p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
+		calls, rtpmap, cr.run.ok, cr.run.failed, cr.cpu, cr.rssIdle, cr.rssPeak, cr.p50, cr.p99, cr.p999, cr.pmax)
 	return cr
 }
 

@@ -16,6 +16,7 @@ type report struct {
 	target    []rateRun
 	knee      []rateRun
 	conc      []concRun
+	wide      []concRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -103,6 +104,32 @@ func (r *report) markdown() string {
 		p("Command:")
 		p("")
 		p("    %s", c0.run.cmdline())
+		p("")
+	}
+
+	if len(r.wide) > 0 {
+		p("## Concurrent wideband calls")
+		p("")
+		p("The same held calls with sipp offering only G.722 or only Opus: the server encodes every packet it sends and decodes")
+		p("every echoed one (G.711 is a table lookup each way; G.722 is sub-band ADPCM; Opus runs libopus at complexity 5).")
+		p("One run each; CPU and memory per call are the figures to compare with the G.711 table above.")
+		p("")
+		p("| codec | calls ok | failed | server CPU | CPU per call | RSS with calls | per call | send interval p50 | p99 |")
+		p("|---|---|---|---|---|---|---|---|---|")
+		for _, c := range r.wide {
+			per := float64(c.rssPeak-c.rssIdle) / float64(c.calls)
+			p("| %s | %d | %d | %.0f %% | %.3f %% | %d MB | %.0f KB | %.2f ms | %.2f ms |", c.codec, c.run.ok, c.run.failed, c.cpu,
+				c.cpu/float64(c.calls), c.rssPeak/1024, per, c.p50, c.p99)
+		}
+		if len(r.conc) > 0 {
+			p("")
+			p("For comparison, G.711 (PCMA) above: %.3f %% of a core per call.",
+				medianOf(r.conc, func(c concRun) float64 { return c.cpu / float64(c.calls) }))
+		}
+		p("")
+		p("Command (first run):")
+		p("")
+		p("    %s", r.wide[0].run.cmdline())
 		p("")
 	}
 

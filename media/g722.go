@@ -201,35 +201,34 @@ func (bd *g722Band) predict(dq int) {
 	lim := sat16(15360 - a2)
 	a1 = clampInt(a1, -lim, lim)
 
-	// Zero coefficients (UPZERO).
-	var bp [7]int
+	// Zero coefficients (UPZERO), updated in place: each b[i] depends only
+	// on its old value and the old d[i].
 	step := 128
 	if dq == 0 {
 		step = 0
 	}
 	sgd := dq >> 15
+	d, b := &bd.d, &bd.b
 	for i := 1; i < 7; i++ {
 		w := -step
-		if bd.d[i]>>15 == sgd {
+		if d[i]>>15 == sgd {
 			w = step
 		}
-		bp[i] = sat16(w + (bd.b[i]*32640)>>15)
+		b[i] = sat16(w + (b[i]*32640)>>15)
 	}
 
 	// Shift the delay lines (DELAYA).
-	copy(bd.d[1:], bd.d[:6])
-	bd.d[1] = dq
-	copy(bd.b[1:], bp[1:])
+	d[6], d[5], d[4], d[3], d[2], d[1] = d[5], d[4], d[3], d[2], d[1], dq
 	bd.r[2], bd.r[1] = bd.r[1], r0
 	bd.p[2], bd.p[1] = bd.p[1], p0
 	bd.a[2], bd.a[1] = a2, a1
 
 	// New prediction from the poles (FILTEP) and zeros (FILTEZ).
-	pole := (bd.a[1]*sat16(bd.r[1]+bd.r[1]))>>15 + (bd.a[2]*sat16(bd.r[2]+bd.r[2]))>>15
+	pole := (a1*sat16(r0+r0))>>15 + (a2*sat16(bd.r[2]+bd.r[2]))>>15
 	bd.sp = sat16(pole)
 	sz := 0
 	for i := 6; i > 0; i-- {
-		sz += (bd.b[i] * sat16(bd.d[i]+bd.d[i])) >> 15
+		sz += (b[i] * sat16(d[i]+d[i])) >> 15
 	}
 	bd.sz = sat16(sz)
 	bd.s = sat16(bd.sp + bd.sz)
