@@ -144,25 +144,7 @@ func TestEmbeddedBotOnWidebandCall(t *testing.T) {
 	for _, codec := range widebandCodecs(t) {
 		t.Run(codec, func(t *testing.T) {
 			const question = "what are your opening hours"
-			es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 16000})
-			if err != nil {
-				t.Skip(err)
-			}
-			a, err := es.Synthesize(context.Background(), question, "en-US")
-			if err != nil {
-				t.Fatal(err)
-			}
-			mic := append(make(media.PCM16, 16000*3/2), a.Samples...)
-			mic = append(mic, make(media.PCM16, 30*16000)...)
-			path := filepath.Join(t.TempDir(), "question.wav")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := media.WriteWAV(f, mic, 16000); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			path := spokenWAV(t, 1500*time.Millisecond, question)
 
 			// The bot speaks fast so the test is short; the caller at a normal pace.
 			srv := StartServer(t, ServerOptions{Dialplan: embeddedBotDialplan(t), TTSSpeed: 320})
@@ -214,4 +196,82 @@ func TestEmbeddedBotOnWidebandCall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMenuKeywordWithEmbeddedASR: on an HD call, a menu with keywords hears
+// the caller say one with the embedded recognizer alone (PocketSphinx, in
+// grammar mode over the menu's phrases) and takes that option.
+func TestMenuKeywordWithEmbeddedASR(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs external speech engines")
+	}
+	const dp = `version: 1
+routes:
+  - name: menu
+    to: "6000"
+    flow: main
+flows:
+  main:
+    start: menu
+    nodes:
+      - id: menu
+        type: menu
+        prompt: "For opening hours press 1. To speak to an agent press 0."
+        options: {"1": hours, "0": bye}
+        keywords: {"opening hours": "1", agent: "0"}
+        timeout: 8s
+        nomatch: bye
+      - id: hours
+        type: say
+        text: "We are open every day from 8 am to 8 pm."
+        next: bye
+      - id: bye
+        type: hangup
+`
+	mic := spokenWAV(t, 1500*time.Millisecond, "opening hours")
+	srv := StartServer(t, ServerOptions{Dialplan: dp})
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13900000001", Wideband: true,
+		Codecs: []string{"G722"}, PlayWAV: mic, MaxCallSeconds: 30})
+	if err := caller.Dial("sip:6000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("caller: %v\n%s", err, srv.Log())
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 25*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("the server did not end the call: %v", err)
+	}
+	c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+	if len(c.Path) < 2 || c.Path[0].Node != "menu" || c.Path[0].Edge != "1" || c.Path[1].Node != "hours" {
+		t.Fatalf("path %+v: the menu did not take the spoken option\n%s", c.Path, srv.Log())
+	}
+	if !srv.WaitLog(`msg="menu heard" `, time.Second) || !strings.Contains(srv.Log(), `text="opening hours"`) {
+		t.Errorf("no recognition logged")
+	}
+}
+
+// spokenWAV writes a 16 kHz "microphone": silence, then phrase spoken by
+// espeak-ng, then silence to the end of the call.
+func spokenWAV(t testing.TB, pause time.Duration, phrase string) string {
+	t.Helper()
+	es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 16000})
+	if err != nil {
+		t.Skip(err)
+	}
+	a, err := es.Synthesize(context.Background(), phrase, "en-US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mic := append(make(media.PCM16, int(pause.Seconds()*16000)), a.Samples...)
+	mic = append(mic, make(media.PCM16, 30*16000)...)
+	path := filepath.Join(t.TempDir(), "spoken.wav")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := media.WriteWAV(f, mic, 16000); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
