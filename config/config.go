@@ -34,6 +34,8 @@ type Config struct {
 	LogLevel     string   `yaml:"log_level"`
 	Agents       []Agent  `yaml:"agents"`
 	Desktop      Desktop  `yaml:"desktop"`
+	// Trunks are the credentials of the dialplan's SIP trunks, by trunk name (trunks.go).
+	Trunks map[string]*Trunk `yaml:"trunks"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -234,7 +236,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(path, err)
 	}
-	// Agent lines, for validation messages.
+	// Agent and trunk lines, for validation messages.
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
 		top := root.Content[0]
@@ -247,6 +249,7 @@ func Parse(path string, data []byte) (*Config, error) {
 				}
 			}
 		}
+		c.trunkLines(top)
 	}
 	c.Defaults()
 	if err := c.validate(); err != nil {
@@ -358,6 +361,7 @@ func (c *Config) validate() error {
 		}
 		seen[a.ID] = a.line
 	}
+	c.validateTrunks(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)

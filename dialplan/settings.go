@@ -1,9 +1,12 @@
 package dialplan
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // calendars name IANA zones; the binary must not depend on the host's zoneinfo
@@ -245,18 +248,34 @@ func parseClock(s string) (int, error) {
 }
 
 // Trunk is a SIP trunk external transfers may dial through, for numbers its allow patterns match.
+// Routing lives here; the trunk's credentials do not (the dialplan is versioned and shown in the editor
+// and over the API): they go under trunks: in hotline.yaml, by the same name. A trunk without
+// credentials there dials without authentication.
 //
 //	trunks:
 //	  pstn:
-//	    host: sip.carrier.example:5060
+//	    host: sip.carrier.example:5060                  # host or host:port (default port 5060)
+//	    transport: udp                                  # udp (default) or tcp
+//	    caller_id: "+861088880000"                      # optional: presented instead of the caller's number
 //	    allow: ["^1[3-9][0-9]{9}$", "^400[0-9]{7}$"]   # Go regular expressions on the dialled number
 type Trunk struct {
-	Name  string
-	Host  string
-	Allow []string
+	Name      string
+	Host      string // host or host:port
+	Transport string // "udp" or "tcp"
+	CallerID  string // number presented to the called party; "" for the caller's own
+	Allow     []string
 
 	allow []*regexp.Regexp
 }
+
+// Trunk transports.
+const (
+	TransportUDP = "udp"
+	TransportTCP = "tcp"
+)
+
+// callerIDRE is what a trunk may present as caller id: a phone number, optionally international.
+var callerIDRE = regexp.MustCompile(`^\+?[0-9]{1,32}$`)
 
 // Allows reports whether the trunk may dial number.
 func (t *Trunk) Allows(number string) bool {
@@ -281,6 +300,16 @@ func (p *parser) decodeTrunks(top *fields) {
 		f := p.fields(e.valueRaw, "", fmt.Sprintf("trunk %q", e.key), "a trunk")
 		t := &Trunk{Name: e.key}
 		t.Host = f.str("host", true)
+		if t.Host != "" {
+			if err := checkHost(t.Host); err != nil {
+				f.errorf(f.pos("host"), "write a host name or address, optionally with a port: sip.carrier.example:5060", "host %q: %v", t.Host, err)
+			}
+		}
+		t.Transport = f.oneOf("transport", TransportUDP, []string{TransportUDP, TransportTCP})
+		t.CallerID = f.str("caller_id", false)
+		if t.CallerID != "" && !callerIDRE.MatchString(t.CallerID) {
+			f.errorf(f.pos("caller_id"), `write a phone number such as "+861088880000" (quoted)`, "caller_id %q is not a phone number", t.CallerID)
+		}
 		list, nodes := f.stringList("allow", true)
 		if v := f.value("allow", false); v != nil && v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
 			f.errorf(f.pos("allow"), "list the numbers this trunk may dial as regular expressions", "allow must not be empty")
@@ -294,7 +323,50 @@ func (p *parser) decodeTrunks(top *fields) {
 			t.Allow = append(t.Allow, s)
 			t.allow = append(t.allow, re)
 		}
+		f.secretKeys()
 		f.done()
 		p.plan.Trunks[t.Name] = t
 	}
+}
+
+// secretKeys reports credentials written into a trunk: they belong in hotline.yaml, which is not
+// versioned, shown in the editor or served over the API.
+func (f *fields) secretKeys() {
+	kept := f.order[:0]
+	for _, e := range f.order {
+		switch e.key {
+		case "username", "password", "password_env", "auth_user", "secret":
+			f.errorf(e.keyNode, "trunk credentials go in hotline.yaml: trunks: {"+strings.TrimSuffix(strings.TrimPrefix(f.where, "trunk \""), "\": ")+": {username: …, password_env: …}}",
+				"%s does not belong in the dialplan", e.key)
+		default:
+			kept = append(kept, e)
+		}
+	}
+	f.order = kept
+}
+
+// checkHost accepts "host", "host:port" and "[v6]:port": where a trunk's INVITEs go.
+func checkHost(h string) error {
+	if l := strings.ToLower(h); strings.HasPrefix(l, "sip:") || strings.HasPrefix(l, "sips:") {
+		return errors.New("a host, not a SIP URI")
+	}
+	host, port := h, ""
+	if strings.Contains(h, ":") {
+		var err error
+		if host, port, err = net.SplitHostPort(h); err != nil {
+			if net.ParseIP(h) == nil {
+				return errors.New("not host:port")
+			}
+			host, port = h, ""
+		}
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not 1-65535", port)
+		}
+	}
+	if host == "" || strings.ContainsAny(host, " /@;?") {
+		return errors.New("not a host name or address")
+	}
+	return nil
 }

@@ -10,17 +10,21 @@ import (
 
 // TransferNode hands the caller to one agent, a queue, or an external number. External numbers are
 // only dialled through a trunk under trunks: whose allow patterns match the number; the plan is
-// refused when no trunk allows a number written in it.
+// refused when no trunk allows a number written in it, and a number a template expands to is checked
+// again when the node runs (a number the trunk does not allow takes the error edge, undialled).
+// While an external number rings the caller hears ringback; once it answers the two talk until
+// either hangs up.
 //
 //	nodes:
 //	  - id: to-alice
 //	    type: transfer
 //	    agent: alice              # or queue: support, or number: "13800000000"
 //	    trunk: pstn               # optional with number; default: the first trunk that allows it
-//	    max_wait: 30s             # optional; how long to wait for an answer
+//	    max_wait: 30s             # optional; how long to wait for an answer (a number: default 30s)
 //	    next: goodbye             # the call with the other side has ended
-//	    failed: sorry             # nobody answered (no agent, timeout)
-//	    error: sorry              # the transfer could not be attempted
+//	    failed: sorry             # nobody answered (no agent, timeout; a number: busy, no answer, declined)
+//	    error: sorry              # the transfer could not be attempted (a number the trunk does not allow,
+//	                              # the trunk unreachable or refusing our credentials)
 type TransferNode struct {
 	nodeBase
 	Agent   string
@@ -37,6 +41,9 @@ type TransferNode struct {
 
 // EdgeFailed is the edge a transfer nobody answered takes.
 const EdgeFailed = "failed"
+
+// DefaultDialTimeout is how long an external number rings before the transfer gives up (failed edge).
+const DefaultDialTimeout = 30 * time.Second
 
 var _ Node = (*TransferNode)(nil)
 

@@ -138,9 +138,9 @@ func TestRecordHangupKeepsAudio(t *testing.T) {
 
 func TestTransferAndBot(t *testing.T) {
 	c, _ := newRecordCall(t)
-	_, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000000", Trunk: &dialplan.Trunk{Name: "pstn"}})
+	_, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000000", Trunk: testTrunk(t, "")})
 	if !errors.Is(err, errNoTrunkDialling) {
-		t.Errorf("external transfer: %v", err)
+		t.Errorf("external transfer without a trunk dialer: %v", err)
 	}
 	if _, err := c.Bot(context.Background(), dialplan.BotRequest{Profile: &dialplan.BotProfile{Name: "b"}}); !errors.Is(err, ErrNoBotEngine) {
 		t.Errorf("bot: %v", err)

@@ -3,17 +3,13 @@ package ivr
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/hotline-cc/hotline/dialplan"
 )
 
-// errNoTrunkDialling is returned for external transfers until outbound trunk calls exist.
-var errNoTrunkDialling = errors.New("trunk dialling not available")
-
 // Transfer hands the caller to a queue (the queue logic), to one agent (a queue with that agent as its
-// only member, so ringing, hold audio and the bridge are the queue's), or to an external number, which
-// this version cannot dial yet.
+// only member, so ringing, hold audio and the bridge are the queue's), or to an external number through
+// a trunk (call_external.go).
 func (c *call) Transfer(ctx context.Context, req dialplan.TransferRequest) (dialplan.TransferResult, error) {
 	var q *dialplan.Queue
 	switch {
@@ -23,8 +19,7 @@ func (c *call) Transfer(ctx context.Context, req dialplan.TransferRequest) (dial
 		q = &dialplan.Queue{Name: "agent:" + req.Agent, Members: []string{req.Agent},
 			Strategy: dialplan.StrategyLongestIdle, RingTimeout: dialplan.DefaultRingTimeout, MaxWait: dialplan.DefaultMaxWait}
 	case req.Number != "":
-		c.log.Warn("transfer: external number not dialled", "number", req.Number, "trunk", req.Trunk.Name)
-		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s via trunk %s: %w", req.Number, req.Trunk.Name, errNoTrunkDialling)
+		return c.transferOut(ctx, req)
 	default:
 		return dialplan.TransferResult{}, errors.New("transfer: no target")
 	}

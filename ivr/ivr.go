@@ -1,11 +1,13 @@
 // Package ivr runs calls: one goroutine per call walks the call's dialplan
 // flow node by node, speaking prompts through TTS, reading keys (and, in
-// menus with keywords, recognising the caller's words), and putting callers
-// in agent queues. It owns the per-call state (digits, path, the call
-// record) and writes the call record when the call ends.
+// menus with keywords, recognising the caller's words), putting callers
+// in agent queues, and transferring them to external numbers through trunks.
+// It owns the per-call state (digits, path, the call record) and writes the
+// call record when the call ends.
 //
-// It does not know SIP: the inbound leg and agent legs arrive as interfaces
-// (media.Leg plus answer/reject), so a WebRTC leg or a test leg fits too.
+// It does not know SIP: the inbound leg, agent legs and trunk legs arrive as
+// interfaces (media.Leg plus answer/reject), so a WebRTC leg or a test leg
+// fits too.
 package ivr
 
 import (
@@ -95,6 +97,8 @@ type Engine struct {
 	Bots BotEngines
 	// Speech lets menus with keywords hear callers; nil makes every menu answer keys only.
 	Speech MenuSpeech
+	// Trunks calls external numbers for transfers; nil makes them take their error edge.
+	Trunks TrunkDialer
 
 	prompts promptCache
 	active  atomic.Int64

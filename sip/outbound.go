@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -23,7 +24,8 @@ type DialRequest struct {
 	Headers  []gsip.Header
 }
 
-// OutboundCall is a leg the server placed (an agent's phone).
+// OutboundCall is a leg the server placed: an agent's phone (Dial) or an external number through a
+// trunk (DialTrunk).
 type OutboundCall struct {
 	srv    *Server
 	dlg    *sipgo.DialogClientSession
@@ -34,6 +36,7 @@ type OutboundCall struct {
 
 	mu       sync.Mutex
 	rtp      *media.RTPSession
+	codec    string
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
 	answered bool
@@ -41,68 +44,96 @@ type OutboundCall struct {
 	byUs     bool
 }
 
-// ErrNoAnswer is returned when the dialled phone did not answer in time.
-var ErrNoAnswer = errors.New("no answer")
-
 // Dial sends an INVITE to a registered phone and waits until it answers,
 // fails, or ctx is done (then the INVITE is CANCELled).
 func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, error) {
 	b := req.Binding
+	id := uuid.NewString()
+	log := s.log.With("call_id", id, "agent", b.User)
+	log.Info("ringing agent", "contact", b.Contact.String(), "via", b.Source)
+	// Reach the phone where its REGISTER came from: that is what works through NAT.
+	o, err := s.placeCall(ctx, outboundInvite{
+		callID: id, uri: b.Contact, dest: b.Source, transport: b.Transport,
+		fromUser: req.FromUser, fromName: req.FromName, headers: req.Headers, log: log,
+	})
+	var re *ResponseError
+	switch {
+	case errors.As(err, &re):
+		return nil, fmt.Errorf("%s answered %d %s: %w", b.User, re.Code, re.Reason, ErrNoAnswer)
+	case errors.Is(err, ErrNoAnswer), errors.Is(err, ErrUnreachable) && ctx.Err() != nil:
+		return nil, fmt.Errorf("%s: %w", b.User, ErrNoAnswer)
+	case err != nil:
+		return nil, fmt.Errorf("invite %s: %w", b.User, err)
+	}
+	o.log.Info("agent answered", "codec", o.Codec())
+	return o, nil
+}
+
+// outboundInvite is one INVITE the server sends, to an agent's phone or a trunk.
+type outboundInvite struct {
+	callID    string
+	uri       gsip.Uri // request URI
+	dest      string   // host:port to send to; "" for the request URI's
+	transport string   // "" for the request URI's (default UDP)
+	fromUser  string
+	fromName  string
+	headers   []gsip.Header
+	// username and password answer 401/407 digest challenges; without a password a challenge is final.
+	username, password string
+	// onProgress hears provisional responses other than 100 Trying (180 Ringing, 183 Session Progress).
+	onProgress func(code int, reason string)
+	log        *slog.Logger
+}
+
+// placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
+// answered (ACK sent, media running), refused (a *ResponseError), or ctx is done: then it is CANCELled
+// and the error is ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
+func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
 	rc, cc, err := s.cfg.RTPPorts.ListenPair()
 	if err != nil {
 		return nil, err
 	}
-	id := uuid.NewString()
-	o := &OutboundCall{srv: s, rtpC: rc, rtcpC: cc, callID: id, log: s.log.With("call_id", id, "agent", b.User)}
+	o := &OutboundCall{srv: s, rtpC: rc, rtcpC: cc, callID: inv.callID, log: inv.log}
 	port := rc.LocalAddr().(*net.UDPAddr).Port
-	body := s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port)
 
-	uri := b.Contact
-	inv := gsip.NewRequest(gsip.INVITE, uri)
-	inv.SetBody(body)
-	inv.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
-	cid := gsip.CallIDHeader(id)
-	inv.AppendHeader(&cid)
-	from := &gsip.FromHeader{DisplayName: req.FromName, Address: gsip.Uri{Scheme: "sip", User: req.FromUser, Host: s.cfg.AdvertiseIP.String(), Port: s.port}, Params: gsip.NewParams()}
+	req := gsip.NewRequest(gsip.INVITE, inv.uri)
+	req.SetBody(s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port))
+	req.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
+	cid := gsip.CallIDHeader(inv.callID)
+	req.AppendHeader(&cid)
+	from := &gsip.FromHeader{DisplayName: inv.fromName, Address: gsip.Uri{Scheme: "sip", User: inv.fromUser, Host: s.cfg.AdvertiseIP.String(), Port: s.port}, Params: gsip.NewParams()}
 	from.Params.Add("tag", uuid.NewString()[:8])
-	inv.AppendHeader(from)
-	for _, h := range req.Headers {
-		inv.AppendHeader(h)
+	req.AppendHeader(from)
+	for _, h := range inv.headers {
+		req.AppendHeader(h)
 	}
-	// Reach the phone where its REGISTER came from: that is what works through NAT.
-	inv.SetDestination(b.Source)
-	if b.Transport != "" {
-		inv.SetTransport(b.Transport)
+	if inv.dest != "" {
+		req.SetDestination(inv.dest)
 	}
-	o.log.Info("ringing agent", "contact", uri.String(), "via", b.Source)
-	dlg, err := s.dcc.WriteInvite(ctx, inv)
+	if inv.transport != "" {
+		req.SetTransport(inv.transport)
+	}
+	dlg, err := s.dcc.WriteInvite(ctx, req)
 	if err != nil {
 		o.closeSockets()
-		return nil, fmt.Errorf("invite %s: %w", b.User, err)
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	o.dlg = dlg
 	s.outCalls.Store(o, struct{}{})
-	if err := dlg.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+	if err := o.waitAnswer(ctx, inv); err != nil {
 		s.outCalls.Delete(o)
 		o.closeSockets()
 		dlg.Close()
-		var de *sipgo.ErrDialogResponse
-		if errors.As(err, &de) {
-			return nil, fmt.Errorf("%s answered %d %s: %w", b.User, de.Res.StatusCode, de.Res.Reason, ErrNoAnswer)
-		}
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", b.User, ErrNoAnswer)
-		}
 		return nil, err
 	}
 	ans, err := s.cfg.Codecs.Negotiate(dlg.InviteResponse.Body())
 	if err != nil {
-		o.log.Warn("agent answer has unusable sdp", "error", err)
+		o.log.Warn("answer has unusable sdp", "error", err)
 		_ = dlg.Ack(context.Background())
 		_ = dlg.Bye(context.Background())
 		s.outCalls.Delete(o)
 		o.closeSockets()
-		return nil, fmt.Errorf("agent sdp: %w", err)
+		return nil, fmt.Errorf("answer sdp: %w", err)
 	}
 	if err := dlg.Ack(context.Background()); err != nil {
 		o.log.Warn("ack failed", "error", err)
@@ -113,15 +144,77 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 		Timeout: s.cfg.RTPTimeout, Logger: o.log,
 		OnTimeout: func() { _ = o.Hangup(context.Background(), "rtp_timeout") },
 	})
+	o.codec = ans.Codec.Info().Name
 	o.answered = true
-	o.log.Info("agent answered", "codec", ans.Codec.Info().Name)
 	return o, nil
+}
+
+// waitAnswer waits for the INVITE's final response, answering digest challenges and reporting
+// provisional responses. When ctx ends, sipgo CANCELs the INVITE once it has a provisional response
+// (RFC 3261 9.1); a far end that sent nothing at all is given up at once rather than after Timer B.
+func (o *OutboundCall) waitAnswer(ctx context.Context, inv outboundInvite) error {
+	dlg := o.dlg
+	var ringing atomic.Bool // a provisional response on the current INVITE transaction: CANCEL is possible
+	var heard atomic.Bool   // any response at all
+	waitCtx, stop := context.WithCancelCause(context.Background())
+	defer stop(nil)
+	go func() {
+		select {
+		case <-ctx.Done():
+			if ringing.Load() {
+				stop(ctx.Err())
+			} else {
+				stop(sipgo.WaitAnswerForceCancelErr)
+			}
+		case <-waitCtx.Done():
+		}
+	}()
+	err := dlg.WaitAnswer(waitCtx, sipgo.AnswerOptions{
+		Username: inv.username, Password: inv.password,
+		OnResponse: func(r *gsip.Response) error {
+			heard.Store(true)
+			switch {
+			case r.IsProvisional():
+				ringing.Store(true)
+				if r.StatusCode != 100 && inv.onProgress != nil {
+					inv.onProgress(r.StatusCode, r.Reason)
+				}
+			case !r.IsSuccess():
+				ringing.Store(false) // a challenge: the authenticated INVITE is a new transaction
+				if r.StatusCode == 401 || r.StatusCode == 407 {
+					o.log.Debug("invite challenged", "status", r.StatusCode, "credentials", inv.password != "")
+				}
+			}
+			return nil
+		},
+	})
+	if err == nil {
+		return nil
+	}
+	// A 200 OK that crossed our CANCEL is a call nobody wants: confirm and end it.
+	if r := dlg.InviteResponse; r != nil && r.IsSuccess() {
+		_ = dlg.Ack(context.Background())
+		_ = dlg.Bye(context.Background())
+	}
+	var de *sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &de):
+		return &ResponseError{Code: de.Res.StatusCode, Reason: de.Res.Reason}
+	case ctx.Err() != nil && !heard.Load():
+		return fmt.Errorf("%w: no response before the dial timeout", ErrUnreachable)
+	case ctx.Err() != nil:
+		return ErrNoAnswer
+	}
+	return fmt.Errorf("%w: %v", ErrUnreachable, err)
 }
 
 func (o *OutboundCall) closeSockets() {
 	o.rtpC.Close()
 	o.rtcpC.Close()
 }
+
+// Codec names the leg's negotiated codec.
+func (o *OutboundCall) Codec() string { return o.codec }
 
 // HungUpByUs reports whether the server (not the phone) ended the call.
 func (o *OutboundCall) HungUpByUs() bool {

@@ -19,6 +19,8 @@ const (
 	DispositionRejected  = "rejected"
 	DispositionFailed    = "failed"
 	DispositionCompleted = "completed"
+	// DispositionTransferred: an external number the caller was transferred to answered.
+	DispositionTransferred = "transferred"
 )
 
 // Parties that can end a call, as recorded in CallRecord.HangupBy.
@@ -26,6 +28,8 @@ const (
 	HangupByCaller = "caller"
 	HangupByAgent  = "agent"
 	HangupByServer = "server"
+	// HangupByNumber: an external number the caller was transferred to (ExternalTransfer.HangupBy).
+	HangupByNumber = "number"
 )
 
 // CallRecord is the call detail record (CDR) of one inbound call.
@@ -65,6 +69,34 @@ type CallRecord struct {
 	Recording        string   `json:"recording,omitempty"`         // path of a recording or voicemail WAV
 	AgentDisposition string   `json:"agent_disposition,omitempty"` // wrap-up code the agent chose
 	AgentNotes       string   `json:"agent_notes,omitempty"`
+
+	Transfers []ExternalTransfer `json:"transfers,omitempty"` // attempts to reach external numbers, in order
+}
+
+// Outcomes of an external transfer, as recorded in ExternalTransfer.Outcome.
+const (
+	TransferAnswered     = "answered"
+	TransferBusy         = "busy"
+	TransferNoAnswer     = "no_answer"
+	TransferDeclined     = "declined"
+	TransferCallerHangup = "caller_hangup" // the caller hung up while the number rang
+	TransferNotAllowed   = "not_allowed"   // the trunk does not allow the number: never dialled
+	TransferError        = "error"         // the trunk could not be used (unreachable, credentials refused…)
+)
+
+// ExternalTransfer is one attempt to hand the caller to an external number through a SIP trunk.
+type ExternalTransfer struct {
+	Number   string    `json:"number"`              // the number dialled
+	Trunk    string    `json:"trunk"`               // the dialplan trunk it went through
+	CallerID string    `json:"caller_id,omitempty"` // the number presented; empty for anonymous
+	Outcome  string    `json:"outcome"`             // one of the Transfer* constants
+	Cause    string    `json:"cause,omitempty"`     // why it was not answered, e.g. "busy (486 Busy Here)"
+	Start    time.Time `json:"start"`               // dialling started
+	Ringing  time.Time `json:"ringing,omitzero"`    // the far end reported ringing (180/183); zero if never
+	Answer   time.Time `json:"answer,omitzero"`     // the far end answered; zero if never
+	End      time.Time `json:"end"`                 // the attempt, or the call with the number, ended
+	HangupBy string    `json:"hangup_by,omitempty"` // after an answer: caller, number or server
+	Codec    string    `json:"codec,omitempty"`     // the far end's codec
 }
 
 // PathStep is one dialplan node a call went through.

@@ -153,7 +153,8 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
 
 	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots,
-		Speech: menuSpeech{asr: bots.asr, err: bots.asrErr}}
+		Speech: menuSpeech{asr: bots.asr, err: bots.asrErr}, Trunks: s}
+	s.checkTrunks(s.plan.Load())
 	codecs := hsip.DefaultCodecs()
 	if names := cfg.SIP.Codecs; len(names) > 0 {
 		if !opus.Available && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "opus") }) {

@@ -36,7 +36,7 @@ func cmdSimulate(args []string) int {
 	fs.Var(&says, "say", "something the caller says to a bot or a menu (repeatable)")
 	fs.Var(&headers, "header", `a SIP header of the INVITE, "Name: value" (repeatable)`)
 	fs.Var(&replies, "http", `answer http nodes whose URL starts with PREFIX: "PREFIX=JSON" (repeatable)`)
-	queue := fs.String("queue", "answered", "how queue attempts end: answered, noagent, timeout or full")
+	queue := fs.String("queue", "answered", "how queue and transfer attempts end: answered, noagent, timeout or full")
 	liveHTTP := fs.Bool("live-http", false, "send http nodes' requests for real (default: offline)")
 	demoCRM := fs.Bool("demo-crm", true, "answer /demo/crm/ requests with the built-in demo CRM, offline")
 	asJSON := fs.Bool("json", false, "print the trace as JSON")

@@ -63,8 +63,14 @@ func cmdCalls(args []string) int {
 		for _, p := range c.Path {
 			path = append(path, p.Node)
 		}
+		who := c.Agent
+		for _, x := range c.Transfers {
+			if who == "" && x.Outcome == store.TransferAnswered {
+				who = x.Number + " (" + x.Trunk + ")" // the external number the caller talked to
+			}
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Start.Local().Format(time.DateTime), c.From, c.To,
-			c.End.Sub(c.Start).Round(time.Second), c.Disposition, dash(c.Agent), c.HangupBy+"/"+c.HangupCause, strings.Join(path, "→"))
+			c.End.Sub(c.Start).Round(time.Second), c.Disposition, dash(who), c.HangupBy+"/"+c.HangupCause, strings.Join(path, "→"))
 	}
 	_ = tw.Flush()
 	return exitOK

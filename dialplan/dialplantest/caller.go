@@ -265,19 +265,10 @@ func (c *Caller) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan
 	if c.gone() {
 		return dialplan.QueueResult{}, dialplan.ErrHangup
 	}
-	a, ok := c.next()
-	if (!ok || a.kind != actQueue) && c.QueueDefault != nil {
-		a, ok = Action{kind: actQueue, result: *c.QueueDefault}, true
-		c.script = append([]Action{a}, c.script...)
+	a, err := c.nextQueueOutcome("queues the call")
+	if err != nil {
+		return dialplan.QueueResult{}, err
 	}
-	if !ok || a.kind != actQueue {
-		next := "empty"
-		if ok {
-			next = a.String()
-		}
-		return dialplan.QueueResult{}, fmt.Errorf("dialplantest: the flow queues the call but the script is %s", next)
-	}
-	c.pop()
 	var b strings.Builder
 	fmt.Fprintf(&b, "queue %s max_wait=%s", req.Queue.Name, req.MaxWait)
 	if req.Priority != 0 {
@@ -292,6 +283,24 @@ func (c *Caller) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan
 		c.hungUp = true
 	}
 	return a.result, nil
+}
+
+// nextQueueOutcome takes the scripted end of a queue or transfer attempt (c.mu held).
+func (c *Caller) nextQueueOutcome(what string) (Action, error) {
+	a, ok := c.next()
+	if (!ok || a.kind != actQueue) && c.QueueDefault != nil {
+		a, ok = Action{kind: actQueue, result: *c.QueueDefault}, true
+		c.script = append([]Action{a}, c.script...)
+	}
+	if !ok || a.kind != actQueue {
+		next := "empty"
+		if ok {
+			next = a.String()
+		}
+		return Action{}, fmt.Errorf("dialplantest: the flow %s but the script is %s", what, next)
+	}
+	c.pop()
+	return a, nil
 }
 
 func (c *Caller) Hangup(cause string) error {
@@ -380,10 +389,30 @@ func (c *Caller) Transfer(ctx context.Context, req dialplan.TransferRequest) (di
 		res, err := c.Queue(ctx, dialplan.QueueRequest{Queue: q, MaxWait: req.MaxWait})
 		return dialplan.TransferResult{Outcome: res.Outcome, Agent: res.Agent}, err
 	}
+	// An external number ends as the script's next queue outcome says: answered (the call with the number
+	// is over), or not (noagent, timeout, full: busy, no answer or declined).
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.logf("transfer %s via %s → error: trunk dialling not available", req.Number, req.Trunk.Name)
-	return dialplan.TransferResult{}, fmt.Errorf("transfer to %s: trunk dialling not available", req.Number)
+	if err := ctx.Err(); err != nil {
+		return dialplan.TransferResult{}, err
+	}
+	if c.gone() {
+		return dialplan.TransferResult{}, dialplan.ErrHangup
+	}
+	a, err := c.nextQueueOutcome("dials " + req.Number)
+	if err != nil {
+		c.logf("transfer %s via %s → error: %v", req.Number, req.Trunk.Name, err)
+		return dialplan.TransferResult{}, err
+	}
+	maxWait := req.MaxWait
+	if maxWait == 0 {
+		maxWait = dialplan.DefaultDialTimeout
+	}
+	c.logf("transfer %s via %s max_wait=%s → %v", req.Number, req.Trunk.Name, maxWait, a.result.Outcome)
+	if a.result.Outcome == dialplan.QueueCallerHangup {
+		c.hungUp = true
+	}
+	return dialplan.TransferResult{Outcome: a.result.Outcome}, nil
 }
 
 // Bot plays the conversation from the script: a BotOutcome action ends it as scripted; Say actions are

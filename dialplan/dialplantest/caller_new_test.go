@@ -60,7 +60,7 @@ func TestCallerRecordTransferHTTP(t *testing.T) {
 		t.Errorf("Transfer = %+v, %v", tr, err)
 	}
 	if _, err := c.Transfer(ctx, dialplan.TransferRequest{Number: "1", Trunk: &dialplan.Trunk{Name: "t"}}); err == nil {
-		t.Error("external transfer succeeded")
+		t.Error("external transfer without a scripted outcome succeeded")
 	}
 	if _, err := c.HTTP(ctx, dialplan.HTTPRequest{Method: "GET", URL: "http://x"}); err == nil {
 		t.Error("HTTP without a script succeeded")
@@ -75,7 +75,7 @@ func TestCallerRecordTransferHTTP(t *testing.T) {
 		t.Error(err)
 	}
 	want := []string{"record max=1m0s → simulated.wav (key)", "queue agent:alice max_wait=0s → timeout",
-		"transfer 1 via t → error: trunk dialling not available", "http GET http://x → error: dialplantest: no HTTP response scripted for GET http://x",
+		"transfer 1 via t → error: dialplantest: the flow dials 1 but the script is empty", "http GET http://x → error: dialplantest: no HTTP response scripted for GET http://x",
 		"http GET http://x → 204", "answer"}
 	if got := c.Events(); !slices.Equal(got, want) {
 		t.Errorf("events:\n%s", strings.Join(got, "\n"))

@@ -240,6 +240,12 @@ func why(plan *dialplan.Plan, st dialplan.Step, step Step, c *dialplantest.Calle
 		return ""
 	case *dialplan.HangupNode:
 		return "hangup " + n.Cause
+	case *dialplan.TransferNode:
+		if n.Number != "" && n.Trunk != nil && st.Edge == dialplan.EdgeError && len(step.Events) == 0 {
+			if num := dialplan.Expand(c, plan.Settings.Location, n.Number); !n.Trunk.Allows(num) {
+				return fmt.Sprintf("trunk %s does not allow %q: not dialled", n.Trunk.Name, num)
+			}
+		}
 	}
 	for i := len(step.Events) - 1; i >= 0; i-- {
 		e := step.Events[i]

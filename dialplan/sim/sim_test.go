@@ -143,3 +143,55 @@ func TestSimulateErrors(t *testing.T) {
 		t.Errorf("loop: err %v, trace error %q end %q steps %d", err, tr.Error, tr.End, len(tr.Steps))
 	}
 }
+
+// TestSimulateExternalTransfer: a transfer to a number ends as the script's queue outcome says, and a
+// number a template expands to that the trunk does not allow is shown as not dialled.
+func TestSimulateExternalTransfer(t *testing.T) {
+	src := `version: 1
+trunks:
+  pstn: {host: "sip.carrier.example", allow: ["^138[0-9]{8}$"]}
+routes:
+  - {name: out, to: "1", flow: out}
+  - {name: fraud, to: "2", flow: fraud}
+flows:
+  out:
+    start: xfer
+    nodes:
+      - {id: xfer, type: transfer, number: "13800138000", next: end, failed: sorry, error: sorry}
+      - {id: sorry, type: say, text: "Sorry.", next: end}
+      - {id: end, type: hangup}
+  fraud:
+    start: set
+    nodes:
+      - {id: set, type: set, vars: {target: "0044201234567"}, next: xfer}
+      - {id: xfer, type: transfer, number: "${target}", trunk: pstn, next: end, failed: end, error: sorry}
+      - {id: sorry, type: say, text: "Sorry.", next: end}
+      - {id: end, type: hangup}
+`
+	plan, _, err := dialplan.Parse("t.yaml", []byte(src), dialplan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		script    Script
+		edge, why string
+	}{
+		{Script{To: "1", From: "139"}, "next", "transfer 13800138000 via pstn max_wait=30s → answered"},
+		{Script{To: "1", From: "139", Queue: "timeout"}, "failed", "transfer 13800138000 via pstn max_wait=30s → timeout"},
+		{Script{To: "2", From: "139"}, "error", `trunk pstn does not allow "0044201234567": not dialled`},
+	} {
+		tr, err := Simulate(plan, tt.script)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var step Step
+		for _, s := range tr.Steps {
+			if s.Node == "xfer" {
+				step = s
+			}
+		}
+		if step.Edge != tt.edge || step.Why != tt.why {
+			t.Errorf("to %s queue %q: edge %q why %q; want %q, %q", tt.script.To, tt.script.Queue, step.Edge, step.Why, tt.edge, tt.why)
+		}
+	}
+}

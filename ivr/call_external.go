@@ -1,0 +1,213 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/store"
+)
+
+// TrunkDialer calls external numbers through the dialplan's SIP trunks (the SIP server, with the
+// trunk's credentials from hotline.yaml).
+type TrunkDialer interface {
+	// DialTrunk returns once the number answered, or with an error: one wrapping ErrNumberBusy,
+	// ErrNumberNoAnswer or ErrNumberDeclined when the far end was reached but did not take the call,
+	// any other when the trunk could not be used. When ctx ends the attempt is cancelled.
+	DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
+}
+
+// TrunkCall is one call to an external number.
+type TrunkCall struct {
+	Trunk    *dialplan.Trunk
+	Number   string
+	CallerID string // the number presented; "" for anonymous
+	// OnProgress hears that the number rings (180) or the network reports progress (183).
+	OnProgress func(code int, reason string)
+	Log        *slog.Logger // the transferred call's logger
+}
+
+// TrunkLeg is an answered call to an external number.
+type TrunkLeg interface {
+	media.Leg
+	// HungUpByUs reports whether the server (not the far end) ended it.
+	HungUpByUs() bool
+	// Close releases its media after it ended.
+	Close()
+}
+
+// Why an external number did not take the call: a TrunkDialer's error wraps one of these (the transfer
+// takes its failed edge); any other error means the trunk could not be used (error edge).
+var (
+	ErrNumberBusy     = errors.New("busy")
+	ErrNumberNoAnswer = errors.New("no answer")
+	ErrNumberDeclined = errors.New("declined")
+)
+
+var (
+	// errNoTrunkDialling: the engine has no TrunkDialer.
+	errNoTrunkDialling = errors.New("trunk dialling not available")
+	// errNumberNotAllowed: the number is not in the trunk's allow list.
+	errNumberNotAllowed = errors.New("the trunk does not allow this number")
+)
+
+// transferOut calls an external number through the request's trunk. The number is checked against the
+// trunk's allow list again here, whatever a template expanded to: a number the trunk does not allow is
+// never dialled. While it rings the caller hears ringback (or, before the call is answered, a 180 lets
+// the caller's phone ring); once it answers, the caller is answered too and the two are bridged until
+// either hangs up, and the transfer takes its next edge. Busy, no answer and declined take the failed
+// edge; a trunk that cannot be used, the error edge. Every attempt goes into the call record.
+func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (dialplan.TransferResult, error) {
+	t := req.Trunk
+	if t == nil {
+		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s: no trunk", req.Number)
+	}
+	x := store.ExternalTransfer{Number: req.Number, Trunk: t.Name, Start: time.Now()}
+	defer func() {
+		x.End = time.Now()
+		c.rec.Transfers = append(c.rec.Transfers, x)
+	}()
+	if !t.Allows(req.Number) {
+		c.log.Warn("transfer refused: the trunk does not allow the number", "number", req.Number, "trunk", t.Name)
+		x.Outcome = store.TransferNotAllowed
+		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s via trunk %s: %w", req.Number, t.Name, errNumberNotAllowed)
+	}
+	if c.engine.Trunks == nil {
+		x.Outcome, x.Cause = store.TransferError, errNoTrunkDialling.Error()
+		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s via trunk %s: %w", req.Number, t.Name, errNoTrunkDialling)
+	}
+	x.CallerID = t.CallerID
+	if x.CallerID == "" && c.vars["caller"] != "anonymous" {
+		x.CallerID = c.vars["caller"]
+	}
+	maxWait := req.MaxWait
+	if maxWait <= 0 {
+		maxWait = dialplan.DefaultDialTimeout
+	}
+	c.log.Info("transfer: dialling external number", "number", req.Number, "trunk", t.Name, "host", t.Host,
+		"caller_id", x.CallerID, "max_wait", maxWait.String())
+
+	leg, err := c.dialWithRingback(ctx, TrunkCall{Trunk: t, Number: req.Number, CallerID: x.CallerID, Log: c.log}, maxWait, &x)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		c.log.Info("transfer: the caller hung up while the number rang", "number", req.Number)
+		x.Outcome = store.TransferCallerHangup
+		c.rec.Disposition = store.DispositionAbandoned
+		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
+	case err != nil:
+		x.Cause = err.Error()
+		res := dialplan.TransferResult{Outcome: dialplan.QueueNoAgent}
+		switch {
+		case errors.Is(err, ErrNumberBusy):
+			x.Outcome = store.TransferBusy
+		case errors.Is(err, ErrNumberNoAnswer):
+			x.Outcome, res.Outcome = store.TransferNoAnswer, dialplan.QueueTimeout
+		case errors.Is(err, ErrNumberDeclined):
+			x.Outcome = store.TransferDeclined
+		default:
+			x.Outcome = store.TransferError // the transfer node logs the error as it takes its error edge
+			return dialplan.TransferResult{}, err
+		}
+		c.log.Info("transfer: number not reached", "number", req.Number, "trunk", t.Name, "outcome", x.Outcome, "cause", x.Cause)
+		return res, nil
+	}
+	return c.talkExternal(ctx, leg, &x)
+}
+
+// dialWithRingback dials and, once the far end rings, gives the caller ringback until it answers or
+// the attempt ends.
+func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.Duration, x *store.ExternalTransfer) (TrunkLeg, error) {
+	dialCtx, cancel := context.WithTimeout(ctx, maxWait)
+	defer cancel()
+	progress := make(chan int, 1)
+	tc.OnProgress = func(code int, _ string) {
+		select {
+		case progress <- code:
+		default:
+		}
+	}
+	type dialed struct {
+		leg TrunkLeg
+		err error
+	}
+	done := make(chan dialed, 1)
+	go func() {
+		leg, err := c.engine.Trunks.DialTrunk(dialCtx, tc)
+		done <- dialed{leg, err}
+	}()
+
+	var ring sync.WaitGroup
+	ringCtx, stopRing := context.WithCancel(dialCtx)
+	defer func() {
+		stopRing()
+		ring.Wait()
+		if c.answered {
+			c.leg.FlushAudioOut()
+		}
+	}()
+	for {
+		select {
+		case code := <-progress:
+			if !x.Ringing.IsZero() {
+				continue
+			}
+			x.Ringing = time.Now()
+			c.log.Info("transfer: number ringing", "number", tc.Number, "status", code)
+			if !c.answered {
+				_ = c.leg.Ringing() // the caller's phone rings; the call is answered when the number answers
+				continue
+			}
+			ring.Add(1)
+			go func() {
+				defer ring.Done()
+				playHold(ringCtx, c.leg.AudioOut(), ringbackPattern(c.leg.AudioOut().SampleRate()))
+			}()
+		case r := <-done:
+			if r.err == nil && ctx.Err() != nil {
+				// Answered as the caller left.
+				_ = r.leg.Hangup(context.Background(), "caller_gone")
+				r.leg.Close()
+				return nil, ctx.Err()
+			}
+			return r.leg, r.err
+		}
+	}
+}
+
+// talkExternal answers the caller (if not yet) and bridges them with the answered number until either
+// hangs up; the transfer then takes its next edge.
+func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *store.ExternalTransfer) (dialplan.TransferResult, error) {
+	defer leg.Close()
+	x.Answer, x.Outcome = time.Now(), store.TransferAnswered
+	if cn, ok := leg.(interface{ Codec() string }); ok {
+		x.Codec = cn.Codec()
+	}
+	if err := c.answer(); err != nil {
+		_ = leg.Hangup(context.Background(), "caller_gone")
+		x.HangupBy = store.HangupByCaller
+		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
+	}
+	c.rec.Disposition = store.DispositionTransferred
+	c.log.Info("transfer: bridged with external number", "number", x.Number, "trunk", x.Trunk, "leg", leg.ID(), "codec", x.Codec)
+	_ = media.Bridge(ctx, c.leg, leg)
+	switch {
+	case ctx.Err() != nil:
+		x.HangupBy = store.HangupByCaller
+		_ = leg.Hangup(context.Background(), "normal")
+	case leg.HungUpByUs():
+		x.HangupBy = store.HangupByServer // e.g. its media stopped
+	default:
+		x.HangupBy = store.HangupByNumber
+	}
+	if ctx.Err() == nil {
+		c.leg.FlushAudioOut()
+	}
+	c.log.Info("transfer: call with external number ended", "number", x.Number, "hangup_by", x.HangupBy,
+		"talk", time.Since(x.Answer).Round(time.Millisecond).String())
+	return dialplan.TransferResult{Outcome: dialplan.QueueAnswered}, nil
+}
