@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,8 @@ type Config struct {
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
 	File string `yaml:"-"`
+
+	root *yaml.Node // the document's top mapping, for the lines of validation errors
 }
 
 // SIP configures signalling and media.
@@ -240,6 +243,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
 		top := root.Content[0]
+		c.root = top
 		for i := 0; i+1 < len(top.Content); i += 2 {
 			if top.Content[i].Value == "agents" && top.Content[i+1].Kind == yaml.SequenceNode {
 				for j, item := range top.Content[i+1].Content {
@@ -284,55 +288,60 @@ func yamlError(path string, err error) error {
 func (c *Config) validate() error {
 	var errs []string
 	bad := func(line int, format string, args ...any) {
+		if line == 0 { // a default value, or a key not in the file
+			errs = append(errs, fmt.Sprintf("%s: %s", c.File, fmt.Sprintf(format, args...)))
+			return
+		}
 		errs = append(errs, fmt.Sprintf("%s:%d: %s", c.File, line, fmt.Sprintf(format, args...)))
 	}
 	if _, _, err := net.SplitHostPort(c.SIP.Listen); err != nil {
-		bad(0, "sip.listen %q: want host:port, like 0.0.0.0:5060", c.SIP.Listen)
+		bad(c.line("sip", "listen"), "sip.listen %q: want host:port, like 0.0.0.0:5060", c.SIP.Listen)
 	}
 	if c.SIP.AdvertiseIP != "" && net.ParseIP(c.SIP.AdvertiseIP) == nil {
-		bad(0, "sip.advertise_ip %q is not an IP address", c.SIP.AdvertiseIP)
+		bad(c.line("sip", "advertise_ip"), "sip.advertise_ip %q is not an IP address", c.SIP.AdvertiseIP)
 	}
 	for _, t := range c.SIP.Transports {
 		if t != "udp" && t != "tcp" {
-			bad(0, "sip.transports: %q is not supported (use udp and/or tcp)", t)
+			bad(c.line("sip", "transports"), "sip.transports: %q is not supported (use udp and/or tcp)", t)
 		}
 	}
 	if _, _, err := c.RTPRange(); err != nil {
-		bad(0, "%v", err)
+		bad(c.line("sip", "rtp_ports"), "%v", err)
 	}
+	c.validateCodecs(bad)
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		bad(0, "http.listen %q: want host:port, like 127.0.0.1:8080", c.HTTP.Listen)
+		bad(c.line("http", "listen"), "http.listen %q: want host:port, like 127.0.0.1:8080", c.HTTP.Listen)
 	}
 	switch c.TTS.Engine {
 	case "espeak":
 	case "openai":
 		if c.TTS.OpenAI.BaseURL == "" {
-			bad(0, "tts.engine openai needs tts.openai.base_url (an OpenAI-compatible server, e.g. https://api.openai.com/v1)")
+			bad(c.line("tts", "engine"), "tts.engine openai needs tts.openai.base_url (an OpenAI-compatible server, e.g. https://api.openai.com/v1)")
 		}
 	default:
-		bad(0, "tts.engine %q is not supported (use espeak or openai)", c.TTS.Engine)
+		bad(c.line("tts", "engine"), "tts.engine %q is not supported (use espeak or openai)", c.TTS.Engine)
 	}
 	for name, b := range map[string]string{"engines.asr": c.Engines.ASR.Backend, "engines.llm": c.Engines.LLM.Backend} {
 		switch b {
 		case "", "embedded":
 		case "openai":
 			if name == "engines.asr" && c.Engines.ASR.BaseURL == "" || name == "engines.llm" && c.Engines.LLM.BaseURL == "" {
-				bad(0, "%s.backend openai needs %s.base_url", name, name)
+				bad(c.line(strings.Split(name+".backend", ".")...), "%s.backend openai needs %s.base_url", name, name)
 			}
 		default:
-			bad(0, "%s.backend %q is not supported (use embedded or openai)", name, b)
+			bad(c.line(strings.Split(name+".backend", ".")...), "%s.backend %q is not supported (use embedded or openai)", name, b)
 		}
 	}
 	if ip := c.Desktop.WebRTC.PublicIP; ip != "" && net.ParseIP(ip) == nil {
-		bad(0, "desktop.webrtc.public_ip %q is not an IP address", ip)
+		bad(c.line("desktop", "webrtc", "public_ip"), "desktop.webrtc.public_ip %q is not an IP address", ip)
 	}
 	if _, _, err := c.WebRTCPorts(); err != nil {
-		bad(0, "%v", err)
+		bad(c.line("desktop", "webrtc", "ports"), "%v", err)
 	}
 	for i, is := range c.Desktop.WebRTC.ICEServers {
 		for _, u := range is.URLs {
 			if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-				bad(0, "desktop.webrtc.ice_servers[%d]: %q is not a stun:, turn: or turns: URL", i, u)
+				bad(c.line("desktop", "webrtc", "ice_servers"), "desktop.webrtc.ice_servers[%d]: %q is not a stun:, turn: or turns: URL", i, u)
 			}
 		}
 	}
@@ -384,4 +393,48 @@ func (c *Config) WebRTCPorts() (lo, hi uint16, err error) {
 		return 0, 0, fmt.Errorf("desktop.webrtc.ports %q: want a range like 40000-40999", p)
 	}
 	return uint16(l), uint16(h), nil
+}
+
+// line is the line of the value at a path of mapping keys ("sip", "listen"),
+// or 0 when the file does not have it (the value is a default).
+func (c *Config) line(path ...string) int {
+	n := c.root
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return 0
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	if n == nil {
+		return 0
+	}
+	return n.Line
+}
+
+// codecNames are the codecs sip.codecs may list (Opus only works in builds
+// with libopus; the server says so at startup).
+var codecNames = []string{"opus", "G722", "PCMU", "PCMA"}
+
+// validateCodecs checks sip.codecs: known names, each once.
+func (c *Config) validateCodecs(bad func(line int, format string, args ...any)) {
+	seen := map[string]bool{}
+	for _, n := range c.SIP.Codecs {
+		i := slices.IndexFunc(codecNames, func(k string) bool { return strings.EqualFold(k, n) })
+		switch {
+		case i < 0:
+			bad(c.line("sip", "codecs"), "sip.codecs: %q is not a codec hotline speaks (use %s)", n, strings.Join(codecNames, ", "))
+		case seen[codecNames[i]]:
+			bad(c.line("sip", "codecs"), "sip.codecs: %q is listed twice", n)
+		}
+		if i >= 0 {
+			seen[codecNames[i]] = true
+		}
+	}
 }

@@ -56,7 +56,7 @@ func (c *Config) validateTrunks(bad func(line int, format string, args ...any)) 
 		t := c.Trunks[name]
 		switch {
 		case t == nil:
-			bad(0, "trunks: %q has no credentials (give username and password_env)", name)
+			bad(c.line("trunks", name), "trunks: %q has no credentials (give username and password_env)", name)
 		case t.Username == "":
 			bad(t.line, "trunk %q: username is missing", name)
 		case t.Password != "" && t.PasswordEnv != "":
