@@ -319,3 +319,23 @@ func (s *Server) WaitCalls(t testing.TB, n int, timeout time.Duration) []store.C
 	t.Fatalf("want %d call records, have %d: %+v", n, len(calls), calls)
 	return nil
 }
+
+// AssertMetric checks that /metrics has the line want (a series and its value).
+func (s *Server) AssertMetric(t testing.TB, want string) {
+	t.Helper()
+	res, err := http.Get("http://" + s.HTTPAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == want {
+			return
+		}
+	}
+	t.Errorf("/metrics lacks %s", want)
+}

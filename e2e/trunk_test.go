@@ -139,6 +139,7 @@ func trunkTransferTalks(t *testing.T, transport string) {
 		x.Answer.IsZero() || x.End.Before(x.Answer) || x.HangupBy != store.HangupByCaller || x.Codec != "PCMU" {
 		t.Errorf("record transfer: %+v", x)
 	}
+	srv.AssertMetric(t, `hotline_external_transfers_total{outcome="answered",trunk="carrier"} 1`)
 }
 
 // TestTrunkTransferDigestAuth: the carrier is a sipp UAS that checks the trunk's caller id, challenges

@@ -98,6 +98,8 @@ func TestWidebandBridge(t *testing.T) {
 		if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.Codec != "G722" {
 			t.Fatalf("record codec %q", c.Codec)
 		}
+		// Operations see the codec mix on /metrics.
+		srv.AssertMetric(t, `hotline_calls_total{codec="G722",disposition="answered"} 1`)
 	})
 }
 

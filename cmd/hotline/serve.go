@@ -184,7 +184,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
-	reg.MustRegister(callsTotal, newPacingCollector(), reloadsTotal, planVersion, bots.metrics)
+	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), reloadsTotal, planVersion, bots.metrics)
 	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
 		Ready: func() bool { return !draining.Load() }}
 	// The demo dialplan looks callers up in this demo CRM.
@@ -209,9 +209,14 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 
 var draining atomic.Bool
 
-var callsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "hotline_calls_total", Help: "Inbound calls ended, by disposition.",
-}, []string{"disposition"})
+var (
+	callsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotline_calls_total", Help: "Inbound calls ended, by disposition and codec.",
+	}, []string{"disposition", "codec"})
+	transfersTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotline_external_transfers_total", Help: "Transfers to external numbers, by trunk and outcome.",
+	}, []string{"trunk", "outcome"})
+)
 
 // Current implements ivr.PlanSource.
 func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
@@ -222,7 +227,10 @@ func (s *server) HandleCall(c *hsip.InboundCall) {
 		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
 		SourceAddr: c.Source, Codec: c.Codec(), Headers: inviteHeaders(c),
 	})
-	callsTotal.WithLabelValues(rec.Disposition).Inc()
+	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
+	for _, x := range rec.Transfers {
+		transfersTotal.WithLabelValues(x.Trunk, x.Outcome).Inc()
+	}
 }
 
 // codecNames lists codecs as the log shows them: "opus G722 PCMU PCMA".
