@@ -18,6 +18,10 @@
 //   - Files (wav.go): WAV prompts in, WAV recordings out.
 //   - DTMF (dtmf.go): RFC 4733 telephone-events in both directions, each key
 //     press reported once, and SIP INFO dtmf-relay bodies.
+//   - Packet loss (rtp_sequence.go, conceal.go): the RTP session follows the
+//     sender's sequence numbers, drops late packets and fills short losses
+//     with one frame per lost packet, by the codec's own concealment or FEC
+//     (a Concealer) or by fading pitch repetition for G.711 and G.722.
 //   - RTP sessions, legs and the bridge connect these to the network and to
 //     each other.
 //

@@ -30,9 +30,21 @@ type RTPConfig struct {
 
 // RTPSession is the media end of a SIP leg: one RTP/RTCP port pair.
 //
-// Inbound: socket → RTP parse → symmetric-RTP latch → telephone-event detector
-// or decoder → SwitchWriter (whatever the current consumer is), or, while
-// bridged with a matching peer, payload relay to that peer without decoding.
+// Inbound: socket → RTP parse → symmetric-RTP latch → sequence check →
+// telephone-event detector or decoder → SwitchWriter (whatever the current
+// consumer is), or, while bridged with a matching peer, payload relay to that
+// peer without decoding.
+//
+// Packet loss: the consumers (VAD and endpointer, ASR, recordings, mixing)
+// count time in frames, so a lost packet must not shorten the call. A run of
+// up to maxConcealGap lost packets is filled in before the packet after it
+// is decoded, one frame per lost packet: by the codec when it is a Concealer
+// (Opus: in-band FEC, else its own concealment), otherwise by repeating the
+// last pitch period, fading out (plc). Late and duplicate audio packets are
+// dropped: there is no reordering buffer, because a packet that arrives
+// after its successor has already been concealed, and waiting for
+// stragglers would delay every packet. Relayed packets are forwarded as they come; the far
+// end conceals.
 //
 // Outbound: frames written to AudioOut queue up and a pacer sends one every
 // 20 ms on a ticker grid (no drift); silence is sent when nothing is queued.
@@ -58,37 +70,44 @@ type RTPSession struct {
 	latched   bool
 
 	// in
-	in       *SwitchWriter
-	decoder  PayloadWriter
-	dtmfRecv DTMFReceiver
-	dtmf     chan rune
-	lastRecv atomic.Int64
-	relay    atomic.Pointer[RTPSession]
-	recvPkts atomic.Uint64
+	in        *SwitchWriter
+	decoder   PayloadWriter
+	concealer Concealer
+	dtmfRecv  DTMFReceiver
+	dtmf      chan rune
+	lastRecv  atomic.Int64
+	relay     atomic.Pointer[RTPSession]
+	rxSeq     rtpSequence // read loop only, with lastAudio
+	lastAudio bool        // the newest packet of the stream carried audio
+	recvPkts  atomic.Uint64
+	lostPkts  atomic.Uint64
+	concealed atomic.Uint64
+	latePkts  atomic.Uint64
 
 	// out: sendMu guards the sequence/timestamp state shared by the pacer,
 	// relayed packets and DTMF.
-	sendMu     sync.Mutex
-	ssrc       uint32
-	seq        uint16
-	ts         uint32
-	relayOff   uint32
-	relayInit  bool
-	relaying   atomic.Bool
-	outQ       chan PCM16
-	free       chan PCM16
-	encoder    FrameWriter
-	pktBuf     []byte
-	payloadBuf []byte
-	relayBuf   []byte
-	silence    PCM16
-	dtmfOut    chan rune
-	pace       pace
-	pacerShard *pacerShard // guarded by the shard's lock, with the two below
-	pacerSlot  int
-	pacerIndex int
-	sentPkts   uint32
-	sentOctets uint32
+	sendMu      sync.Mutex
+	ssrc        uint32
+	seq         uint16
+	ts          uint32
+	relayOff    uint32
+	relaySeqOff uint16
+	relayInit   bool
+	relaying    atomic.Bool
+	outQ        chan PCM16
+	free        chan PCM16
+	encoder     FrameWriter
+	pktBuf      []byte
+	payloadBuf  []byte
+	relayBuf    []byte
+	silence     PCM16
+	dtmfOut     chan rune
+	pace        pace
+	pacerShard  *pacerShard // guarded by the shard's lock, with the two below
+	pacerSlot   int
+	pacerIndex  int
+	sentPkts    uint32
+	sentOctets  uint32
 }
 
 // NewRTPSession starts an RTP session on the given sockets (see PortRange.ListenPair).
@@ -137,7 +156,7 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 	for i := 0; i < cap(s.free); i++ {
 		s.free <- make(PCM16, SamplesPerFrame(info.SampleRate))
 	}
-	s.decoder = cfg.Codec.Decoder(s.in)
+	s.decoder, s.concealer = concealingDecoder(cfg.Codec, s.in)
 	s.encoder = cfg.Codec.Encoder(payloadSink{s})
 	s.lastRecv.Store(time.Now().UnixNano())
 	s.wg.Add(2)
@@ -237,6 +256,25 @@ func (s *RTPSession) RelayTo(dst *RTPSession) {
 	}
 }
 
+// RTPStats counts a session's inbound RTP, for the call's end log.
+type RTPStats struct {
+	Received  uint64 // RTP packets received
+	Lost      uint64 // packets missing from the sender's sequence
+	Concealed uint64 // lost packets filled in with concealment or FEC
+	Late      uint64 // late or duplicate packets (not decoded)
+}
+
+// Stats returns the inbound counters so far. Loss is counted while relaying
+// too, although only decoded audio is concealed.
+func (s *RTPSession) Stats() RTPStats {
+	return RTPStats{
+		Received:  s.recvPkts.Load(),
+		Lost:      s.lostPkts.Load(),
+		Concealed: s.concealed.Load(),
+		Late:      s.latePkts.Load(),
+	}
+}
+
 // Close stops the session and releases its ports.
 func (s *RTPSession) Close() {
 	pacer.remove(s)
@@ -298,12 +336,30 @@ func (s *RTPSession) readLoop() {
 		s.latch(src, pkt.SSRC)
 		s.lastRecv.Store(time.Now().UnixNano())
 		s.recvPkts.Add(1)
-		if dst := s.relay.Load(); dst != nil {
+		verdict, missing := s.rxSeq.push(pkt.SSRC, pkt.SequenceNumber)
+		switch verdict {
+		case seqGap:
+			s.lostPkts.Add(uint64(missing))
+		case seqLate:
+			s.latePkts.Add(1)
+		}
+		dst := s.relay.Load()
+		if dst != nil {
 			dst.writeRelayed(&pkt, s)
 		}
+		audio := pkt.PayloadType == s.info.PayloadType
+		if verdict != seqLate {
+			// Telephone-events replace audio in the same sequence, so
+			// only a hole between two audio packets is missing audio.
+			lastAudio := s.lastAudio
+			s.lastAudio = audio
+			if audio && dst == nil && verdict == seqGap && missing <= maxConcealGap && lastAudio {
+				s.conceal(missing, pkt.Payload)
+			}
+		}
 		switch {
-		case pkt.PayloadType == s.info.PayloadType:
-			if s.relay.Load() == nil {
+		case audio:
+			if dst == nil && verdict != seqLate {
 				_ = s.decoder.WritePayload(pkt.Payload)
 			}
 		case s.dtmfPT != 0 && pkt.PayloadType == s.dtmfPT:
@@ -318,6 +374,22 @@ func (s *RTPSession) readLoop() {
 				}
 			}
 		}
+	}
+}
+
+// conceal fills in for missing lost packets before next, the packet after
+// them, is decoded. Only the packet just before next can be recovered from
+// next's redundancy.
+func (s *RTPSession) conceal(missing int, next []byte) {
+	for i := 1; i <= missing; i++ {
+		var fec []byte
+		if i == missing {
+			fec = next
+		}
+		if err := s.concealer.Conceal(fec); err != nil {
+			return
+		}
+		s.concealed.Add(1)
 	}
 }
 
@@ -386,15 +458,33 @@ func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
 	}
 	if !s.relayInit {
 		s.relayOff = s.ts + s.step - pkt.Timestamp
+		s.relaySeqOff = s.seq + 1 - pkt.SequenceNumber
 		s.relayInit = true
 	}
-	s.seq++
-	s.ts = pkt.Timestamp + s.relayOff
-	s.sendLocked(pkt.Marker, pt, s.ts, payload)
+	// Sequence numbers and timestamps keep the sender's spacing, shifted
+	// into our stream: a packet lost before us still shows as a gap, so
+	// the receiver conceals it, and a late one keeps its place.
+	seq, ts := pkt.SequenceNumber+s.relaySeqOff, pkt.Timestamp+s.relayOff
+	if d := int16(seq - s.seq); d > maxDropout || d < -maxMisorder {
+		// The sender restarted its stream (a new SSRC, a re-INVITE): carry
+		// on from our own numbering.
+		s.relaySeqOff = s.seq + 1 - pkt.SequenceNumber
+		s.relayOff = s.ts + s.step - pkt.Timestamp
+		seq, ts = s.seq+1, s.ts+s.step
+	}
+	if int16(seq-s.seq) > 0 {
+		s.seq, s.ts = seq, ts
+	}
+	s.sendSeqLocked(seq, pkt.Marker, pt, ts, payload)
 }
 
+// sendLocked sends the next packet of our stream (sequence number s.seq).
 func (s *RTPSession) sendLocked(marker bool, pt uint8, ts uint32, payload []byte) {
-	h := rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: s.seq, Timestamp: ts, SSRC: s.ssrc}
+	s.sendSeqLocked(s.seq, marker, pt, ts, payload)
+}
+
+func (s *RTPSession) sendSeqLocked(seq uint16, marker bool, pt uint8, ts uint32, payload []byte) {
+	h := rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: s.ssrc}
 	n, err := h.MarshalTo(s.pktBuf)
 	if err != nil {
 		return

@@ -11,6 +11,7 @@ static int hl_set_bitrate(OpusEncoder *e, opus_int32 b) { return opus_encoder_ct
 static int hl_set_fec(OpusEncoder *e, opus_int32 on) { return opus_encoder_ctl(e, OPUS_SET_INBAND_FEC(on)); }
 static int hl_set_signal_voice(OpusEncoder *e) { return opus_encoder_ctl(e, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE)); }
 static int hl_set_complexity(OpusEncoder *e, opus_int32 c) { return opus_encoder_ctl(e, OPUS_SET_COMPLEXITY(c)); }
+static int hl_set_loss(OpusEncoder *e, opus_int32 pct) { return opus_encoder_ctl(e, OPUS_SET_PACKET_LOSS_PERC(pct)); }
 */
 import "C"
 
@@ -73,7 +74,11 @@ func (c codec) Decoder(out media.FrameWriter) media.PayloadWriter {
 }
 
 // Encoder encodes 20 ms frames at 16 kHz into one payload each.
-func (c codec) Encoder(out media.PayloadWriter) media.FrameWriter {
+func (c codec) Encoder(out media.PayloadWriter) media.FrameWriter { return newEncoder(out, 0) }
+
+// newEncoder returns an encoder that expects lossPercent packet loss. libopus
+// codes in-band FEC only when it expects loss, so at 0 none is sent.
+func newEncoder(out media.PayloadWriter, lossPercent int) media.FrameWriter {
 	var cerr C.int
 	enc := C.opus_encoder_create(SampleRate, 1, C.OPUS_APPLICATION_VOIP, &cerr)
 	e := &encoder{out: out, buf: make([]byte, 1500)}
@@ -87,6 +92,7 @@ func (c codec) Encoder(out media.PayloadWriter) media.FrameWriter {
 	// Complexity 5 halves the CPU of the default 10 at a quality cost
 	// inaudible on a phone line; a server encodes for many calls.
 	C.hl_set_complexity(enc, Complexity)
+	C.hl_set_loss(enc, C.opus_int32(lossPercent))
 	e.enc = enc
 	runtime.AddCleanup(e, func(p *C.OpusEncoder) { C.opus_encoder_destroy(p) }, enc)
 	return e
@@ -97,7 +103,12 @@ type decoder struct {
 	out media.FrameWriter
 	pcm []int16
 	err error
+	// last is the duration in samples of the last packet decoded: a lost
+	// packet is assumed to have been as long as its predecessor.
+	last int
 }
+
+var _ media.Concealer = (*decoder)(nil)
 
 func (d *decoder) WritePayload(p []byte) error {
 	if d.err != nil {
@@ -116,9 +127,44 @@ func (d *decoder) WritePayload(p []byte) error {
 	if n < 0 {
 		return fmt.Errorf("opus: decode %d bytes: %s", len(p), C.GoString(C.opus_strerror(n)))
 	}
-	// Senders may pack 10–120 ms per packet; hand on 20 ms frames.
+	if len(p) > 0 {
+		d.last = int(n)
+	}
+	return d.writeFrames(int(n))
+}
+
+// Conceal stands in for one lost packet. With next (the packet after the
+// lost one) it decodes next's in-band FEC, the sender's low-bitrate copy of
+// the lost frame; libopus falls back to concealment when next carries none.
+// Without next it is libopus's concealment, which continues the voice from
+// the decoder's state.
+func (d *decoder) Conceal(next []byte) error {
+	if d.err != nil {
+		return d.err
+	}
+	// The duration must be exactly what was lost, a multiple of 2.5 ms.
+	size := d.last
+	if size <= 0 {
+		size = media.SamplesPerFrame(SampleRate)
+	}
+	var data *C.uchar
+	fec := C.int(0)
+	if len(next) > 0 {
+		data = (*C.uchar)(unsafe.Pointer(&next[0]))
+		fec = 1
+	}
+	n := C.opus_decode(d.dec, data, C.opus_int32(len(next)), (*C.opus_int16)(unsafe.Pointer(&d.pcm[0])), C.int(size), fec)
+	if n < 0 {
+		return fmt.Errorf("opus: conceal (fec=%d, %d bytes): %s", int(fec), len(next), C.GoString(C.opus_strerror(n)))
+	}
+	return d.writeFrames(int(n))
+}
+
+// writeFrames hands the first n decoded samples on in 20 ms frames: senders
+// may pack 10–120 ms per packet.
+func (d *decoder) writeFrames(n int) error {
 	frame := media.SamplesPerFrame(SampleRate)
-	pcm := media.PCM16(d.pcm[:int(n)])
+	pcm := media.PCM16(d.pcm[:n])
 	for off := 0; off < len(pcm); off += frame {
 		if err := d.out.WriteFrame(pcm[off:min(off+frame, len(pcm))]); err != nil {
 			return err
