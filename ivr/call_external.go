@@ -29,7 +29,20 @@ type TrunkCall struct {
 	CallerID string // the number presented; "" for anonymous
 	// OnProgress hears that the number rings (180) or the network reports progress (183).
 	OnProgress func(code int, reason string)
-	Log        *slog.Logger // the transferred call's logger
+	// OnEarlyMedia hears, at most once and before the number answers, that the far end sends in-band
+	// audio (a 183 or 180 with SDP): the network's ringback or an announcement ("the number you
+	// dialled is not in service") that the caller should hear instead of ours. It must not block.
+	OnEarlyMedia func(early EarlyMedia)
+	Log          *slog.Logger // the transferred call's logger
+}
+
+// EarlyMedia is a trunk call's audio before the answer, the far end's side only (what the caller
+// hears; nothing of the caller is sent before the answer). It ends when the call is answered (the
+// bridge takes over) or fails.
+type EarlyMedia interface {
+	// SwapAudioIn sets where the far end's early audio goes (nil discards) and returns the previous
+	// writer. It is written from the trunk leg's receive path: the writer must not block.
+	SwapAudioIn(media.FrameWriter) media.FrameWriter
 }
 
 // TrunkLeg is an answered call to an external number.
@@ -120,7 +133,9 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 }
 
 // dialWithRingback dials and, once the far end rings, gives the caller ringback until it answers or
-// the attempt ends.
+// the attempt ends. When the far end sends early media, the caller hears that instead: the carrier's
+// ringback, or the announcement that explains why the call will fail (heard before the failed edge).
+// A caller not answered yet hears their phone's own ringback: early media would need a 183 toward them.
 func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.Duration, x *store.ExternalTransfer) (TrunkLeg, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
@@ -128,6 +143,13 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 	tc.OnProgress = func(code int, _ string) {
 		select {
 		case progress <- code:
+		default:
+		}
+	}
+	earlyCh := make(chan EarlyMedia, 1) // sent once
+	tc.OnEarlyMedia = func(e EarlyMedia) {
+		select {
+		case earlyCh <- e:
 		default:
 		}
 	}
@@ -143,9 +165,13 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 
 	var ring sync.WaitGroup
 	ringCtx, stopRing := context.WithCancel(dialCtx)
+	var early EarlyMedia
 	defer func() {
 		stopRing()
 		ring.Wait()
+		if early != nil {
+			early.SwapAudioIn(nil) // the bridge, or the flow's next node, takes over the caller's ear
+		}
 		if c.answered {
 			c.leg.FlushAudioOut()
 		}
@@ -162,11 +188,25 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 				_ = c.leg.Ringing() // the caller's phone rings; the call is answered when the number answers
 				continue
 			}
+			if early != nil {
+				continue
+			}
 			ring.Add(1)
 			go func() {
 				defer ring.Done()
 				playHold(ringCtx, c.leg.AudioOut(), ringbackPattern(c.leg.AudioOut().SampleRate()))
 			}()
+		case e := <-earlyCh:
+			if !c.answered {
+				c.log.Debug("transfer: early media not passed to an unanswered caller", "number", tc.Number)
+				continue
+			}
+			stopRing()
+			ring.Wait()
+			c.leg.FlushAudioOut()
+			early = e
+			early.SwapAudioIn(nonBlockingWriter(c.leg.AudioOut()))
+			c.log.Info("transfer: caller hears the far end's early media", "number", tc.Number)
 		case r := <-done:
 			if r.err == nil && ctx.Err() != nil {
 				// Answered as the caller left.
@@ -178,6 +218,21 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 		}
 	}
 }
+
+// nonBlockingWriter writes to w without blocking where w can (a paced RTP writer drops its oldest
+// queued frame instead), as a bridge does: early media is written from the trunk leg's receive path.
+func nonBlockingWriter(w media.FrameWriter) media.FrameWriter {
+	if t, ok := w.(media.TryFrameWriter); ok {
+		return tryWriter{t}
+	}
+	return w
+}
+
+type tryWriter struct{ w media.TryFrameWriter }
+
+func (t tryWriter) WriteFrame(p media.PCM16) error { return t.w.TryWriteFrame(p) }
+func (t tryWriter) SampleRate() int                { return t.w.SampleRate() }
+func (t tryWriter) String() string                 { return "nonblocking → " + t.w.String() }
 
 // talkExternal answers the caller (if not yet) and bridges them with the answered number until either
 // hangs up; the transfer then takes its next edge.

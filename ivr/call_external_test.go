@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/store"
 )
 
@@ -20,6 +22,7 @@ type trunks struct {
 	script map[string]string
 	calls  []TrunkCall
 	legs   []*testLeg
+	early  []*fakeEarly
 }
 
 func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error) {
@@ -34,6 +37,12 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 		return nil, fmt.Errorf("%w (603 Decline)", ErrNumberDeclined)
 	case "error":
 		return nil, errors.New("trunk unreachable")
+	case "early-busy":
+		e := &fakeEarly{}
+		d.mu.Lock()
+		d.early = append(d.early, e)
+		d.mu.Unlock()
+		return nil, announceBusy(req, e)
 	}
 	req.OnProgress(180, "Ringing")
 	switch what {
@@ -50,6 +59,98 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 	}
 	<-ctx.Done()
 	return nil, fmt.Errorf("%w: %v", ErrNumberNoAnswer, ctx.Err())
+}
+
+// announcement is the sample value of the fake carrier's in-band announcement.
+const announcement = 1234
+
+// fakeEarly is a trunk call's early media: whatever the IVR swaps in hears the announcement.
+type fakeEarly struct {
+	mu sync.Mutex
+	w  media.FrameWriter
+}
+
+func (e *fakeEarly) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := e.w
+	e.w = w
+	return old
+}
+
+func (e *fakeEarly) writer() media.FrameWriter { e.mu.Lock(); defer e.mu.Unlock(); return e.w }
+
+// announceBusy is a carrier that reports progress with early media, plays a short announcement and
+// refuses the call as busy.
+func announceBusy(req TrunkCall, e *fakeEarly) error {
+	req.OnProgress(183, "Session Progress")
+	req.OnEarlyMedia(e)
+	for deadline := time.Now().Add(5 * time.Second); e.writer() == nil && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	frame := make(media.PCM16, 160)
+	for i := range frame {
+		frame[i] = announcement
+	}
+	for i := 0; i < 10; i++ {
+		if w := e.writer(); w != nil {
+			_ = w.WriteFrame(frame)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if e.writer() == nil {
+		return errors.New("the IVR never took the early media")
+	}
+	return fmt.Errorf("%w (486 Busy Here)", ErrNumberBusy)
+}
+
+// earLeg keeps what the caller heard.
+type earLeg struct {
+	*testLeg
+	heard []media.PCM16
+}
+
+func (l *earLeg) AudioOut() media.FrameWriter {
+	return media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
+		l.mu.Lock()
+		l.heard = append(l.heard, append(media.PCM16(nil), p...))
+		l.mu.Unlock()
+		return nil
+	}}
+}
+
+// TestTransferOutEarlyMedia: the far end's early media replaces our ringback (the caller hears the
+// carrier's announcement and no ringback after it), a busy after it still takes the failed edge, and
+// the early media is let go when the attempt ends.
+func TestTransferOutEarlyMedia(t *testing.T) {
+	h, d := externalHarness(map[string]string{"13800000001": "early-busy"})
+	leg := &earLeg{testLeg: newTestLeg("c1")}
+	c := h.call("c1", leg.testLeg)
+	c.leg = leg
+	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: testTrunk(t, "")})
+	if err != nil || res.Outcome != dialplan.QueueNoAgent {
+		t.Fatalf("Transfer = %+v, %v", res, err)
+	}
+	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != store.TransferBusy {
+		t.Fatalf("record %+v", x)
+	}
+	if w := d.early[0].writer(); w != nil {
+		t.Errorf("the early media still goes to %s after the attempt", w)
+	}
+	leg.mu.Lock()
+	defer leg.mu.Unlock()
+	announced, ringbackAfter := 0, 0
+	for _, f := range leg.heard {
+		switch {
+		case f[0] == announcement:
+			announced++
+		case announced > 0 && slices.ContainsFunc(f, func(s int16) bool { return s != 0 }):
+			ringbackAfter++
+		}
+	}
+	if announced == 0 || ringbackAfter > 0 {
+		t.Errorf("the caller heard %d announcement frames, then %d frames of ringback", announced, ringbackAfter)
+	}
 }
 
 // testTrunk is a dialplan trunk that allows Chinese mobile numbers.

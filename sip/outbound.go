@@ -34,14 +34,17 @@ type OutboundCall struct {
 	rtcpC  *net.UDPConn
 	callID string
 
-	mu       sync.Mutex
-	rtp      *media.RTPSession
-	codec    string
-	ctx      context.Context
-	cancel   context.CancelCauseFunc
-	answered bool
-	closed   bool
-	byUs     bool
+	mu  sync.Mutex
+	rtp *media.RTPSession
+	// negotiated is what rtp was started with: the SDP answer of an early 183/180, then of the 200 OK.
+	negotiated *Offer
+	silent     bool // the early session's RTP timeout fired before the answer (it fires once)
+	codec      string
+	ctx        context.Context
+	cancel     context.CancelCauseFunc
+	answered   bool
+	closed     bool
+	byUs       bool
 }
 
 // Dial sends an INVITE to a registered phone and waits until it answers,
@@ -82,7 +85,10 @@ type outboundInvite struct {
 	username, password string
 	// onProgress hears provisional responses other than 100 Trying (180 Ringing, 183 Session Progress).
 	onProgress func(code int, reason string)
-	log        *slog.Logger
+	// onEarlyMedia, when set, starts the leg's media at the first provisional response with an SDP
+	// answer and hands over its early audio; without it provisional SDP is ignored (agents' phones).
+	onEarlyMedia func(EarlyMedia)
+	log          *slog.Logger
 }
 
 // placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
@@ -122,31 +128,163 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	s.outCalls.Store(o, struct{}{})
 	if err := o.waitAnswer(ctx, inv); err != nil {
 		s.outCalls.Delete(o)
-		o.closeSockets()
+		o.closeMedia()
 		dlg.Close()
 		return nil, err
 	}
-	ans, err := s.cfg.Codecs.Negotiate(dlg.InviteResponse.Body())
+	ans, err := o.answerSDP(dlg.InviteResponse.Body())
 	if err != nil {
 		o.log.Warn("answer has unusable sdp", "error", err)
 		_ = dlg.Ack(context.Background())
 		_ = dlg.Bye(context.Background())
 		s.outCalls.Delete(o)
-		o.closeSockets()
+		o.closeMedia()
 		return nil, fmt.Errorf("answer sdp: %w", err)
 	}
 	if err := dlg.Ack(context.Background()); err != nil {
 		o.log.Warn("ack failed", "error", err)
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.ctx, o.cancel = context.WithCancelCause(dlg.Context())
-	o.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
-		Codec: ans.Codec, DTMFPayload: ans.DTMFPT, DTMFClockRate: ans.DTMFRate, Remote: ans.Addr,
-		Timeout: s.cfg.RTPTimeout, Logger: o.log,
-		OnTimeout: func() { _ = o.Hangup(context.Background(), "rtp_timeout") },
-	})
+	if err := o.answerMediaLocked(ans); err != nil {
+		o.log.Warn("cannot restart media for the answer", "error", err)
+		_ = dlg.Bye(context.Background())
+		o.cancel(err)
+		s.outCalls.Delete(o)
+		o.closeMediaLocked()
+		return nil, fmt.Errorf("answer media: %w", err)
+	}
 	o.codec = ans.Codec.Info().Name
 	o.answered = true
 	return o, nil
+}
+
+// answerSDP negotiates the 200 OK's SDP. A 200 without SDP after early media stands by the early
+// answer (RFC 3261 13.2.1 wants it repeated, not every carrier does).
+func (o *OutboundCall) answerSDP(body []byte) (*Offer, error) {
+	o.mu.Lock()
+	early := o.negotiated
+	o.mu.Unlock()
+	if len(body) == 0 && early != nil {
+		o.log.Debug("answer without sdp: the early media's stands")
+		return early, nil
+	}
+	return o.srv.cfg.Codecs.Negotiate(body)
+}
+
+// EarlyMedia is an outbound leg's audio before the answer: the far end's in-band ringback or
+// announcement, which a carrier sends after a 183 Session Progress (or a 180) with SDP. Only that
+// direction matters before the answer; toward the far end the leg sends silence, which also opens
+// the way through NATs and lets the carrier latch onto our RTP.
+type EarlyMedia interface {
+	// SwapAudioIn sets where the far end's decoded early audio goes (nil discards) and returns the
+	// previous writer. The leg writes from its receive path: the writer must not block.
+	SwapAudioIn(media.FrameWriter) media.FrameWriter
+}
+
+// earlyMedia hands out only the early audio of the leg's RTP session, not the session itself (that
+// belongs to the leg, which may yet fail or restart it for the 200 OK).
+type earlyMedia struct{ rtp *media.RTPSession }
+
+func (e earlyMedia) SwapAudioIn(w media.FrameWriter) media.FrameWriter { return e.rtp.SwapAudioIn(w) }
+
+// startEarlyMedia starts the leg's RTP session toward the SDP answer of a provisional response, so
+// the carrier's early audio is heard, and reports it to onEarlyMedia the first time. A later
+// provisional SDP only moves the remote address. SDP we cannot use is logged and ignored: the caller
+// keeps our ringback.
+func (o *OutboundCall) startEarlyMedia(r *gsip.Response, inv outboundInvite) {
+	if inv.onEarlyMedia == nil || len(r.Body()) == 0 {
+		return
+	}
+	ans, err := o.srv.cfg.Codecs.Negotiate(r.Body())
+	if err != nil {
+		o.log.Warn("early media sdp unusable, ignored", "status", r.StatusCode, "error", err)
+		return
+	}
+	o.mu.Lock()
+	if o.rtp != nil {
+		if o.negotiated.Addr.String() != ans.Addr.String() && sameMedia(o.negotiated, ans) {
+			o.log.Debug("early media moved", "remote", ans.Addr.String())
+			o.rtp.SetRemote(ans.Addr)
+			o.negotiated = ans
+		}
+		o.mu.Unlock()
+		return
+	}
+	o.startRTPLocked(o.rtpC, o.rtcpC, ans)
+	rtp := o.rtp
+	o.mu.Unlock()
+	o.log.Info("early media from the far end", "status", r.StatusCode, "codec", ans.Codec.Info().Name,
+		"remote", ans.Addr.String())
+	inv.onEarlyMedia(earlyMedia{rtp})
+}
+
+// answerMediaLocked starts the leg's media toward the 200 OK's SDP. A session started for early media
+// is kept when the answer has the same codec (RFC 3261 13.2.1: the answer should repeat the early
+// one), moved if only the address changed. Another codec, or an early session whose one-shot RTP
+// timeout already fired while the number rang silently, is restarted on the same ports: those are the
+// ones our offer advertised.
+func (o *OutboundCall) answerMediaLocked(ans *Offer) error {
+	if o.rtp == nil {
+		o.startRTPLocked(o.rtpC, o.rtcpC, ans)
+		return nil
+	}
+	if sameMedia(o.negotiated, ans) && !o.silent {
+		if o.negotiated.Addr.String() != ans.Addr.String() {
+			o.log.Info("answer moves the early media", "from", o.negotiated.Addr.String(), "to", ans.Addr.String())
+			o.rtp.SetRemote(ans.Addr)
+		}
+		o.negotiated = ans
+		return nil
+	}
+	o.log.Info("answer restarts the early media", "codec", ans.Codec.Info().Name, "early_codec", o.negotiated.Codec.Info().Name,
+		"early_rtp_timed_out", o.silent)
+	rtpAddr, rtcpAddr := o.rtpC.LocalAddr().(*net.UDPAddr), o.rtcpC.LocalAddr().(*net.UDPAddr)
+	o.rtp.Close() // closes the sockets too
+	o.rtp = nil
+	rc, err := net.ListenUDP("udp", rtpAddr)
+	if err != nil {
+		return fmt.Errorf("rebind rtp port: %w", err)
+	}
+	cc, err := net.ListenUDP("udp", rtcpAddr)
+	if err != nil {
+		rc.Close()
+		return fmt.Errorf("rebind rtcp port: %w", err)
+	}
+	o.rtpC, o.rtcpC = rc, cc
+	o.startRTPLocked(rc, cc, ans)
+	return nil
+}
+
+// sameMedia reports whether an RTP session started for a can carry b: the same codec and payload
+// types (the address may differ).
+func sameMedia(a, b *Offer) bool {
+	ai, bi := a.Codec.Info(), b.Codec.Info()
+	return ai.Name == bi.Name && ai.ClockRate == bi.ClockRate && ai.PayloadType == bi.PayloadType &&
+		a.DTMFPT == b.DTMFPT && a.DTMFRate == b.DTMFRate
+}
+
+// startRTPLocked starts the leg's RTP session toward ans (o.mu held). Its RTP timeout hangs up an
+// answered leg; before the answer a carrier may well be silent, so it is only noted.
+func (o *OutboundCall) startRTPLocked(rc, cc *net.UDPConn, ans *Offer) {
+	var rtp *media.RTPSession
+	rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
+		Codec: ans.Codec, DTMFPayload: ans.DTMFPT, DTMFClockRate: ans.DTMFRate, Remote: ans.Addr,
+		Timeout: o.srv.cfg.RTPTimeout, Logger: o.log,
+		OnTimeout: func() {
+			o.mu.Lock()
+			current, answered := o.rtp == rtp, o.answered
+			if current && !answered {
+				o.silent = true
+			}
+			o.mu.Unlock()
+			if current && answered {
+				_ = o.Hangup(context.Background(), "rtp_timeout")
+			}
+		},
+	})
+	o.rtp, o.negotiated = rtp, ans
 }
 
 // waitAnswer waits for the INVITE's final response, answering digest challenges and reporting
@@ -176,7 +314,12 @@ func (o *OutboundCall) waitAnswer(ctx context.Context, inv outboundInvite) error
 			switch {
 			case r.IsProvisional():
 				ringing.Store(true)
-				if r.StatusCode != 100 && inv.onProgress != nil {
+				if r.StatusCode == 100 {
+					break
+				}
+				// Media first: who hears of the progress may look for the early audio.
+				o.startEarlyMedia(r, inv)
+				if inv.onProgress != nil {
 					inv.onProgress(r.StatusCode, r.Reason)
 				}
 			case !r.IsSuccess():
@@ -211,6 +354,22 @@ func (o *OutboundCall) waitAnswer(ctx context.Context, inv outboundInvite) error
 func (o *OutboundCall) closeSockets() {
 	o.rtpC.Close()
 	o.rtcpC.Close()
+}
+
+// closeMedia releases a leg that never got answered: its early RTP session, if one ran, or its ports.
+func (o *OutboundCall) closeMedia() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeMediaLocked()
+}
+
+func (o *OutboundCall) closeMediaLocked() {
+	if o.rtp != nil {
+		o.rtp.Close()
+		o.rtp = nil
+		return
+	}
+	o.closeSockets()
 }
 
 // Codec names the leg's negotiated codec.

@@ -27,6 +27,12 @@ type TrunkRequest struct {
 	Username, Password string
 	// OnProgress hears 180 Ringing and 183 Session Progress, so the caller can be given ringback.
 	OnProgress func(code int, reason string)
+	// OnEarlyMedia is called once, before OnProgress, when a provisional response (183, or a 180) first
+	// carries an SDP answer: the leg's media then runs early, and the carrier's in-band audio (its own
+	// ringback, "the number you dialled is not in service") goes wherever early.SwapAudioIn says. The
+	// 200 OK keeps that media; a failure closes it. Without OnEarlyMedia, provisional SDP is ignored.
+	// It runs on the dialling goroutine: it must not block.
+	OnEarlyMedia func(early EarlyMedia)
 	// Log is the logger of the call being transferred: every line of the trunk leg names that call.
 	Log *slog.Logger
 }
@@ -57,7 +63,8 @@ func (s *Server) DialTrunk(ctx context.Context, req TrunkRequest) (*OutboundCall
 		"auth", req.Password != "")
 	o, err := s.placeCall(ctx, outboundInvite{
 		callID: id, uri: uri, fromUser: fromUser, fromName: fromName,
-		username: req.Username, password: req.Password, onProgress: req.OnProgress, log: log,
+		username: req.Username, password: req.Password, onProgress: req.OnProgress,
+		onEarlyMedia: req.OnEarlyMedia, log: log,
 	})
 	if err != nil {
 		log.Info("trunk call not answered", "number", req.Number, "error", err.Error())

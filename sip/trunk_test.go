@@ -60,6 +60,8 @@ func TestDialTrunk(t *testing.T) {
 	t.Run("digest auth", func(t *testing.T) { testDialTrunkDigestAuth(t, s) })
 	t.Run("cancel on timeout", func(t *testing.T) { testDialTrunkCancelOnTimeout(t, s) })
 	t.Run("unreachable", func(t *testing.T) { testDialTrunkUnreachable(t, s) })
+	t.Run("early media answered", func(t *testing.T) { testEarlyMediaAnswered(t, s) })
+	t.Run("early media then busy", func(t *testing.T) { testEarlyMediaBusy(t, s) })
 }
 
 // testDialTrunkAnswered: the INVITE goes to sip:<number>@<host> with our codec offer and the caller id

@@ -18,6 +18,9 @@ func (s *server) DialTrunk(ctx context.Context, req ivr.TrunkCall) (ivr.TrunkLeg
 	t := req.Trunk
 	tr := hsip.TrunkRequest{Trunk: t.Name, Number: req.Number, Host: t.Host, Transport: t.Transport,
 		CallerID: req.CallerID, OnProgress: req.OnProgress, Log: req.Log}
+	if req.OnEarlyMedia != nil {
+		tr.OnEarlyMedia = func(e hsip.EarlyMedia) { req.OnEarlyMedia(e) }
+	}
 	if cred := s.cfg.Trunks[t.Name]; cred != nil {
 		tr.Username, tr.Password = cred.Username, cred.Secret()
 	}
