@@ -129,8 +129,17 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 		if err := e.Records.PutCall(rec); err != nil {
 			log.Error("storing call record failed", "error", err)
 		}
-		log.Info("call ended", "disposition", rec.Disposition, "hangup_by", rec.HangupBy, "cause", rec.HangupCause,
-			"agent", rec.Agent, "duration", rec.End.Sub(rec.Start).Round(time.Millisecond).String())
+		attrs := []any{"disposition", rec.Disposition, "hangup_by", rec.HangupBy, "cause", rec.HangupCause,
+			"agent", rec.Agent, "duration", rec.End.Sub(rec.Start).Round(time.Millisecond).String()}
+		// How the caller's network treated the call's audio, for whoever
+		// investigates a complaint about it.
+		if m, ok := leg.(interface{ RTP() *media.RTPSession }); ok {
+			if r := m.RTP(); r != nil {
+				st := r.Stats()
+				attrs = append(attrs, "rtp_received", st.Received, "rtp_lost", st.Lost, "rtp_concealed", st.Concealed, "rtp_late", st.Late)
+			}
+		}
+		log.Info("call ended", attrs...)
 	}()
 
 	route, flow, ok := plan.Select(&dialplan.Facts{To: info.To, From: info.From, Headers: info.Headers, Time: rec.Start})
