@@ -1,15 +1,12 @@
 package sip
 
 import (
-	"context"
 	"fmt"
 	"net"
-	"os"
 	"testing"
 	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
-	"github.com/hotline-cc/hotline/media"
 )
 
 // fakeCarrier is a scripted SIP UAS on loopback UDP: the test reads each request the server sends and
@@ -124,25 +121,6 @@ func (f *fakeCarrier) answerSDP() string {
 
 // startTrunkServer runs a Server on loopback UDP for outbound calls.
 func startTrunkServer(t *testing.T) *Server {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
-	lo := 41000 + os.Getpid()%400*20
-	srv, err := NewServer(Config{
-		Listen: addr, Transports: []string{"udp"},
-		RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19},
-	}, nil, lateHandler{results: make(chan lateResult, 1)}, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-srv.ready
+	srv, _ := startTestServer(t, lateHandler{results: make(chan lateResult, 1)}, 41000)
 	return srv
 }

@@ -56,6 +56,14 @@ func (h lateHandler) HandleCall(c *InboundCall) {
 
 // startLateServer runs a Server on loopback UDP and returns its address.
 func startLateServer(t *testing.T, h Handler) string {
+	_, addr := startTestServer(t, h, 21000)
+	return addr
+}
+
+// startTestServer runs a Server with handler h on a free loopback UDP port,
+// with RTP ports from a block above rtpBase that depends on the process (so
+// parallel test binaries do not collide), until the test ends.
+func startTestServer(t *testing.T, h Handler, rtpBase int) (*Server, string) {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -63,7 +71,7 @@ func startLateServer(t *testing.T, h Handler) string {
 	}
 	addr := pc.LocalAddr().String()
 	pc.Close()
-	lo := 21000 + os.Getpid()%400*20
+	lo := rtpBase + os.Getpid()%400*20
 	srv, err := NewServer(Config{
 		Listen: addr, Transports: []string{"udp"},
 		RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19},
@@ -76,7 +84,7 @@ func startLateServer(t *testing.T, h Handler) string {
 	go func() { _ = srv.Serve(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	<-srv.ready
-	return addr
+	return srv, addr
 }
 
 // testLogger logs to the test's output with -v and HOTLINE_TEST_LOG=1.
