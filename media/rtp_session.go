@@ -43,8 +43,8 @@ type RTPConfig struct {
 // last pitch period, fading out (plc). Late and duplicate audio packets are
 // dropped: there is no reordering buffer, because a packet that arrives
 // after its successor has already been concealed, and waiting for
-// stragglers would delay every packet. Relayed packets are forwarded as they come; the far
-// end conceals.
+// stragglers would delay every packet. Relayed packets are forwarded as they
+// come, with the sender's sequence gaps kept, and the far end conceals.
 //
 // Outbound: frames written to AudioOut queue up and a pacer sends one every
 // 20 ms on a ticker grid (no drift); silence is sent when nothing is queued.
