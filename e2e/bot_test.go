@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +16,10 @@ import (
 	"github.com/hotline-cc/hotline/tts"
 )
 
-// botDialplan routes 5000 to the assistant bot, which escalates to the support queue.
-func botDialplan(t testing.TB) string {
+// botDialplan routes 5000 to the assistant bot, which escalates to the
+// support queue; hints are the phrases its recognizer listens for (the
+// embedded one needs them).
+func botDialplan(t testing.TB, hints ...string) string {
 	kb, err := filepath.Abs("../configs/kb")
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +33,7 @@ queues:
 bots:
   assistant:
     knowledge_base: ` + kb + `
+    hints: [` + strings.Join(quoteAll(hints), ", ") + `]
     barge_in: true
     end_of_turn_silence: 500ms
     escalate_queue: support
@@ -59,6 +63,15 @@ flows:
 `
 }
 
+// quoteAll quotes each string for YAML.
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
 // voicedExtent is the time from the first to the last frame above
 // -50 dBFS: the phrase without espeak-ng's leading and trailing silence.
 func voicedExtent(p media.PCM16, rate int) time.Duration {
@@ -78,34 +91,39 @@ func voicedExtent(p media.PCM16, rate int) time.Duration {
 	return time.Duration(last-first) * time.Second / time.Duration(rate)
 }
 
-// speechWAV writes the caller's "microphone": each phrase spoken by
-// espeak-ng at 8 kHz after a pause, then silence. It returns the file and
-// each phrase's voiced length.
+// speechWAV writes the caller's "microphone" at 8 kHz: each phrase spoken
+// by espeak-ng after a pause, then silence. It returns the file and each
+// phrase's voiced length.
 func speechWAV(t testing.TB, pauses []time.Duration, phrases []string) (string, []time.Duration) {
+	return speechWAVAt(t, 8000, pauses, phrases)
+}
+
+// speechWAVAt is speechWAV at rate (16000 for an HD phone's microphone).
+func speechWAVAt(t testing.TB, rate int, pauses []time.Duration, phrases []string) (string, []time.Duration) {
 	t.Helper()
-	es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 8000})
+	es, err := tts.NewEspeak(tts.EspeakOptions{Rate: rate})
 	if err != nil {
 		t.Skip(err)
 	}
 	var all media.PCM16
 	var lens []time.Duration
 	for i, p := range phrases {
-		all = append(all, make(media.PCM16, int(pauses[i].Seconds()*8000))...)
+		all = append(all, make(media.PCM16, int(pauses[i].Seconds()*float64(rate)))...)
 		a, err := es.Synthesize(context.Background(), p, "en-US")
 		if err != nil {
 			t.Fatal(err)
 		}
 		all = append(all, a.Samples...)
-		lens = append(lens, voicedExtent(a.Samples, 8000))
+		lens = append(lens, voicedExtent(a.Samples, rate))
 	}
-	all = append(all, make(media.PCM16, 30*8000)...)
+	all = append(all, make(media.PCM16, 30*rate)...)
 	path := filepath.Join(t.TempDir(), "caller-speech.wav")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := media.WriteWAV(f, all, 8000); err != nil {
+	if err := media.WriteWAV(f, all, rate); err != nil {
 		t.Fatal(err)
 	}
 	return path, lens

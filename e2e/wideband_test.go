@@ -1,18 +1,13 @@
 package e2e
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hotline-cc/hotline/e2e/peers"
-	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
 	"github.com/hotline-cc/hotline/media/opus"
-	"github.com/hotline-cc/hotline/tts"
 )
 
 // wideband codecs a baresip phone can offer, as baresip names them.
@@ -103,38 +98,6 @@ func TestWidebandBridge(t *testing.T) {
 	})
 }
 
-// embeddedBotDialplan routes 5000 to a bot over the demo knowledge base
-// with the phrases callers are expected to say.
-func embeddedBotDialplan(t testing.TB) string {
-	kb, err := filepath.Abs("../configs/kb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return `version: 1
-bots:
-  assistant:
-    knowledge_base: ` + kb + `
-    hints: ["what are your opening hours", "where is my order", "how do i return an item", "i want to talk to an agent"]
-    end_of_turn_silence: 500ms
-routes:
-  - name: bot
-    to: "5000"
-    flow: bot
-flows:
-  bot:
-    start: assistant
-    nodes:
-      - id: assistant
-        type: bot
-        profile: assistant
-        done: bye
-        escalate: bye
-        error: bye
-      - id: bye
-        type: hangup
-`
-}
-
 // TestEmbeddedBotOnWidebandCall is the product with no cloud account at
 // all: an HD caller asks a question out loud; PocketSphinx (which needs
 // 16 kHz audio) recognizes it, the retrieval engine answers from the demo
@@ -146,10 +109,11 @@ func TestEmbeddedBotOnWidebandCall(t *testing.T) {
 	for _, codec := range widebandCodecs(t) {
 		t.Run(codec, func(t *testing.T) {
 			const question = "what are your opening hours"
-			path := spokenWAV(t, 1500*time.Millisecond, question)
+			path, _ := speechWAVAt(t, 16000, []time.Duration{1500 * time.Millisecond}, []string{question})
 
 			// The bot speaks fast so the test is short; the caller at a normal pace.
-			srv := StartServer(t, ServerOptions{Dialplan: embeddedBotDialplan(t), TTSSpeed: 320})
+			srv := StartServer(t, ServerOptions{Dialplan: botDialplan(t, "what are your opening hours", "where is my order",
+				"how do i return an item", "i want to talk to an agent"), TTSSpeed: 320})
 			caller := peers.StartPhone(t, peers.PhoneConfig{User: "13900000000", Wideband: true,
 				Codecs: []string{codec}, PlayWAV: path, MaxCallSeconds: 40})
 			if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
@@ -230,7 +194,7 @@ flows:
       - id: bye
         type: hangup
 `
-	mic := spokenWAV(t, 1500*time.Millisecond, "opening hours")
+	mic, _ := speechWAVAt(t, 16000, []time.Duration{1500 * time.Millisecond}, []string{"opening hours"})
 	srv := StartServer(t, ServerOptions{Dialplan: dp})
 	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13900000001", Wideband: true,
 		Codecs: []string{"G722"}, PlayWAV: mic, MaxCallSeconds: 30})
@@ -250,30 +214,4 @@ flows:
 	if !srv.WaitLog(`msg="menu heard" `, time.Second) || !strings.Contains(srv.Log(), `text="opening hours"`) {
 		t.Errorf("no recognition logged")
 	}
-}
-
-// spokenWAV writes a 16 kHz "microphone": silence, then phrase spoken by
-// espeak-ng, then silence to the end of the call.
-func spokenWAV(t testing.TB, pause time.Duration, phrase string) string {
-	t.Helper()
-	es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 16000})
-	if err != nil {
-		t.Skip(err)
-	}
-	a, err := es.Synthesize(context.Background(), phrase, "en-US")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mic := append(make(media.PCM16, int(pause.Seconds()*16000)), a.Samples...)
-	mic = append(mic, make(media.PCM16, 30*16000)...)
-	path := filepath.Join(t.TempDir(), "spoken.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := media.WriteWAV(f, mic, 16000); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
