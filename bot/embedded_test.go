@@ -13,7 +13,6 @@ import (
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/media/opus"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -76,91 +75,3 @@ func TestEmbeddedEnginesWideband(t *testing.T) {
 	t.Logf("embedded engines: end of turn → ASR %v → first audio out %v; answer %q",
 		tm.ASRFinal.Sub(tm.EndOfSpeech), tm.FirstRTPOut.Sub(tm.EndOfSpeech), bt[0].Text)
 }
-
-// TestPocketSphinxThroughCodecs measures what the embedded recognizer makes
-// of questions that crossed a phone call: espeak-ng speech at 16 kHz sent
-// through each codec's encoder and decoder, 20 ms at a time, as the RTP
-// session does. The wideband codecs keep the recognizer's accuracy; G.711
-// (8 kHz, upsampled back) is reported only: it is why DTMF is the
-// dependable path on narrowband calls.
-func TestPocketSphinxThroughCodecs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs external speech engines")
-	}
-	ps, err := asr.NewPocketSphinx(asr.PocketSphinxOptions{})
-	if errors.Is(err, asr.ErrEngineMissing) {
-		t.Skip(err)
-	}
-	es, err := tts.NewEspeak(tts.EspeakOptions{Rate: 16000})
-	if errors.Is(err, tts.ErrEngineMissing) {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	phrases := []string{
-		"what are your opening hours",
-		"i want to talk to an agent",
-		"where is my order",
-		"how do i return an item",
-		"i have a billing question",
-		"cancel my subscription",
-	}
-	codecs := []media.Codec{media.G722()}
-	if opus.Available {
-		codecs = append(codecs, opus.New(0))
-	}
-	codecs = append(codecs, media.PCMU())
-	ctx := context.Background()
-	for _, c := range codecs {
-		ok := 0
-		var heard []string
-		for _, ph := range phrases {
-			a, err := es.Synthesize(ctx, ph, "en-US")
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := append(make(media.PCM16, 4000), a.Samples...) // a little silence first, as on a call
-			got := throughCodec(t, c, in)
-			r, err := ps.Recognize(ctx, asr.Utterance{Samples: got, Rate: 16000, Hints: phrases})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.Text == ph {
-				ok++
-			}
-			heard = append(heard, r.Text)
-		}
-		name := c.Info().Name
-		t.Logf("pocketsphinx through %s: %d/%d exact; heard %q", name, ok, len(phrases), heard)
-		if c.Info().SampleRate == 16000 && ok < len(phrases)-1 {
-			t.Errorf("%s: %d/%d phrases recognised on a wideband codec", name, ok, len(phrases))
-		}
-	}
-}
-
-// throughCodec encodes 16 kHz speech with c and decodes it back to 16 kHz.
-func throughCodec(t *testing.T, c media.Codec, in media.PCM16) media.PCM16 {
-	var out media.PCM16
-	dec := c.Decoder(media.FrameWriterFunc{Rate: 16000, Fn: func(p media.PCM16) error {
-		out = append(out, p...)
-		return nil
-	}})
-	enc := c.Encoder(payloadWriter(dec.WritePayload))
-	var w media.FrameWriter = enc
-	if enc.SampleRate() != 16000 {
-		w = media.NewResampler(enc, 16000)
-	}
-	n := media.SamplesPerFrame(16000)
-	for off := 0; off+n <= len(in); off += n {
-		if err := w.WriteFrame(in[off : off+n]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-type payloadWriter func([]byte) error
-
-func (f payloadWriter) WritePayload(p []byte) error { return f(p) }
-func (f payloadWriter) String() string              { return "payloads" }
