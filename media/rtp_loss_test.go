@@ -2,7 +2,6 @@ package media_test
 
 import (
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,63 +10,15 @@ import (
 	"github.com/pion/rtp"
 )
 
-// lossRig is an RTP session on loopback with a peer socket that sends to it
-// and a consumer that keeps every frame it is given.
-type lossRig struct {
-	t      *testing.T
-	s      *media.RTPSession
-	peer   *net.UDPConn
-	mu     sync.Mutex
-	frames []media.PCM16
+// lossRig is a session on loopback whose peer sends one stream (SSRC 0x5eed).
+type lossRig struct{ *audiotest.RTPRig }
+
+func newLossRig(t *testing.T, codec media.Codec) lossRig {
+	return lossRig{audiotest.NewRTPRig(t, codec, &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 43000, Max: 43999})}
 }
 
-func newLossRig(t *testing.T, codec media.Codec) *lossRig {
-	t.Helper()
-	pr := &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 43000, Max: 43999}
-	rc, cc, err := pr.ListenPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &lossRig{t: t, peer: peer}
-	r.s = media.NewRTPSession(rc, cc, media.RTPConfig{Codec: codec, Remote: peer.LocalAddr().(*net.UDPAddr)})
-	t.Cleanup(func() { r.s.Close(); peer.Close() })
-	r.s.SwapAudioIn(media.FrameWriterFunc{Rate: codec.Info().SampleRate, Fn: func(p media.PCM16) error {
-		r.mu.Lock()
-		r.frames = append(r.frames, append(media.PCM16(nil), p...))
-		r.mu.Unlock()
-		return nil
-	}})
-	return r
-}
-
-func (r *lossRig) send(pt uint8, seq uint16, ts uint32, payload []byte) {
-	r.t.Helper()
-	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: 0x5eed}, Payload: payload}
-	b, err := pkt.Marshal()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	if _, err := r.peer.WriteToUDP(b, r.s.LocalAddr()); err != nil {
-		r.t.Fatal(err)
-	}
-}
-
-// settle waits until received packets have been read, then a little longer
-// so that any frame too many would show, and returns the frames.
-func (r *lossRig) settle(received uint64) []media.PCM16 {
-	r.t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for r.s.Stats().Received < received && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.frames
+func (r lossRig) send(pt uint8, seq uint16, ts uint32, payload []byte) {
+	r.Send(pt, seq, ts, 0x5eed, payload)
 }
 
 // lossPlan is 60 packets of 20 ms in which the packets after 9, after 19 and
@@ -86,7 +37,7 @@ var lossPlan = struct {
 
 // sendPlan sends the payloads of lossPlan and returns how many packets went
 // out.
-func sendPlan(r *lossRig, pt uint8, step int, frames [][]byte) uint64 {
+func sendPlan(r lossRig, pt uint8, step int, frames [][]byte) uint64 {
 	var sent uint64
 	p := lossPlan
 	for i := 0; i < p.packets; i++ {
@@ -116,13 +67,13 @@ func TestRTPSessionConcealsLoss(t *testing.T) {
 		frames[i] = media.EncodeULaw(nil, tone[i*160:(i+1)*160])
 	}
 	sent := sendPlan(r, 0, 160, frames)
-	got := r.settle(sent)
+	got := r.Settle(sent)
 
 	// 46 packets arrive in order; 1 + 3 are concealed; the 10 are not.
 	if want := 46 + 1 + 3; len(got) != want {
 		t.Fatalf("%d frames downstream, want %d", len(got), want)
 	}
-	if st, want := r.s.Stats(), (media.RTPStats{Received: 48, Lost: 14, Concealed: 4, Late: 2}); st != want {
+	if st, want := r.S.Stats(), (media.RTPStats{Received: 48, Lost: 14, Concealed: 4, Late: 2}); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
 	ref := audiotest.RMSdBFS(tone[:160])
@@ -160,7 +111,7 @@ func TestRTPSessionConcealsLossG722(t *testing.T) {
 		frames[i] = pl.last
 	}
 	sent := sendPlan(r, 9, 160, frames)
-	got := r.settle(sent)
+	got := r.Settle(sent)
 	if want := 46 + 1 + 3; len(got) != want {
 		t.Fatalf("%d frames downstream, want %d", len(got), want)
 	}
@@ -183,11 +134,11 @@ func TestRTPSessionNoConcealmentAroundDTMF(t *testing.T) {
 	r.send(101, 2, 160, []byte{5, 0, 0, 160}) // not negotiated: just another payload type
 	r.send(0, 4, 480, frame)                  // 3 lost: an event or audio, unknown
 	r.send(0, 5, 640, frame)
-	got := r.settle(4)
+	got := r.Settle(4)
 	if len(got) != 3 {
 		t.Fatalf("%d frames, want 3", len(got))
 	}
-	if st := r.s.Stats(); st.Lost != 1 || st.Concealed != 0 {
+	if st := r.S.Stats(); st.Lost != 1 || st.Concealed != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 }
@@ -197,15 +148,15 @@ func TestRTPSessionNoConcealmentAroundDTMF(t *testing.T) {
 func TestRTPSessionRelayDoesNotConceal(t *testing.T) {
 	a := newLossRig(t, media.PCMU())
 	b := newLossRig(t, media.PCMU())
-	a.s.RelayTo(b.s)
+	a.S.RelayTo(b.S)
 	frame := media.EncodeULaw(nil, audiotest.Tone(700, 8000, 20, 0.5))
 	// Let b's pacer notice the relay, then drain what it sent before.
 	time.Sleep(60 * time.Millisecond)
-	drainSeqs(b.peer, 20*time.Millisecond)
+	drainSeqs(b.Peer, 20*time.Millisecond)
 	for _, seq := range []uint16{1, 2, 4, 8, 8, 6, 9} {
 		a.send(0, seq, uint32(seq)*160, frame)
 	}
-	seqs := drainSeqs(b.peer, 200*time.Millisecond)
+	seqs := drainSeqs(b.Peer, 200*time.Millisecond)
 	if len(seqs) != 7 {
 		t.Fatalf("far end got %d packets, want the 7 sent", len(seqs))
 	}
@@ -217,13 +168,11 @@ func TestRTPSessionRelayDoesNotConceal(t *testing.T) {
 			break
 		}
 	}
-	if st := a.s.Stats(); st.Lost != 4 || st.Late != 2 || st.Concealed != 0 {
+	if st := a.S.Stats(); st.Lost != 4 || st.Late != 2 || st.Concealed != 0 {
 		t.Errorf("stats %+v", st)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.frames) != 0 {
-		t.Errorf("%d frames decoded while relaying", len(a.frames))
+	if n := len(a.Frames()); n != 0 {
+		t.Errorf("%d frames decoded while relaying", n)
 	}
 }
 

@@ -5,59 +5,26 @@ package opus
 import (
 	"math"
 	"net"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/pion/rtp"
 )
 
 // lossCall sends payloads to a real RTP session on loopback, leaving out the
 // packets in lost, and returns the frames its consumer received.
 func lossCall(t *testing.T, payloads [][]byte, lost map[int]bool) ([]media.PCM16, media.RTPStats) {
 	t.Helper()
-	pr := &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 44000, Max: 44999}
-	rc, cc, err := pr.ListenPair()
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
-	s := media.NewRTPSession(rc, cc, media.RTPConfig{Codec: New(0), Remote: peer.LocalAddr().(*net.UDPAddr)})
-	defer s.Close()
-	var mu sync.Mutex
-	var frames []media.PCM16
-	s.SwapAudioIn(media.FrameWriterFunc{Rate: SampleRate, Fn: func(p media.PCM16) error {
-		mu.Lock()
-		frames = append(frames, append(media.PCM16(nil), p...))
-		mu.Unlock()
-		return nil
-	}})
+	r := audiotest.NewRTPRig(t, New(0), &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 44000, Max: 44999})
 	var sent uint64
 	for i, p := range payloads {
 		if lost[i] {
 			continue
 		}
-		pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: DefaultPayloadType, SequenceNumber: uint16(1000 + i),
-			Timestamp: uint32(i * 960), SSRC: 9}, Payload: p}
-		b, _ := pkt.Marshal()
-		if _, err := peer.WriteToUDP(b, s.LocalAddr()); err != nil {
-			t.Fatal(err)
-		}
+		r.Send(DefaultPayloadType, uint16(1000+i), uint32(i*960), 9, p)
 		sent++
 	}
-	for deadline := time.Now().Add(2 * time.Second); s.Stats().Received < sent && time.Now().Before(deadline); {
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	return frames, s.Stats()
+	return r.Settle(sent), r.S.Stats()
 }
 
 // encodeAll encodes sig in 20 ms payloads, expecting lossPercent loss.
