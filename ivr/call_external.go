@@ -52,6 +52,8 @@ type TrunkLeg interface {
 	HungUpByUs() bool
 	// Close releases its media after it ended.
 	Close()
+	// Codec names the negotiated codec.
+	Codec() string
 }
 
 // Why an external number did not take the call: a TrunkDialer's error wraps one of these (the transfer
@@ -239,9 +241,7 @@ func (t tryWriter) String() string                 { return "nonblocking → " +
 func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *store.ExternalTransfer) (dialplan.TransferResult, error) {
 	defer leg.Close()
 	x.Answer, x.Outcome = time.Now(), store.TransferAnswered
-	if cn, ok := leg.(interface{ Codec() string }); ok {
-		x.Codec = cn.Codec()
-	}
+	x.Codec = leg.Codec()
 	if err := c.answer(); err != nil {
 		_ = leg.Hangup(context.Background(), "caller_gone")
 		x.HangupBy = store.HangupByCaller

@@ -42,6 +42,7 @@ func (l *fakeLeg) Reject(int, string)                             {}
 func (l *fakeLeg) HangupBy(context.Context, string, string) error { return nil }
 func (l *fakeLeg) HangupInfo() (string, string)                   { return "", "" }
 func (l *fakeLeg) OutputRate() int                                { return 8000 }
+func (l *fakeLeg) Codec() string                                  { return "PCMU" }
 func (l *fakeLeg) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
 	l.mu.Lock()
 	prev := l.in

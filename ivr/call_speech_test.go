@@ -155,6 +155,7 @@ func (l speechLeg) Reject(int, string)                              {}
 func (l speechLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }
 func (l speechLeg) HangupInfo() (string, string)                    { return "", "" }
 func (l speechLeg) OutputRate() int                                 { return speechRate }
+func (l speechLeg) Codec() string                                   { return "PCMU" }
 
 type onePlan struct{ p *dialplan.Plan }
 

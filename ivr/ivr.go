@@ -40,6 +40,9 @@ type InboundLeg interface {
 	HangupInfo() (by, cause string)
 	// OutputRate is the sample rate AudioOut will take once answered.
 	OutputRate() int
+	// Codec names the negotiated codec; "" until a call that came without
+	// an offer (late offer) has its answer.
+	Codec() string
 }
 
 // CallInfo is what the signalling layer knows about an inbound call.
@@ -49,7 +52,7 @@ type CallInfo struct {
 	FromURI    string
 	ToURI      string
 	SourceAddr string
-	Codec      string
+	Codec      string            // for the screen pop; Run takes it from the leg
 	Headers    map[string]string // SIP headers of the INVITE, for routes that match on one
 
 	// Set when the call is offered to an agent, for the screen pop.
@@ -116,7 +119,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 	plan := e.Plans.Current()
 	rec := &store.CallRecord{
 		ID: info.ID, From: info.From, To: info.To, FromURI: info.FromURI, ToURI: info.ToURI,
-		SourceAddr: info.SourceAddr, Start: time.Now(), Codec: info.Codec,
+		SourceAddr: info.SourceAddr, Start: time.Now(), Codec: leg.Codec(),
 		DialplanVersion: plan.Version, DialplanHash: plan.Hash,
 	}
 	defer func() {
@@ -252,8 +255,8 @@ func (c *call) answer() error {
 	}
 	// A call that arrived without an offer (late offer) learns its codec
 	// from the caller's answer to ours, which comes with the answer.
-	if cn, ok := c.leg.(interface{ Codec() string }); ok && c.rec.Codec == "" {
-		c.rec.Codec = cn.Codec()
+	if c.rec.Codec == "" {
+		c.rec.Codec = c.leg.Codec()
 	}
 	return nil
 }

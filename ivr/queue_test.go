@@ -70,6 +70,7 @@ func (l *testLeg) Reject(int, string)                              {}
 func (l *testLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }
 func (l *testLeg) HangupInfo() (string, string)                    { return "", "" }
 func (l *testLeg) OutputRate() int                                 { return 8000 }
+func (l *testLeg) Codec() string                                   { return "PCMU" }
 
 // dialer answers per agent: "answer" (after 20 ms; the agent hangs up 50 ms later),
 // "reject", or anything else rings until ctx ends.

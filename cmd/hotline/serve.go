@@ -225,7 +225,7 @@ func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
 func (s *server) HandleCall(c *hsip.InboundCall) {
 	rec := s.engine.Run(c, ivr.CallInfo{
 		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
-		SourceAddr: c.Source, Codec: c.Codec(), Headers: inviteHeaders(c),
+		SourceAddr: c.Source, Headers: inviteHeaders(c),
 	})
 	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
 	for _, x := range rec.Transfers {
