@@ -37,6 +37,8 @@ type CodecInfo struct {
 	PayloadType uint8  // static or negotiated RTP payload type
 	ClockRate   int    // RTP clock rate
 	SampleRate  int    // PCM rate the codec decodes to / encodes from
+	Channels    int    // channels as SDP signals them ("opus/48000/2"); 0 leaves them out
+	FMTP        string // SDP format parameters (a=fmtp), if any
 }
 
 // Codec turns payloads into frames and back.

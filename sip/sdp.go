@@ -235,14 +235,15 @@ func AnswerSDP(ip net.IP, port int, o *Offer) []byte {
 // OfferSDP builds an offer with every default codec and telephone-event.
 func OfferSDP(ip net.IP, port int) []byte { return DefaultCodecs().OfferSDP(ip, port) }
 
-// OfferSDP builds an offer with every codec of cs, telephone-event/8000 on
-// payload type 101 and, next to Opus, telephone-event/48000 on 110.
+// OfferSDP builds an offer with every codec of cs and telephone-event at
+// 8 kHz on payload type 101 and at each other clock rate of cs (48 kHz next
+// to Opus) on 110, 109, … so the remote can match the events to its codec.
 func (cs Codecs) OfferSDP(ip net.IP, port int) []byte {
 	dtmf := []sdpDTMF{{101, 8000}}
 	for _, c := range cs {
-		if c.Info().ClockRate == 48000 {
-			dtmf = append(dtmf, sdpDTMF{110, 48000})
-			break
+		rate := c.Info().ClockRate
+		if !slices.ContainsFunc(dtmf, func(d sdpDTMF) bool { return d.rate == rate }) {
+			dtmf = append(dtmf, sdpDTMF{uint8(111 - len(dtmf)), rate})
 		}
 	}
 	return buildSDP(ip, port, cs, dtmf)
@@ -252,9 +253,6 @@ type sdpDTMF struct {
 	pt   uint8
 	rate int
 }
-
-// fmtper is implemented by codecs with format parameters (Opus).
-type fmtper interface{ FMTP() string }
 
 func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF) []byte {
 	ipv := "IP4"
@@ -279,15 +277,12 @@ func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF) []byte {
 	for _, c := range codecs {
 		i := c.Info()
 		fmt.Fprintf(&b, "a=rtpmap:%d %s/%d", i.PayloadType, i.Name, i.ClockRate)
-		if i.ClockRate == 48000 {
-			b.WriteString("/2") // Opus is always signalled as two channels (RFC 7587)
+		if i.Channels > 0 {
+			fmt.Fprintf(&b, "/%d", i.Channels)
 		}
 		b.WriteString("\r\n")
-		if pc, ok := c.(ptCodec); ok {
-			c = pc.Codec
-		}
-		if f, ok := c.(fmtper); ok {
-			fmt.Fprintf(&b, "a=fmtp:%d %s\r\n", i.PayloadType, f.FMTP())
+		if i.FMTP != "" {
+			fmt.Fprintf(&b, "a=fmtp:%d %s\r\n", i.PayloadType, i.FMTP)
 		}
 	}
 	for _, d := range dtmf {

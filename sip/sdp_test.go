@@ -5,6 +5,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/hotline-cc/hotline/media/opus"
 )
 
 func offer(m string, attrs ...string) []byte {
@@ -111,6 +113,13 @@ func TestOfferSDPListsEveryCodec(t *testing.T) {
 	for _, want := range []string{"a=rtpmap:9 G722/8000\r\n", "a=rtpmap:0 PCMU/8000\r\n", "a=rtpmap:8 PCMA/8000\r\n", "a=rtpmap:101 telephone-event/8000\r\n"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("offer lacks %q:\n%s", want, body)
+		}
+	}
+	if opus.Available {
+		for _, want := range []string{"a=rtpmap:111 opus/48000/2\r\n", "a=fmtp:111 useinbandfec=1;", "a=rtpmap:110 telephone-event/48000\r\n"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("offer lacks %q:\n%s", want, body)
+			}
 		}
 	}
 	// An answer to our own offer picks our first preference.

@@ -48,7 +48,12 @@ func New(payloadType uint8) media.Codec {
 }
 
 func (c codec) Info() media.CodecInfo {
-	return media.CodecInfo{Name: "opus", PayloadType: c.pt, ClockRate: ClockRate, SampleRate: SampleRate}
+	// Opus is always signalled as two channels (RFC 7587), whatever is sent.
+	// In-band FEC on, and the remote encoder told that 16 kHz is all we play
+	// back or capture, which saves it bits it would spend on frequencies the
+	// call never uses.
+	return media.CodecInfo{Name: "opus", PayloadType: c.pt, ClockRate: ClockRate, SampleRate: SampleRate, Channels: 2,
+		FMTP: "useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000"}
 }
 
 // Decoder decodes each payload (an empty payload asks for loss
@@ -199,10 +204,3 @@ func (e *encoder) WriteFrame(f media.PCM16) error {
 
 func (e *encoder) SampleRate() int { return SampleRate }
 func (e *encoder) String() string  { return "opus-encode → " + e.out.String() }
-
-// FMTP is the format parameters for SDP: in-band FEC on, and the remote
-// encoder told that 16 kHz is all we play back or capture, which saves it
-// bits it would spend on frequencies the call never uses.
-func (c codec) FMTP() string {
-	return "useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000"
-}
