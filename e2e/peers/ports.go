@@ -38,7 +38,12 @@ func FreeTCPPort() (int, error) {
 
 // FreeUDPPortPair returns an even UDP port p such that p and p+1 are free on
 // 127.0.0.1 (RTP/RTCP).
-func FreeUDPPortPair() (int, error) {
+func FreeUDPPortPair() (int, error) { return FreeUDPPorts(2) }
+
+// FreeUDPPorts returns an even UDP port p such that p … p+n-1 are all free
+// on 127.0.0.1. sipp, for one, binds four from its -mp port: audio RTP and
+// RTCP, then video RTP and RTCP.
+func FreeUDPPorts(n int) (int, error) {
 	for i := 0; i < 50; i++ {
 		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		if err != nil {
@@ -49,12 +54,12 @@ func FreeUDPPortPair() (int, error) {
 		if port%2 == 1 {
 			port--
 		}
-		if port < 1024 {
+		if port < 1024 || port+n-1 > 65535 {
 			continue
 		}
 		ok := true
 		var held []*net.UDPConn
-		for _, pp := range []int{port, port + 1} {
+		for pp := port; pp < port+n; pp++ {
 			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: pp})
 			if err != nil {
 				ok = false
@@ -69,5 +74,5 @@ func FreeUDPPortPair() (int, error) {
 			return port, nil
 		}
 	}
-	return 0, fmt.Errorf("peers: no free UDP port pair found")
+	return 0, fmt.Errorf("peers: no %d free consecutive UDP ports found", n)
 }

@@ -122,11 +122,21 @@ type SippResult struct {
 // is not installed.
 func RunSipp(tb testing.TB, args SippArgs) (SippResult, error) {
 	tb.Helper()
-	s, err := StartSipp(tb, args)
-	if err != nil {
-		return SippResult{}, err
+	for attempt := 1; ; attempt++ {
+		s, err := StartSipp(tb, args)
+		if err != nil {
+			return SippResult{}, err
+		}
+		res, err := s.Wait()
+		// Free ports are picked before sipp binds them, so another process
+		// can take one in between; sipp then stops before its first call.
+		// Ports the caller chose are not retried.
+		lost := res.ExitCode == 254 && res.Created == 0 && strings.Contains(res.ErrorLog, "Unable to bind")
+		if !lost || attempt == 3 || args.LocalPort != 0 || args.MediaPort != 0 {
+			return res, err
+		}
+		tb.Logf("sipp could not bind a port it was given, retrying with new ports: %s", tail(strings.TrimSpace(res.ErrorLog), 1))
 	}
-	return s.Wait()
 }
 
 // SippRun is a sipp process started by StartSipp.
@@ -174,7 +184,7 @@ func StartSipp(tb testing.TB, a SippArgs) (*SippRun, error) {
 		}
 	}
 	if a.MediaPort == 0 {
-		if a.MediaPort, err = FreeUDPPortPair(); err != nil {
+		if a.MediaPort, err = FreeUDPPorts(4); err != nil {
 			return nil, err
 		}
 	}
