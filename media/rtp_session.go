@@ -96,6 +96,9 @@ type RTPSession struct {
 	relaying    atomic.Bool
 	outQ        chan PCM16
 	free        chan PCM16
+	// spurtQueued is when the first frame after a silence was queued
+	// (unix ns; 0 while nothing waits), for the audio-start histogram.
+	spurtQueued atomic.Int64
 	encoder     FrameWriter
 	pktBuf      []byte
 	payloadBuf  []byte
@@ -194,6 +197,7 @@ func (s *RTPSession) AudioOut() FrameWriter { return audioOut{s} }
 
 // FlushAudioOut drops queued outbound frames.
 func (s *RTPSession) FlushAudioOut() {
+	s.spurtQueued.Store(0)
 	for {
 		select {
 		case f := <-s.outQ:
@@ -296,6 +300,9 @@ func (a audioOut) WriteFrame(p PCM16) error {
 	}
 	n := copy(f, p)
 	clear(f[n:])
+	if s.spurtQueued.Load() == 0 {
+		s.spurtQueued.CompareAndSwap(0, time.Now().UnixNano())
+	}
 	s.outQ <- f // never blocks: a free buffer means there is room
 	return nil
 }
@@ -510,6 +517,7 @@ type pace struct {
 	ticks      int
 	timedOut   bool
 	lastSend   time.Time
+	idle       bool // the last tick found no outbound audio queued
 }
 
 // tick sends this session's next packet. The shared pacer calls it every
@@ -531,6 +539,7 @@ func (s *RTPSession) tick(now time.Time) {
 	}
 	if s.relaying.Load() {
 		p.lastSend = time.Time{}
+		p.idle = false
 		return
 	}
 	// Measure when this session's packet really leaves, not when the tick fired.
@@ -567,9 +576,17 @@ func (s *RTPSession) tick(now time.Time) {
 	default:
 	}
 	if f != nil {
+		if p.idle {
+			if q := s.spurtQueued.Load(); q != 0 {
+				audioStart.observe(sent.Sub(time.Unix(0, q)))
+			}
+			p.idle = false
+		}
 		_ = s.encoder.WriteFrame(f)
 		s.free <- f
 	} else {
+		p.idle = true
+		s.spurtQueued.Store(0)
 		_ = s.encoder.WriteFrame(s.silence)
 	}
 	s.seq++

@@ -2,10 +2,13 @@ package media_test
 
 import (
 	"net"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/pion/rtp"
 )
 
 // A caller whose SDP has no telephone-event still gets its audio decoded:
@@ -23,5 +26,56 @@ func TestRTPSessionDecodesWithoutTelephoneEvent(t *testing.T) {
 	}
 	if ok, ratio := audiotest.DetectTone(got, 700, 8000); !ok {
 		t.Fatalf("decoded %d samples, 700 Hz not found (ratio %.2f)", len(got), ratio)
+	}
+}
+
+// The audio-start histogram holds, for each burst of outbound audio after a
+// silence, how long its first frame waited for the pacer: one observation
+// per burst, no longer than the packet really took to leave.
+func TestAudioStartDelayObserved(t *testing.T) {
+	r := audiotest.NewRTPRig(t, media.PCMU(), &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 42000, Max: 42999})
+	count := func(h []uint64) (n uint64) {
+		for _, c := range h {
+			n += c
+		}
+		return n
+	}
+	time.Sleep(100 * time.Millisecond) // the session sends silence: it is idle
+	h0 := media.AudioStartHistogram()
+	out := r.S.AudioOut()
+	tone := audiotest.Tone(700, 8000, 60, 0.5)
+	queued := time.Now()
+	for i := 0; i < 3; i++ {
+		if err := out.WriteFrame(tone[i*160 : (i+1)*160]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first loud packet at the peer bounds the delay from above.
+	buf := make([]byte, 1500)
+	var arrived time.Duration
+	r.Peer.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for arrived == 0 {
+		n, _, err := r.Peer.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatal("no tone packet arrived:", err)
+		}
+		var pkt rtp.Packet
+		if pkt.Unmarshal(buf[:n]) == nil && pkt.PayloadType == 0 && slices.ContainsFunc(pkt.Payload, func(b byte) bool { return b != 0xff }) {
+			arrived = time.Since(queued)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the burst ends, silence follows
+	h1 := media.AudioStartHistogram()
+	if d := count(h1) - count(h0); d != 1 {
+		t.Fatalf("%d audio-start observations for one burst of 3 frames, want 1", d)
+	}
+	for i := range h1 {
+		if h1[i] > h0[i] {
+			got := time.Duration(i) * media.PacingBucketWidth
+			if got > arrived || got > 25*time.Millisecond {
+				t.Errorf("observed %v, but the packet reached the peer %v after queuing", got, arrived)
+			}
+			t.Logf("first frame waited %v (bucket), reached the peer after %v", got, arrived)
+		}
 	}
 }
