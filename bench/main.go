@@ -33,7 +33,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent or wideband")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband or bot")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -53,6 +53,9 @@ func main() {
 	}
 	if part("wideband") {
 		r.wideband(bin)
+	}
+	if part("bot") {
+		r.botCalls(bin)
 	}
 	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
 		fatal(err)
@@ -201,7 +204,10 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func startServer(bin, dialplan string) *server {
+// startServer starts the server on a dialplan. sections are more
+// hotline.yaml sections (engines, admin_token, …); without a tts section the
+// embedded espeak-ng speaks.
+func startServer(bin, dialplan string, sections ...string) *server {
 	dir, err := os.MkdirTemp("", "hotline-bench-srv")
 	if err != nil {
 		fatal(err)
@@ -218,9 +224,6 @@ http:
   listen: %s
 store: data/hotline.db
 dialplan: %s
-tts:
-  engine: espeak
-  cache_dir: data/tts-cache
 drain_timeout: 5s
 log_level: warn
 agents:
@@ -229,6 +232,11 @@ agents:
   - id: bob
     password: bob-demo
 `, s.sipPort, s.httpAddr, abs)
+	extra := strings.Join(sections, "")
+	if !strings.Contains(extra, "\ntts:") && !strings.HasPrefix(extra, "tts:") {
+		extra += "tts:\n  engine: espeak\n  cache_dir: data/tts-cache\n"
+	}
+	cfg += extra
 	if err := os.WriteFile(filepath.Join(dir, "hotline.yaml"), []byte(cfg), 0o644); err != nil {
 		fatal(err)
 	}
@@ -490,6 +498,12 @@ func oneConcurrent(bin string, calls int, hold time.Duration, pt int, rtpmap str
 
 // pacingHistogram reads the cumulative send-interval histogram from /metrics.
 func pacingHistogram(addr string) map[float64]float64 {
+	return metricHistogram(addr, "hotline_rtp_send_interval_seconds")
+}
+
+// metricHistogram reads a cumulative histogram (upper bound in seconds →
+// count; +Inf as 1e9) from /metrics.
+func metricHistogram(addr, name string) map[float64]float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return nil
@@ -499,10 +513,10 @@ func pacingHistogram(addr string) map[float64]float64 {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		l := sc.Text()
-		if !strings.HasPrefix(l, `hotline_rtp_send_interval_seconds_bucket{le="`) {
+		rest, ok := strings.CutPrefix(l, name+`_bucket{le="`)
+		if !ok {
 			continue
 		}
-		rest := strings.TrimPrefix(l, `hotline_rtp_send_interval_seconds_bucket{le="`)
 		le, val, _ := strings.Cut(rest, `"} `)
 		v, _ := strconv.ParseFloat(val, 64)
 		if le == "+Inf" {

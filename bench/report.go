@@ -17,6 +17,7 @@ type report struct {
 	knee      []rateRun
 	conc      []concRun
 	wide      []concRun
+	bot       []botRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -130,6 +131,37 @@ func (r *report) markdown() string {
 		p("Command (first run):")
 		p("")
 		p("    %s", r.wide[0].run.cmdline())
+		p("")
+	}
+
+	if len(r.bot) > 0 {
+		p("## Voice bot over SIP")
+		p("")
+		p("Concurrent sipp callers each talk to the voice bot for three turns: 0.8 s of voice from a replayed capture (A-law),")
+		p("then silence; the bot ends the turn after 500 ms of silence and answers. The engines (ASR, LLM, TTS) are a local")
+		p("OpenAI-compatible server in the bench process that answers at once, so what remains is the server's own share plus")
+		p("loopback HTTP. Turn timings come from the stored transcripts (`GET /api/calls`); the pacer's share (first reply frame")
+		p("queued → its RTP packet sent) from `hotline_rtp_audio_start_delay_seconds`. Target: end-of-turn decision → first")
+		p("bot RTP packet, minus engine time, p95 ≤ 40 ms with 100 concurrent bot calls.")
+		p("")
+		p("| calls | ok | failed | bot turns timed | end of turn → reply frame queued p50 / p95 | + queued → RTP sent p50 / p95 | server CPU |")
+		p("|---|---|---|---|---|---|---|")
+		for _, b := range r.bot {
+			p("| %d | %d | %d | %d | %.1f / %.1f ms | %.1f / %.1f ms | %.0f %% |", b.calls, b.run.ok, b.run.failed, b.turns,
+				b.total[0], b.total[1], b.start[0], b.start[1], b.cpu)
+		}
+		p("")
+		p("Where the time goes (p95 of each stage, ms): ")
+		p("")
+		p("| ASR (HTTP + WAV) | LLM first token | first TTS audio | reply frame queued |")
+		p("|---|---|---|---|")
+		for _, b := range r.bot {
+			p("| %.1f | %.1f | %.1f | %.2f |", b.asr[1], b.llm[1], b.tts[1], b.out[1])
+		}
+		p("")
+		p("Command:")
+		p("")
+		p("    %s", r.bot[0].run.cmdline())
 		p("")
 	}
 
