@@ -23,39 +23,53 @@ func relayable(a, b CodecInfo) bool {
 
 // Bridge connects two legs' audio both ways until either leg ends or ctx is
 // done. Two RTP legs with compatible codecs relay payloads; otherwise audio is
-// transcoded through PCM16 (with resampling where the rates differ).
+// transcoded through PCM16 (with resampling where the rates differ). When a
+// re-INVITE changes either RTP leg's codec, the bridge chooses again.
 // Bridge restores neither leg's previous audio routing: the caller decides
 // what each leg does next.
 func Bridge(ctx context.Context, a, b Leg) error {
 	ra, aok := a.(RTPLeg)
 	rb, bok := b.(RTPLeg)
-	if aok && bok && relayable(ra.RTP().Codec().Info(), rb.RTP().Codec().Info()) {
-		a.FlushAudioOut()
-		b.FlushAudioOut()
-		ra.RTP().RelayTo(rb.RTP())
-		rb.RTP().RelayTo(ra.RTP())
-		defer func() {
-			ra.RTP().RelayTo(nil)
-			rb.RTP().RelayTo(nil)
-		}()
-	} else {
-		// Each leg's receive path writes into the other leg: it must never
-		// block there, and when the writer runs ahead (clock drift, a burst
-		// after jitter), old audio is dropped rather than queued up as delay.
-		a.SwapAudioIn(nonBlocking(b.AudioOut()))
-		b.SwapAudioIn(nonBlocking(a.AudioOut()))
-		defer func() {
-			a.SwapAudioIn(nil)
-			b.SwapAudioIn(nil)
-		}()
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-a.Context().Done():
-		return nil
-	case <-b.Context().Done():
-		return nil
+	for {
+		var changedA, changedB <-chan struct{}
+		var undo func()
+		if aok && bok {
+			changedA, changedB = ra.RTP().CodecChanged(), rb.RTP().CodecChanged()
+		}
+		if aok && bok && relayable(ra.RTP().Codec().Info(), rb.RTP().Codec().Info()) {
+			a.FlushAudioOut()
+			b.FlushAudioOut()
+			ra.RTP().RelayTo(rb.RTP())
+			rb.RTP().RelayTo(ra.RTP())
+			undo = func() {
+				ra.RTP().RelayTo(nil)
+				rb.RTP().RelayTo(nil)
+			}
+		} else {
+			// Each leg's receive path writes into the other leg: it must never
+			// block there, and when the writer runs ahead (clock drift, a burst
+			// after jitter), old audio is dropped rather than queued up as delay.
+			a.SwapAudioIn(nonBlocking(b.AudioOut()))
+			b.SwapAudioIn(nonBlocking(a.AudioOut()))
+			undo = func() {
+				a.SwapAudioIn(nil)
+				b.SwapAudioIn(nil)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			undo()
+			return ctx.Err()
+		case <-a.Context().Done():
+			undo()
+			return nil
+		case <-b.Context().Done():
+			undo()
+			return nil
+		case <-changedA:
+		case <-changedB:
+		}
+		undo()
 	}
 }
 

@@ -23,7 +23,9 @@
 //     with one frame per lost packet, by the codec's own concealment or FEC
 //     (a Concealer) or by fading pitch repetition for G.711 and G.722.
 //   - RTP sessions, legs and the bridge connect these to the network and to
-//     each other.
+//     each other. A session follows re-INVITEs (rtp_update.go): a new remote
+//     address, a new codec behind the same audio rate, hold and resume
+//     (direction.go); a relaying bridge chooses again when a codec changes.
 //
 // Package media/audiotest generates and detects tones for tests.
 package media

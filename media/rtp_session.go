@@ -22,7 +22,10 @@ type RTPConfig struct {
 	// DTMFClockRate is the telephone-event clock rate; 0 means the codec's.
 	DTMFClockRate int
 	Remote        *net.UDPAddr
+	// Direction is ours: whether we send and receive (SetDirection changes it).
+	Direction Direction
 	// Timeout hangs the session up when no RTP arrives for this long (0 = never).
+	// It does not count while the stream is on hold (not sendrecv).
 	Timeout   time.Duration
 	OnTimeout func()
 	Logger    *slog.Logger
@@ -50,11 +53,11 @@ type RTPConfig struct {
 // 20 ms on a ticker grid (no drift); silence is sent when nothing is queued.
 type RTPSession struct {
 	conn, rtcpConn *net.UDPConn
-	codec          Codec
-	info           CodecInfo
-	dtmfPT         uint8
-	dtmfRate       int
-	step           uint32 // RTP timestamp ticks per 20 ms frame
+	wire           atomic.Pointer[rtpWire] // the codec on the wire (SetCodec)
+	rate           int                     // the audio's sample rate, both ways, for the session's life
+	dir            atomic.Uint32           // our Direction (SetDirection)
+	changed        chan struct{}           // closed at a codec change; guarded by changedMu
+	changedMu      sync.Mutex
 	log            *slog.Logger
 	timeout        time.Duration
 	onTimeout      func()
@@ -65,6 +68,9 @@ type RTPSession struct {
 
 	remoteMu  sync.Mutex
 	remote    netip.AddrPort // zero until known
+	signalled netip.AddrPort // the remote as SDP gave it
+	abandoned netip.AddrPort // where the remote was before SDP moved it (see latch)
+	fromOld   int            // packets from abandoned since the move
 	rtcpDst   netip.AddrPort
 	latchSSRC uint32
 	latched   bool
@@ -76,6 +82,7 @@ type RTPSession struct {
 	dtmfRecv  DTMFReceiver
 	dtmf      chan rune
 	lastRecv  atomic.Int64
+	rearm     atomic.Bool // RestartTimeout asks the pacer to arm the timeout again
 	relay     atomic.Pointer[RTPSession]
 	rxSeq     rtpSequence // read loop only, with lastAudio
 	lastAudio bool        // the newest packet of the stream carried audio
@@ -93,6 +100,7 @@ type RTPSession struct {
 	relayOff    uint32
 	relaySeqOff uint16
 	relayInit   bool
+	resumed     bool // the next packet starts a talkspurt: after a hold or a codec change
 	relaying    atomic.Bool
 	outQ        chan PCM16
 	free        chan PCM16
@@ -122,15 +130,10 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		log = slog.Default()
 	}
 	s := &RTPSession{
-		conn:     rtpConn,
-		rtcpConn: rtcpConn,
-		codec:    cfg.Codec,
-		info:     info,
-		dtmfPT:   cfg.DTMFPayload,
-		dtmfRate: cfg.DTMFClockRate,
-		// The RTP clock need not run at the sample rate: G.722 samples at
-		// 16 kHz on an 8 kHz clock, Opus at 16 kHz here on a 48 kHz clock.
-		step:      uint32(info.ClockRate * FrameDurationMs / 1000),
+		conn:      rtpConn,
+		rtcpConn:  rtcpConn,
+		rate:      info.SampleRate,
+		changed:   make(chan struct{}),
 		log:       log,
 		timeout:   cfg.Timeout,
 		onTimeout: cfg.OnTimeout,
@@ -146,9 +149,8 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		silence:   make(PCM16, SamplesPerFrame(info.SampleRate)),
 		dtmfOut:   make(chan rune, 32),
 	}
-	if s.dtmfRate == 0 {
-		s.dtmfRate = info.ClockRate
-	}
+	s.wire.Store(newRTPWire(cfg.Codec, cfg.DTMFPayload, cfg.DTMFClockRate))
+	s.dir.Store(uint32(cfg.Direction))
 	if cfg.Remote != nil {
 		s.setRemoteLocked(cfg.Remote)
 	}
@@ -172,8 +174,8 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 // LocalAddr is the RTP socket's address (for SDP).
 func (s *RTPSession) LocalAddr() *net.UDPAddr { return s.conn.LocalAddr().(*net.UDPAddr) }
 
-// Codec is the negotiated codec.
-func (s *RTPSession) Codec() Codec { return s.codec }
+// Codec is the negotiated codec (SetCodec changes it).
+func (s *RTPSession) Codec() Codec { return s.wire.Load().codec }
 
 // Context is done when the session is closed.
 func (s *RTPSession) Context() context.Context { return s.ctx }
@@ -187,6 +189,14 @@ func (s *RTPSession) InjectDTMF(r rune) {
 	case s.dtmf <- r:
 	default:
 	}
+}
+
+// RestartTimeout counts the RTP timeout from now, and arms it again if it has fired: a leg whose far
+// end may rightly send nothing for a while (a caller's phone during early media, before the answer)
+// times out only on silence after the answer.
+func (s *RTPSession) RestartTimeout() {
+	s.lastRecv.Store(time.Now().UnixNano())
+	s.rearm.Store(true)
 }
 
 // SwapAudioIn sets the consumer of decoded inbound audio.
@@ -210,7 +220,7 @@ func (s *RTPSession) FlushAudioOut() {
 
 // SendDTMF queues an RFC 4733 key press toward the remote party.
 func (s *RTPSession) SendDTMF(digit rune) error {
-	if s.dtmfPT == 0 {
+	if s.wire.Load().dtmfPT == 0 {
 		return errors.New("rtp: remote did not negotiate telephone-event")
 	}
 	select {
@@ -235,14 +245,28 @@ func (s *RTPSession) setRemoteLocked(a *net.UDPAddr) {
 	ap := a.AddrPort()
 	s.remote = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	s.rtcpDst = netip.AddrPortFrom(s.remote.Addr(), ap.Port()+1)
+	s.signalled = s.remote
 }
 
-// SetRemote changes the destination (re-INVITE / answer SDP).
+// SetRemote changes the destination (re-INVITE / answer SDP). The session
+// latches again onto where the remote's media comes from, except the
+// address it has just left: packets still in flight from there must not
+// pull the media back. An address SDP already gave changes nothing, so a
+// caller behind NAT keeps its latched address across re-INVITEs.
 func (s *RTPSession) SetRemote(a *net.UDPAddr) {
+	ap := a.AddrPort()
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	s.remoteMu.Lock()
+	defer s.remoteMu.Unlock()
+	if ap == s.signalled {
+		return
+	}
+	if s.remote.IsValid() && s.remote != ap {
+		s.abandoned = s.remote
+	}
+	s.fromOld = 0
 	s.setRemoteLocked(a)
 	s.latched = false
-	s.remoteMu.Unlock()
 }
 
 // RelayTo forwards this session's inbound payloads to dst without decoding
@@ -306,8 +330,8 @@ func (a audioOut) WriteFrame(p PCM16) error {
 	s.outQ <- f // never blocks: a free buffer means there is room
 	return nil
 }
-func (a audioOut) SampleRate() int { return a.s.info.SampleRate }
-func (a audioOut) String() string  { return "rtp-out(" + a.s.info.Name + ")" }
+func (a audioOut) SampleRate() int { return a.s.rate }
+func (a audioOut) String() string  { return "rtp-out(" + a.s.wire.Load().info.Name + ")" }
 
 // payloadSink receives encoded payloads from the encoder inside the pacer.
 type payloadSink struct{ s *RTPSession }
@@ -316,12 +340,13 @@ func (p payloadSink) WritePayload(b []byte) error {
 	p.s.payloadBuf = append(p.s.payloadBuf[:0], b...)
 	return nil
 }
-func (p payloadSink) String() string { return "rtp(" + p.s.info.Name + ")" }
+func (p payloadSink) String() string { return "rtp(" + p.s.wire.Load().info.Name + ")" }
 
 func (s *RTPSession) readLoop() {
 	defer s.wg.Done()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
+	w := s.wire.Load()
 	for {
 		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
@@ -340,6 +365,12 @@ func (s *RTPSession) readLoop() {
 		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			continue
 		}
+		if cur := s.wire.Load(); cur != w {
+			// A new codec: its own decoder, and no concealment across the switch.
+			w = cur
+			s.decoder, s.concealer = s.decoderFor(w.codec)
+			s.lastAudio = false
+		}
 		s.latch(src, pkt.SSRC)
 		s.lastRecv.Store(time.Now().UnixNano())
 		s.recvPkts.Add(1)
@@ -354,7 +385,7 @@ func (s *RTPSession) readLoop() {
 		if dst != nil {
 			dst.writeRelayed(&pkt, s)
 		}
-		audio := pkt.PayloadType == s.info.PayloadType
+		audio := pkt.PayloadType == w.info.PayloadType
 		if verdict != seqLate {
 			// Telephone-events replace audio in the same sequence, so
 			// only a hole between two audio packets is missing audio.
@@ -369,7 +400,7 @@ func (s *RTPSession) readLoop() {
 			if dst == nil && verdict != seqLate {
 				_ = s.decoder.WritePayload(pkt.Payload)
 			}
-		case s.dtmfPT != 0 && pkt.PayloadType == s.dtmfPT:
+		case w.dtmfPT != 0 && pkt.PayloadType == w.dtmfPT:
 			ev, err := UnmarshalDTMF(pkt.Payload)
 			if err != nil {
 				continue
@@ -409,6 +440,14 @@ func (s *RTPSession) latch(src netip.AddrPort, ssrc uint32) {
 	if s.latched && ssrc == s.latchSSRC {
 		return
 	}
+	if src == s.abandoned && src != s.signalled {
+		// Packets sent before the remote moved are still arriving. Only a
+		// remote that goes on sending from there (asymmetric ports behind a
+		// NAT) is followed back, after a second of it.
+		if s.fromOld++; s.fromOld < abandonedLatchAfter {
+			return
+		}
+	}
 	if s.remote != src {
 		if s.remote.IsValid() {
 			s.log.Debug("rtp latched", "from", s.remote.String(), "to", src.String())
@@ -437,26 +476,32 @@ func (s *RTPSession) readRTCP() {
 // sequence and timestamp into s's own stream so the receiver sees one
 // continuous stream across IVR audio and bridged audio.
 func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
-	var pt uint8
-	payload := pkt.Payload
-	switch pkt.PayloadType {
-	case src.info.PayloadType:
-		pt = s.info.PayloadType
-	case src.dtmfPT:
-		if s.dtmfPT == 0 {
-			return
-		}
-		pt = s.dtmfPT
+	if !s.Direction().Sends() {
+		return // the remote holds the call: it takes no media
+	}
+	sw := src.wire.Load()
+	var dtmf bool
+	switch {
+	case pkt.PayloadType == sw.info.PayloadType:
+	case sw.dtmfPT != 0 && pkt.PayloadType == sw.dtmfPT:
+		dtmf = true
 	default:
 		return
 	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
-	if pt == s.info.PayloadType && src.info.Name != s.info.Name {
+	w := s.wire.Load()
+	pt, payload := w.info.PayloadType, pkt.Payload
+	if dtmf {
+		if w.dtmfPT == 0 {
+			return
+		}
+		pt = w.dtmfPT
+	} else if sw.info.Name != w.info.Name {
 		switch {
-		case src.info.Name == "PCMU" && s.info.Name == "PCMA":
+		case sw.info.Name == "PCMU" && w.info.Name == "PCMA":
 			s.relayBuf = ULawToALaw(s.relayBuf[:0], payload)
-		case src.info.Name == "PCMA" && s.info.Name == "PCMU":
+		case sw.info.Name == "PCMA" && w.info.Name == "PCMU":
 			s.relayBuf = ALawToULaw(s.relayBuf[:0], payload)
 		default:
 			return
@@ -464,7 +509,7 @@ func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
 		payload = s.relayBuf
 	}
 	if !s.relayInit {
-		s.relayOff = s.ts + s.step - pkt.Timestamp
+		s.relayOff = s.ts + w.step - pkt.Timestamp
 		s.relaySeqOff = s.seq + 1 - pkt.SequenceNumber
 		s.relayInit = true
 	}
@@ -476,8 +521,8 @@ func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
 		// The sender restarted its stream (a new SSRC, a re-INVITE): carry
 		// on from our own numbering.
 		s.relaySeqOff = s.seq + 1 - pkt.SequenceNumber
-		s.relayOff = s.ts + s.step - pkt.Timestamp
-		seq, ts = s.seq+1, s.ts+s.step
+		s.relayOff = s.ts + w.step - pkt.Timestamp
+		seq, ts = s.seq+1, s.ts+w.step
 	}
 	if int16(seq-s.seq) > 0 {
 		s.seq, s.ts = seq, ts
@@ -525,11 +570,13 @@ type pace struct {
 // per core instead of a timer each.
 func (s *RTPSession) tick(now time.Time) {
 	p := &s.pace
-	samples := s.step
 	p.ticks++
-	if s.timeout > 0 && !p.timedOut && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
+	if s.rearm.Load() && s.rearm.Swap(false) {
+		p.timedOut = false
+	}
+	if s.timeout > 0 && !p.timedOut && s.Direction() == SendRecv && now.Sub(time.Unix(0, s.lastRecv.Load())) > s.timeout {
 		p.timedOut = true
-		s.log.Warn("no rtp received, hanging up", "timeout", s.timeout.String())
+		s.log.Warn("no rtp received", "timeout", s.timeout.String())
 		if s.onTimeout != nil {
 			go s.onTimeout()
 		}
@@ -542,6 +589,11 @@ func (s *RTPSession) tick(now time.Time) {
 		p.idle = false
 		return
 	}
+	if !s.Direction().Sends() {
+		p.lastSend = time.Time{}
+		s.hold()
+		return
+	}
 	// Measure when this session's packet really leaves, not when the tick fired.
 	sent := time.Now()
 	if !p.lastSend.IsZero() {
@@ -550,10 +602,12 @@ func (s *RTPSession) tick(now time.Time) {
 	p.lastSend = sent
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
+	w := s.wire.Load()
+	samples := w.step
 	if len(p.dtmfPkts) == 0 {
 		select {
 		case d := <-s.dtmfOut:
-			if pk, err := DTMFPackets(d, 100, s.dtmfRate); err == nil {
+			if pk, err := DTMFPackets(d, 100, w.dtmfRate); err == nil {
 				p.dtmfPkts = pk
 				p.dtmfTS = s.ts + samples
 				p.dtmfMarker = true
@@ -566,7 +620,8 @@ func (s *RTPSession) tick(now time.Time) {
 		p.dtmfPkts = p.dtmfPkts[1:]
 		s.seq++
 		s.ts += samples
-		s.sendLocked(p.dtmfMarker, s.dtmfPT, p.dtmfTS, ev.Marshal())
+		s.sendLocked(p.dtmfMarker || s.resumed, w.dtmfPT, p.dtmfTS, ev.Marshal())
+		s.resumed = false
 		p.dtmfMarker = false
 		return
 	}
@@ -591,7 +646,8 @@ func (s *RTPSession) tick(now time.Time) {
 	}
 	s.seq++
 	s.ts += samples
-	s.sendLocked(false, s.info.PayloadType, s.ts, s.payloadBuf)
+	s.sendLocked(s.resumed, w.info.PayloadType, s.ts, s.payloadBuf)
+	s.resumed = false
 }
 
 func (s *RTPSession) sendRTCP() {

@@ -1,6 +1,8 @@
 package media_test
 
 import (
+	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"testing"
@@ -77,5 +79,43 @@ func TestAudioStartDelayObserved(t *testing.T) {
 			}
 			t.Logf("first frame waited %v (bucket), reached the peer after %v", got, arrived)
 		}
+	}
+}
+
+// The RTP timeout fires once; RestartTimeout counts it from then on and arms it again, so a leg that
+// was rightly silent before its answer still times out on silence after it.
+func TestRTPSessionRestartTimeout(t *testing.T) {
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	const timeout = 200 * time.Millisecond
+	fired := make(chan time.Time, 4)
+	s := media.NewRTPSession(listen(), listen(), media.RTPConfig{Codec: media.PCMU(), Timeout: timeout,
+		OnTimeout: func() { fired <- time.Now() }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer s.Close()
+	wait := func(what string) time.Time {
+		t.Helper()
+		select {
+		case at := <-fired:
+			return at
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no timeout %s", what)
+		}
+		return time.Time{}
+	}
+	wait("without any rtp")
+	select {
+	case <-fired:
+		t.Fatal("the timeout fired twice without a restart")
+	case <-time.After(2 * timeout):
+	}
+	restarted := time.Now()
+	s.RestartTimeout()
+	if at := wait("after the restart"); at.Sub(restarted) < timeout {
+		t.Errorf("the restarted timeout fired after %v, want at least %v", at.Sub(restarted), timeout)
 	}
 }

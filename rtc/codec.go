@@ -85,6 +85,10 @@ func chooseCodec(pc *webrtc.PeerConnection) (webrtc.RTPCodecParameters, media.Co
 			continue
 		}
 		slices.SortStableFunc(ours, func(a, b webrtc.RTPCodecParameters) int { return preference(a) - preference(b) })
+		// The browser's format parameters set up our encoder for its
+		// decoder (Opus: in-band FEC, which browsers decode); the answer
+		// then carries ours.
+		remoteFMTP := ours[0].SDPFmtpLine
 		for i := range ours {
 			if strings.EqualFold(ours[i].MimeType, webrtc.MimeTypeOpus) {
 				ours[i].SDPFmtpLine = opusAnswerFMTP
@@ -93,7 +97,7 @@ func chooseCodec(pc *webrtc.PeerConnection) (webrtc.RTPCodecParameters, media.Co
 		if err := tr.SetCodecPreferences(ours); err != nil {
 			return webrtc.RTPCodecParameters{}, nil, fmt.Errorf("rtc: codec preferences: %w", err)
 		}
-		return ours[0], mediaCodec(ours[0]), nil
+		return ours[0], media.WithRemoteFMTP(mediaCodec(ours[0]), remoteFMTP), nil
 	}
 	return webrtc.RTPCodecParameters{}, nil, ErrNoCodec
 }

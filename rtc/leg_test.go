@@ -110,6 +110,13 @@ func TestCodecNegotiation(t *testing.T) {
 			if r := leg.AudioOut().SampleRate(); r != tc.rate {
 				t.Fatalf("AudioOut at %d Hz", r)
 			}
+			// Browsers decode Opus in-band FEC (useinbandfec=1): the leg's encoder sends it.
+			if tc.want == "opus" {
+				fec := media.WithRemoteFMTP(opus.New(leg.codec.Info().PayloadType), "useinbandfec=1")
+				if leg.codec != fec {
+					t.Errorf("the leg's Opus is not set up for the browser's useinbandfec=1")
+				}
+			}
 		})
 	}
 }

@@ -43,15 +43,21 @@ type InboundCall struct {
 	rtp          *media.RTPSession
 	sdp          []byte
 	answered     bool
+	early        bool // 183 Session Progress with our SDP sent: media runs before the answer
 	finished     bool // final response sent or BYE exchanged
 	hangupBy     string
 	cause        string
 	answerAt     time.Time
 	dtmfFallback chan rune // INFO digits before media exists; every digit of a late-offer call
+	reinv        reinviteState
 }
 
 // ErrHungUp is returned when acting on a call that has ended.
 var ErrHungUp = errors.New("call has ended")
+
+// ErrNoEarlyMedia means the call cannot have media before its answer: it came without an SDP offer
+// (late offer), and our offer would need a reliable provisional response, which the server does not do.
+var ErrNoEarlyMedia = errors.New("sip: no early media for a call without an sdp offer")
 
 func newInboundCall(s *Server, req *gsip.Request, dlg *sipgo.DialogServerSession, log *slog.Logger) *InboundCall {
 	ctx, cancel := context.WithCancelCause(dlg.Context())
@@ -103,6 +109,11 @@ func (c *InboundCall) OutputRate() int {
 	if c.late != nil {
 		return c.late.rate
 	}
+	if r := c.RTP(); r != nil {
+		return r.AudioOut().SampleRate() // kept when a re-INVITE changes the codec
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.offer.Codec.Info().SampleRate
 }
 
@@ -132,8 +143,17 @@ func (c *InboundCall) ensureMedia() error {
 func (c *InboundCall) startMediaLocked(rc, cc *net.UDPConn) {
 	c.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
 		Codec: c.offer.Codec, DTMFPayload: c.offer.DTMFPT, DTMFClockRate: c.offer.DTMFRate, Remote: c.offer.Addr,
-		Timeout: c.srv.cfg.RTPTimeout, Logger: c.log,
+		Direction: c.offer.Direction.Reverse(), Timeout: c.srv.cfg.RTPTimeout, Logger: c.log,
 		OnTimeout: func() {
+			// Before the answer a phone may rightly send nothing (early media flows one way): the
+			// timeout counts from the answer (Answer restarts it).
+			c.mu.Lock()
+			answered, since := c.answered, time.Since(c.answerAt)
+			c.mu.Unlock()
+			if !answered || since < c.srv.cfg.RTPTimeout {
+				c.log.Debug("no rtp from the caller before the answer")
+				return
+			}
 			c.log.Warn("media timeout")
 			_ = c.hangup(context.Background(), ByServer, "rtp_timeout")
 		},
@@ -155,6 +175,39 @@ func (c *InboundCall) Ringing() error {
 		return ErrHungUp
 	}
 	return c.dlg.Respond(180, "Ringing", nil)
+}
+
+// Progress sends 183 Session Progress with our SDP answer, so the caller hears the call's audio before
+// it is answered: what AudioOut plays from now on (a carrier's ringback or announcement, relayed) goes
+// out on the session that the answer keeps. The 200 OK carries the very same SDP (RFC 3264 8: an
+// unchanged session keeps its o= version). Sending it again repeats the same SDP; on an answered call it
+// does nothing. A call that came without an offer fails with ErrNoEarlyMedia.
+func (c *InboundCall) Progress() error {
+	if c.late != nil {
+		return ErrNoEarlyMedia
+	}
+	if err := c.ctx.Err(); err != nil {
+		return ErrHungUp
+	}
+	if err := c.ensureMedia(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.answered || c.finished {
+		c.mu.Unlock()
+		return nil
+	}
+	first := !c.early
+	c.early = true
+	sdp, codec, local := c.sdp, c.offer.Codec.Info().Name, c.rtp.LocalAddr().String()
+	c.mu.Unlock()
+	if err := c.dlg.Respond(183, "Session Progress", sdp, gsip.NewHeader("Content-Type", "application/sdp")); err != nil {
+		return fmt.Errorf("session progress: %w", err)
+	}
+	if first {
+		c.log.Info("early media to the caller", "codec", codec, "local", local)
+	}
+	return nil
 }
 
 // Answer sends 200 OK with our SDP and waits for the ACK. Idempotent.
@@ -181,7 +234,9 @@ func (c *InboundCall) Answer() error {
 	c.mu.Lock()
 	c.answered = true
 	c.answerAt = time.Now()
+	c.rtp.RestartTimeout()
 	c.mu.Unlock()
+	// After a 183 this is the SDP it carried, byte for byte: the early session goes on.
 	if err := c.dlg.RespondSDP(c.localSDP()); err != nil {
 		c.log.Warn("answer failed", "error", err)
 		c.cancel(err)

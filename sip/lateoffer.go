@@ -73,13 +73,16 @@ func newLateOffer(codecs Codecs, req *gsip.Request) *lateOffer {
 
 // readAck hands the caller's answer to the call. The server calls it for
 // every ACK of the call's dialog before the dialog layer confirms the
-// dialog, so the answer is there by the time the 200 OK's wait ends.
+// dialog, so the answer is there by the time the 200 OK's wait ends. The
+// ACK of a re-INVITE goes to that re-INVITE (reinvite.go).
 func (c *InboundCall) readAck(req *gsip.Request) {
-	if c.late == nil {
+	cs := req.CSeq()
+	if cs == nil {
 		return
 	}
-	if cs := req.CSeq(); cs == nil || cs.SeqNo != c.late.cseq {
-		return // the ACK of a re-INVITE
+	if c.late == nil || cs.SeqNo != c.late.cseq {
+		c.ackReinvite(cs.SeqNo, req.Body())
+		return
 	}
 	body := bytes.Clone(req.Body())
 	select {
@@ -115,6 +118,7 @@ func (c *InboundCall) answerLate() error {
 	offer := c.srv.cfg.Codecs.OfferSDP(c.srv.cfg.AdvertiseIP, local.Port)
 	c.mu.Lock()
 	c.answered, c.answerAt, c.sdp = true, time.Now(), offer
+	c.reinv.sent = offer // startMedia puts an answer in c.sdp, but this is what the caller has
 	c.mu.Unlock()
 	c.log.Debug("late offer: offering in the 200 OK", "local", local.String())
 	if err := c.dlg.RespondSDP(offer); err != nil {

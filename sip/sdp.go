@@ -74,11 +74,22 @@ func ParseCodecs(names []string) (Codecs, error) {
 
 // Offer is the part of a remote SDP the server acts on.
 type Offer struct {
-	Addr     *net.UDPAddr // remote RTP address (c= + m= port)
-	Codec    media.Codec  // chosen codec, with the remote's payload type
+	Addr     *net.UDPAddr // remote RTP address (c= + m= port); 0.0.0.0 when the remote holds (RFC 2543)
+	Codec    media.Codec  // chosen codec, with the remote's payload type, set up for the remote's FMTP
+	FMTP     string       // the remote's format parameters for that payload type (a=fmtp)
 	DTMFPT   uint8        // remote telephone-event payload type (0 = none)
 	DTMFRate int          // its clock rate (8000, or 48000 next to Opus)
-	Inactive bool
+	// Direction is the remote's (a=sendonly: it holds the call); ours is
+	// its Reverse. A connection address of 0.0.0.0 means it does not receive.
+	Direction media.Direction
+}
+
+// sameCodec reports whether o and b put the same codec on the wire: the
+// same codec, payload types and format parameters.
+func (o *Offer) sameCodec(b *Offer) bool {
+	ai, bi := o.Codec.Info(), b.Codec.Info()
+	return ai.Name == bi.Name && ai.ClockRate == bi.ClockRate && ai.PayloadType == bi.PayloadType &&
+		o.FMTP == b.FMTP && o.DTMFPT == b.DTMFPT && o.DTMFRate == b.DTMFRate
 }
 
 // ParseOffer parses a remote SDP (an offer, or the answer to ours) and picks
@@ -96,7 +107,12 @@ var staticPT = map[uint8]rtpmap{0: {"PCMU", 8000}, 8: {"PCMA", 8000}, 9: {"G722"
 
 // Negotiate parses a remote SDP and picks the first codec of cs that the
 // remote lists, with the remote's payload type.
-func (cs Codecs) Negotiate(body []byte) (*Offer, error) {
+func (cs Codecs) Negotiate(body []byte) (*Offer, error) { return cs.negotiate(body, nil) }
+
+// negotiate is Negotiate, except that keep, when the remote still lists
+// it, is chosen whatever the order: a re-INVITE on an established call
+// keeps its codec unless the remote drops it.
+func (cs Codecs) negotiate(body []byte, keep media.Codec) (*Offer, error) {
 	var sd sdp.SessionDescription
 	if err := sd.Unmarshal(body); err != nil {
 		return nil, fmt.Errorf("sdp: %w", err)
@@ -123,6 +139,13 @@ func (cs Codecs) Negotiate(body []byte) (*Offer, error) {
 		return nil, fmt.Errorf("sdp: connection address %q is not an IP address", conn.Address.Address)
 	}
 	o := &Offer{Addr: &net.UDPAddr{IP: ip, Port: audio.MediaName.Port.Value}}
+	// Direction: the stream's attribute, else the session's (RFC 3264 §5.1).
+	for _, a := range sd.Attributes {
+		if d, ok := media.ParseDirection(a.Key); ok {
+			o.Direction = d
+		}
+	}
+	fmtps := map[uint8]string{}
 
 	maps := make(map[uint8]rtpmap, len(staticPT)+4)
 	for pt, m := range staticPT {
@@ -146,9 +169,19 @@ func (cs Codecs) Negotiate(body []byte) (*Offer, error) {
 				continue
 			}
 			maps[uint8(n)] = rtpmap{strings.ToUpper(parts[0]), rate}
-		case "inactive":
-			o.Inactive = true
+		case "fmtp":
+			pt, params, ok := strings.Cut(a.Value, " ")
+			if n, err := strconv.Atoi(pt); ok && err == nil && n >= 0 && n < 128 {
+				fmtps[uint8(n)] = strings.TrimSpace(params)
+			}
+		default:
+			if d, ok := media.ParseDirection(a.Key); ok {
+				o.Direction = d
+			}
 		}
+	}
+	if ip.IsUnspecified() {
+		o.Direction = o.Direction.WithoutReceive()
 	}
 	var listed []uint8
 	for _, f := range audio.MediaName.Formats {
@@ -176,20 +209,33 @@ func (cs Codecs) Negotiate(body []byte) (*Offer, error) {
 		}
 	}
 	best := len(listed)
+	var chosen media.Codec
+	var chosenPT uint8
 	for _, c := range cs {
 		if c.Info().SampleRate != rate {
 			continue
 		}
 		if pt, ok := find(c); ok {
 			if i := slices.Index(listed, pt); i < best {
-				best = i
-				o.Codec = withPayloadType(c, pt)
+				best, chosen, chosenPT = i, c, pt
 			}
 		}
 	}
-	if o.Codec == nil {
+	if keep != nil {
+		ki := keep.Info()
+		for _, c := range cs {
+			if i := c.Info(); i.Name == ki.Name && i.ClockRate == ki.ClockRate {
+				if pt, ok := find(c); ok {
+					chosen, chosenPT = c, pt
+				}
+			}
+		}
+	}
+	if chosen == nil {
 		return nil, ErrNoCommonCodec
 	}
+	o.FMTP = fmtps[chosenPT]
+	o.Codec = withPayloadType(media.WithRemoteFMTP(chosen, o.FMTP), chosenPT)
 	// telephone-event: the one at the codec's clock rate, else any (8000 is usual).
 	for _, pt := range listed {
 		m := maps[pt]
@@ -223,13 +269,14 @@ func (p ptCodec) Info() media.CodecInfo {
 }
 
 // AnswerSDP builds the SDP for our side of a call: one audio stream with the
-// codec chosen from o and, if offered, its telephone-event.
+// codec chosen from o and, if offered, its telephone-event, flowing the way
+// o's direction asks (recvonly to a remote that holds with sendonly).
 func AnswerSDP(ip net.IP, port int, o *Offer) []byte {
 	var dtmf []sdpDTMF
 	if o.DTMFPT != 0 {
 		dtmf = []sdpDTMF{{o.DTMFPT, o.DTMFRate}}
 	}
-	return buildSDP(ip, port, Codecs{o.Codec}, dtmf)
+	return buildSDP(ip, port, Codecs{o.Codec}, dtmf, o.Direction.Reverse())
 }
 
 // OfferSDP builds an offer with every default codec and telephone-event.
@@ -246,7 +293,106 @@ func (cs Codecs) OfferSDP(ip net.IP, port int) []byte {
 			dtmf = append(dtmf, sdpDTMF{uint8(111 - len(dtmf)), rate})
 		}
 	}
-	return buildSDP(ip, port, cs, dtmf)
+	return buildSDP(ip, port, cs, dtmf, media.SendRecv)
+}
+
+// reofferSDP builds our offer on an established call whose remote sent a
+// re-INVITE without SDP (RFC 3261 §14.2: as for a new call, with every
+// codec we take, and overlapping the session as it is): the current codec
+// first on its current payload type, so a remote that answers with the
+// first codec it knows keeps the session as it is; then the others of cs,
+// and telephone-event. A payload type in use stays bound to its codec
+// (RFC 3264 §8.3.2); the others get free numbers.
+func (cs Codecs) reofferSDP(ip net.IP, port int, cur *Offer) []byte {
+	used := map[uint8]bool{}
+	take := func(want uint8) (uint8, bool) {
+		if !used[want] {
+			used[want] = true
+			return want, true
+		}
+		for pt := uint8(96); pt < 128; pt++ {
+			if !used[pt] {
+				used[pt] = true
+				return pt, true
+			}
+		}
+		return 0, false
+	}
+	ci := cur.Codec.Info()
+	codecs := Codecs{cur.Codec}
+	used[ci.PayloadType] = true
+	var dtmf []sdpDTMF
+	if cur.DTMFPT != 0 {
+		dtmf = append(dtmf, sdpDTMF{cur.DTMFPT, cur.DTMFRate})
+		used[cur.DTMFPT] = true
+	}
+	for _, c := range cs {
+		i := c.Info()
+		if i.Name == ci.Name && i.ClockRate == ci.ClockRate {
+			continue
+		}
+		if pt, ok := take(i.PayloadType); ok {
+			codecs = append(codecs, withPayloadType(c, pt))
+		}
+	}
+	// telephone-event at 8 kHz and at each other clock rate, as OfferSDP.
+	rates := []int{8000}
+	for _, c := range codecs {
+		if r := c.Info().ClockRate; !slices.Contains(rates, r) {
+			rates = append(rates, r)
+		}
+	}
+	for i, r := range rates {
+		if slices.ContainsFunc(dtmf, func(d sdpDTMF) bool { return d.rate == r }) {
+			continue
+		}
+		want := uint8(101)
+		if i > 0 {
+			want = uint8(111 - i)
+		}
+		if pt, ok := take(want); ok {
+			dtmf = append(dtmf, sdpDTMF{pt, r})
+		}
+	}
+	return buildSDP(ip, port, codecs, dtmf, media.SendRecv)
+}
+
+// nextSDP gives next, a new SDP for the call whose last SDP was prev, the
+// o= line RFC 3264 §8 asks for: prev's session id, and prev's version, one
+// up if anything else changed. An unchanged SDP (a session refresh) goes
+// out exactly as before.
+func nextSDP(prev, next []byte) []byte {
+	po, prest := cutOrigin(prev)
+	no, nrest := cutOrigin(next)
+	pf, nf := strings.Fields(po), strings.Fields(no)
+	if len(pf) != 6 || len(nf) != 6 {
+		return next
+	}
+	ver, err := strconv.ParseUint(pf[2], 10, 64)
+	if err != nil {
+		return next
+	}
+	if nrest != prest || pf[3] != nf[3] || pf[4] != nf[4] || pf[5] != nf[5] {
+		ver++
+	}
+	nf[0], nf[1], nf[2] = pf[0], pf[1], strconv.FormatUint(ver, 10)
+	return []byte(strings.Replace(string(next), no, strings.Join(nf, " "), 1))
+}
+
+// cutOrigin returns an SDP's o= line (with "o=", without its line end) and
+// the rest of the SDP.
+func cutOrigin(body []byte) (origin, rest string) {
+	s := string(body)
+	i := strings.Index(s, "\r\no=")
+	if i < 0 {
+		return "", s
+	}
+	i += 2
+	j := strings.Index(s[i:], "\r\n")
+	if j < 0 {
+		return "", s
+	}
+	return s[i : i+j], s[:i] + s[i+j:]
 }
 
 type sdpDTMF struct {
@@ -254,7 +400,7 @@ type sdpDTMF struct {
 	rate int
 }
 
-func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF) []byte {
+func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF, dir media.Direction) []byte {
 	ipv := "IP4"
 	if ip.To4() == nil {
 		ipv = "IP6"
@@ -288,6 +434,6 @@ func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF) []byte {
 	for _, d := range dtmf {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", d.pt, d.rate, d.pt)
 	}
-	b.WriteString("a=ptime:20\r\na=sendrecv\r\n")
+	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
 	return []byte(b.String())
 }

@@ -2,10 +2,13 @@ package sip
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/opus"
 )
 
@@ -142,6 +145,158 @@ func TestTelephoneEventRate(t *testing.T) {
 	ans := string(AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o))
 	if !strings.Contains(ans, "a=rtpmap:101 telephone-event/8000\r\n") || strings.Contains(ans, "110") {
 		t.Fatalf("answer:\n%s", ans)
+	}
+}
+
+// TestDirection: hold and resume as SDP says them (RFC 3264 §5.1, §8.4):
+// the stream's attribute over the session's, and 0.0.0.0 as the old way of
+// saying "do not send to me". Our answer takes the reverse.
+func TestDirection(t *testing.T) {
+	session := func(attr, conn string) []byte {
+		return []byte("v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 " + conn + "\r\nt=0 0\r\n" + attr +
+			"m=audio 4000 RTP/AVP 0\r\n")
+	}
+	for _, tt := range []struct {
+		name string
+		sdp  []byte
+		want media.Direction
+		ours string
+	}{
+		{"none", offer("m=audio 4000 RTP/AVP 0"), media.SendRecv, "a=sendrecv"},
+		{"sendonly", offer("m=audio 4000 RTP/AVP 0", "a=sendonly"), media.SendOnly, "a=recvonly"},
+		{"recvonly", offer("m=audio 4000 RTP/AVP 0", "a=recvonly"), media.RecvOnly, "a=sendonly"},
+		{"inactive", offer("m=audio 4000 RTP/AVP 0", "a=inactive"), media.Inactive, "a=inactive"},
+		{"session level", session("a=sendonly\r\n", "192.0.2.10"), media.SendOnly, "a=recvonly"},
+		{"stream over session", append(session("a=inactive\r\n", "192.0.2.10"), "a=sendrecv\r\n"...), media.SendRecv, "a=sendrecv"},
+		{"0.0.0.0", session("", "0.0.0.0"), media.SendOnly, "a=recvonly"},
+		{"0.0.0.0 and recvonly", append(session("", "0.0.0.0"), "a=recvonly\r\n"...), media.Inactive, "a=inactive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := ParseOffer(tt.sdp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Direction != tt.want {
+				t.Errorf("direction %s, want %s", o.Direction, tt.want)
+			}
+			if ans := string(AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o)); !strings.Contains(ans, tt.ours+"\r\n") {
+				t.Errorf("our answer lacks %s:\n%s", tt.ours, ans)
+			}
+		})
+	}
+}
+
+// TestNegotiateKeeps: on an established call the current codec stays while
+// the remote still lists it, whatever the order; otherwise the usual choice.
+func TestNegotiateKeeps(t *testing.T) {
+	cs := Codecs{media.G722(), media.PCMU(), media.PCMA()}
+	for _, tt := range []struct {
+		sdp        []byte
+		keep, want string
+	}{
+		{offer("m=audio 4000 RTP/AVP 9 0 8"), "PCMA", "PCMA"},
+		{offer("m=audio 4000 RTP/AVP 0 8"), "PCMA", "PCMA"},
+		{offer("m=audio 4000 RTP/AVP 9 0"), "PCMA", "G722"},
+	} {
+		var keep media.Codec
+		for _, c := range cs {
+			if c.Info().Name == tt.keep {
+				keep = c
+			}
+		}
+		o, err := cs.negotiate(tt.sdp, keep)
+		if err != nil || o.Codec.Info().Name != tt.want {
+			t.Errorf("%q keeping %s: %v %v, want %s", tt.sdp, tt.keep, o, err, tt.want)
+		}
+	}
+}
+
+// TestNegotiateOpusFEC: the remote's a=fmtp for the Opus payload type sets
+// up our encoder (in-band FEC for a useinbandfec=1 decoder); our own codec
+// info, which our SDP shows, is unchanged.
+func TestNegotiateOpusFEC(t *testing.T) {
+	if !opus.Available {
+		t.Skip("no libopus in this build (go test -tags opus)")
+	}
+	for _, tt := range []struct {
+		fmtp string
+		fec  bool
+	}{{"minptime=10;useinbandfec=1", true}, {"useinbandfec=0", false}, {"", false}} {
+		attrs := []string{"a=rtpmap:96 opus/48000/2"}
+		if tt.fmtp != "" {
+			attrs = append(attrs, "a=fmtp:96 "+tt.fmtp)
+		}
+		o, err := ParseOffer(offer("m=audio 4000 RTP/AVP 96 0", attrs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := opus.New(0)
+		if tt.fec {
+			base = media.WithRemoteFMTP(base, "useinbandfec=1")
+		}
+		if o.FMTP != tt.fmtp || o.Codec != withPayloadType(base, 96) {
+			t.Errorf("fmtp %q: negotiated %+v (fmtp %q), want the codec set up with fec=%v", tt.fmtp, o.Codec, o.FMTP, tt.fec)
+		}
+		if info := o.Codec.Info(); info.PayloadType != 96 || info.FMTP != opus.New(0).Info().FMTP {
+			t.Errorf("fmtp %q: our codec info became %+v", tt.fmtp, info)
+		}
+	}
+}
+
+// TestReofferSDP: our offer on an established call starts with the current
+// codec on its payload type and keeps the current telephone-event's, then
+// lists the rest without reusing a number.
+func TestReofferSDP(t *testing.T) {
+	cs := DefaultCodecs()
+	cur := &Offer{Codec: withPayloadType(media.PCMA(), 8), DTMFPT: 96, DTMFRate: 8000}
+	if opus.Available {
+		// A remote that put Opus where our offers put telephone-event.
+		cur = &Offer{Codec: withPayloadType(opus.New(0), 101), DTMFPT: 100, DTMFRate: 48000}
+	}
+	body := string(cs.reofferSDP(net.IPv4(127, 0, 0, 1), 20000, cur))
+	m := strings.Fields(strings.SplitN(strings.SplitN(body, "m=audio ", 2)[1], "\r\n", 2)[0])[2:]
+	if m[0] != strconv.Itoa(int(cur.Codec.Info().PayloadType)) {
+		t.Errorf("offer lists %s first, want the current codec:\n%s", m[0], body)
+	}
+	seen := map[string]bool{}
+	for _, pt := range m {
+		if seen[pt] {
+			t.Errorf("payload type %s listed twice:\n%s", pt, body)
+		}
+		seen[pt] = true
+	}
+	if want := fmt.Sprintf("a=rtpmap:%d telephone-event/%d\r\n", cur.DTMFPT, cur.DTMFRate); !strings.Contains(body, want) {
+		t.Errorf("offer lacks the current %q:\n%s", want, body)
+	}
+	events := 1 // 8 kHz, and 48 kHz next to Opus
+	if opus.Available {
+		events = 2
+	}
+	if len(m) != len(cs)+events || !strings.Contains(body, "telephone-event/8000") {
+		t.Errorf("offer lists %v: every codec and telephone-event at each clock rate wanted:\n%s", m, body)
+	}
+	o, err := cs.Negotiate([]byte(body))
+	if err != nil || o.Codec.Info().Name != DefaultCodecs()[0].Info().Name {
+		t.Errorf("our offer does not parse as ours: %v %v", o, err)
+	}
+}
+
+// TestNextSDP: a call's SDPs share a session id; the version goes up when
+// the SDP changes and stays when it does not (RFC 3264 §8).
+func TestNextSDP(t *testing.T) {
+	o, _ := ParseOffer(offer("m=audio 4000 RTP/AVP 0"))
+	first := AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o)
+	origin := func(b []byte) []string { l, _ := cutOrigin(b); return strings.Fields(l) }
+	same := nextSDP(first, AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o))
+	if string(same) != string(first) {
+		t.Errorf("an unchanged SDP changed:\n%s\n%s", first, same)
+	}
+	o.Direction = media.SendOnly
+	held := nextSDP(same, AnswerSDP(net.IPv4(127, 0, 0, 1), 20000, o))
+	f, h := origin(first), origin(held)
+	v, _ := strconv.Atoi(f[2])
+	if len(h) != 6 || h[1] != f[1] || h[2] != strconv.Itoa(v+1) || !strings.Contains(string(held), "a=recvonly") {
+		t.Errorf("held: o=%v after o=%v, want the same session, version %d", h, f, v+1)
 	}
 }
 

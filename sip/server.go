@@ -61,6 +61,8 @@ type Server struct {
 	outCalls sync.Map // *OutboundCall → struct{}
 	ready    chan struct{}
 	nActive  atomic.Int64
+	// reinvites counts re-INVITEs of inbound calls by result (reinviteResults).
+	reinvites [len(reinviteResults)]atomic.Uint64
 }
 
 // NewServer builds the SIP server; Serve starts it.
@@ -246,8 +248,8 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	}
-	// An INVITE that matches one of our dialogs is a re-INVITE (hold, codec
-	// change): keep the media as it is and answer with our current SDP.
+	// An INVITE that matches one of our dialogs is a re-INVITE (hold,
+	// resume, a move, a codec change, a session refresh: reinvite.go).
 	if to := req.To(); to != nil && to.Params != nil {
 		if tag, ok := to.Params.Get("tag"); ok && tag != "" {
 			s.onReInvite(req, tx, log)
@@ -296,17 +298,7 @@ func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *s
 	id, err := gsip.DialogIDFromRequestUAS(req)
 	if err == nil {
 		if v, ok := s.calls.Load(id); ok {
-			c := v.(*InboundCall)
-			if body := req.Body(); len(body) > 0 {
-				if offer, err := s.cfg.Codecs.Negotiate(body); err == nil {
-					if rtp := c.RTP(); rtp != nil {
-						rtp.SetRemote(offer.Addr)
-					}
-				}
-			}
-			res := gsip.NewSDPResponseFromRequest(req, c.localSDP())
-			res.AppendHeader(&s.contact)
-			_ = tx.Respond(res)
+			v.(*InboundCall).reinvite(req, tx)
 			return
 		}
 	}
@@ -315,8 +307,9 @@ func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *s
 }
 
 func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
-	// A late-offer call's answer is in the ACK: hand it over before the
-	// dialog is confirmed, which is what Answer waits for.
+	// A late-offer call's answer is in the ACK, and so is the answer to our
+	// offer in a re-INVITE's 200 OK: hand it over before the dialog is
+	// confirmed, which is what Answer waits for.
 	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.calls.Load(id); ok {
 			v.(*InboundCall).readAck(req)

@@ -61,3 +61,23 @@ func (m mediaHistogram) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstHistogram(m.desc, count, sum, buckets)
 }
+
+// reinviteCollector exports the SIP server's re-INVITE counts by result.
+type reinviteCollector struct {
+	desc   *prometheus.Desc
+	counts func() map[string]uint64
+}
+
+func newReinviteCollector(counts func() map[string]uint64) reinviteCollector {
+	return reinviteCollector{prometheus.NewDesc("hotline_sip_reinvites_total",
+		"re-INVITEs of inbound calls by result: applied, kept (the answer in the ACK was missing or unusable: "+
+			"the previous session stands), no_ack (hung up), rejected.", []string{"result"}, nil), counts}
+}
+
+func (r reinviteCollector) Describe(ch chan<- *prometheus.Desc) { ch <- r.desc }
+
+func (r reinviteCollector) Collect(ch chan<- prometheus.Metric) {
+	for result, n := range r.counts() {
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.CounterValue, float64(n), result)
+	}
+}

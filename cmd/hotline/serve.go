@@ -184,7 +184,8 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
-	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), reloadsTotal, planVersion, bots.metrics)
+	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), reloadsTotal, planVersion, bots.metrics,
+		newReinviteCollector(s.sip.ReinviteCounts))
 	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
 		Ready: func() bool { return !draining.Load() }}
 	// The demo dialplan looks callers up in this demo CRM.

@@ -27,10 +27,17 @@ func lossCall(t *testing.T, payloads [][]byte, lost map[int]bool) ([]media.PCM16
 	return r.Settle(sent), r.S.Stats()
 }
 
-// encodeAll encodes sig in 20 ms payloads, expecting lossPercent loss.
-func encodeAll(t *testing.T, sig media.PCM16, lossPercent int) [][]byte {
+// fecCodec is Opus as negotiated with a receiver whose SDP says it decodes
+// in-band FEC (every browser, most phones); plainCodec with one that does not.
+var (
+	fecCodec   = New(0).(media.RemoteFMTPCodec).WithRemoteFMTP("minptime=10;useinbandfec=1")
+	plainCodec = New(0).(media.RemoteFMTPCodec).WithRemoteFMTP("minptime=10")
+)
+
+// encodeAll encodes sig in 20 ms payloads with codec's encoder.
+func encodeAll(t *testing.T, sig media.PCM16, codec media.Codec) [][]byte {
 	var pl payloads
-	enc := newEncoder(&pl, lossPercent)
+	enc := codec.Encoder(&pl)
 	n := media.SamplesPerFrame(SampleRate)
 	for off := 0; off+n <= len(sig); off += n {
 		if err := enc.WriteFrame(sig[off : off+n]); err != nil {
@@ -59,10 +66,11 @@ func voiced() media.PCM16 {
 
 // A lost packet on an Opus leg is recovered from the next packet's in-band
 // FEC, and sounds closer to what was sent than libopus's concealment, which
-// the same path falls back to when the stream carries no FEC.
+// the same path falls back to when the stream carries no FEC. Both streams
+// come from our encoder as negotiated with the far end's SDP.
 func TestRTPSessionOpusFEC(t *testing.T) {
 	sig := voiced()
-	withFEC, withoutFEC := encodeAll(t, sig, 20), encodeAll(t, sig, 0)
+	withFEC, withoutFEC := encodeAll(t, sig, fecCodec), encodeAll(t, sig, plainCodec)
 	// Each stream's lossless decode is its reference.
 	cleanFEC, _ := lossCall(t, withFEC, nil)
 	cleanPLC, _ := lossCall(t, withoutFEC, nil)
@@ -89,7 +97,7 @@ func TestRTPSessionOpusFEC(t *testing.T) {
 // A run of three lost Opus packets is filled with three frames: two of
 // concealment and the last from FEC. Five and more are not filled.
 func TestRTPSessionOpusConcealsRun(t *testing.T) {
-	got, st := lossCall(t, encodeAll(t, voiced(), 20), map[int]bool{10: true, 11: true, 12: true, 25: true,
+	got, st := lossCall(t, encodeAll(t, voiced(), fecCodec), map[int]bool{10: true, 11: true, 12: true, 25: true,
 		30: true, 31: true, 32: true, 33: true, 34: true, 35: true})
 	if len(got) != 50-6 {
 		t.Fatalf("%d frames, want 44", len(got))

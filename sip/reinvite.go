@@ -1,0 +1,308 @@
+package sip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	gsip "github.com/emiago/sipgo/sip"
+)
+
+// Re-INVITE (RFC 3261 §14, RFC 3264 §8): the caller changes an established
+// session. It moves its media (a new address or port), changes the codec,
+// holds the call (a=sendonly or a=inactive) and resumes it (a=sendrecv),
+// or only refreshes the session. Two forms:
+//
+//   - With an offer: we answer in the 200 OK, keeping the codec if the offer
+//     still lists it, and the change takes effect at once.
+//   - Without SDP (phones resuming from hold, carriers refreshing sessions):
+//     we offer in the 200 OK and the answer comes in the ACK (RFC 3264 §8,
+//     like a late-offer INVITE). The offer lists every codec we take, the
+//     current one first on its payload type, our port unchanged, so the
+//     session as it is remains a valid answer (RFC 3261 §14.2).
+//
+// Either way the new description is applied the same way (update): a new
+// remote address, a new codec (the leg's audio keeps its rate, the RTP
+// session resamples) and the direction (a held call sends nothing and does
+// not time out for lack of RTP).
+//
+// The 200 OK is retransmitted until the ACK comes. When it never comes
+// (64*T1), the peer has lost the dialog or the signalling path is broken,
+// and RFC 3261 §14.2 says to end the dialog: we hang up with BYE, cause
+// no_ack, as for an unacknowledged late offer.
+//
+// An ACK without an answer to our offer, or with one we cannot use (not
+// SDP, no codec we offered, no audio stream), is a broken peer, not a
+// hangup: the previous session stays as it was, with a warning in the log
+// and in hotline_sip_reinvites_total{result="kept"}. The offer we made
+// fitted the session as it was (same port, same codec first), so a peer
+// that ignored it still has working media; tearing down a caller's
+// conversation over a failed refresh would cost more than it saves.
+// Offer/answer goes back to where it stood before our offer. A peer that
+// cannot accept our offer must still answer and then send BYE itself
+// (RFC 3261 §13.2.2.4); one that wants the call gone can say so.
+
+// Results of re-INVITEs, as counted by Server.ReinviteCounts.
+const (
+	ReinviteApplied  = "applied"  // the new session description took effect (or nothing changed)
+	ReinviteKept     = "kept"     // the ACK's answer was missing or unusable: the previous session stands
+	ReinviteNoACK    = "no_ack"   // the 200 OK was never acknowledged: the call was hung up
+	ReinviteRejected = "rejected" // answered with an error (unusable offer, or not now)
+)
+
+var reinviteResults = [...]string{ReinviteApplied, ReinviteKept, ReinviteNoACK, ReinviteRejected}
+
+// reinviteState is a call's re-INVITE bookkeeping, guarded by InboundCall.mu.
+type reinviteState struct {
+	// sent is the last SDP we sent (nil: the call's first, in c.sdp);
+	// the next one continues its o= line (nextSDP).
+	sent []byte
+	// pending is the re-INVITE whose 200 OK waits for its ACK.
+	pending *pendingAck
+}
+
+// pendingAck is a 200 OK to a re-INVITE waiting for its ACK.
+type pendingAck struct {
+	cseq  uint32
+	offer bool        // the 200 OK carries our offer: the ACK must bring the answer
+	ack   chan []byte // the body of the first ACK
+	// superseded is closed when a newer re-INVITE shows that the peer has
+	// moved on (RFC 3261 §14.1: it sends none before the last completed).
+	superseded chan struct{}
+}
+
+// reinvite handles a re-INVITE of the call. It never blocks on the network:
+// the wait for the ACK runs on its own goroutine.
+func (c *InboundCall) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
+	cs := req.CSeq()
+	if cs == nil {
+		respond(tx, req, 400, "Bad Request")
+		return
+	}
+	reject := func(code int, reason string, hdrs ...gsip.Header) {
+		res := gsip.NewResponseFromRequest(req, code, reason, nil)
+		for _, h := range hdrs {
+			res.AppendHeader(h)
+		}
+		_ = tx.Respond(res)
+		c.srv.countReinvite(ReinviteRejected)
+	}
+	c.mu.Lock()
+	switch {
+	case c.finished:
+		c.mu.Unlock()
+		reject(481, "Call/Transaction Does Not Exist")
+		return
+	case !c.answered:
+		// RFC 3261 §14.2: our final response to the INVITE is still to come.
+		c.mu.Unlock()
+		reject(500, "Server Internal Error", gsip.NewHeader("Retry-After", strconv.Itoa(1+rand.IntN(10))))
+		return
+	case c.rtp == nil, c.reinv.pending != nil && c.reinv.pending.offer:
+		// Our offer (a late-offer INVITE's, or a re-INVITE's) waits for its
+		// answer in an ACK: a new offer now would cross it.
+		c.mu.Unlock()
+		reject(491, "Request Pending")
+		return
+	}
+	if p := c.reinv.pending; p != nil {
+		close(p.superseded)
+		c.reinv.pending = nil
+	}
+	ip, port := c.srv.cfg.AdvertiseIP, c.rtp.LocalAddr().Port
+	p := &pendingAck{cseq: cs.SeqNo, ack: make(chan []byte, 1), superseded: make(chan struct{})}
+	var sdp []byte
+	if body := req.Body(); len(bytes.TrimSpace(body)) > 0 {
+		o, err := c.srv.cfg.Codecs.negotiate(body, c.offer.Codec)
+		if err != nil {
+			// RFC 3261 §14.2: the session stays as it was.
+			c.mu.Unlock()
+			c.log.Info("re-invite rejected: the session stays as it was", "error", err)
+			if errors.Is(err, ErrNoCommonCodec) {
+				reject(488, "Not Acceptable Here")
+			} else {
+				reject(400, "Bad SDP")
+			}
+			return
+		}
+		changed := c.updateLocked(o)
+		sdp = c.nextSDPLocked(AnswerSDP(ip, port, o))
+		c.sdp = sdp
+		c.log.Info("re-invite", append([]any{"offer", "caller's"}, changed...)...)
+	} else {
+		p.offer = true
+		sdp = c.nextSDPLocked(c.srv.cfg.Codecs.reofferSDP(ip, port, c.offer))
+		c.log.Debug("re-invite without sdp: offering in the 200 OK")
+	}
+	c.reinv.pending = p
+	c.mu.Unlock()
+
+	res := gsip.NewSDPResponseFromRequest(req, sdp)
+	res.AppendHeader(&c.srv.contact)
+	if err := tx.Respond(res); err != nil {
+		c.log.Warn("re-invite: sending the 200 OK failed", "error", err)
+	}
+	if !p.offer {
+		c.srv.countReinvite(ReinviteApplied)
+	}
+	go c.awaitAck(tx, res, p)
+}
+
+// nextSDPLocked makes body the next SDP the call sends (c.mu held).
+func (c *InboundCall) nextSDPLocked(body []byte) []byte {
+	prev := c.reinv.sent
+	if prev == nil {
+		prev = c.sdp
+	}
+	body = nextSDP(prev, body)
+	c.reinv.sent = body
+	return body
+}
+
+// updateLocked makes o, the remote's new session description, the call's:
+// where media goes, in which codec, and which way. It returns what changed,
+// as log attributes. c.mu held.
+func (c *InboundCall) updateLocked(o *Offer) []any {
+	r, prev := c.rtp, c.offer
+	var changed []any
+	if o.Addr.IP.IsUnspecified() {
+		o.Addr = prev.Addr // held the RFC 2543 way: the direction says it, media stays put
+	} else if o.Addr.String() != prev.Addr.String() {
+		r.SetRemote(o.Addr)
+		changed = append(changed, "remote", o.Addr.String())
+	}
+	if !prev.sameCodec(o) {
+		r.SetCodec(o.Codec, o.DTMFPT, o.DTMFRate)
+		changed = append(changed, "codec", o.Codec.Info().Name, "pt", o.Codec.Info().PayloadType)
+	}
+	if d := o.Direction.Reverse(); d != r.Direction() {
+		r.SetDirection(d)
+		changed = append(changed, "direction", d.String())
+	}
+	c.offer = o
+	if changed == nil {
+		changed = []any{"changed", "nothing"}
+	}
+	return changed
+}
+
+// ackReinvite hands the body of an ACK to the re-INVITE it acknowledges.
+func (c *InboundCall) ackReinvite(cseq uint32, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.reinv.pending; p != nil && p.cseq == cseq {
+		select {
+		case p.ack <- bytes.Clone(body):
+		default: // a retransmission
+		}
+	}
+}
+
+// awaitAck retransmits the 200 OK to a re-INVITE (T1 doubling up to T2,
+// RFC 3261 §13.3.1.4) until the ACK comes, then applies the answer it
+// carries if the 200 OK carried our offer.
+func (c *InboundCall) awaitAck(tx gsip.ServerTransaction, res *gsip.Response, p *pendingAck) {
+	interval := gsip.T1
+	retransmit := time.NewTimer(interval)
+	defer retransmit.Stop()
+	giveUp := time.NewTimer(64 * gsip.T1)
+	defer giveUp.Stop()
+	for {
+		select {
+		case body := <-p.ack:
+			c.acked(p, body)
+			return
+		case ack := <-tx.Acks(): // an ACK the transaction layer matched itself
+			c.acked(p, ack.Body())
+			return
+		case <-retransmit.C:
+			if err := tx.Respond(res); err == nil {
+				interval = min(2*interval, gsip.T2)
+				retransmit.Reset(interval)
+			}
+		case <-giveUp.C:
+			c.notAcked(p)
+			return
+		case <-p.superseded:
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// acked completes a re-INVITE whose ACK has come.
+func (c *InboundCall) acked(p *pendingAck, body []byte) {
+	c.mu.Lock()
+	if c.reinv.pending != p {
+		c.mu.Unlock()
+		return
+	}
+	c.reinv.pending = nil
+	if !p.offer {
+		c.mu.Unlock()
+		return
+	}
+	o, err := c.parseReinviteAnswer(body)
+	if err != nil {
+		c.mu.Unlock()
+		c.log.Warn("re-invite: the ack has no usable answer to our offer; the previous session stays", "error", err)
+		c.srv.countReinvite(ReinviteKept)
+		return
+	}
+	changed := c.updateLocked(o)
+	c.sdp = c.reinv.sent
+	c.mu.Unlock()
+	c.log.Info("re-invite", append([]any{"offer", "ours"}, changed...)...)
+	c.srv.countReinvite(ReinviteApplied)
+}
+
+// parseReinviteAnswer reads the answer to our re-INVITE offer from an ACK body (c.mu held).
+func (c *InboundCall) parseReinviteAnswer(body []byte) (*Offer, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, errors.New("the ack has no body")
+	}
+	o, err := c.srv.cfg.Codecs.negotiate(body, c.offer.Codec)
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// notAcked ends a call whose 200 OK to a re-INVITE was never acknowledged.
+func (c *InboundCall) notAcked(p *pendingAck) {
+	c.mu.Lock()
+	if c.reinv.pending != p {
+		c.mu.Unlock()
+		return
+	}
+	c.reinv.pending = nil
+	c.mu.Unlock()
+	c.log.Warn("re-invite: the 200 OK was not acknowledged, hanging up", "cseq", p.cseq)
+	c.srv.countReinvite(ReinviteNoACK)
+	if err := c.hangup(context.Background(), ByServer, CauseNoACK); err != nil {
+		c.log.Debug("bye", "error", fmt.Errorf("after an unacknowledged re-invite: %w", err))
+	}
+}
+
+// ReinviteCounts returns how many re-INVITEs of inbound calls ended in each
+// result (ReinviteApplied, ReinviteKept, …).
+func (s *Server) ReinviteCounts() map[string]uint64 {
+	out := make(map[string]uint64, len(reinviteResults))
+	for i, r := range reinviteResults {
+		out[r] = s.reinvites[i].Load()
+	}
+	return out
+}
+
+func (s *Server) countReinvite(result string) {
+	for i, r := range reinviteResults {
+		if r == result {
+			s.reinvites[i].Add(1)
+		}
+	}
+}
