@@ -71,7 +71,7 @@ func oneBotRun(bin string, calls int) botRun {
 	add(audiotest.Tone(220, 8000, 800, 0.3))
 	add(make(media.PCM16, 8000))
 	pcap := filepath.Join(dir, "turn.pcap")
-	must(peers.WriteRTPPCAP(pcap, 8, 160, payloads))
+	must(peers.WriteRTPPCAP(pcap, 8, 0x5eed1400, 160, payloads))
 	scenario, err := os.ReadFile("bench/uac_bot.xml")
 	must(err)
 	scen := filepath.Join(dir, "uac_bot.xml")

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/binary"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,9 +14,15 @@ import (
 	"github.com/hotline-cc/hotline/store"
 )
 
-// announcementTone is the carrier's in-band "busy" announcement: a tone no one else in these tests
-// plays (not the caller's 440 Hz, not the server's 440 + 480 Hz ringback).
-const announcementTone = 1400.0
+// announcementTone is the carrier's in-band "busy" announcement (or its own ringback): a tone no one
+// else in these tests plays (not the caller's 440 Hz, not the server's 440 + 480 Hz ringback).
+// talkTone is what the carrier plays once answered, sorryTone the flow's apology after a failed
+// transfer.
+const (
+	announcementTone = 1400.0
+	talkTone         = 1000.0
+	sorryTone        = 700.0
+)
 
 // earlyMediaDialplan answers the caller first (so the caller can hear in-band audio before the number
 // answers), then transfers to the carrier's subscriber; a failed transfer just hangs up, so whatever
@@ -51,7 +55,7 @@ func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
 	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
 		Timeout: 90 * time.Second, TraceMsg: true,
-		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs)}})
+		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs), "TRYING_MS": "0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +81,15 @@ func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 		t.Fatalf("the caller did not hear the carrier's announcement (%.0f Hz ratio %.2f, level %.1f dBFS, %d samples)\n%s",
 			announcementTone, ratio, audiotest.RMSdBFS(heard), len(heard), srv.Log())
 	}
-	// At least half of the announcement reached the caller.
-	if n := toneMs(heard, rate, announcementTone); n < earlyMs/2 {
+	// At least half of the announcement reached the caller, and none of our ringback after it began.
+	tl := heardTimeline(heard, rate)
+	if n := tl.ms(announcementTone); n < earlyMs/2 {
 		t.Errorf("the caller heard %d ms of the %d ms announcement", n, earlyMs)
 	}
-	if n := toneMs(heard, rate, 480); n > 0 {
-		t.Errorf("the caller heard %d ms of our ringback over the carrier's early media", n)
+	if n := tl.msAfter(ringbackTone, announcementTone); n > 0 {
+		t.Errorf("the caller heard %d ms of our ringback over the carrier's early media\n%s", n, tl)
 	}
-	t.Logf("caller heard the announcement (ratio %.2f, %d ms)", ratio, toneMs(heard, rate, announcementTone))
+	t.Logf("caller heard the announcement (ratio %.2f, %d ms)", ratio, tl.ms(announcementTone))
 
 	c := srv.WaitCalls(t, 1, 15*time.Second)[0]
 	if p := pathOf(c); p != "pickup:next,xfer:failed,end:hangup" {
@@ -101,71 +106,169 @@ func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 	}
 }
 
-// toneMs counts the 100 ms windows of samples that tone freq dominates, in milliseconds.
-func toneMs(samples media.PCM16, rate int, freq float64) int {
-	win, n := rate/10, 0
+// TestTrunkTransferRingbackUntilEarlyMedia: the carrier (sipp) answers the INVITE with 100 Trying
+// only and stays silent for 3 s, then sends 183 with SDP and its announcement, then 486. The answered
+// caller hears our ringback from the moment the number is dialled, then the announcement, and no
+// ringback once the announcement began (the two never mix).
+func TestTrunkTransferRingbackUntilEarlyMedia(t *testing.T) {
+	const tryingMs, earlyMs = 3000, 3000
+	port, err := peers.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
+	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
+		Timeout: 90 * time.Second, TraceMsg: true,
+		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs),
+			"TRYING_MS": strconv.Itoa(tryingMs)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := StartServer(t, ServerOptions{Dialplan: earlyMediaDialplan(fmt.Sprintf("127.0.0.1:%d", port))})
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
+	if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := uas.Wait()
+	if err != nil {
+		t.Fatalf("the carrier's scenario failed: %v\n%s\n%s\n%s", err, res.Logs, res.ErrorLog, res.MessageLog)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 30*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("the caller was not hung up after the failed transfer: %v", err)
+	}
+	heard, rate, err := audiotest.ReadWAVFile(caller.RecordedWAV())
+	if err != nil {
+		t.Fatalf("caller recording: %v\n%s", err, srv.Log())
+	}
+	tl := heardTimeline(heard, rate)
+	t.Logf("the caller heard (R ringback, A announcement, 100 ms a letter):\n%s", tl)
+	first := tl.first(announcementTone)
+	switch {
+	case first < 0:
+		t.Fatalf("the caller did not hear the carrier's announcement\n%s", srv.Log())
+	case tl[:first].ms(ringbackTone) < 1000:
+		t.Errorf("the caller heard %d ms of ringback while the number was dialled (100 Trying only for %d ms)",
+			tl[:first].ms(ringbackTone), tryingMs)
+	}
+	if n := tl.ms(announcementTone); n < earlyMs/2 {
+		t.Errorf("the caller heard %d ms of the %d ms announcement", n, earlyMs)
+	}
+	if n := tl.msAfter(ringbackTone, announcementTone); n > 0 {
+		t.Errorf("the caller heard %d ms of our ringback after the carrier's early media began", n)
+	}
+	c := srv.WaitCalls(t, 1, 15*time.Second)[0]
+	if p := pathOf(c); p != "pickup:next,xfer:failed,end:hangup" {
+		t.Errorf("path %s, want the failed edge", p)
+	}
+}
+
+// ringbackTone stands for our ringback (440 + 480 Hz together) in a timeline.
+const ringbackTone = -1.0
+
+// timeline is what a phone heard, 100 ms at a time: the sound that dominates each window (a tone's
+// frequency, ringbackTone), or 0 for silence and anything else.
+type timeline []float64
+
+// heardTimeline classifies each 100 ms window of samples by the tones of these tests: the carrier's
+// announcement and talk tones, the apology's, and our ringback. A window belongs to a sound when the
+// sound holds most of its power and it is louder than -40 dBFS.
+func heardTimeline(samples media.PCM16, rate int) timeline {
+	win := rate / 10
+	var tl timeline
 	for i := 0; i+win <= len(samples); i += win {
 		w := samples[i : i+win]
-		if audiotest.RMSdBFS(w) > -40 && audiotest.ToneRatio(w, freq, rate) > 0.5 {
+		what := 0.0
+		if audiotest.RMSdBFS(w) > -40 {
+			for _, f := range []float64{announcementTone, talkTone, sorryTone} {
+				if audiotest.ToneRatio(w, f, rate) > 0.7 {
+					what = f
+				}
+			}
+			if r440, r480 := audiotest.ToneRatio(w, 440, rate), audiotest.ToneRatio(w, 480, rate); r440 > 0.25 && r480 > 0.25 && r440+r480 > 0.7 {
+				what = ringbackTone
+			}
+		}
+		tl = append(tl, what)
+	}
+	return tl
+}
+
+// ms is how long sound was heard.
+func (tl timeline) ms(sound float64) int { return tl.msAfter(sound, 0) }
+
+// msAfter is how long sound was heard after other was first heard (other 0: from the start).
+func (tl timeline) msAfter(sound, other float64) int {
+	start := 0
+	if other != 0 {
+		if start = tl.first(other); start < 0 {
+			return 0
+		}
+	}
+	n := 0
+	for _, w := range tl[start:] {
+		if w == sound {
 			n += 100
 		}
 	}
 	return n
 }
 
+// first is the window where sound is first heard, or -1.
+func (tl timeline) first(sound float64) int {
+	for i, w := range tl {
+		if w == sound {
+			return i
+		}
+	}
+	return -1
+}
+
+// String draws the timeline, one letter per 100 ms: R ringback, A announcement, T talk, S apology,
+// . anything else.
+func (tl timeline) String() string {
+	var b strings.Builder
+	for i, w := range tl {
+		if i > 0 && i%50 == 0 {
+			b.WriteByte('\n')
+		}
+		switch w {
+		case ringbackTone:
+			b.WriteByte('R')
+		case announcementTone:
+			b.WriteByte('A')
+		case talkTone:
+			b.WriteByte('T')
+		case sorryTone:
+			b.WriteByte('S')
+		default:
+			b.WriteByte('.')
+		}
+	}
+	return b.String()
+}
+
 // writeTonePCAP writes ms of a tone as a capture of PCMA RTP (payload type 8, 20 ms packets) for
 // sipp's play_pcap_audio, which replays the RTP toward the peer's SDP address.
 func writeTonePCAP(t *testing.T, dir string, freq float64, ms int) string {
+	return writeTonePCAPAs(t, dir, "announcement.pcap", freq, ms, 8)
+}
+
+// writeTonePCAPAs writes ms of a tone as a capture of RTP in payload type pt (8 PCMA, 0 PCMU) to
+// dir/name.
+func writeTonePCAPAs(t *testing.T, dir, name string, freq float64, ms int, pt byte) string {
 	t.Helper()
-	tone := audiotest.Tone(freq, 8000, ms, 0.3)
-	le := binary.LittleEndian
-	be := binary.BigEndian
-	var b []byte
-	b = le.AppendUint32(b, 0xa1b2c3d4) // pcap, microsecond timestamps
-	b = le.AppendUint16(b, 2)
-	b = le.AppendUint16(b, 4)
-	b = le.AppendUint32(b, 0) // thiszone
-	b = le.AppendUint32(b, 0) // sigfigs
-	b = le.AppendUint32(b, 65535)
-	b = le.AppendUint32(b, 1) // Ethernet
-	for i := 0; (i+1)*160 <= len(tone); i++ {
-		payload := media.EncodeALaw(nil, tone[i*160:(i+1)*160])
-		rtp := []byte{0x80, 8}
-		rtp = be.AppendUint16(rtp, uint16(i))
-		rtp = be.AppendUint32(rtp, uint32(i*160))
-		rtp = be.AppendUint32(rtp, 0x5eed1400)
-		rtp = append(rtp, payload...)
-		udp := be.AppendUint16(nil, 6000)
-		udp = be.AppendUint16(udp, 6000)
-		udp = be.AppendUint16(udp, uint16(8+len(rtp)))
-		udp = be.AppendUint16(udp, 0) // no checksum
-		ip := []byte{0x45, 0}
-		ip = be.AppendUint16(ip, uint16(20+len(udp)+len(rtp)))
-		ip = append(ip, 0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1)
-		be.PutUint16(ip[10:], ipChecksum(ip))
-		eth := []byte{0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 2, 0x08, 0x00}
-		frame := append(append(append(eth, ip...), udp...), rtp...)
-		at := time.Duration(i) * 20 * time.Millisecond
-		b = le.AppendUint32(b, uint32(1_700_000_000+at/time.Second))
-		b = le.AppendUint32(b, uint32(at%time.Second/time.Microsecond))
-		b = le.AppendUint32(b, uint32(len(frame)))
-		b = le.AppendUint32(b, uint32(len(frame)))
-		b = append(b, frame...)
+	encode := media.EncodeALaw
+	if pt == 0 {
+		encode = media.EncodeULaw
 	}
-	p := filepath.Join(dir, "announcement.pcap")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	tone := audiotest.Tone(freq, 8000, ms, 0.3)
+	var payloads [][]byte
+	for i := 0; (i+1)*160 <= len(tone); i++ {
+		payloads = append(payloads, encode(nil, tone[i*160:(i+1)*160]))
+	}
+	p := filepath.Join(dir, name)
+	if err := peers.WriteRTPPCAP(p, pt, 0x5eed1400+uint32(freq), 160, payloads); err != nil {
 		t.Fatal(err)
 	}
 	return p
-}
-
-func ipChecksum(h []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(h); i += 2 {
-		sum += uint32(h[i])<<8 | uint32(h[i+1])
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
 }

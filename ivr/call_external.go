@@ -31,7 +31,8 @@ type TrunkCall struct {
 	OnProgress func(code int, reason string)
 	// OnEarlyMedia hears, at most once and before the number answers, that the far end sends in-band
 	// audio (a 183 or 180 with SDP): the network's ringback or an announcement ("the number you
-	// dialled is not in service") that the caller should hear instead of ours. It must not block.
+	// dialled is not in service") that the caller should hear instead of ours. It is called before
+	// OnProgress hears of the response that brought it. It must not block.
 	OnEarlyMedia func(early EarlyMedia)
 	Log          *slog.Logger // the transferred call's logger
 }
@@ -73,9 +74,9 @@ var (
 
 // transferOut calls an external number through the request's trunk. The number is checked against the
 // trunk's allow list again here, whatever a template expanded to: a number the trunk does not allow is
-// never dialled. While it rings the caller hears ringback (or, before the call is answered, a 180 lets
-// the caller's phone ring); once it answers, the caller is answered too and the two are bridged until
-// either hangs up, and the transfer takes its next edge. Busy, no answer and declined take the failed
+// never dialled. While it rings the caller hears our ringback or the far end's early media (see
+// dialWithRingback); once it answers, the caller is answered too and the two are bridged until either
+// hangs up, and the transfer takes its next edge. Busy, no answer and declined take the failed
 // edge; a trunk that cannot be used, the error edge. Every attempt goes into the call record.
 func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (dialplan.TransferResult, error) {
 	t := req.Trunk
@@ -134,10 +135,13 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 	return c.talkExternal(ctx, leg, &x)
 }
 
-// dialWithRingback dials and, once the far end rings, gives the caller ringback until it answers or
-// the attempt ends. When the far end sends early media, the caller hears that instead: the carrier's
-// ringback, or the announcement that explains why the call will fail (heard before the failed edge).
-// A caller not answered yet hears their phone's own ringback: early media would need a 183 toward them.
+// dialWithRingback dials and gives the caller ringback until the number answers or the attempt ends.
+// A caller that can hear us (answered, or given early media by an earlier transfer) hears our ringback
+// from the moment we dial, whatever the far end reports. When the far end sends early media, the caller
+// hears that instead, from then on: the carrier's ringback, or the announcement that explains why the
+// call will fail (heard before the failed edge). A caller not answered yet is given it with a 183
+// Session Progress (Progress) and keeps that media when answered; without early media, or when the
+// caller's leg cannot have it, their phone is told the number rings (180) and makes its own ringback.
 func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.Duration, x *store.ExternalTransfer) (TrunkLeg, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
@@ -165,6 +169,7 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 		done <- dialed{leg, err}
 	}()
 
+	hears := func() bool { return c.answered || c.early }
 	var ring sync.WaitGroup
 	ringCtx, stopRing := context.WithCancel(dialCtx)
 	var early EarlyMedia
@@ -174,41 +179,56 @@ func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.
 		if early != nil {
 			early.SwapAudioIn(nil) // the bridge, or the flow's next node, takes over the caller's ear
 		}
-		if c.answered {
+		if hears() {
 			c.leg.FlushAudioOut()
 		}
 	}()
+	if hears() {
+		ring.Add(1)
+		go func() {
+			defer ring.Done()
+			playHold(ringCtx, c.leg.AudioOut(), ringbackPattern(c.leg.AudioOut().SampleRate()))
+		}()
+	}
+	// takeEarly gives the caller the far end's early media in place of our ringback.
+	takeEarly := func(e EarlyMedia) {
+		if early != nil {
+			return
+		}
+		if !hears() {
+			if err := c.leg.Progress(); err != nil {
+				c.log.Info("transfer: the caller cannot be given the far end's early media", "number", tc.Number, "error", err)
+				return
+			}
+			c.early = true
+		}
+		stopRing()
+		ring.Wait()
+		c.leg.FlushAudioOut()
+		early = e
+		early.SwapAudioIn(nonBlockingWriter(c.leg.AudioOut()))
+		c.log.Info("transfer: caller hears the far end's early media", "number", tc.Number, "answered", c.answered)
+	}
 	for {
 		select {
 		case code := <-progress:
+			// A response with SDP hands over its early media before its progress: take the media first,
+			// so an unanswered caller gets the 183 and not a 180 before it.
+			select {
+			case e := <-earlyCh:
+				takeEarly(e)
+			default:
+			}
 			if !x.Ringing.IsZero() {
 				continue
 			}
 			x.Ringing = time.Now()
 			c.log.Info("transfer: number ringing", "number", tc.Number, "status", code)
-			if !c.answered {
+			if !hears() {
 				_ = c.leg.Ringing() // the caller's phone rings; the call is answered when the number answers
-				continue
 			}
-			if early != nil {
-				continue
-			}
-			ring.Add(1)
-			go func() {
-				defer ring.Done()
-				playHold(ringCtx, c.leg.AudioOut(), ringbackPattern(c.leg.AudioOut().SampleRate()))
-			}()
 		case e := <-earlyCh:
-			if !c.answered {
-				c.log.Debug("transfer: early media not passed to an unanswered caller", "number", tc.Number)
-				continue
-			}
-			stopRing()
-			ring.Wait()
-			c.leg.FlushAudioOut()
-			early = e
-			early.SwapAudioIn(nonBlockingWriter(c.leg.AudioOut()))
-			c.log.Info("transfer: caller hears the far end's early media", "number", tc.Number)
+			takeEarly(e)
 		case r := <-done:
 			if r.err == nil && ctx.Err() != nil {
 				// Answered as the caller left.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,28 +38,47 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 		return nil, fmt.Errorf("%w (603 Decline)", ErrNumberDeclined)
 	case "error":
 		return nil, errors.New("trunk unreachable")
-	case "early-busy":
-		e := &fakeEarly{}
-		d.mu.Lock()
-		d.early = append(d.early, e)
-		d.mu.Unlock()
-		return nil, announceBusy(req, e)
+	case "early-busy", "trying-early-busy":
+		if what == "trying-early-busy" {
+			time.Sleep(200 * time.Millisecond) // 100 Trying, nothing else yet
+		}
+		announce(req, d.newEarly())
+		return nil, fmt.Errorf("%w (486 Busy Here)", ErrNumberBusy)
+	case "early-answer":
+		announce(req, d.newEarly())
+		return d.answered(req.Number, "stay"), nil
+	case "trying-answer":
+		time.Sleep(200 * time.Millisecond) // 100 Trying, then the 200 OK
+		return d.answered(req.Number, "answer"), nil
 	}
 	req.OnProgress(180, "Ringing")
 	switch what {
 	case "answer", "stay":
 		time.Sleep(30 * time.Millisecond)
-		l := newTestLeg("number-" + req.Number)
-		if what == "answer" {
-			time.AfterFunc(100*time.Millisecond, l.cancel)
-		}
-		d.mu.Lock()
-		d.legs = append(d.legs, l)
-		d.mu.Unlock()
-		return l, nil
+		return d.answered(req.Number, what), nil
 	}
 	<-ctx.Done()
 	return nil, fmt.Errorf("%w: %v", ErrNumberNoAnswer, ctx.Err())
+}
+
+// answered is the number's leg once it answers: "answer" hangs up 100 ms later, "stay" stays on.
+func (d *trunks) answered(number, what string) *testLeg {
+	l := newTestLeg("number-" + number)
+	if what == "answer" {
+		time.AfterFunc(100*time.Millisecond, l.cancel)
+	}
+	d.mu.Lock()
+	d.legs = append(d.legs, l)
+	d.mu.Unlock()
+	return l
+}
+
+func (d *trunks) newEarly() *fakeEarly {
+	e := &fakeEarly{}
+	d.mu.Lock()
+	d.early = append(d.early, e)
+	d.mu.Unlock()
+	return e
 }
 
 // announcement is the sample value of the fake carrier's in-band announcement.
@@ -80,12 +100,13 @@ func (e *fakeEarly) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
 
 func (e *fakeEarly) writer() media.FrameWriter { e.mu.Lock(); defer e.mu.Unlock(); return e.w }
 
-// announceBusy is a carrier that reports progress with early media, plays a short announcement and
-// refuses the call as busy.
-func announceBusy(req TrunkCall, e *fakeEarly) error {
-	req.OnProgress(183, "Session Progress")
+// announce is a carrier that reports progress with early media (the media first, as the SIP layer
+// does) and plays a short announcement to whoever took the early media; a caller that cannot take it
+// hears nothing of it.
+func announce(req TrunkCall, e *fakeEarly) {
 	req.OnEarlyMedia(e)
-	for deadline := time.Now().Add(5 * time.Second); e.writer() == nil && time.Now().Before(deadline); {
+	req.OnProgress(183, "Session Progress")
+	for deadline := time.Now().Add(time.Second); e.writer() == nil && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
 	frame := make(media.PCM16, 160)
@@ -98,10 +119,6 @@ func announceBusy(req TrunkCall, e *fakeEarly) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if e.writer() == nil {
-		return errors.New("the IVR never took the early media")
-	}
-	return fmt.Errorf("%w (486 Busy Here)", ErrNumberBusy)
 }
 
 // earLeg keeps what the caller heard.
@@ -115,8 +132,28 @@ func (l *earLeg) AudioOut() media.FrameWriter {
 		l.mu.Lock()
 		l.heard = append(l.heard, append(media.PCM16(nil), p...))
 		l.mu.Unlock()
+		time.Sleep(time.Millisecond) // a leg's AudioOut paces its writer
 		return nil
 	}}
+}
+
+// heardFrames counts what the caller heard: ringback frames before the first frame of the carrier's
+// announcement, announcement frames, and ringback frames after the announcement began.
+func (l *earLeg) heardFrames() (ringBefore, announced, ringAfter int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, f := range l.heard {
+		switch {
+		case f[0] == announcement:
+			announced++
+		case !slices.ContainsFunc(f, func(s int16) bool { return s != 0 }):
+		case announced > 0:
+			ringAfter++
+		default:
+			ringBefore++
+		}
+	}
+	return ringBefore, announced, ringAfter
 }
 
 // TestTransferOutEarlyMedia: the far end's early media replaces our ringback (the caller hears the
@@ -137,20 +174,166 @@ func TestTransferOutEarlyMedia(t *testing.T) {
 	if w := d.early[0].writer(); w != nil {
 		t.Errorf("the early media still goes to %s after the attempt", w)
 	}
-	leg.mu.Lock()
-	defer leg.mu.Unlock()
-	announced, ringbackAfter := 0, 0
-	for _, f := range leg.heard {
-		switch {
-		case f[0] == announcement:
-			announced++
-		case announced > 0 && slices.ContainsFunc(f, func(s int16) bool { return s != 0 }):
-			ringbackAfter++
+	if _, announced, ringAfter := leg.heardFrames(); announced == 0 || ringAfter > 0 {
+		t.Errorf("the caller heard %d announcement frames, then %d frames of ringback", announced, ringAfter)
+	}
+}
+
+// TestTransferOutRingbackFromDial: an answered caller hears our ringback from the moment the number is
+// dialled, though the far end has sent nothing but 100 Trying: until it answers, or until its early
+// media begins, which then replaces the ringback (none after it, no mix of both).
+func TestTransferOutRingbackFromDial(t *testing.T) {
+	h, _ := externalHarness(map[string]string{"13800000001": "trying-early-busy", "13800000002": "trying-answer"})
+	trunk := testTrunk(t, "")
+
+	leg := &earLeg{testLeg: newTestLeg("c1")}
+	c := h.call("c1", leg.testLeg)
+	c.leg = leg
+	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: trunk})
+	if err != nil || res.Outcome != dialplan.QueueNoAgent {
+		t.Fatalf("trying, early media, busy: Transfer = %+v, %v", res, err)
+	}
+	if before, announced, after := leg.heardFrames(); before == 0 || announced == 0 || after > 0 {
+		t.Errorf("trying, early media, busy: the caller heard %d frames of ringback, then %d of the announcement, then %d of ringback",
+			before, announced, after)
+	}
+
+	leg = &earLeg{testLeg: newTestLeg("c2")}
+	c = h.call("c2", leg.testLeg)
+	c.leg = leg
+	res, err = c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000002", Trunk: trunk})
+	if err != nil || res.Outcome != dialplan.QueueAnswered {
+		t.Fatalf("trying, answer: Transfer = %+v, %v", res, err)
+	}
+	if before, _, _ := leg.heardFrames(); before == 0 {
+		t.Error("trying, answer: no ringback while the number was dialled")
+	}
+	if x := c.rec.Transfers[0]; !x.Ringing.IsZero() {
+		t.Errorf("trying, answer: the record says the number rang at %v: it never reported ringing", x.Ringing)
+	}
+}
+
+// progressLeg is a caller's leg that keeps, in order, what its phone was told. A leg with noEarly
+// stands for a call that came without an SDP offer: it cannot have media before its answer.
+type progressLeg struct {
+	*earLeg
+	told    []string
+	noEarly bool
+}
+
+var errNoEarly = errors.New("no early media for this call")
+
+func (l *progressLeg) tell(what string) {
+	l.mu.Lock()
+	l.told = append(l.told, what)
+	l.mu.Unlock()
+}
+
+func (l *progressLeg) Ringing() error { l.tell("180"); return nil }
+func (l *progressLeg) Answer() error  { l.tell("200"); return nil }
+func (l *progressLeg) Progress() error {
+	if l.noEarly {
+		return errNoEarly
+	}
+	l.tell("183")
+	return nil
+}
+
+func (l *progressLeg) toldPhone() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.told, ",")
+}
+
+// TestTransferOutEarlyMediaUnansweredCaller: a caller not answered yet is given the far end's early
+// media with a 183 (no 180 before it) and hears the announcement; a busy after it takes the failed
+// edge with the caller still unanswered, and the next node's answer is a 200 on the same media. When
+// the number answers after its early media, the caller is answered and bridged. A caller that cannot
+// have early media is told of ringing instead and hears nothing of it; without early media the caller
+// gets a 180 and no 183.
+func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
+	h, d := externalHarness(map[string]string{"13800000001": "early-busy", "13800000002": "early-answer",
+		"13800000003": "answer"})
+	trunk := testTrunk(t, "")
+	unanswered := func(id string, noEarly bool) (*call, *progressLeg) {
+		leg := &progressLeg{earLeg: &earLeg{testLeg: newTestLeg(id)}, noEarly: noEarly}
+		c := h.call(id, leg.testLeg)
+		c.leg, c.answered = leg, false
+		return c, leg
+	}
+
+	t.Run("early media then busy", func(t *testing.T) {
+		c, leg := unanswered("c1", false)
+		res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: trunk})
+		if err != nil || res.Outcome != dialplan.QueueNoAgent {
+			t.Fatalf("Transfer = %+v, %v", res, err)
 		}
-	}
-	if announced == 0 || ringbackAfter > 0 {
-		t.Errorf("the caller heard %d announcement frames, then %d frames of ringback", announced, ringbackAfter)
-	}
+		if got := leg.toldPhone(); got != "183" {
+			t.Errorf("the caller's phone was told %q, want 183 only", got)
+		}
+		if before, announced, after := leg.heardFrames(); announced == 0 || before+after > 0 {
+			t.Errorf("the caller heard %d frames of ringback, %d of the announcement, %d of ringback", before, announced, after)
+		}
+		if c.answered || !c.early || !c.rec.Answer.IsZero() {
+			t.Errorf("after the failed transfer: answered %v, early media %v, record answer %v", c.answered, c.early, c.rec.Answer)
+		}
+		// The failed edge's next node answers (a prompt, an answer node): a 200 after the 183.
+		if err := c.answer(); err != nil || leg.toldPhone() != "183,200" || c.rec.Answer.IsZero() {
+			t.Errorf("answer after the failed transfer: %v; the phone was told %q", err, leg.toldPhone())
+		}
+	})
+	t.Run("early media then answer", func(t *testing.T) {
+		c, leg := unanswered("c2", false)
+		time.AfterFunc(300*time.Millisecond, leg.cancel) // the caller hangs up while talking
+		res, err := c.Transfer(leg.ctx, dialplan.TransferRequest{Number: "13800000002", Trunk: trunk})
+		if err != nil || res.Outcome != dialplan.QueueAnswered {
+			t.Fatalf("Transfer = %+v, %v", res, err)
+		}
+		if got := leg.toldPhone(); got != "183,200" {
+			t.Errorf("the caller's phone was told %q, want 183,200", got)
+		}
+		if _, announced, _ := leg.heardFrames(); announced == 0 {
+			t.Error("the caller did not hear the far end's early media")
+		}
+		if x := c.rec.Transfers[0]; x.Outcome != store.TransferAnswered || c.rec.Answer.IsZero() {
+			t.Errorf("record %+v, answer %v", x, c.rec.Answer)
+		}
+	})
+	t.Run("caller without early media", func(t *testing.T) {
+		c, leg := unanswered("c3", true)
+		res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: trunk})
+		if err != nil || res.Outcome != dialplan.QueueNoAgent {
+			t.Fatalf("Transfer = %+v, %v", res, err)
+		}
+		if got := leg.toldPhone(); got != "180" {
+			t.Errorf("the caller's phone was told %q, want 180", got)
+		}
+		if before, announced, after := leg.heardFrames(); before+announced+after > 0 {
+			t.Errorf("a caller without media heard %d frames", before+announced+after)
+		}
+		if c.early {
+			t.Error("the call is marked as having early media")
+		}
+		d.mu.Lock()
+		w := d.early[len(d.early)-1].writer()
+		d.mu.Unlock()
+		if w != nil {
+			t.Errorf("the early media goes to %s", w)
+		}
+	})
+	t.Run("no early media", func(t *testing.T) {
+		c, leg := unanswered("c4", false)
+		res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000003", Trunk: trunk})
+		if err != nil || res.Outcome != dialplan.QueueAnswered {
+			t.Fatalf("Transfer = %+v, %v", res, err)
+		}
+		if got := leg.toldPhone(); got != "180,200" {
+			t.Errorf("the caller's phone was told %q, want 180,200", got)
+		}
+		if before, _, _ := leg.heardFrames(); before > 0 {
+			t.Errorf("an unanswered caller got %d frames of our ringback: its phone rings by itself", before)
+		}
+	})
 }
 
 // testTrunk is a dialplan trunk that allows Chinese mobile numbers.
@@ -340,5 +523,31 @@ func TestRingbackPattern(t *testing.T) {
 	}
 	if loud < 8000 || quiet != 4*8000 {
 		t.Errorf("loud %d quiet %d", loud, quiet)
+	}
+}
+
+// TestTransferOutEarlyMediaThenQueue: after a transfer whose early media the unanswered caller heard
+// fails, the failed edge queues the caller. Its phone plays that early media, not ringback of its own,
+// so it is not sent a 180 but hears our ringback while the agents ring, and is answered when one
+// answers.
+func TestTransferOutEarlyMediaThenQueue(t *testing.T) {
+	h := newHarness(map[string]string{"bob": "answer"}, "alice", "bob")
+	h.engine.Trunks = &trunks{script: map[string]string{"13800000001": "early-busy"}}
+	leg := &progressLeg{earLeg: &earLeg{testLeg: newTestLeg("c1")}}
+	c := h.call("c1", leg.testLeg)
+	c.leg, c.answered = leg, false
+	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: testTrunk(t, "")})
+	if err != nil || res.Outcome != dialplan.QueueNoAgent {
+		t.Fatalf("Transfer = %+v, %v", res, err)
+	}
+	// The agent hangs up after a while: the call ends there (dialplan.ErrHangup).
+	if q, err := c.Queue(context.Background(), dialplan.QueueRequest{Queue: queue("alice", "bob")}); q.Outcome != dialplan.QueueAnswered || q.Agent != "bob" {
+		t.Fatalf("Queue = %+v, %v", q, err)
+	}
+	if got := leg.toldPhone(); got != "183,200" {
+		t.Errorf("the caller's phone was told %q, want 183,200 (no 180 after the early media)", got)
+	}
+	if _, announced, ringAfter := leg.heardFrames(); announced == 0 || ringAfter == 0 {
+		t.Errorf("the caller heard %d frames of the announcement, then %d of ringback while the agents rang", announced, ringAfter)
 	}
 }

@@ -37,6 +37,7 @@ func (l *fakeLeg) DTMF() <-chan rune                              { return nil }
 func (l *fakeLeg) Hangup(context.Context, string) error           { l.cancel(); return nil }
 func (l *fakeLeg) Logger() *slog.Logger                           { return slog.New(slog.DiscardHandler) }
 func (l *fakeLeg) Ringing() error                                 { return nil }
+func (l *fakeLeg) Progress() error                                { return nil }
 func (l *fakeLeg) Answer() error                                  { return nil }
 func (l *fakeLeg) Reject(int, string)                             {}
 func (l *fakeLeg) HangupBy(context.Context, string, string) error { return nil }

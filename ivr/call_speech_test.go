@@ -150,6 +150,7 @@ type speechLeg struct {
 
 func (l speechLeg) Logger() *slog.Logger                            { return l.log }
 func (l speechLeg) Ringing() error                                  { return nil }
+func (l speechLeg) Progress() error                                 { return nil }
 func (l speechLeg) Answer() error                                   { return nil }
 func (l speechLeg) Reject(int, string)                              {}
 func (l speechLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }

@@ -30,6 +30,11 @@ type InboundLeg interface {
 	Logger() *slog.Logger
 	// Ringing tells the caller we are ringing someone (SIP 180).
 	Ringing() error
+	// Progress tells the caller, before the answer, that in-band audio follows (SIP 183 Session
+	// Progress with our SDP): from then on the caller hears what AudioOut plays although the call is
+	// not answered, and Answer keeps that media. It fails for a call that cannot have media before its
+	// answer (one that came without an SDP offer).
+	Progress() error
 	// Answer answers the call (SIP 200 + ACK). Idempotent.
 	Answer() error
 	// Reject refuses an unanswered call with a SIP status.
@@ -200,8 +205,11 @@ type call struct {
 	digits   chan rune
 	keyed    chan struct{}
 	answered bool
-	headers  map[string]string
-	plan     *dialplan.Plan // the plan the call started with (agent transfers name its queues)
+	// early: the caller hears AudioOut before the answer (Progress sent), so a transfer gives it
+	// ringback and the far end's early media as if it were answered.
+	early   bool
+	headers map[string]string
+	plan    *dialplan.Plan // the plan the call started with (agent transfers name its queues)
 	// transfers counts agent transfers, to stop a loop of them.
 	transfers int
 	// ear hears the caller while a menu with keywords runs (nil otherwise); keysOnlyWhy is the last

@@ -36,7 +36,8 @@ const maxTransfers = 10
 // timeout, or rejects, goes on break and the caller stays at the head of the
 // queue. The caller is bridged with the first agent who answers. While
 // waiting, the caller hears hold audio with position announcements (when
-// answered) or ringback.
+// answered) or ringback (their phone's, or ours when the caller already has
+// early media).
 func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.QueueResult, error) {
 	e := c.engine
 	q := req.Queue
@@ -102,13 +103,23 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		hold.Wait()
 		c.leg.FlushAudioOut()
 	}
-	if c.answered {
+	switch {
+	case c.answered:
 		hold.Add(1)
 		go func() {
 			defer hold.Done()
 			c.holdLoop(holdCtx, q, callID)
 		}()
-	} else {
+	case c.early:
+		// The caller's phone plays the early media of a transfer that failed, not ringback of its own
+		// (a 180 after a 183 with SDP does not bring that back): it hears ours.
+		hold.Add(1)
+		go func() {
+			defer hold.Done()
+			out := c.leg.AudioOut()
+			playHold(holdCtx, out, ringbackPattern(out.SampleRate()))
+		}()
+	default:
 		_ = c.leg.Ringing()
 	}
 	defer stopHolding()

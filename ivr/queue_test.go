@@ -65,6 +65,7 @@ func (l *testLeg) HungUpByUs() bool {
 func (l *testLeg) Close()                                          {}
 func (l *testLeg) Logger() *slog.Logger                            { return slog.Default() }
 func (l *testLeg) Ringing() error                                  { return nil }
+func (l *testLeg) Progress() error                                 { return nil }
 func (l *testLeg) Answer() error                                   { return nil }
 func (l *testLeg) Reject(int, string)                              {}
 func (l *testLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }

@@ -42,20 +42,31 @@ func (c *pcmCapture) copy() media.PCM16 {
 // the server's offer address, until stop is closed.
 func (f *fakeCarrier) playEarly(t *testing.T, offer []byte, stop <-chan struct{}) <-chan struct{} {
 	t.Helper()
+	return f.playTone(t, offer, earlyTone, 0, stop)
+}
+
+// playTone sends a tone at freq in 20 ms packets of payload type pt (0 PCMU, 8 PCMA) from the
+// carrier's RTP socket to the server's offer address, until stop is closed.
+func (f *fakeCarrier) playTone(t *testing.T, offer []byte, freq float64, pt uint8, stop <-chan struct{}) <-chan struct{} {
+	t.Helper()
 	o, err := ParseOffer(offer)
 	if err != nil {
 		t.Fatalf("server offer: %v", err)
 	}
+	encode := media.EncodeULaw
+	if pt == 8 {
+		encode = media.EncodeALaw
+	}
 	done := make(chan struct{})
-	tone := audiotest.Tone(earlyTone, 8000, 1000, 0.3)
+	tone := audiotest.Tone(freq, 8000, 1000, 0.3)
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for i := 0; ; i++ {
 			off := i * 160 % len(tone)
-			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(i),
-				Timestamp: uint32(i * 160), SSRC: 0xea51}, Payload: media.EncodeULaw(nil, tone[off:off+160])}).Marshal()
+			b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(i),
+				Timestamp: uint32(i * 160), SSRC: 0xea51 + uint32(pt)}, Payload: encode(nil, tone[off:off+160])}).Marshal()
 			_, _ = f.rtp.WriteToUDP(b, o.Addr)
 			select {
 			case <-tick.C:
@@ -196,4 +207,135 @@ func testEarlyMediaBusy(t *testing.T, s *Server) {
 	} else {
 		c.Close()
 	}
+}
+
+// talkTone is what the fake carrier plays once the number answered.
+const talkTone = 1000.0
+
+// waitEarly waits for OnEarlyMedia.
+func waitEarly(t *testing.T, got <-chan EarlyMedia) EarlyMedia {
+	t.Helper()
+	select {
+	case e := <-got:
+		return e
+	case <-time.After(15 * time.Second):
+		t.Fatal("no early media after a 183 with SDP")
+	}
+	return nil
+}
+
+// readPT reads our RTP at the carrier until a packet of payload type pt arrives (packets of the early
+// session may still be queued before it).
+func (f *fakeCarrier) readPT(t *testing.T, pt uint8) {
+	t.Helper()
+	buf := make([]byte, 1500)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_ = f.rtp.SetReadDeadline(deadline)
+		n, err := f.rtp.Read(buf)
+		if err != nil {
+			t.Fatalf("no RTP of payload type %d toward the carrier: %v", pt, err)
+		}
+		var p rtp.Packet
+		if p.Unmarshal(buf[:n]) == nil && p.PayloadType == pt {
+			return
+		}
+	}
+}
+
+// testEarlyMediaAnswerChangesCodec: the 183 answers PCMU, the 200 OK then answers PCMA. The early
+// session is closed and the leg's media restarts in PCMA on the same ports (those our offer named):
+// we send PCMA, and the carrier's PCMA audio is decoded.
+func testEarlyMediaAnswerChangesCodec(t *testing.T, s *Server) {
+	carrier := newFakeCarrier(t)
+	ear := &pcmCapture{}
+	res, got := dialEarly(t, s, carrier, ear)
+	inv := carrier.expect(gsip.INVITE)
+	carrier.respond(inv, 183, "Session Progress", carrier.answerSDP())
+	early := waitEarly(t, got)
+	stop := make(chan struct{})
+	playing := carrier.playEarly(t, inv.req.Body(), stop)
+	waitSamples(t, ear, 4000, "early audio before the answer")
+	close(stop)
+	<-playing
+	if ok, ratio := audiotest.DetectTone(ear.copy(), earlyTone, 8000); !ok {
+		t.Fatalf("early PCMU audio does not hold the %.0f Hz (ratio %.2f)", earlyTone, ratio)
+	}
+
+	pcma := sdpAnswer(carrier.rtp.LocalAddr().(*net.UDPAddr).Port, "8 101", "rtpmap:8 PCMA/8000", "rtpmap:101 telephone-event/8000")
+	carrier.respond(inv, 200, "OK", pcma)
+	carrier.expect(gsip.ACK)
+	r := waitDial(t, res)
+	if r.err != nil {
+		t.Fatalf("DialTrunk: %v", r.err)
+	}
+	call := r.call
+	defer call.Close()
+	offer, _ := ParseOffer(inv.req.Body())
+	if call.Codec() != "PCMA" || call.RTP().Codec().Info().Name != "PCMA" {
+		t.Fatalf("answered leg: codec %q, media in %s; want PCMA", call.Codec(), call.RTP().Codec().Info().Name)
+	}
+	if call.RTP() == early.(earlyMedia).rtp || early.(earlyMedia).rtp.Context().Err() == nil {
+		t.Error("the early PCMU session was kept for a PCMA answer")
+	}
+	if port := call.RTP().LocalAddr().Port; port != offer.Addr.Port {
+		t.Errorf("the answered media runs on port %d, our offer named %d", port, offer.Addr.Port)
+	}
+	carrier.readPT(t, 8)
+
+	talk := &pcmCapture{}
+	call.SwapAudioIn(talk)
+	stop = make(chan struct{})
+	playing = carrier.playTone(t, inv.req.Body(), talkTone, 8, stop)
+	waitSamples(t, talk, 8000, "PCMA audio after the answer")
+	close(stop)
+	<-playing
+	if ok, ratio := audiotest.DetectTone(talk.copy(), talkTone, 8000); !ok {
+		t.Errorf("the carrier's PCMA audio after the answer does not hold %.0f Hz (ratio %.2f)", talkTone, ratio)
+	}
+
+	go func() { _ = call.Hangup(context.Background(), "normal") }()
+	carrier.respond(carrier.expect(gsip.BYE), 200, "OK", "")
+}
+
+// testEarlyMediaAnswerWithoutSDP: a 200 OK without SDP after a 183 with SDP confirms the early answer
+// (RFC 3261 13.2.1: the answer is the first SDP in a response; RFC 3264 keeps it): the call is
+// answered on the early session, in its codec, and the carrier's audio goes on.
+func testEarlyMediaAnswerWithoutSDP(t *testing.T, s *Server) {
+	carrier := newFakeCarrier(t)
+	ear := &pcmCapture{}
+	res, got := dialEarly(t, s, carrier, ear)
+	inv := carrier.expect(gsip.INVITE)
+	carrier.respond(inv, 183, "Session Progress", carrier.answerSDP())
+	early := waitEarly(t, got)
+	stop := make(chan struct{})
+	playing := carrier.playEarly(t, inv.req.Body(), stop)
+	defer func() { close(stop); <-playing }()
+	waitSamples(t, ear, 4000, "early audio before the answer")
+
+	carrier.respond(inv, 200, "OK", "")
+	carrier.expect(gsip.ACK)
+	r := waitDial(t, res)
+	if r.err != nil {
+		t.Fatalf("DialTrunk after a 200 OK without SDP: %v", r.err)
+	}
+	call := r.call
+	defer call.Close()
+	if call.RTP() != early.(earlyMedia).rtp || call.RTP().Context().Err() != nil {
+		t.Error("the 200 OK without SDP did not keep the early session")
+	}
+	if call.Codec() != "PCMU" {
+		t.Errorf("codec %q, want the early answer's PCMU", call.Codec())
+	}
+	early.SwapAudioIn(nil)
+	talk := &pcmCapture{}
+	call.SwapAudioIn(talk)
+	waitSamples(t, talk, 8000, "audio after the answer")
+	if ok, ratio := audiotest.DetectTone(talk.copy(), earlyTone, 8000); !ok {
+		t.Errorf("the carrier's audio after the answer does not hold %.0f Hz (ratio %.2f)", earlyTone, ratio)
+	}
+	carrier.readPT(t, 0)
+
+	go func() { _ = call.Hangup(context.Background(), "normal") }()
+	carrier.respond(carrier.expect(gsip.BYE), 200, "OK", "")
 }

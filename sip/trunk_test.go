@@ -62,6 +62,8 @@ func TestDialTrunk(t *testing.T) {
 	t.Run("unreachable", func(t *testing.T) { testDialTrunkUnreachable(t, s) })
 	t.Run("early media answered", func(t *testing.T) { testEarlyMediaAnswered(t, s) })
 	t.Run("early media then busy", func(t *testing.T) { testEarlyMediaBusy(t, s) })
+	t.Run("early media, answer changes the codec", func(t *testing.T) { testEarlyMediaAnswerChangesCodec(t, s) })
+	t.Run("early media, answer without sdp", func(t *testing.T) { testEarlyMediaAnswerWithoutSDP(t, s) })
 }
 
 // testDialTrunkAnswered: the INVITE goes to sip:<number>@<host> with our codec offer and the caller id

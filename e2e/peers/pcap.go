@@ -7,10 +7,10 @@ import (
 )
 
 // WriteRTPPCAP writes payloads as a capture of one RTP stream (payload type
-// pt, one packet every 20 ms, timestamps advancing by step) for sipp's
-// play_pcap_audio, which replays the RTP toward the peer's SDP address.
-// step is the RTP clock per packet: 160 for G.711 and G.722.
-func WriteRTPPCAP(path string, pt uint8, step uint32, payloads [][]byte) error {
+// pt, source ssrc, one packet every 20 ms, timestamps advancing by step) for
+// sipp's play_pcap_audio, which replays the RTP toward the peer's SDP
+// address. step is the RTP clock per packet: 160 for G.711 and G.722.
+func WriteRTPPCAP(path string, pt uint8, ssrc, step uint32, payloads [][]byte) error {
 	le, be := binary.LittleEndian, binary.BigEndian
 	var b []byte
 	b = le.AppendUint32(b, 0xa1b2c3d4) // pcap, microsecond timestamps
@@ -24,7 +24,7 @@ func WriteRTPPCAP(path string, pt uint8, step uint32, payloads [][]byte) error {
 		rtp := []byte{0x80, pt & 0x7f}
 		rtp = be.AppendUint16(rtp, uint16(i))
 		rtp = be.AppendUint32(rtp, uint32(i)*step)
-		rtp = be.AppendUint32(rtp, 0x5eed1400)
+		rtp = be.AppendUint32(rtp, ssrc)
 		rtp = append(rtp, payload...)
 		udp := be.AppendUint16(nil, 6000)
 		udp = be.AppendUint16(udp, 6000)
