@@ -1,80 +1,28 @@
 package e2e
 
 import (
-	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/pion/rtp"
 )
-
-// rtpSocket is one of the caller's RTP ports, kept by the test: it records
-// every packet that arrives, and when.
-type rtpSocket struct {
-	conn *net.UDPConn
-	mu   sync.Mutex
-	pkts []arrived
-}
-
-type arrived struct {
-	at  time.Time
-	pkt rtp.Packet
-}
-
-func listenRTP(t *testing.T) *rtpSocket {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &rtpSocket{conn: conn}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			var pkt rtp.Packet
-			if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
-				s.mu.Lock()
-				s.pkts = append(s.pkts, arrived{time.Now(), pkt})
-				s.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { conn.Close(); <-done })
-	return s
-}
-
-func (s *rtpSocket) port() string { return strconv.Itoa(s.conn.LocalAddr().(*net.UDPAddr).Port) }
-
-func (s *rtpSocket) packets() []arrived {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]arrived(nil), s.pkts...)
-}
 
 // g711Tone decodes packets of payload type pt (0 PCMU, 8 PCMA) and reports
 // whether they carry a tone at freq; any other payload type fails the test.
-func g711Tone(t *testing.T, pkts []arrived, pt uint8, freq float64) (bool, float64) {
+func g711Tone(t *testing.T, pkts []audiotest.HeardPacket, pt uint8, freq float64) (bool, float64) {
 	t.Helper()
 	var pcm media.PCM16
 	for _, a := range pkts {
 		switch {
-		case a.pkt.PayloadType != pt:
-			t.Fatalf("payload type %d, want %d", a.pkt.PayloadType, pt)
+		case a.Pkt.PayloadType != pt:
+			t.Fatalf("payload type %d, want %d", a.Pkt.PayloadType, pt)
 		case pt == 0:
-			pcm = append(pcm, media.DecodeULaw(nil, a.pkt.Payload)...)
+			pcm = append(pcm, media.DecodeULaw(nil, a.Pkt.Payload)...)
 		default:
-			pcm = append(pcm, media.DecodeALaw(nil, a.pkt.Payload)...)
+			pcm = append(pcm, media.DecodeALaw(nil, a.Pkt.Payload)...)
 		}
 	}
 	return audiotest.DetectTone(pcm, freq, 8000)
@@ -106,22 +54,22 @@ flows:
       - id: bye
         type: hangup
 `})
-	first, moved := listenRTP(t), listenRTP(t)
+	first, moved := audiotest.NewRTPEar(t), audiotest.NewRTPEar(t)
 	const step = 1500 * time.Millisecond
 	res, err := peers.RunSipp(t, peers.SippArgs{Scenario: "testdata/uac_reinvite_late_offer.xml", Remote: srv.SIPAddr(), Service: "3000",
-		Keys:    map[string]string{"first_port": first.port(), "moved_port": moved.port(), "talk_ms": strconv.Itoa(int(step.Milliseconds()))},
+		Keys:    map[string]string{"first_port": strconv.Itoa(first.Port()), "moved_port": strconv.Itoa(moved.Port()), "talk_ms": strconv.Itoa(int(step.Milliseconds()))},
 		Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatalf("sipp: %v\n%s\n%s", err, res.Logs, res.ErrorLog)
 	}
-	before, after := first.packets(), moved.packets()
+	before, after := first.Heard(time.Time{}), moved.Heard(time.Time{})
 	if len(before) < 40 || len(after) < 40 {
 		t.Fatalf("%d packets at the first port, %d at the moved one", len(before), len(after))
 	}
 	if ok, ratio := g711Tone(t, before, 0, tone); !ok {
 		t.Errorf("the first port: no tone in PCMU (ratio %.2f)", ratio)
 	}
-	if last, next := before[len(before)-1].at, after[0].at; last.After(next.Add(40 * time.Millisecond)) {
+	if last, next := before[len(before)-1].At, after[0].At; last.After(next.Add(40 * time.Millisecond)) {
 		t.Errorf("the first port still got RTP %v after the moved one started", last.Sub(next))
 	}
 
@@ -129,27 +77,27 @@ flows:
 	// for the resume and for the step with the broken ACK.
 	gapAt, gap := 0, time.Duration(0)
 	for i := 1; i < len(after); i++ {
-		if d := after[i].at.Sub(after[i-1].at); d > gap {
+		if d := after[i].At.Sub(after[i-1].At); d > gap {
 			gapAt, gap = i, d
 		}
 	}
 	held, resumed := after[:gapAt], after[gapAt:]
 	t.Logf("moved port: %d packets (%v), silent %v while held, then %d packets (%v)",
-		len(held), held[len(held)-1].at.Sub(held[0].at).Round(time.Millisecond), gap.Round(time.Millisecond),
-		len(resumed), resumed[len(resumed)-1].at.Sub(resumed[0].at).Round(time.Millisecond))
+		len(held), held[len(held)-1].At.Sub(held[0].At).Round(time.Millisecond), gap.Round(time.Millisecond),
+		len(resumed), resumed[len(resumed)-1].At.Sub(resumed[0].At).Round(time.Millisecond))
 	if gap < step*2/3 || gap > step*3/2 {
 		t.Errorf("the longest silence at the moved port is %v, want the hold's %v", gap, step)
 	}
-	if d := held[len(held)-1].at.Sub(held[0].at); d < step*2/3 {
+	if d := held[len(held)-1].At.Sub(held[0].At); d < step*2/3 {
 		t.Errorf("%v of audio after the move, want about %v", d, step)
 	}
-	if d := resumed[len(resumed)-1].at.Sub(resumed[0].at); d < step*2*5/6 {
+	if d := resumed[len(resumed)-1].At.Sub(resumed[0].At); d < step*2*5/6 {
 		t.Errorf("%v of audio after the resume, want about %v: the broken ACK ended the media", d, 2*step)
 	}
-	if !resumed[0].pkt.Marker {
+	if !resumed[0].Pkt.Marker {
 		t.Error("the first packet after the resume has no marker bit")
 	}
-	for what, pkts := range map[string][]arrived{"after the move": held, "after the resume": resumed} {
+	for what, pkts := range map[string][]audiotest.HeardPacket{"after the move": held, "after the resume": resumed} {
 		if ok, ratio := g711Tone(t, pkts, 8, tone); !ok {
 			t.Errorf("%s: no tone in PCMA (ratio %.2f)", what, ratio)
 		}

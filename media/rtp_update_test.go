@@ -3,7 +3,6 @@ package media_test
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,66 +13,16 @@ import (
 
 var updatePorts = &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 45000, Max: 45999}
 
-// received is one RTP packet as a peer got it.
-type received struct {
-	at  time.Time
-	pkt rtp.Packet
-}
-
-// capture reads the RTP packets arriving at conn in the background until
-// the test ends.
-type capture struct {
-	mu   sync.Mutex
-	pkts []received
-}
-
-func captureRTP(t *testing.T, conn *net.UDPConn) *capture {
-	c := &capture{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			var pkt rtp.Packet
-			if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) != nil {
-				continue
-			}
-			c.mu.Lock()
-			c.pkts = append(c.pkts, received{time.Now(), pkt})
-			c.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { conn.Close(); <-done })
-	return c
-}
-
-// since returns the packets that arrived after from.
-func (c *capture) since(from time.Time) []received {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []received
-	for _, r := range c.pkts {
-		if r.at.After(from) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // decode returns the audio of the packets of payload type pt, decoded with codec.
-func decode(codec media.Codec, pt uint8, pkts []received) media.PCM16 {
+func decode(codec media.Codec, pt uint8, pkts []audiotest.HeardPacket) media.PCM16 {
 	var got media.PCM16
 	dec := codec.Decoder(media.FrameWriterFunc{Rate: codec.Info().SampleRate, Fn: func(p media.PCM16) error {
 		got = append(got, p...)
 		return nil
 	}})
 	for _, r := range pkts {
-		if r.pkt.PayloadType == pt {
-			_ = dec.WritePayload(r.pkt.Payload)
+		if r.Pkt.PayloadType == pt {
+			_ = dec.WritePayload(r.Pkt.Payload)
 		}
 	}
 	return got
@@ -105,7 +54,7 @@ func playTone(ctx context.Context, w media.FrameWriter, freq float64) {
 // ways, so a prompt written at 8 kHz is heard on the 16 kHz codec.
 func TestRTPSessionSetCodec(t *testing.T) {
 	r := audiotest.NewRTPRig(t, media.PCMU(), updatePorts)
-	peer := captureRTP(t, r.Peer)
+	peer := audiotest.HearRTP(t, r.Peer)
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	out := r.S.AudioOut()
@@ -115,19 +64,19 @@ func TestRTPSessionSetCodec(t *testing.T) {
 	switched := time.Now()
 	r.S.SetCodec(media.G722(), 101, 8000)
 	time.Sleep(600 * time.Millisecond)
-	after := peer.since(switched)
+	after := peer.Heard(switched)
 	if len(after) < 20 {
 		t.Fatalf("%d packets in 600 ms after the switch", len(after))
 	}
-	var g722 []received
+	var g722 []audiotest.HeardPacket
 	for i, p := range after {
-		if p.pkt.PayloadType == 9 {
-			if len(g722) == 0 && !p.pkt.Marker {
+		if p.Pkt.PayloadType == 9 {
+			if len(g722) == 0 && !p.Pkt.Marker {
 				t.Errorf("the first G.722 packet (#%d after the switch) has no marker bit", i)
 			}
 			g722 = append(g722, p)
 		} else if len(g722) > 0 {
-			t.Fatalf("payload type %d after G.722 started", p.pkt.PayloadType)
+			t.Fatalf("payload type %d after G.722 started", p.Pkt.PayloadType)
 		}
 	}
 	if got := decode(media.G722(), 9, g722); len(got) == 0 {
@@ -182,7 +131,7 @@ func (f payloadCollector) String() string              { return "collect" }
 // numbers continuing and its timestamp having run on with real time.
 func TestRTPSessionHold(t *testing.T) {
 	r := audiotest.NewRTPRig(t, media.PCMU(), updatePorts)
-	peer := captureRTP(t, r.Peer)
+	peer := audiotest.HearRTP(t, r.Peer)
 	time.Sleep(200 * time.Millisecond)
 
 	held := time.Now()
@@ -190,23 +139,23 @@ func TestRTPSessionHold(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // a packet may be on its way
 	quiet := time.Now()
 	time.Sleep(500 * time.Millisecond)
-	if n := len(peer.since(quiet)); n != 0 {
+	if n := len(peer.Heard(quiet)); n != 0 {
 		t.Fatalf("%d packets sent while the remote held the call", n)
 	}
-	last := peer.since(held.Add(-100 * time.Millisecond))
+	last := peer.Heard(held.Add(-100 * time.Millisecond))
 	if len(last) == 0 {
 		t.Fatal("no packets before the hold")
 	}
-	lastPkt := last[len(last)-1].pkt
+	lastPkt := last[len(last)-1].Pkt
 
 	r.S.SetDirection(media.SendRecv)
 	resumed := time.Now()
 	time.Sleep(300 * time.Millisecond)
-	after := peer.since(resumed)
+	after := peer.Heard(resumed)
 	if len(after) < 10 {
 		t.Fatalf("%d packets in 300 ms after the resume", len(after))
 	}
-	first := after[0].pkt
+	first := after[0].Pkt
 	if !first.Marker {
 		t.Error("the first packet after the resume has no marker bit")
 	}
@@ -214,7 +163,7 @@ func TestRTPSessionHold(t *testing.T) {
 		t.Errorf("sequence %d after %d: the held period must not use sequence numbers", first.SequenceNumber, lastPkt.SequenceNumber)
 	}
 	gap := time.Duration(first.Timestamp-lastPkt.Timestamp) * time.Second / 8000
-	wall := after[0].at.Sub(last[len(last)-1].at)
+	wall := after[0].At.Sub(last[len(last)-1].At)
 	if d := gap - wall; d < -100*time.Millisecond || d > 100*time.Millisecond {
 		t.Errorf("the timestamp moved %v over the hold, the wall clock %v", gap, wall)
 	}
@@ -256,9 +205,9 @@ func TestRTPSessionHoldSuspendsTimeout(t *testing.T) {
 // same address given again keeps the latch, as a caller behind NAT needs.
 func TestRTPSessionSetRemote(t *testing.T) {
 	r := audiotest.NewRTPRig(t, media.PCMU(), updatePorts)
-	old := captureRTP(t, r.Peer)
+	old := audiotest.HearRTP(t, r.Peer)
 	moved := udpPeer(t)
-	to := captureRTP(t, moved)
+	to := audiotest.HearRTP(t, moved)
 	r.Send(0, 1, 160, 7, media.EncodeULaw(nil, make(media.PCM16, 160))) // latches onto the old peer
 	time.Sleep(100 * time.Millisecond)
 
@@ -267,10 +216,10 @@ func TestRTPSessionSetRemote(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	from := time.Now()
 	time.Sleep(300 * time.Millisecond)
-	if n := len(old.since(from)); n != 0 {
+	if n := len(old.Heard(from)); n != 0 {
 		t.Errorf("%d packets to the old address after the move", n)
 	}
-	if n := len(to.since(from)); n < 10 {
+	if n := len(to.Heard(from)); n < 10 {
 		t.Errorf("%d packets to the new address in 300 ms", n)
 	}
 
@@ -282,13 +231,13 @@ func TestRTPSessionSetRemote(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	from = time.Now()
 	time.Sleep(300 * time.Millisecond)
-	if n := len(old.since(from)); n < 10 {
+	if n := len(old.Heard(from)); n < 10 {
 		t.Errorf("%d packets to the old address after a second of media from it", n)
 	}
 
 	// NAT: the SDP address stays, the media comes from elsewhere.
 	nat := udpPeer(t)
-	natCap := captureRTP(t, nat)
+	natCap := audiotest.HearRTP(t, nat)
 	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 100, Timestamp: 16000, SSRC: 8},
 		Payload: media.EncodeULaw(nil, make(media.PCM16, 160))}).Marshal()
 	if _, err := nat.WriteToUDP(pkt, r.S.LocalAddr()); err != nil {
@@ -298,7 +247,7 @@ func TestRTPSessionSetRemote(t *testing.T) {
 	r.S.SetRemote(moved.LocalAddr().(*net.UDPAddr)) // a re-INVITE that keeps the address
 	from = time.Now()
 	time.Sleep(300 * time.Millisecond)
-	if n := len(natCap.since(from)); n < 10 {
+	if n := len(natCap.Heard(from)); n < 10 {
 		t.Errorf("%d packets to the latched address after a re-INVITE that kept the SDP address", n)
 	}
 }
@@ -336,7 +285,7 @@ func TestBridgeFollowsCodecChange(t *testing.T) {
 	}
 	a, peerA := newLeg()
 	b, peerB := newLeg()
-	atB := captureRTP(t, peerB)
+	atB := audiotest.HearRTP(t, peerB)
 	go func() { _ = media.Bridge(ctx, a, b) }()
 
 	// The caller at a speaks a 1 kHz tone, one packet every 20 ms.
@@ -356,7 +305,7 @@ func TestBridgeFollowsCodecChange(t *testing.T) {
 		}
 	}()
 	time.Sleep(400 * time.Millisecond)
-	if got := decode(media.PCMU(), 0, atB.since(time.Now().Add(-200*time.Millisecond))); len(got) < 800 {
+	if got := decode(media.PCMU(), 0, atB.Heard(time.Now().Add(-200*time.Millisecond))); len(got) < 800 {
 		t.Fatalf("relay: %d samples reached b", len(got))
 	}
 
@@ -364,7 +313,7 @@ func TestBridgeFollowsCodecChange(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	from := time.Now()
 	time.Sleep(600 * time.Millisecond)
-	got := decode(media.G722(), 9, atB.since(from))
+	got := decode(media.G722(), 9, atB.Heard(from))
 	if len(got) < 16000*300/1000 {
 		t.Fatalf("after b moved to G.722: %d samples of G.722 reached b in 600 ms", len(got))
 	}

@@ -65,26 +65,12 @@ func (h earlyHandler) HandleCall(c *InboundCall) {
 // startTimeoutServer runs a Server for inbound calls on loopback UDP with an RTP timeout.
 func startTimeoutServer(t *testing.T, h Handler, rtpTimeout time.Duration) *net.UDPAddr {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	_, addr := startTestServer(t, h, 13000, func(c *Config) { c.RTPTimeout = rtpTimeout })
+	a, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := pc.LocalAddr().(*net.UDPAddr)
-	pc.Close()
-	lo := 13000 + os.Getpid()%400*20
-	srv, err := NewServer(Config{
-		Listen: addr.String(), Transports: []string{"udp"}, RTPTimeout: rtpTimeout,
-		RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19},
-	}, nil, h, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-srv.ready
-	return addr
+	return a
 }
 
 // inviteHead is an INVITE from the peer at local; body is its SDP offer ("" for a late offer).

@@ -62,8 +62,9 @@ func startLateServer(t *testing.T, h Handler) string {
 
 // startTestServer runs a Server with handler h on a free loopback UDP port,
 // with RTP ports from a block above rtpBase that depends on the process (so
-// parallel test binaries do not collide), until the test ends.
-func startTestServer(t *testing.T, h Handler, rtpBase int) (*Server, string) {
+// parallel test binaries do not collide), until the test ends. opts adjust
+// the configuration.
+func startTestServer(t *testing.T, h Handler, rtpBase int, opts ...func(*Config)) (*Server, string) {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -72,10 +73,14 @@ func startTestServer(t *testing.T, h Handler, rtpBase int) (*Server, string) {
 	addr := pc.LocalAddr().String()
 	pc.Close()
 	lo := rtpBase + os.Getpid()%400*20
-	srv, err := NewServer(Config{
+	cfg := Config{
 		Listen: addr, Transports: []string{"udp"},
 		RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19},
-	}, nil, h, testLogger(t))
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := NewServer(cfg, nil, h, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

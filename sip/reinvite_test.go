@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,68 +33,6 @@ func (h toneHandler) HandleCall(c *InboundCall) {
 	}
 	by, cause := c.HangupInfo()
 	h.ended <- [2]string{by, cause}
-}
-
-// rtpEar is a caller's RTP socket that keeps every packet it receives.
-type rtpEar struct {
-	conn *net.UDPConn
-	mu   sync.Mutex
-	pkts []heardPkt
-}
-
-type heardPkt struct {
-	at  time.Time
-	pkt rtp.Packet
-}
-
-func newRTPEar(t *testing.T) *rtpEar {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &rtpEar{conn: conn}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := conn.ReadFromUDP(buf)
-			if err != nil {
-				return
-			}
-			var pkt rtp.Packet
-			if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
-				e.mu.Lock()
-				e.pkts = append(e.pkts, heardPkt{time.Now(), pkt})
-				e.mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { conn.Close(); <-done })
-	return e
-}
-
-func (e *rtpEar) port() int { return e.conn.LocalAddr().(*net.UDPAddr).Port }
-
-// since returns the packets received after from.
-func (e *rtpEar) since(from time.Time) []rtp.Packet {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []rtp.Packet
-	for _, h := range e.pkts {
-		if h.at.After(from) {
-			out = append(out, h.pkt)
-		}
-	}
-	return out
-}
-
-// listen waits d and returns what arrived meanwhile.
-func (e *rtpEar) listen(d time.Duration) []rtp.Packet {
-	from := time.Now()
-	time.Sleep(d)
-	return e.since(from)
 }
 
 // decodeG711 decodes the packets of payload type pt (0 or 8); others are errors.
@@ -222,11 +159,11 @@ func newDialog(t *testing.T, srv *net.UDPAddr, name string) *dialog {
 }
 
 // sendRTP sends one PCMU packet of silence from ear's socket to the server.
-func sendRTP(t *testing.T, ear *rtpEar, to *net.UDPAddr, seq uint16) {
+func sendRTP(t *testing.T, ear *audiotest.RTPEar, to *net.UDPAddr, seq uint16) {
 	t.Helper()
 	b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 0xca11},
 		Payload: media.EncodeULaw(nil, make(media.PCM16, 160))}).Marshal()
-	if _, err := ear.conn.WriteToUDP(b, to); err != nil {
+	if _, err := ear.Conn.WriteToUDP(b, to); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -248,10 +185,10 @@ func TestReinvite(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDialog(t, srvAddr, "a")
-	first, moved, third := newRTPEar(t), newRTPEar(t), newRTPEar(t)
+	first, moved, third := audiotest.NewRTPEar(t), audiotest.NewRTPEar(t), audiotest.NewRTPEar(t)
 
 	// The call: PCMU to the first socket, which sends RTP too (the server latches onto it).
-	ok := d.invite(callerSDP(first.port(), "0 101", "sendrecv", pcmuOnly...))
+	ok := d.invite(callerSDP(first.Port(), "0 101", "sendrecv", pcmuOnly...))
 	if ok.StatusCode != 200 {
 		t.Fatalf("INVITE: %d %s", ok.StatusCode, ok.Reason)
 	}
@@ -262,7 +199,7 @@ func TestReinvite(t *testing.T) {
 	}
 	ours := answer.Addr
 	sendRTP(t, first, ours, 1)
-	hearsTone(t, "the call", first.listen(700*time.Millisecond), 0)
+	hearsTone(t, "the call", first.Listen(700*time.Millisecond), 0)
 	prevSDP := ok.Body()
 
 	// A re-INVITE without SDP: our offer lists every codec, the current one first, on our port.
@@ -317,48 +254,48 @@ func TestReinvite(t *testing.T) {
 	}
 
 	// Move: PCMA on a new port.
-	d.ack(callerSDP(moved.port(), "8 101", "sendrecv", pcmaOnly...))
+	d.ack(callerSDP(moved.Port(), "8 101", "sendrecv", pcmaOnly...))
 	settle(ReinviteApplied, 1)
 	sendRTP(t, first, ours, 2) // in flight from the old socket when the caller moved
 	time.Sleep(60 * time.Millisecond)
-	if n := len(first.listen(300 * time.Millisecond)); n != 0 {
+	if n := len(first.Listen(300 * time.Millisecond)); n != 0 {
 		t.Errorf("%d packets still reach the old port after the move", n)
 	}
-	hearsTone(t, "moved to a new port in PCMA", moved.listen(700*time.Millisecond), 8)
+	hearsTone(t, "moved to a new port in PCMA", moved.Listen(700*time.Millisecond), 8)
 
 	// Hold: the answer says sendonly; nothing may reach the caller.
 	reoffer("hold")
-	d.ack(callerSDP(moved.port(), "8 101", "sendonly", pcmaOnly...))
+	d.ack(callerSDP(moved.Port(), "8 101", "sendonly", pcmaOnly...))
 	settle(ReinviteApplied, 2)
-	if n := len(moved.listen(600 * time.Millisecond)); n != 0 {
+	if n := len(moved.Listen(600 * time.Millisecond)); n != 0 {
 		t.Errorf("%d packets reach the caller while it holds the call", n)
 	}
 
 	// Resume: sendrecv again.
 	reoffer("resume")
-	d.ack(callerSDP(moved.port(), "8 101", "sendrecv", pcmaOnly...))
+	d.ack(callerSDP(moved.Port(), "8 101", "sendrecv", pcmaOnly...))
 	settle(ReinviteApplied, 3)
-	hearsTone(t, "resumed", moved.listen(700*time.Millisecond), 8)
+	hearsTone(t, "resumed", moved.Listen(700*time.Millisecond), 8)
 
 	// Broken peers: an ACK without the answer, then one naming no codec
 	// we offered. The call stays as it was: PCMA to the moved port.
 	for i, ack := range []struct{ name, body string }{
 		{"ack without sdp", ""},
-		{"answer without a common codec", callerSDP(third.port(), "18", "sendrecv", "rtpmap:18 G729/8000")},
+		{"answer without a common codec", callerSDP(third.Port(), "18", "sendrecv", "rtpmap:18 G729/8000")},
 		{"not sdp", "this is not sdp\r\n"},
 	} {
 		reoffer(ack.name)
 		d.ack(ack.body)
 		settle(ReinviteKept, uint64(i+1))
-		hearsTone(t, ack.name+": the previous session", moved.listen(600*time.Millisecond), 8)
-		if n := len(third.since(time.Time{})); n != 0 {
+		hearsTone(t, ack.name+": the previous session", moved.Listen(600*time.Millisecond), 8)
+		if n := len(third.Since(time.Time{})); n != 0 {
 			t.Fatalf("%s: %d packets went where the unusable answer said", ack.name, n)
 		}
 	}
 
 	// With an offer: to the third socket, both laws offered (the current
 	// one, PCMA, is kept), and held with a=inactive.
-	res := d.invite(callerSDP(third.port(), "0 8 101", "inactive", "rtpmap:0 PCMU/8000", "rtpmap:8 PCMA/8000", "rtpmap:101 telephone-event/8000"))
+	res := d.invite(callerSDP(third.Port(), "0 8 101", "inactive", "rtpmap:0 PCMU/8000", "rtpmap:8 PCMA/8000", "rtpmap:101 telephone-event/8000"))
 	d.ack("")
 	ans, err := ParseOffer(res.Body())
 	if err != nil || res.StatusCode != 200 {
@@ -367,17 +304,17 @@ func TestReinvite(t *testing.T) {
 	if ans.Codec.Info().Name != "PCMA" || ans.Direction != media.Inactive || ans.Addr.String() != ours.String() {
 		t.Errorf("our answer: %s, %s, %s; want PCMA kept, inactive, our address %s", ans.Codec.Info().Name, ans.Direction, ans.Addr, ours)
 	}
-	if n := len(third.listen(600 * time.Millisecond)); n != 0 {
+	if n := len(third.Listen(600 * time.Millisecond)); n != 0 {
 		t.Errorf("%d packets reach the caller on an inactive stream", n)
 	}
 	// …then offered PCMU only, sendrecv: the codec changes.
-	res = d.invite(callerSDP(third.port(), "0 101", "sendrecv", pcmuOnly...))
+	res = d.invite(callerSDP(third.Port(), "0 101", "sendrecv", pcmuOnly...))
 	d.ack("")
 	if res.StatusCode != 200 || !strings.Contains(string(res.Body()), "a=sendrecv") {
 		t.Fatalf("re-INVITE with PCMU: %d\n%s", res.StatusCode, res.Body())
 	}
 	time.Sleep(100 * time.Millisecond)
-	hearsTone(t, "re-INVITE with an offer of PCMU", third.listen(700*time.Millisecond), 0)
+	hearsTone(t, "re-INVITE with an offer of PCMU", third.Listen(700*time.Millisecond), 0)
 
 	d.bye()
 	select {
@@ -411,15 +348,15 @@ func TestReinviteNotAcknowledged(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDialog(t, srvAddr, "noack")
-	ear := newRTPEar(t)
-	if res := d.invite(callerSDP(ear.port(), "0 101", "sendrecv", pcmuOnly...)); res.StatusCode != 200 {
+	ear := audiotest.NewRTPEar(t)
+	if res := d.invite(callerSDP(ear.Port(), "0 101", "sendrecv", pcmuOnly...)); res.StatusCode != 200 {
 		t.Fatalf("INVITE: %d", res.StatusCode)
 	}
 	d.ack("")
 	if res := d.invite(""); res.StatusCode != 200 {
 		t.Fatalf("re-INVITE: %d", res.StatusCode)
 	}
-	if res := d.invite(callerSDP(ear.port(), "0 101", "sendonly", pcmuOnly...)); res.StatusCode != 491 {
+	if res := d.invite(callerSDP(ear.Port(), "0 101", "sendonly", pcmuOnly...)); res.StatusCode != 491 {
 		t.Errorf("a re-INVITE crossing our offer got %d, want 491", res.StatusCode)
 	}
 	retransmitted := 0

@@ -75,3 +75,86 @@ func (r *RTPRig) Settle(received uint64) []media.PCM16 {
 	time.Sleep(50 * time.Millisecond)
 	return r.Frames()
 }
+
+// RTPEar is a peer's RTP socket on loopback that keeps every packet it
+// receives, with its arrival time, until the test ends.
+type RTPEar struct {
+	Conn *net.UDPConn
+
+	mu   sync.Mutex
+	pkts []HeardPacket
+}
+
+// HeardPacket is one RTP packet as an RTPEar received it.
+type HeardPacket struct {
+	At  time.Time
+	Pkt rtp.Packet
+}
+
+// NewRTPEar listens on a free loopback port; the socket is closed when the
+// test ends.
+func NewRTPEar(t testing.TB) *RTPEar {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return HearRTP(t, conn)
+}
+
+// HearRTP keeps the RTP packets arriving at conn; conn is closed when the
+// test ends.
+func HearRTP(t testing.TB, conn *net.UDPConn) *RTPEar {
+	e := &RTPEar{Conn: conn}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			n, _, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			var pkt rtp.Packet
+			if pkt.Unmarshal(append([]byte(nil), buf[:n]...)) == nil {
+				e.mu.Lock()
+				e.pkts = append(e.pkts, HeardPacket{time.Now(), pkt})
+				e.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { conn.Close(); <-done })
+	return e
+}
+
+// Port is the ear's UDP port.
+func (e *RTPEar) Port() int { return e.Conn.LocalAddr().(*net.UDPAddr).Port }
+
+// Heard returns the packets received after from (all of them for the zero time).
+func (e *RTPEar) Heard(from time.Time) []HeardPacket {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []HeardPacket
+	for _, h := range e.pkts {
+		if h.At.After(from) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Since returns the packets received after from.
+func (e *RTPEar) Since(from time.Time) []rtp.Packet {
+	var out []rtp.Packet
+	for _, h := range e.Heard(from) {
+		out = append(out, h.Pkt)
+	}
+	return out
+}
+
+// Listen waits d and returns what arrived meanwhile.
+func (e *RTPEar) Listen(d time.Duration) []rtp.Packet {
+	from := time.Now()
+	time.Sleep(d)
+	return e.Since(from)
+}
