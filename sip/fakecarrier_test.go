@@ -16,7 +16,8 @@ type fakeCarrier struct {
 	conn  *net.UDPConn
 	rtp   *net.UDPConn // where the answer's SDP sends media
 	msgs  chan carrierMsg
-	seen  map[string]bool // requests already read (by Call-ID, CSeq and method): retransmissions are skipped
+	resps chan *gsip.Response // responses to the carrier's own requests (re-INVITEs)
+	seen  map[string]bool     // requests already read (by Call-ID, CSeq and method): retransmissions are skipped
 	toTag string
 }
 
@@ -35,7 +36,7 @@ func newFakeCarrier(t *testing.T) *fakeCarrier {
 		t.Cleanup(func() { c.Close() })
 		return c
 	}
-	f := &fakeCarrier{t: t, conn: listen(), rtp: listen(), msgs: make(chan carrierMsg, 64), seen: map[string]bool{}, toTag: "carrier1"}
+	f := &fakeCarrier{t: t, conn: listen(), rtp: listen(), msgs: make(chan carrierMsg, 64), resps: make(chan *gsip.Response, 64), seen: map[string]bool{}, toTag: "carrier1"}
 	go func() {
 		buf := make([]byte, 65535)
 		for {
@@ -47,8 +48,14 @@ func newFakeCarrier(t *testing.T) *fakeCarrier {
 			if err != nil {
 				continue
 			}
-			if req, ok := m.(*gsip.Request); ok {
-				f.msgs <- carrierMsg{req, from}
+			switch m := m.(type) {
+			case *gsip.Request:
+				f.msgs <- carrierMsg{m, from}
+			case *gsip.Response:
+				select {
+				case f.resps <- m:
+				default:
+				}
 			}
 		}
 	}()

@@ -49,7 +49,7 @@ type InboundCall struct {
 	cause        string
 	answerAt     time.Time
 	dtmfFallback chan rune // INFO digits before media exists; every digit of a late-offer call
-	reinv        reinviteState
+	reinv        reinviter // re-INVITEs (reinvite.go)
 }
 
 // ErrHungUp is returned when acting on a call that has ended.
@@ -66,6 +66,7 @@ func newInboundCall(s *Server, req *gsip.Request, dlg *sipgo.DialogServerSession
 		srv: s, dlg: dlg, log: log, ctx: ctx, cancel: cancel,
 		dtmfFallback: make(chan rune, 8),
 	}
+	c.reinv = c.newReinviter()
 	if f := req.From(); f != nil {
 		c.From, c.FromURI = f.Address.User, f.Address.String()
 	}

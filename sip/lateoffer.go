@@ -81,7 +81,7 @@ func (c *InboundCall) readAck(req *gsip.Request) {
 		return
 	}
 	if c.late == nil || cs.SeqNo != c.late.cseq {
-		c.ackReinvite(cs.SeqNo, req.Body())
+		c.reinv.ackReinvite(cs.SeqNo, req.Body())
 		return
 	}
 	body := bytes.Clone(req.Body())

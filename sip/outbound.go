@@ -39,12 +39,13 @@ type OutboundCall struct {
 	// negotiated is what rtp was started with: the SDP answer of an early 183/180, then of the 200 OK.
 	negotiated *Offer
 	silent     bool // the early session's RTP timeout fired before the answer (it fires once)
-	codec      string
 	ctx        context.Context
 	cancel     context.CancelCauseFunc
 	answered   bool
 	closed     bool
 	byUs       bool
+	sdp        []byte    // our SDP as the far end agreed to it: the INVITE's offer, then re-INVITEs'
+	reinv      reinviter // re-INVITEs from the far end (reinvite.go)
 }
 
 // Dial sends an INVITE to a registered phone and waits until it answers,
@@ -103,7 +104,8 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	port := rc.LocalAddr().(*net.UDPAddr).Port
 
 	req := gsip.NewRequest(gsip.INVITE, inv.uri)
-	req.SetBody(s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port))
+	offer := s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port)
+	req.SetBody(offer)
 	req.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
 	cid := gsip.CallIDHeader(inv.callID)
 	req.AppendHeader(&cid)
@@ -155,8 +157,11 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 		o.closeMediaLocked()
 		return nil, fmt.Errorf("answer media: %w", err)
 	}
-	o.codec = ans.Codec.Info().Name
 	o.answered = true
+	o.reinv = o.newReinviterLocked(offer)
+	// The far end's requests carry its tag in From and ours in To: the UAC's view of the dialog ID.
+	s.outDialogs.Store(dlg.ID, o)
+	context.AfterFunc(o.ctx, func() { s.outDialogs.CompareAndDelete(dlg.ID, o) })
 	return o, nil
 }
 
@@ -372,8 +377,12 @@ func (o *OutboundCall) closeMediaLocked() {
 	o.closeSockets()
 }
 
-// Codec names the leg's negotiated codec.
-func (o *OutboundCall) Codec() string { return o.codec }
+// Codec names the leg's negotiated codec (a re-INVITE may change it).
+func (o *OutboundCall) Codec() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.negotiated.Codec.Info().Name
+}
 
 // HungUpByUs reports whether the server (not the phone) ended the call.
 func (o *OutboundCall) HungUpByUs() bool {
@@ -385,6 +394,9 @@ func (o *OutboundCall) HungUpByUs() bool {
 // Close releases the leg's media. Call after the leg ended.
 func (o *OutboundCall) Close() {
 	o.srv.outCalls.Delete(o)
+	if o.dlg != nil {
+		o.srv.outDialogs.CompareAndDelete(o.dlg.ID, o)
+	}
 	if o.rtp != nil {
 		o.rtp.Close()
 	}

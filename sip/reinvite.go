@@ -5,15 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/media"
 )
 
-// Re-INVITE (RFC 3261 §14, RFC 3264 §8): the caller changes an established
-// session. It moves its media (a new address or port), changes the codec,
+// Re-INVITE (RFC 3261 §14, RFC 3264 §8): the remote end (a caller, or an
+// agent's phone or a trunk we called) changes an established session. It moves its media (a new address or port), changes the codec,
 // holds the call (a=sendonly or a=inactive) and resumes it (a=sendrecv),
 // or only refreshes the session. Two forms:
 //
@@ -56,9 +59,26 @@ const (
 
 var reinviteResults = [...]string{ReinviteApplied, ReinviteKept, ReinviteNoACK, ReinviteRejected}
 
-// reinviteState is a call's re-INVITE bookkeeping, guarded by InboundCall.mu.
-type reinviteState struct {
-	// sent is the last SDP we sent (nil: the call's first, in c.sdp);
+// reinviter is the re-INVITE handling both kinds of call share: the
+// caller's leg (InboundCall) and the legs we place (OutboundCall: agents'
+// phones, trunk calls). An agent's phone holds and resumes with re-INVITEs
+// like any caller. It works on the call's own fields, through pointers,
+// under the call's mutex (mu).
+type reinviter struct {
+	srv    *Server
+	log    *slog.Logger
+	mu     *sync.Mutex
+	ctx    func() context.Context // the call's; it ends the wait for an ACK
+	rtp    **media.RTPSession
+	remote **Offer // the remote's current session description
+	sdp    *[]byte // our SDP as the remote agreed to it
+	// refuseLocked says why the call cannot take a re-INVITE now (0: it
+	// can). mu held.
+	refuseLocked func() (code int, reason string, hdrs []gsip.Header)
+	// hangup ends the call whose 200 OK was never acknowledged.
+	hangup func()
+
+	// sent is the last SDP we sent (nil: the call's first, in *sdp);
 	// the next one continues its o= line (nextSDP).
 	sent []byte
 	// pending is the re-INVITE whose 200 OK waits for its ACK.
@@ -77,7 +97,7 @@ type pendingAck struct {
 
 // reinvite handles a re-INVITE of the call. It never blocks on the network:
 // the wait for the ACK runs on its own goroutine.
-func (c *InboundCall) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
+func (r *reinviter) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	cs := req.CSeq()
 	if cs == nil {
 		respond(tx, req, 400, "Bad Request")
@@ -89,39 +109,34 @@ func (c *InboundCall) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 			res.AppendHeader(h)
 		}
 		_ = tx.Respond(res)
-		c.srv.countReinvite(ReinviteRejected)
+		r.srv.countReinvite(ReinviteRejected)
 	}
-	c.mu.Lock()
-	switch {
-	case c.finished:
-		c.mu.Unlock()
-		reject(481, "Call/Transaction Does Not Exist")
+	r.mu.Lock()
+	if code, reason, hdrs := r.refuseLocked(); code != 0 {
+		r.mu.Unlock()
+		reject(code, reason, hdrs...)
 		return
-	case !c.answered:
-		// RFC 3261 §14.2: our final response to the INVITE is still to come.
-		c.mu.Unlock()
-		reject(500, "Server Internal Error", gsip.NewHeader("Retry-After", strconv.Itoa(1+rand.IntN(10))))
-		return
-	case c.rtp == nil, c.reinv.pending != nil && c.reinv.pending.offer:
+	}
+	if *r.rtp == nil || r.pending != nil && r.pending.offer {
 		// Our offer (a late-offer INVITE's, or a re-INVITE's) waits for its
 		// answer in an ACK: a new offer now would cross it.
-		c.mu.Unlock()
+		r.mu.Unlock()
 		reject(491, "Request Pending")
 		return
 	}
-	if p := c.reinv.pending; p != nil {
+	if p := r.pending; p != nil {
 		close(p.superseded)
-		c.reinv.pending = nil
+		r.pending = nil
 	}
-	ip, port := c.srv.cfg.AdvertiseIP, c.rtp.LocalAddr().Port
+	ip, port := r.srv.cfg.AdvertiseIP, (*r.rtp).LocalAddr().Port
 	p := &pendingAck{cseq: cs.SeqNo, ack: make(chan []byte, 1), superseded: make(chan struct{})}
 	var sdp []byte
 	if body := req.Body(); len(bytes.TrimSpace(body)) > 0 {
-		o, err := c.srv.cfg.Codecs.negotiate(body, c.offer.Codec)
+		o, err := r.srv.cfg.Codecs.negotiate(body, (*r.remote).Codec)
 		if err != nil {
 			// RFC 3261 §14.2: the session stays as it was.
-			c.mu.Unlock()
-			c.log.Info("re-invite rejected: the session stays as it was", "error", err)
+			r.mu.Unlock()
+			r.log.Info("re-invite rejected: the session stays as it was", "error", err)
 			if errors.Is(err, ErrNoCommonCodec) {
 				reject(488, "Not Acceptable Here")
 			} else {
@@ -129,61 +144,61 @@ func (c *InboundCall) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 			}
 			return
 		}
-		changed := c.updateLocked(o)
-		sdp = c.nextSDPLocked(AnswerSDP(ip, port, o))
-		c.sdp = sdp
-		c.log.Info("re-invite", append([]any{"offer", "caller's"}, changed...)...)
+		changed := r.updateLocked(o)
+		sdp = r.nextSDPLocked(AnswerSDP(ip, port, o))
+		*r.sdp = sdp
+		r.log.Info("re-invite", append([]any{"offer", "remote's"}, changed...)...)
 	} else {
 		p.offer = true
-		sdp = c.nextSDPLocked(c.srv.cfg.Codecs.reofferSDP(ip, port, c.offer))
-		c.log.Debug("re-invite without sdp: offering in the 200 OK")
+		sdp = r.nextSDPLocked(r.srv.cfg.Codecs.reofferSDP(ip, port, *r.remote))
+		r.log.Debug("re-invite without sdp: offering in the 200 OK")
 	}
-	c.reinv.pending = p
-	c.mu.Unlock()
+	r.pending = p
+	r.mu.Unlock()
 
 	res := gsip.NewSDPResponseFromRequest(req, sdp)
-	res.AppendHeader(&c.srv.contact)
+	res.AppendHeader(&r.srv.contact)
 	if err := tx.Respond(res); err != nil {
-		c.log.Warn("re-invite: sending the 200 OK failed", "error", err)
+		r.log.Warn("re-invite: sending the 200 OK failed", "error", err)
 	}
 	if !p.offer {
-		c.srv.countReinvite(ReinviteApplied)
+		r.srv.countReinvite(ReinviteApplied)
 	}
-	go c.awaitAck(tx, res, p)
+	go r.awaitAck(tx, res, p)
 }
 
-// nextSDPLocked makes body the next SDP the call sends (c.mu held).
-func (c *InboundCall) nextSDPLocked(body []byte) []byte {
-	prev := c.reinv.sent
+// nextSDPLocked makes body the next SDP the call sends (mu held).
+func (r *reinviter) nextSDPLocked(body []byte) []byte {
+	prev := r.sent
 	if prev == nil {
-		prev = c.sdp
+		prev = *r.sdp
 	}
 	body = nextSDP(prev, body)
-	c.reinv.sent = body
+	r.sent = body
 	return body
 }
 
 // updateLocked makes o, the remote's new session description, the call's:
 // where media goes, in which codec, and which way. It returns what changed,
-// as log attributes. c.mu held.
-func (c *InboundCall) updateLocked(o *Offer) []any {
-	r, prev := c.rtp, c.offer
+// as log attributes. mu held.
+func (r *reinviter) updateLocked(o *Offer) []any {
+	rtp, prev := *r.rtp, *r.remote
 	var changed []any
 	if o.Addr.IP.IsUnspecified() {
 		o.Addr = prev.Addr // held the RFC 2543 way: the direction says it, media stays put
 	} else if o.Addr.String() != prev.Addr.String() {
-		r.SetRemote(o.Addr)
+		rtp.SetRemote(o.Addr)
 		changed = append(changed, "remote", o.Addr.String())
 	}
 	if !prev.sameCodec(o) {
-		r.SetCodec(o.Codec, o.DTMFPT, o.DTMFRate)
+		rtp.SetCodec(o.Codec, o.DTMFPT, o.DTMFRate)
 		changed = append(changed, "codec", o.Codec.Info().Name, "pt", o.Codec.Info().PayloadType)
 	}
-	if d := o.Direction.Reverse(); d != r.Direction() {
-		r.SetDirection(d)
+	if d := o.Direction.Reverse(); d != rtp.Direction() {
+		rtp.SetDirection(d)
 		changed = append(changed, "direction", d.String())
 	}
-	c.offer = o
+	*r.remote = o
 	if changed == nil {
 		changed = []any{"changed", "nothing"}
 	}
@@ -191,10 +206,10 @@ func (c *InboundCall) updateLocked(o *Offer) []any {
 }
 
 // ackReinvite hands the body of an ACK to the re-INVITE it acknowledges.
-func (c *InboundCall) ackReinvite(cseq uint32, body []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p := c.reinv.pending; p != nil && p.cseq == cseq {
+func (r *reinviter) ackReinvite(cseq uint32, body []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.pending; p != nil && p.cseq == cseq {
 		select {
 		case p.ack <- bytes.Clone(body):
 		default: // a retransmission
@@ -205,19 +220,20 @@ func (c *InboundCall) ackReinvite(cseq uint32, body []byte) {
 // awaitAck retransmits the 200 OK to a re-INVITE (T1 doubling up to T2,
 // RFC 3261 §13.3.1.4) until the ACK comes, then applies the answer it
 // carries if the 200 OK carried our offer.
-func (c *InboundCall) awaitAck(tx gsip.ServerTransaction, res *gsip.Response, p *pendingAck) {
+func (r *reinviter) awaitAck(tx gsip.ServerTransaction, res *gsip.Response, p *pendingAck) {
 	interval := gsip.T1
 	retransmit := time.NewTimer(interval)
 	defer retransmit.Stop()
 	giveUp := time.NewTimer(64 * gsip.T1)
 	defer giveUp.Stop()
+	done := r.ctx().Done()
 	for {
 		select {
 		case body := <-p.ack:
-			c.acked(p, body)
+			r.acked(p, body)
 			return
 		case ack := <-tx.Acks(): // an ACK the transaction layer matched itself
-			c.acked(p, ack.Body())
+			r.acked(p, ack.Body())
 			return
 		case <-retransmit.C:
 			if err := tx.Respond(res); err == nil {
@@ -225,71 +241,111 @@ func (c *InboundCall) awaitAck(tx gsip.ServerTransaction, res *gsip.Response, p 
 				retransmit.Reset(interval)
 			}
 		case <-giveUp.C:
-			c.notAcked(p)
+			r.notAcked(p)
 			return
 		case <-p.superseded:
 			return
-		case <-c.ctx.Done():
+		case <-done:
 			return
 		}
 	}
 }
 
 // acked completes a re-INVITE whose ACK has come.
-func (c *InboundCall) acked(p *pendingAck, body []byte) {
-	c.mu.Lock()
-	if c.reinv.pending != p {
-		c.mu.Unlock()
+func (r *reinviter) acked(p *pendingAck, body []byte) {
+	r.mu.Lock()
+	if r.pending != p {
+		r.mu.Unlock()
 		return
 	}
-	c.reinv.pending = nil
+	r.pending = nil
 	if !p.offer {
-		c.mu.Unlock()
+		r.mu.Unlock()
 		return
 	}
-	o, err := c.parseReinviteAnswer(body)
+	o, err := r.parseAnswerLocked(body)
 	if err != nil {
-		c.mu.Unlock()
-		c.log.Warn("re-invite: the ack has no usable answer to our offer; the previous session stays", "error", err)
-		c.srv.countReinvite(ReinviteKept)
+		r.mu.Unlock()
+		r.log.Warn("re-invite: the ack has no usable answer to our offer; the previous session stays", "error", err)
+		r.srv.countReinvite(ReinviteKept)
 		return
 	}
-	changed := c.updateLocked(o)
-	c.sdp = c.reinv.sent
-	c.mu.Unlock()
-	c.log.Info("re-invite", append([]any{"offer", "ours"}, changed...)...)
-	c.srv.countReinvite(ReinviteApplied)
+	changed := r.updateLocked(o)
+	*r.sdp = r.sent
+	r.mu.Unlock()
+	r.log.Info("re-invite", append([]any{"offer", "ours"}, changed...)...)
+	r.srv.countReinvite(ReinviteApplied)
 }
 
-// parseReinviteAnswer reads the answer to our re-INVITE offer from an ACK body (c.mu held).
-func (c *InboundCall) parseReinviteAnswer(body []byte) (*Offer, error) {
+// parseAnswerLocked reads the answer to our re-INVITE offer from an ACK body (mu held).
+func (r *reinviter) parseAnswerLocked(body []byte) (*Offer, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("the ack has no body")
 	}
-	o, err := c.srv.cfg.Codecs.negotiate(body, c.offer.Codec)
-	if err != nil {
-		return nil, err
-	}
-	return o, nil
+	return r.srv.cfg.Codecs.negotiate(body, (*r.remote).Codec)
 }
 
 // notAcked ends a call whose 200 OK to a re-INVITE was never acknowledged.
-func (c *InboundCall) notAcked(p *pendingAck) {
-	c.mu.Lock()
-	if c.reinv.pending != p {
-		c.mu.Unlock()
+func (r *reinviter) notAcked(p *pendingAck) {
+	r.mu.Lock()
+	if r.pending != p {
+		r.mu.Unlock()
 		return
 	}
-	c.reinv.pending = nil
-	c.mu.Unlock()
-	c.log.Warn("re-invite: the 200 OK was not acknowledged, hanging up", "cseq", p.cseq)
-	c.srv.countReinvite(ReinviteNoACK)
-	if err := c.hangup(context.Background(), ByServer, CauseNoACK); err != nil {
-		c.log.Debug("bye", "error", fmt.Errorf("after an unacknowledged re-invite: %w", err))
+	r.pending = nil
+	r.mu.Unlock()
+	r.log.Warn("re-invite: the 200 OK was not acknowledged, hanging up", "cseq", p.cseq)
+	r.srv.countReinvite(ReinviteNoACK)
+	r.hangup()
+}
+
+// newReinviter gives an inbound call its re-INVITE handling.
+func (c *InboundCall) newReinviter() reinviter {
+	return reinviter{
+		srv: c.srv, log: c.log, mu: &c.mu, ctx: c.Context, rtp: &c.rtp, remote: &c.offer, sdp: &c.sdp,
+		refuseLocked: func() (int, string, []gsip.Header) {
+			switch {
+			case c.finished:
+				return 481, "Call/Transaction Does Not Exist", nil
+			case !c.answered:
+				// RFC 3261 §14.2: our final response to the INVITE is still to come.
+				return 500, "Server Internal Error", []gsip.Header{gsip.NewHeader("Retry-After", strconv.Itoa(1+rand.IntN(10)))}
+			}
+			return 0, "", nil
+		},
+		hangup: func() {
+			if err := c.hangup(context.Background(), ByServer, CauseNoACK); err != nil {
+				c.log.Debug("bye", "error", fmt.Errorf("after an unacknowledged re-invite: %w", err))
+			}
+		},
 	}
 }
 
-// ReinviteCounts returns how many re-INVITEs of inbound calls ended in each
+// newReinviterLocked gives an answered outbound leg its re-INVITE handling: an
+// agent's phone holds (a=sendonly, a=inactive) and resumes (a=sendrecv) the
+// call with them, a trunk refreshes the session. The leg's media follows;
+// what it is bridged to is untouched, so a held caller keeps its media path
+// (it hears what the phone sends on hold, often music) and hears the agent
+// again on resume. o.mu held.
+func (o *OutboundCall) newReinviterLocked(offer []byte) reinviter {
+	o.sdp = offer
+	return reinviter{
+		srv: o.srv, log: o.log, mu: &o.mu, ctx: o.Context, rtp: &o.rtp, remote: &o.negotiated, sdp: &o.sdp,
+		refuseLocked: func() (int, string, []gsip.Header) {
+			if o.closed || o.ctx.Err() != nil {
+				return 481, "Call/Transaction Does Not Exist", nil
+			}
+			return 0, "", nil
+		},
+		hangup: func() {
+			if err := o.Hangup(context.Background(), CauseNoACK); err != nil {
+				o.log.Debug("bye", "error", fmt.Errorf("after an unacknowledged re-invite: %w", err))
+			}
+		},
+	}
+}
+
+// ReinviteCounts returns how many re-INVITEs of calls (inbound and outbound legs) ended in each
 // result (ReinviteApplied, ReinviteKept, …).
 func (s *Server) ReinviteCounts() map[string]uint64 {
 	out := make(map[string]uint64, len(reinviteResults))

@@ -59,9 +59,12 @@ type Server struct {
 	active   sync.WaitGroup
 	calls    sync.Map // dialog id → *InboundCall
 	outCalls sync.Map // *OutboundCall → struct{}
-	ready    chan struct{}
-	nActive  atomic.Int64
-	// reinvites counts re-INVITEs of inbound calls by result (reinviteResults).
+	// outDialogs finds the answered outbound legs by sipgo's client dialog
+	// ID, for the far end's re-INVITEs and their ACKs.
+	outDialogs sync.Map // dialog id → *OutboundCall
+	ready      chan struct{}
+	nActive    atomic.Int64
+	// reinvites counts re-INVITEs of calls by result (reinviteResults).
 	reinvites [len(reinviteResults)]atomic.Uint64
 }
 
@@ -295,15 +298,41 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 }
 
 func (s *Server) onReInvite(req *gsip.Request, tx gsip.ServerTransaction, log *slog.Logger) {
-	id, err := gsip.DialogIDFromRequestUAS(req)
-	if err == nil {
-		if v, ok := s.calls.Load(id); ok {
-			v.(*InboundCall).reinvite(req, tx)
-			return
-		}
+	if r := s.reinviterOf(req); r != nil {
+		r.reinvite(req, tx)
+		return
 	}
 	log.Info("re-invite for unknown dialog")
 	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+}
+
+// outboundOf finds the outbound leg of a request the far end sent in its
+// dialog. We are the UAC there: our tag is in To, the far end's in From,
+// which is how DialogIDFromRequestUAC reads them (DialogIDFromRequestUAS
+// swaps them and names no client dialog).
+func (s *Server) outboundOf(req *gsip.Request) *OutboundCall {
+	id, err := gsip.DialogIDFromRequestUAC(req)
+	if err != nil {
+		return nil
+	}
+	if v, ok := s.outDialogs.Load(id); ok {
+		return v.(*OutboundCall)
+	}
+	return nil
+}
+
+// reinviterOf finds the call a re-INVITE (or its ACK) belongs to: an
+// inbound call, or an answered outbound leg.
+func (s *Server) reinviterOf(req *gsip.Request) *reinviter {
+	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
+		if v, ok := s.calls.Load(id); ok {
+			return &v.(*InboundCall).reinv
+		}
+	}
+	if o := s.outboundOf(req); o != nil {
+		return &o.reinv
+	}
+	return nil
 }
 
 func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
@@ -313,7 +342,16 @@ func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
 	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.calls.Load(id); ok {
 			v.(*InboundCall).readAck(req)
+			_ = s.dsc.ReadAck(req, tx)
+			return
 		}
+	}
+	// The ACK of the 200 OK to an outbound leg's re-INVITE.
+	if o := s.outboundOf(req); o != nil {
+		if cs := req.CSeq(); cs != nil {
+			o.reinv.ackReinvite(cs.SeqNo, req.Body())
+		}
+		return
 	}
 	_ = s.dsc.ReadAck(req, tx)
 }

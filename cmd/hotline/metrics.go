@@ -70,7 +70,7 @@ type reinviteCollector struct {
 
 func newReinviteCollector(counts func() map[string]uint64) reinviteCollector {
 	return reinviteCollector{prometheus.NewDesc("hotline_sip_reinvites_total",
-		"re-INVITEs of inbound calls by result: applied, kept (the answer in the ACK was missing or unusable: "+
+		"re-INVITEs of calls (callers, agents' phones, trunk legs) by result: applied, kept (the answer in the ACK was missing or unusable: "+
 			"the previous session stands), no_ack (hung up), rejected.", []string{"result"}, nil), counts}
 }
 
