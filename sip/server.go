@@ -68,6 +68,9 @@ type Server struct {
 	reinvites [len(reinviteResults)]atomic.Uint64
 }
 
+// setStackLogger sets the SIP stack's process-wide logger once.
+var setStackLogger sync.Once
+
 // NewServer builds the SIP server; Serve starts it.
 func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Listen)
@@ -101,7 +104,9 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 	// The SIP stack's own debug lines (every transaction) drown the call
 	// logs; it logs at info and above only.
 	stackLog := slog.New(minLevel{log.Handler(), slog.LevelInfo})
-	gsip.SetDefaultLogger(stackLog)
+	// The stack's transports log through a process-wide logger, read by
+	// their goroutines at any time: it is set once, by the first server.
+	setStackLogger.Do(func() { gsip.SetDefaultLogger(stackLog) })
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(stackLog))
 	if err != nil {
 		return nil, err
