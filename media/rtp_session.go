@@ -150,6 +150,7 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		dtmfOut:   make(chan rune, 32),
 	}
 	s.wire.Store(newRTPWire(cfg.Codec, cfg.DTMFPayload, cfg.DTMFClockRate))
+	s.pace.idle = true // the call's first audio is a start too
 	s.dir.Store(uint32(cfg.Direction))
 	if cfg.Remote != nil {
 		s.setRemoteLocked(cfg.Remote)
