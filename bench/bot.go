@@ -157,26 +157,6 @@ func botRecords(addr, token string, calls int) []*store.CallRecord {
 	return recs
 }
 
-// histQuantile is the q-quantile (ms, the bucket's upper bound) of what a
-// cumulative /metrics histogram counted between two snapshots.
-func histQuantile(h0, h1 map[float64]float64, q float64) float64 {
-	var bounds []float64
-	for b := range h1 {
-		bounds = append(bounds, b)
-	}
-	sort.Float64s(bounds)
-	total := h1[1e9] - h0[1e9]
-	if total == 0 {
-		return 0
-	}
-	for _, b := range bounds {
-		if h1[b]-h0[b] >= q*total {
-			return b * 1000
-		}
-	}
-	return 0
-}
-
 func quantile(v []float64, q float64) float64 {
 	if len(v) == 0 {
 		return 0

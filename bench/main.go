@@ -531,38 +531,53 @@ func metricHistogram(addr, name string) map[float64]float64 {
 
 // pacingQuantiles computes quantiles (ms) of the intervals observed between two snapshots.
 func pacingQuantiles(h0, h1 map[float64]float64) (p50, p99, p999, pmax float64, count uint64) {
-	var bounds []float64
+	bounds, cum := histDelta(h0, h1)
+	if len(cum) == 0 || cum[len(cum)-1] == 0 {
+		return
+	}
+	for i := len(cum) - 1; i > 0; i-- {
+		if cum[i] > cum[i-1] {
+			pmax = boundMs(bounds[i])
+			break
+		}
+	}
+	return histQuantile(h0, h1, 0.5), histQuantile(h0, h1, 0.99), histQuantile(h0, h1, 0.999), pmax, uint64(cum[len(cum)-1])
+}
+
+// histDelta returns a cumulative /metrics histogram's upper bounds in
+// order and what it counted up to each between two snapshots.
+func histDelta(h0, h1 map[float64]float64) (bounds, cum []float64) {
 	for b := range h1 {
 		bounds = append(bounds, b)
 	}
 	sort.Float64s(bounds)
-	cum := make([]float64, len(bounds))
+	cum = make([]float64, len(bounds))
 	for i, b := range bounds {
 		cum[i] = h1[b] - h0[b]
 	}
+	return bounds, cum
+}
+
+// histQuantile is the q-quantile (ms, the bucket's upper bound) of what a
+// cumulative /metrics histogram counted between two snapshots; above the
+// last finite bucket it reports 60 ms.
+func histQuantile(h0, h1 map[float64]float64, q float64) float64 {
+	bounds, cum := histDelta(h0, h1)
 	if len(cum) == 0 || cum[len(cum)-1] == 0 {
-		return
+		return 0
 	}
-	total := cum[len(cum)-1]
-	q := func(p float64) float64 {
-		for i, c := range cum {
-			if c >= p*total {
-				if bounds[i] >= 1e9 {
-					return 60
-				}
-				return bounds[i] * 1000
-			}
+	for i, c := range cum {
+		if c >= q*cum[len(cum)-1] {
+			return boundMs(bounds[i])
 		}
+	}
+	return 60
+}
+
+// boundMs is a bucket bound in ms; +Inf (1e9) reads as 60 ms.
+func boundMs(b float64) float64 {
+	if b >= 1e9 {
 		return 60
 	}
-	for i := len(cum) - 1; i > 0; i-- {
-		if cum[i] > cum[i-1] {
-			pmax = bounds[i] * 1000
-			if bounds[i] >= 1e9 {
-				pmax = 60
-			}
-			break
-		}
-	}
-	return q(0.5), q(0.99), q(0.999), pmax, uint64(total)
+	return b * 1000
 }
