@@ -115,12 +115,7 @@ func testEarlyMediaAnswered(t *testing.T, s *Server) {
 	inv := carrier.expect(gsip.INVITE)
 	carrier.respond(inv, 100, "Trying", "")
 	carrier.respond(inv, 183, "Session Progress", carrier.answerSDP())
-	var early EarlyMedia
-	select {
-	case early = <-got:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no early media after a 183 with SDP")
-	}
+	early := waitEarly(t, got)
 	stop := make(chan struct{})
 	playing := carrier.playEarly(t, inv.req.Body(), stop)
 	defer func() { close(stop); <-playing }()
@@ -174,12 +169,7 @@ func testEarlyMediaBusy(t *testing.T, s *Server) {
 	res, got := dialEarly(t, s, carrier, ear)
 	inv := carrier.expect(gsip.INVITE)
 	carrier.respond(inv, 183, "Session Progress", carrier.answerSDP())
-	var early EarlyMedia
-	select {
-	case early = <-got:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no early media after a 183 with SDP")
-	}
+	early := waitEarly(t, got)
 	stop := make(chan struct{})
 	playing := carrier.playEarly(t, inv.req.Body(), stop)
 	waitSamples(t, ear, 4000, "the announcement")
