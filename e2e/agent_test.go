@@ -77,14 +77,10 @@ func assertHears(t testing.TB, who, wav string, freq float64) {
 	t.Logf("%s heard %.0f Hz (tone ratio %.2f)", who, freq, ratio)
 }
 
-// TestCallerReachesAgent is the whole product path: a caller dials the
-// hotline, hears the IVR, presses 0 (RFC 4733), the queue rings the
-// registered agent, the agent answers and both hear each other; the caller
-// hangs up and the agent is released; the call record says so.
-func TestCallerReachesAgent(t *testing.T) {
-	srv := StartServer(t, ServerOptions{})
-	agent := startAgent(t, srv, "alice", "alice-demo", true)
-
+// callAgentThroughMenu has a caller playing the caller tone dial the demo hotline, press 0 in the menu
+// (RFC 4733) and wait until agent, who answers automatically, has the call.
+func callAgentThroughMenu(t *testing.T, srv *Server, agent *peers.Phone) *peers.Phone {
+	t.Helper()
 	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13800000000", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
 	if err := caller.Dial("sip:4008001234@" + srv.SIPAddr()); err != nil {
 		t.Fatal(err)
@@ -103,6 +99,38 @@ func TestCallerReachesAgent(t *testing.T) {
 	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
 		t.Fatalf("agent: call not established: %v\n%s", err, srv.Log())
 	}
+	return caller
+}
+
+// playDialplan routes 3000 to a flow that plays wav and hangs up.
+func playDialplan(wav string) string {
+	return `version: 1
+routes:
+  - name: tone
+    to: "3000"
+    flow: tone
+flows:
+  tone:
+    start: play
+    nodes:
+      - id: play
+        type: play
+        file: ` + wav + `
+        next: bye
+      - id: bye
+        type: hangup
+`
+}
+
+// TestCallerReachesAgent is the whole product path: a caller dials the
+// hotline, hears the IVR, presses 0 (RFC 4733), the queue rings the
+// registered agent, the agent answers and both hear each other; the caller
+// hangs up and the agent is released; the call record says so.
+func TestCallerReachesAgent(t *testing.T) {
+	srv := StartServer(t, ServerOptions{})
+	agent := startAgent(t, srv, "alice", "alice-demo", true)
+
+	caller := callAgentThroughMenu(t, srv, agent)
 	time.Sleep(3 * time.Second) // talk
 	if err := caller.Hangup(); err != nil {
 		t.Fatal(err)
@@ -338,23 +366,7 @@ func TestPlayWAVPrompt(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	dp := `version: 1
-routes:
-  - name: tone
-    to: "3000"
-    flow: tone
-flows:
-  tone:
-    start: play
-    nodes:
-      - id: play
-        type: play
-        file: ` + wav + `
-        next: bye
-      - id: bye
-        type: hangup
-`
-	srv := StartServer(t, ServerOptions{Dialplan: dp})
+	srv := StartServer(t, ServerOptions{Dialplan: playDialplan(wav)})
 	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13500000000"})
 	if err := caller.Dial("sip:3000@" + srv.SIPAddr()); err != nil {
 		t.Fatal(err)

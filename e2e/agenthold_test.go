@@ -18,23 +18,7 @@ func TestAgentHoldResume(t *testing.T) {
 	srv := StartServer(t, ServerOptions{})
 	agent := startAgent(t, srv, "alice", "alice-demo", true)
 
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13800000000", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
-	if err := caller.Dial("sip:4008001234@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallEstablished); err != nil {
-		t.Fatalf("caller: call not established: %v", err)
-	}
-	if !srv.WaitLog("node=greet", 10*time.Second) {
-		t.Fatal("greeting never ran")
-	}
-	time.Sleep(500 * time.Millisecond)
-	if err := caller.SendDTMF("0"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
-		t.Fatalf("agent: call not established: %v\n%s", err, srv.Log())
-	}
+	caller := callAgentThroughMenu(t, srv, agent)
 	time.Sleep(1500 * time.Millisecond) // talk
 
 	if _, err := agent.Command("hold", ""); err != nil {

@@ -48,22 +48,9 @@ flows:
 // (not our ringback), and the transfer takes its failed edge with the outcome busy.
 func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 	const earlyMs = 3000
-	port, err := peers.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
-	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
-		Timeout: 90 * time.Second, TraceMsg: true,
-		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs), "TRYING_MS": "0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := StartServer(t, ServerOptions{Dialplan: earlyMediaDialplan(fmt.Sprintf("127.0.0.1:%d", port))})
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
-	if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
+	uas, carrier := startBusyCarrier(t, 0, earlyMs)
+	srv := StartServer(t, ServerOptions{Dialplan: earlyMediaDialplan(carrier)})
+	caller := dialTrunkRoute(t, srv, "5000", false)
 	res, err := uas.Wait()
 	if err != nil {
 		t.Fatalf("the carrier's scenario failed: %v\n%s\n%s\n%s", err, res.Logs, res.ErrorLog, res.MessageLog)
@@ -112,23 +99,9 @@ func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 // ringback once the announcement began (the two never mix).
 func TestTrunkTransferRingbackUntilEarlyMedia(t *testing.T) {
 	const tryingMs, earlyMs = 3000, 3000
-	port, err := peers.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
-	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
-		Timeout: 90 * time.Second, TraceMsg: true,
-		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs),
-			"TRYING_MS": strconv.Itoa(tryingMs)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := StartServer(t, ServerOptions{Dialplan: earlyMediaDialplan(fmt.Sprintf("127.0.0.1:%d", port))})
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
-	if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
+	uas, carrier := startBusyCarrier(t, tryingMs, earlyMs)
+	srv := StartServer(t, ServerOptions{Dialplan: earlyMediaDialplan(carrier)})
+	caller := dialTrunkRoute(t, srv, "5000", false)
 	res, err := uas.Wait()
 	if err != nil {
 		t.Fatalf("the carrier's scenario failed: %v\n%s\n%s\n%s", err, res.Logs, res.ErrorLog, res.MessageLog)
@@ -245,6 +218,26 @@ func (tl timeline) String() string {
 		}
 	}
 	return b.String()
+}
+
+// startBusyCarrier starts the carrier (sipp, uas_trunk_early_busy.xml): 100 Trying only for tryingMs,
+// then 183 with SDP and earlyMs of the announcement tone in band, then 486. It returns the carrier's
+// address for the trunk.
+func startBusyCarrier(t *testing.T, tryingMs, earlyMs int) (*peers.SippRun, string) {
+	t.Helper()
+	port, err := peers.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
+	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
+		Timeout: 90 * time.Second, TraceMsg: true,
+		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs),
+			"TRYING_MS": strconv.Itoa(tryingMs)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uas, fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 // writeTonePCAP writes ms of a tone as a capture of PCMA RTP (payload type 8, 20 ms packets) for

@@ -97,23 +97,9 @@ func assertSameSDP(t *testing.T, caller *peers.Phone) {
 // same media) and is heard after the announcement.
 func TestTrunkTransferEarlyMediaUnansweredBusy(t *testing.T) {
 	const earlyMs = 3000
-	port, err := peers.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcap := writeTonePCAP(t, t.TempDir(), announcementTone, earlyMs)
-	uas, err := peers.StartSipp(t, peers.SippArgs{Scenario: "testdata/uas_trunk_early_busy.xml", LocalPort: port,
-		Timeout: 90 * time.Second, TraceMsg: true,
-		Replace: map[string]string{"TRUNK_NUMBER": carrierNumber, "EARLY_PCAP": pcap, "EARLY_MS": strconv.Itoa(earlyMs), "TRYING_MS": "0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := StartServer(t, ServerOptions{Dialplan: unansweredDialplan(t, fmt.Sprintf("127.0.0.1:%d", port))})
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60,
-		SIPTrace: true})
-	if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
+	uas, carrier := startBusyCarrier(t, 0, earlyMs)
+	srv := StartServer(t, ServerOptions{Dialplan: unansweredDialplan(t, carrier)})
+	caller := dialTrunkRoute(t, srv, "5000", true)
 	if _, err := caller.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallProgress); err != nil {
 		t.Fatalf("the caller got no 183 with SDP: %v\n%s", err, srv.Log())
 	}
@@ -218,11 +204,7 @@ func TestTrunkTransferEarlyMediaUnansweredAnswered(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := StartServer(t, ServerOptions{Dialplan: unansweredDialplan(t, fmt.Sprintf("127.0.0.1:%d", port))})
-			caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60,
-				SIPTrace: true})
-			if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
-				t.Fatal(err)
-			}
+			caller := dialTrunkRoute(t, srv, "5000", true)
 			res, err := uas.Wait()
 			if err != nil {
 				t.Fatalf("the carrier's scenario failed: %v\n%s\n%s\n%s\n%s", err, res.Logs, res.ErrorLog, res.MessageLog, srv.Log())

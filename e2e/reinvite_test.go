@@ -38,22 +38,7 @@ func g711Tone(t *testing.T, pkts []audiotest.HeardPacket, pt uint8, freq float64
 func TestReinviteLateOffer(t *testing.T) {
 	const tone = 1000.0
 	wav := toneWAV(t, t.TempDir(), tone)
-	srv := StartServer(t, ServerOptions{Dialplan: `version: 1
-routes:
-  - name: tone
-    to: "3000"
-    flow: tone
-flows:
-  tone:
-    start: play
-    nodes:
-      - id: play
-        type: play
-        file: ` + wav + `
-        next: bye
-      - id: bye
-        type: hangup
-`})
+	srv := StartServer(t, ServerOptions{Dialplan: playDialplan(wav)})
 	first, moved := audiotest.NewRTPEar(t), audiotest.NewRTPEar(t)
 	const step = 1500 * time.Millisecond
 	res, err := peers.RunSipp(t, peers.SippArgs{Scenario: "testdata/uac_reinvite_late_offer.xml", Remote: srv.SIPAddr(), Service: "3000",

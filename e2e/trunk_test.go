@@ -84,10 +84,7 @@ func trunkTransferTalks(t *testing.T, transport string) {
 	carrier := peers.StartPhone(t, peers.PhoneConfig{User: carrierNumber, AutoAnswer: true, AnswerDelay: 500 * time.Millisecond,
 		PlayWAV: toneWAV(t, t.TempDir(), agentTone), MaxCallSeconds: 60})
 	srv := StartServer(t, ServerOptions{Dialplan: trunkDialplan(fmt.Sprintf("127.0.0.1:%d", carrier.SIPPort()), "\n    transport: "+transport)})
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
-	if err := caller.Dial("sip:5000@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
+	caller := dialTrunkRoute(t, srv, "5000", false)
 	in, err := carrier.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallIncoming)
 	if err != nil {
 		t.Fatalf("the carrier never got the call: %v\n%s", err, srv.Log())
@@ -167,10 +164,7 @@ func TestTrunkTransferDigestAuth(t *testing.T) {
 		Dialplan: trunkDialplan(fmt.Sprintf("127.0.0.1:%d", port), "\n    caller_id: \""+callerID+"\""),
 		Extra:    "trunks:\n  carrier:\n    username: " + user + "\n    password_env: E2E_TRUNK_PASSWORD\n",
 	})
-	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
-	if err := caller.Dial("sip:5001@" + srv.SIPAddr()); err != nil {
-		t.Fatal(err)
-	}
+	caller := dialTrunkRoute(t, srv, "5001", false)
 	res, err := uas.Wait()
 	if err != nil {
 		t.Fatalf("the carrier's scenario failed: %v\n%s\n%s\n%s", err, res.Logs, res.ErrorLog, res.MessageLog)
@@ -241,4 +235,16 @@ func TestTrunkTransferNumberNotAllowed(t *testing.T) {
 func md5hex(s string) string {
 	h := md5.Sum([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// dialTrunkRoute starts the trunk tests' caller, playing the caller tone, and dials number on srv;
+// trace logs the caller's SIP messages.
+func dialTrunkRoute(t *testing.T, srv *Server, number string, trace bool) *peers.Phone {
+	t.Helper()
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: trunkCaller, PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60,
+		SIPTrace: trace})
+	if err := caller.Dial("sip:" + number + "@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	return caller
 }
