@@ -15,7 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // ---- voice bot over SIP ----
@@ -139,7 +139,7 @@ tts:
 }
 
 // botRecords fetches the records of the run's calls through the admin API.
-func botRecords(addr, token string, calls int) []*store.CallRecord {
+func botRecords(addr, token string, calls int) []*record.Call {
 	req, _ := http.NewRequest("GET", fmt.Sprintf("http://%s/api/calls?limit=%d", addr, calls+10), nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -150,7 +150,7 @@ func botRecords(addr, token string, calls int) []*store.CallRecord {
 	if resp.StatusCode != http.StatusOK {
 		fatal(fmt.Errorf("GET /api/calls: %s", resp.Status))
 	}
-	var recs []*store.CallRecord
+	var recs []*record.Call
 	if err := json.NewDecoder(resp.Body).Decode(&recs); err != nil {
 		fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -81,7 +81,7 @@ func benchVoiceToVoice(b *testing.B, cfg bot.Config) {
 	var lat, asrT, llmT, ttsT, outT []float64
 	turnsSeen := make(chan struct{}, sessions*1000)
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	cfg.OnTurn = func(t store.Turn) {
+	cfg.OnTurn = func(t record.Turn) {
 		if t.Timing == nil {
 			return
 		}

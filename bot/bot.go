@@ -12,7 +12,7 @@ import (
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 const (
@@ -64,7 +64,7 @@ type session struct {
 	turnCancel context.CancelFunc
 	turnPB     *playback
 
-	transcript []store.Turn
+	transcript []record.Turn
 	history    []dialog.Message
 	slots      map[string]string
 	sentiment  float64
@@ -175,12 +175,12 @@ func (s *session) interrupt(why string) bool {
 // turnDone is a finished bot turn, delivered to the loop.
 type turnDone struct {
 	r      reply
-	timing store.TurnTiming
+	timing record.TurnTiming
 }
 
 // startTurn plays stream in the background; the loop keeps handling
 // events meanwhile. Only one turn plays at a time.
-func (s *session) startTurn(ctx context.Context, stream dialog.Stream, tm store.TurnTiming) <-chan turnDone {
+func (s *session) startTurn(ctx context.Context, stream dialog.Stream, tm record.TurnTiming) <-chan turnDone {
 	tctx, cancel := context.WithCancel(ctx)
 	pb := &playback{}
 	s.turnMu.Lock()
@@ -236,7 +236,7 @@ func (s *session) loop(ctx context.Context) Result {
 	}
 	st := &loopState{}
 	if s.prof.Greeting != "" {
-		st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: s.prof.Greeting}), store.TurnTiming{})
+		st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: s.prof.Greeting}), record.TurnTiming{})
 	}
 	failed, turns := 0, 0
 	var final *Result // set when the session should end after the current turn
@@ -267,7 +267,7 @@ func (s *session) loop(ctx context.Context) Result {
 			if final.Outcome == OutcomeEscalate {
 				key = "timeUp"
 			}
-			st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), store.TurnTiming{})
+			st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), record.TurnTiming{})
 			st.after = nil
 
 		case d := <-s.leg.DTMF():
@@ -290,13 +290,13 @@ func (s *session) loop(ctx context.Context) Result {
 			switch action {
 			case "agent":
 				final = s.escalate("caller pressed "+string(d), nil)
-				st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("transfer", s.zh)}), store.TurnTiming{})
+				st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("transfer", s.zh)}), record.TurnTiming{})
 			case "end":
 				final = &Result{Outcome: OutcomeDone, Reason: "caller pressed " + string(d)}
-				st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("goodbye", s.zh)}), store.TurnTiming{})
+				st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("goodbye", s.zh)}), record.TurnTiming{})
 			case "repeat":
 				if s.lastReply != "" {
-					st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: s.lastReply}), store.TurnTiming{})
+					st.turn = s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: s.lastReply}), record.TurnTiming{})
 				}
 			}
 
@@ -387,7 +387,7 @@ type answerStep struct {
 // the reply. It runs on the loop goroutine; the caller's audio keeps
 // flowing into the endpointer meanwhile.
 func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) answerStep {
-	tm := store.TurnTiming{EndOfSpeech: ev.decided}
+	tm := record.TurnTiming{EndOfSpeech: ev.decided}
 	rate := s.legRate
 	if s.cfg.ASRRate > 0 {
 		rate = s.cfg.ASRRate
@@ -406,7 +406,7 @@ func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) ans
 		}
 		return s.failTurn(ctx, failed, "speech not recognised")
 	}
-	s.transcript = append(s.transcript, store.Turn{Speaker: "caller", Text: text, Start: callerStart, End: callerEnd})
+	s.transcript = append(s.transcript, record.Turn{Speaker: "caller", Text: text, Start: callerStart, End: callerEnd})
 	s.history = append(s.history, dialog.Message{Role: dialog.RoleCaller, Text: text})
 	zh := dialog.IsChinese(text) || (s.zh && !isLatin(text))
 	s.zh = zh
@@ -448,7 +448,7 @@ func (s *session) answer(ctx context.Context, ev endpointEvent, failed *int) ans
 
 // reply plays stream and decides, when it has played, what comes next.
 // A reply that failed before any audio is retried once after a filler.
-func (s *session) reply(ctx context.Context, req dialog.Request, stream dialog.Stream, tm store.TurnTiming, lowConf bool, failed *int, retried bool) answerStep {
+func (s *session) reply(ctx context.Context, req dialog.Request, stream dialog.Stream, tm record.TurnTiming, lowConf bool, failed *int, retried bool) answerStep {
 	turn := s.startTurn(ctx, stream, tm)
 	return answerStep{turn: turn, after: func(td turnDone) answerStep {
 		if td.r.err != nil && !td.r.interrupted {
@@ -456,7 +456,7 @@ func (s *session) reply(ctx context.Context, req dialog.Request, stream dialog.S
 			if !retried && ctx.Err() == nil {
 				s.sayNow(ctx, line("filler", s.zh))
 				if st, err := s.cfg.Dialog.Respond(ctx, req); err == nil {
-					return s.reply(ctx, req, st, store.TurnTiming{EndOfSpeech: tm.EndOfSpeech, ASRFinal: tm.ASRFinal}, lowConf, failed, true)
+					return s.reply(ctx, req, st, record.TurnTiming{EndOfSpeech: tm.EndOfSpeech, ASRFinal: tm.ASRFinal}, lowConf, failed, true)
 				}
 			}
 			return s.failTurn(ctx, failed, "dialog engine failed")
@@ -494,7 +494,7 @@ func (s *session) closing(ctx context.Context, r *Result, said bool) answerStep 
 	if r.Outcome == OutcomeEscalate {
 		key = "transfer"
 	}
-	return answerStep{final: r, turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), store.TurnTiming{})}
+	return answerStep{final: r, turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), record.TurnTiming{})}
 }
 
 // recognize runs the ASR, retrying once after a filler on failure.
@@ -540,7 +540,7 @@ func (s *session) respond(ctx context.Context, req dialog.Request) (dialog.Strea
 
 // sayNow plays a short line and waits for it (fillers while an engine retries).
 func (s *session) sayNow(ctx context.Context, text string) {
-	td := <-s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: text}), store.TurnTiming{})
+	td := <-s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: text}), record.TurnTiming{})
 	s.record(td)
 }
 
@@ -553,9 +553,9 @@ func (s *session) failTurn(ctx context.Context, failed *int, why string) answerS
 		if r.Outcome != OutcomeEscalate {
 			key = "noTransfer"
 		}
-		return answerStep{turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), store.TurnTiming{}), final: r}
+		return answerStep{turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line(key, s.zh)}), record.TurnTiming{}), final: r}
 	}
-	return answerStep{turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("notHeard", s.zh)}), store.TurnTiming{})}
+	return answerStep{turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("notHeard", s.zh)}), record.TurnTiming{})}
 }
 
 // giveUp ends the session after repeated failures: escalate if allowed.
@@ -567,7 +567,7 @@ func (s *session) giveUp(why string) *Result {
 }
 
 // handOver says the transfer line, then escalates.
-func (s *session) handOver(ctx context.Context, reason string, tc *dialog.ToolCall, tm store.TurnTiming) answerStep {
+func (s *session) handOver(ctx context.Context, reason string, tc *dialog.ToolCall, tm record.TurnTiming) answerStep {
 	r := s.escalate(reason, tc)
 	return answerStep{turn: s.startTurn(ctx, dialog.NewStaticStream(dialog.Event{Text: line("transfer", s.zh)}), tm), final: r}
 }
@@ -582,7 +582,7 @@ func (s *session) record(td turnDone) {
 	if r.interrupted {
 		text = r.heard
 	}
-	t := store.Turn{Speaker: "bot", Text: text, Start: r.started, End: r.ended, Interrupted: r.interrupted}
+	t := record.Turn{Speaker: "bot", Text: text, Start: r.started, End: r.ended, Interrupted: r.interrupted}
 	if !td.timing.EndOfSpeech.IsZero() {
 		tm := td.timing
 		t.Timing = &tm

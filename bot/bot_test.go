@@ -15,7 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -113,8 +113,8 @@ func loudAfter(frames []bottest.Frame, at time.Time) int {
 	return n
 }
 
-func turns(res bot.Result, speaker string) []store.Turn {
-	var out []store.Turn
+func turns(res bot.Result, speaker string) []record.Turn {
+	var out []record.Turn
 	for _, t := range res.Transcript {
 		if t.Speaker == speaker {
 			out = append(out, t)

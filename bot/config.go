@@ -8,7 +8,7 @@ import (
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -28,7 +28,7 @@ type Config struct {
 	// dialog's first event. Default 8 s.
 	EngineTimeout time.Duration
 	// OnTurn, when set, is called with every bot turn as it ends (metrics).
-	OnTurn func(store.Turn)
+	OnTurn func(record.Turn)
 }
 
 // Profile is one bot's behaviour, as the dialplan's bots section declares it.
@@ -92,6 +92,6 @@ const (
 type Result struct {
 	Outcome    Outcome
 	Reason     string
-	Handoff    *store.Handoff // set when Outcome is escalate
-	Transcript []store.Turn
+	Handoff    *record.Handoff // set when Outcome is escalate
+	Transcript []record.Turn
 }

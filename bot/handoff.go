@@ -5,14 +5,14 @@ import (
 	"strings"
 
 	"github.com/hotline-cc/hotline/dialog"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // escalate builds the handoff packet. tc is the model's transfer_to_agent
 // call, when that is what escalated; its summary, intent and queue win over
 // the bot's own guesses.
 func (s *session) escalate(reason string, tc *dialog.ToolCall) *Result {
-	h := &store.Handoff{
+	h := &record.Handoff{
 		Reason:    reason,
 		Queue:     s.prof.EscalateQueue,
 		Sentiment: dialog.SentimentLabel(s.sentiment),

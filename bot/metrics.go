@@ -3,9 +3,8 @@ package bot
 import (
 	"time"
 
+	"github.com/hotline-cc/hotline/record"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/hotline-cc/hotline/store"
 )
 
 // Metrics turns bot turns into Prometheus histograms of the stages of a
@@ -50,7 +49,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 }
 
 // Observe records one bot turn (use as Config.OnTurn).
-func (m *Metrics) Observe(t store.Turn) {
+func (m *Metrics) Observe(t record.Turn) {
 	m.turns.Inc()
 	if t.Interrupted {
 		m.interrupted.Inc()

@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hotline-cc/hotline/bot"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 func TestMetrics(t *testing.T) {
@@ -15,10 +15,10 @@ func TestMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m)
 	t0 := time.Unix(1000, 0)
-	m.Observe(store.Turn{Speaker: "bot", Timing: &store.TurnTiming{
+	m.Observe(record.Turn{Speaker: "bot", Timing: &record.TurnTiming{
 		EndOfSpeech: t0, ASRFinal: t0.Add(100 * time.Millisecond), LLMFirstToken: t0.Add(300 * time.Millisecond),
 		FirstTTSAudio: t0.Add(400 * time.Millisecond), FirstRTPOut: t0.Add(410 * time.Millisecond)}})
-	m.Observe(store.Turn{Speaker: "bot", Interrupted: true})
+	m.Observe(record.Turn{Speaker: "bot", Interrupted: true})
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

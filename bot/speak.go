@@ -10,7 +10,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // reply is the outcome of one bot turn.
@@ -22,7 +22,7 @@ type reply struct {
 	ended       time.Time
 	tools       []*dialog.ToolCall
 	err         error // the engine failed before any audio of this turn played
-	timing      store.TurnTiming
+	timing      record.TurnTiming
 }
 
 // sentenceAudio is one synthesized sentence, ready for the leg.
@@ -97,7 +97,7 @@ func (p *playback) heardText() string {
 // they are complete and played while the engine keeps writing. Cancelling
 // ctx stops everything within one frame. The first error before any audio
 // played is returned in reply.err; later errors only shorten the reply.
-func (s *session) speakStream(ctx context.Context, stream dialog.Stream, pb *playback, tm *store.TurnTiming) reply {
+func (s *session) speakStream(ctx context.Context, stream dialog.Stream, pb *playback, tm *record.TurnTiming) reply {
 	defer stream.Close()
 	sentences := make(chan string, 8)
 	audio := make(chan sentenceAudio, 2)
@@ -217,7 +217,7 @@ func (s *session) speakStream(ctx context.Context, stream dialog.Stream, pb *pla
 const maxStreamEvents = 100000
 
 // play writes one sentence to the leg frame by frame; false when ctx ended.
-func (s *session) play(ctx context.Context, text string, samples media.PCM16, pb *playback, r *reply, tm *store.TurnTiming) bool {
+func (s *session) play(ctx context.Context, text string, samples media.PCM16, pb *playback, r *reply, tm *record.TurnTiming) bool {
 	out := s.leg.AudioOut()
 	n := media.SamplesPerFrame(out.SampleRate())
 	frame := make(media.PCM16, n)

@@ -3,9 +3,10 @@ package dialplan
 import (
 	"context"
 	"fmt"
-	"github.com/hotline-cc/hotline/store"
 	"log/slog"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 // Call is what a node can do to the call it runs in. The IVR implements it with a real media leg;
@@ -188,8 +189,8 @@ func (o BotOutcome) String() string {
 // BotResult reports how a bot conversation ended.
 type BotResult struct {
 	Outcome BotOutcome
-	Handoff *store.Handoff // with BotEscalate: the packet for the agent; may be nil
-	Reason  string         // why, for logs and the simulator
+	Handoff *record.Handoff // with BotEscalate: the packet for the agent; may be nil
+	Reason  string          // why, for logs and the simulator
 }
 
 // SpeechInput is implemented by calls that can hear what the caller says while a menu waits, so a

@@ -11,7 +11,7 @@ import (
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // announcementTone is the carrier's in-band "busy" announcement (or its own ringback): a tone no one
@@ -85,7 +85,7 @@ func TestTrunkTransferEarlyMediaBusy(t *testing.T) {
 	if len(c.Transfers) != 1 {
 		t.Fatalf("record transfers: %+v", c.Transfers)
 	}
-	if x := c.Transfers[0]; x.Outcome != store.TransferBusy || !strings.Contains(x.Cause, "486") || x.Ringing.IsZero() || !x.Answer.IsZero() {
+	if x := c.Transfers[0]; x.Outcome != record.TransferBusy || !strings.Contains(x.Cause, "486") || x.Ringing.IsZero() || !x.Answer.IsZero() {
 		t.Errorf("record transfer: %+v", x)
 	}
 	if !strings.Contains(srv.Log(), "caller hears the far end's early media") {

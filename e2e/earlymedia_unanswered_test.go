@@ -12,7 +12,7 @@ import (
 
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // unansweredDialplan transfers the caller to the carrier's subscriber first thing, so the caller is
@@ -138,7 +138,7 @@ func TestTrunkTransferEarlyMediaUnansweredBusy(t *testing.T) {
 	if len(c.Transfers) != 1 {
 		t.Fatalf("record transfers: %+v", c.Transfers)
 	}
-	if x := c.Transfers[0]; x.Outcome != store.TransferBusy || x.Ringing.IsZero() || !x.Answer.IsZero() {
+	if x := c.Transfers[0]; x.Outcome != record.TransferBusy || x.Ringing.IsZero() || !x.Answer.IsZero() {
 		t.Errorf("record transfer: %+v", x)
 	}
 	if c.Answer.IsZero() || c.Answer.Before(c.Transfers[0].End) {
@@ -240,10 +240,10 @@ func TestTrunkTransferEarlyMediaUnansweredAnswered(t *testing.T) {
 			if len(c.Transfers) != 1 {
 				t.Fatalf("record transfers: %+v", c.Transfers)
 			}
-			if x := c.Transfers[0]; x.Outcome != store.TransferAnswered || x.Codec != tt.codec || x.HangupBy != store.HangupByNumber {
+			if x := c.Transfers[0]; x.Outcome != record.TransferAnswered || x.Codec != tt.codec || x.HangupBy != record.HangupByNumber {
 				t.Errorf("record transfer: %+v, want answered in %s, hung up by the number", x, tt.codec)
 			}
-			if c.Disposition != store.DispositionTransferred || c.Answer.IsZero() {
+			if c.Disposition != record.DispositionTransferred || c.Answer.IsZero() {
 				t.Errorf("record: disposition %q, answer %v", c.Disposition, c.Answer)
 			}
 		})

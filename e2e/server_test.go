@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media/opus"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 var hotlineBin string
@@ -284,7 +284,7 @@ func (s *Server) Kill() {
 func (s *Server) SIPAddr() string { return fmt.Sprintf("127.0.0.1:%d", s.SIPPort) }
 
 // Calls fetches call records through the admin API.
-func (s *Server) Calls(t testing.TB) []store.CallRecord {
+func (s *Server) Calls(t testing.TB) []record.Call {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(context.Background(), "GET", "http://"+s.HTTPAddr+"/api/calls?order=asc", nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
@@ -297,7 +297,7 @@ func (s *Server) Calls(t testing.TB) []store.CallRecord {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("GET /api/calls: %d %s", resp.StatusCode, b)
 	}
-	var out []store.CallRecord
+	var out []record.Call
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -305,10 +305,10 @@ func (s *Server) Calls(t testing.TB) []store.CallRecord {
 }
 
 // WaitCalls waits until at least n call records exist and returns them.
-func (s *Server) WaitCalls(t testing.TB, n int, timeout time.Duration) []store.CallRecord {
+func (s *Server) WaitCalls(t testing.TB, n int, timeout time.Duration) []record.Call {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	var calls []store.CallRecord
+	var calls []record.Call
 	for time.Now().Before(deadline) {
 		calls = s.Calls(t)
 		if len(calls) >= n {

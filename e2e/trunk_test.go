@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/e2e/peers"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // Numbers of the external-transfer tests: the carrier's subscriber and the caller.
@@ -61,7 +61,7 @@ flows:
 }
 
 // pathOf lists a record's nodes with the edges they took: "xfer:next".
-func pathOf(c store.CallRecord) string {
+func pathOf(c record.Call) string {
 	var p []string
 	for _, s := range c.Path {
 		p = append(p, s.Node+":"+s.Edge)
@@ -122,7 +122,7 @@ func trunkTransferTalks(t *testing.T, transport string) {
 	assertHears(t, "caller", caller.RecordedWAV(), agentTone)
 
 	c := srv.WaitCalls(t, 1, 15*time.Second)[0]
-	if c.Disposition != store.DispositionTransferred || c.HangupBy != store.HangupByCaller || c.Answer.IsZero() {
+	if c.Disposition != record.DispositionTransferred || c.HangupBy != record.HangupByCaller || c.Answer.IsZero() {
 		t.Errorf("record: disposition %q hangup_by %q answer %v", c.Disposition, c.HangupBy, c.Answer)
 	}
 	if p := pathOf(c); p != "xfer:next" {
@@ -132,8 +132,8 @@ func trunkTransferTalks(t *testing.T, transport string) {
 		t.Fatalf("record transfers: %+v", c.Transfers)
 	}
 	x := c.Transfers[0]
-	if x.Number != carrierNumber || x.Trunk != "carrier" || x.Outcome != store.TransferAnswered || x.CallerID != trunkCaller ||
-		x.Answer.IsZero() || x.End.Before(x.Answer) || x.HangupBy != store.HangupByCaller || x.Codec != "PCMU" {
+	if x.Number != carrierNumber || x.Trunk != "carrier" || x.Outcome != record.TransferAnswered || x.CallerID != trunkCaller ||
+		x.Answer.IsZero() || x.End.Before(x.Answer) || x.HangupBy != record.HangupByCaller || x.Codec != "PCMU" {
 		t.Errorf("record transfer: %+v", x)
 	}
 	srv.AssertMetric(t, `hotline_external_transfers_total{outcome="answered",trunk="carrier"} 1`)
@@ -180,11 +180,11 @@ func TestTrunkTransferDigestAuth(t *testing.T) {
 		t.Fatalf("record transfers: %+v", c.Transfers)
 	}
 	x := c.Transfers[0]
-	if x.Outcome != store.TransferAnswered || x.CallerID != callerID || x.Ringing.IsZero() || x.Answer.Before(x.Ringing) ||
-		x.HangupBy != store.HangupByNumber || x.Codec != "PCMU" {
+	if x.Outcome != record.TransferAnswered || x.CallerID != callerID || x.Ringing.IsZero() || x.Answer.Before(x.Ringing) ||
+		x.HangupBy != record.HangupByNumber || x.Codec != "PCMU" {
 		t.Errorf("record transfer: %+v", x)
 	}
-	if c.Disposition != store.DispositionTransferred {
+	if c.Disposition != record.DispositionTransferred {
 		t.Errorf("disposition %q", c.Disposition)
 	}
 	if !strings.Contains(srv.Log(), "transfer: number ringing") {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // TrunkDialer calls external numbers through the dialplan's SIP trunks (the SIP server, with the
@@ -83,18 +83,18 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 	if t == nil {
 		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s: no trunk", req.Number)
 	}
-	x := store.ExternalTransfer{Number: req.Number, Trunk: t.Name, Start: time.Now()}
+	x := record.Transfer{Number: req.Number, Trunk: t.Name, Start: time.Now()}
 	defer func() {
 		x.End = time.Now()
 		c.rec.Transfers = append(c.rec.Transfers, x)
 	}()
 	if !t.Allows(req.Number) {
 		c.log.Warn("transfer refused: the trunk does not allow the number", "number", req.Number, "trunk", t.Name)
-		x.Outcome = store.TransferNotAllowed
+		x.Outcome = record.TransferNotAllowed
 		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s via trunk %s: %w", req.Number, t.Name, errNumberNotAllowed)
 	}
 	if c.engine.Trunks == nil {
-		x.Outcome, x.Cause = store.TransferError, errNoTrunkDialling.Error()
+		x.Outcome, x.Cause = record.TransferError, errNoTrunkDialling.Error()
 		return dialplan.TransferResult{}, fmt.Errorf("transfer to %s via trunk %s: %w", req.Number, t.Name, errNoTrunkDialling)
 	}
 	x.CallerID = t.CallerID
@@ -112,21 +112,21 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 	switch {
 	case err != nil && ctx.Err() != nil:
 		c.log.Info("transfer: the caller hung up while the number rang", "number", req.Number)
-		x.Outcome = store.TransferCallerHangup
-		c.rec.Disposition = store.DispositionAbandoned
+		x.Outcome = record.TransferCallerHangup
+		c.rec.Disposition = record.DispositionAbandoned
 		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
 	case err != nil:
 		x.Cause = err.Error()
 		res := dialplan.TransferResult{Outcome: dialplan.QueueNoAgent}
 		switch {
 		case errors.Is(err, ErrNumberBusy):
-			x.Outcome = store.TransferBusy
+			x.Outcome = record.TransferBusy
 		case errors.Is(err, ErrNumberNoAnswer):
-			x.Outcome, res.Outcome = store.TransferNoAnswer, dialplan.QueueTimeout
+			x.Outcome, res.Outcome = record.TransferNoAnswer, dialplan.QueueTimeout
 		case errors.Is(err, ErrNumberDeclined):
-			x.Outcome = store.TransferDeclined
+			x.Outcome = record.TransferDeclined
 		default:
-			x.Outcome = store.TransferError // the transfer node logs the error as it takes its error edge
+			x.Outcome = record.TransferError // the transfer node logs the error as it takes its error edge
 			return dialplan.TransferResult{}, err
 		}
 		c.log.Info("transfer: number not reached", "number", req.Number, "trunk", t.Name, "outcome", x.Outcome, "cause", x.Cause)
@@ -142,7 +142,7 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 // call will fail (heard before the failed edge). A caller not answered yet is given it with a 183
 // Session Progress (Progress) and keeps that media when answered; without early media, or when the
 // caller's leg cannot have it, their phone is told the number rings (180) and makes its own ringback.
-func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.Duration, x *store.ExternalTransfer) (TrunkLeg, error) {
+func (c *call) dialWithRingback(ctx context.Context, tc TrunkCall, maxWait time.Duration, x *record.Transfer) (TrunkLeg, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
 	progress := make(chan int, 1)
@@ -258,26 +258,26 @@ func (t tryWriter) String() string                 { return "nonblocking → " +
 
 // talkExternal answers the caller (if not yet) and bridges them with the answered number until either
 // hangs up; the transfer then takes its next edge.
-func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *store.ExternalTransfer) (dialplan.TransferResult, error) {
+func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *record.Transfer) (dialplan.TransferResult, error) {
 	defer leg.Close()
-	x.Answer, x.Outcome = time.Now(), store.TransferAnswered
+	x.Answer, x.Outcome = time.Now(), record.TransferAnswered
 	x.Codec = leg.Codec()
 	if err := c.answer(); err != nil {
 		_ = leg.Hangup(context.Background(), "caller_gone")
-		x.HangupBy = store.HangupByCaller
+		x.HangupBy = record.HangupByCaller
 		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
 	}
-	c.rec.Disposition = store.DispositionTransferred
+	c.rec.Disposition = record.DispositionTransferred
 	c.log.Info("transfer: bridged with external number", "number", x.Number, "trunk", x.Trunk, "leg", leg.ID(), "codec", x.Codec)
 	_ = media.Bridge(ctx, c.leg, leg)
 	switch {
 	case ctx.Err() != nil:
-		x.HangupBy = store.HangupByCaller
+		x.HangupBy = record.HangupByCaller
 		_ = leg.Hangup(context.Background(), "normal")
 	case leg.HungUpByUs():
-		x.HangupBy = store.HangupByServer // e.g. its media stopped
+		x.HangupBy = record.HangupByServer // e.g. its media stopped
 	default:
-		x.HangupBy = store.HangupByNumber
+		x.HangupBy = record.HangupByNumber
 	}
 	if ctx.Err() == nil {
 		c.leg.FlushAudioOut()

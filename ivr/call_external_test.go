@@ -12,7 +12,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // trunks answers per number: "answer" (rings, answers after 30 ms; the number hangs up 100 ms later),
@@ -168,7 +168,7 @@ func TestTransferOutEarlyMedia(t *testing.T) {
 	if err != nil || res.Outcome != dialplan.QueueNoAgent {
 		t.Fatalf("Transfer = %+v, %v", res, err)
 	}
-	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != store.TransferBusy {
+	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != record.TransferBusy {
 		t.Fatalf("record %+v", x)
 	}
 	if w := d.early[0].writer(); w != nil {
@@ -295,7 +295,7 @@ func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
 		if _, announced, _ := leg.heardFrames(); announced == 0 {
 			t.Error("the caller did not hear the far end's early media")
 		}
-		if x := c.rec.Transfers[0]; x.Outcome != store.TransferAnswered || c.rec.Answer.IsZero() {
+		if x := c.rec.Transfers[0]; x.Outcome != record.TransferAnswered || c.rec.Answer.IsZero() {
 			t.Errorf("record %+v, answer %v", x, c.rec.Answer)
 		}
 	})
@@ -392,11 +392,11 @@ func TestTransferOutAnswered(t *testing.T) {
 		t.Fatalf("record transfers = %+v", c.rec.Transfers)
 	}
 	x := c.rec.Transfers[0]
-	if x.Number != "13800138000" || x.Trunk != "pstn" || x.Outcome != store.TransferAnswered || x.HangupBy != "number" ||
+	if x.Number != "13800138000" || x.Trunk != "pstn" || x.Outcome != record.TransferAnswered || x.HangupBy != "number" ||
 		x.CallerID != "100" || x.Ringing.IsZero() || x.Answer.Before(x.Ringing) || x.End.Before(x.Answer) {
 		t.Errorf("record transfer = %+v", x)
 	}
-	if c.rec.Disposition != store.DispositionTransferred || leg.ctx.Err() != nil {
+	if c.rec.Disposition != record.DispositionTransferred || leg.ctx.Err() != nil {
 		t.Errorf("disposition %q; caller leg ended: %v (the flow goes on after the number hangs up)", c.rec.Disposition, leg.ctx.Err())
 	}
 }
@@ -432,10 +432,10 @@ func TestTransferOutNotReached(t *testing.T) {
 		record  string
 		err     bool
 	}{
-		{"13800000001", dialplan.QueueNoAgent, store.TransferBusy, false},
-		{"13800000002", dialplan.QueueNoAgent, store.TransferDeclined, false},
-		{"13800000003", dialplan.QueueTimeout, store.TransferNoAnswer, false},
-		{"13800000004", 0, store.TransferError, true},
+		{"13800000001", dialplan.QueueNoAgent, record.TransferBusy, false},
+		{"13800000002", dialplan.QueueNoAgent, record.TransferDeclined, false},
+		{"13800000003", dialplan.QueueTimeout, record.TransferNoAnswer, false},
+		{"13800000004", 0, record.TransferError, true},
 	} {
 		leg := newTestLeg("c1")
 		c := h.call("c1", leg)
@@ -460,7 +460,7 @@ func TestTransferOutNotAllowed(t *testing.T) {
 	if !errors.Is(err, errNumberNotAllowed) || len(d.calls) != 0 {
 		t.Fatalf("Transfer: %v; dialled %+v", err, d.calls)
 	}
-	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != store.TransferNotAllowed {
+	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != record.TransferNotAllowed {
 		t.Errorf("record %+v", x)
 	}
 	// No dialer: the error edge too.
@@ -483,7 +483,7 @@ func TestTransferOutCallerHangsUp(t *testing.T) {
 	if !errors.Is(err, dialplan.ErrHangup) || res.Outcome != dialplan.QueueCallerHangup {
 		t.Errorf("hangup while ringing: %+v, %v", res, err)
 	}
-	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != store.TransferCallerHangup || c.rec.Disposition != store.DispositionAbandoned {
+	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != record.TransferCallerHangup || c.rec.Disposition != record.DispositionAbandoned {
 		t.Errorf("record %+v, disposition %q", x, c.rec.Disposition)
 	}
 
@@ -500,7 +500,7 @@ func TestTransferOutCallerHangsUp(t *testing.T) {
 	if !far.HungUpByUs() {
 		t.Error("the number's leg was not hung up after the caller left")
 	}
-	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != store.TransferAnswered || x[0].HangupBy != store.HangupByCaller {
+	if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != record.TransferAnswered || x[0].HangupBy != record.HangupByCaller {
 		t.Errorf("record %+v", x)
 	}
 }

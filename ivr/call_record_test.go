@@ -12,7 +12,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // fakeLeg is an InboundLeg whose inbound audio the test writes through the writer the IVR swapped in.
@@ -56,7 +56,7 @@ func (l *fakeLeg) SwapAudioIn(w media.FrameWriter) media.FrameWriter {
 func newRecordCall(t *testing.T) (*call, *fakeLeg) {
 	leg := newFakeLeg()
 	t.Cleanup(leg.cancel)
-	c := &call{engine: &Engine{}, leg: leg, log: leg.Logger(), rec: &store.CallRecord{},
+	c := &call{engine: &Engine{}, leg: leg, log: leg.Logger(), rec: &record.Call{},
 		vars: map[string]string{"call_id": "abc/1@host"}, digits: make(chan rune, 4), keyed: make(chan struct{}, 1)}
 	return c, leg
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -164,7 +164,7 @@ func (o onePlan) Current() *dialplan.Plan { return o.p }
 
 type keptRecords struct{}
 
-func (keptRecords) PutCall(*store.CallRecord) error { return nil }
+func (keptRecords) PutCall(*record.Call) error { return nil }
 
 // syncBuffer is a log destination safe for the call's goroutines.
 type syncBuffer struct {
@@ -189,7 +189,7 @@ type speechCall struct {
 	leg  speechLeg
 	tts  *toneTTS
 	logs *syncBuffer
-	done chan *store.CallRecord
+	done chan *record.Call
 }
 
 // startSpeechCall runs a call to the speech menu (with the given menu timeout) on an engine whose
@@ -205,7 +205,7 @@ func startSpeechCall(t *testing.T, timeout string, speech MenuSpeech) *speechCal
 		leg:  speechLeg{Leg: bottest.NewLeg("caller", speechRate), log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))},
 		tts:  newToneTTS(),
 		logs: logs,
-		done: make(chan *store.CallRecord, 1),
+		done: make(chan *record.Call, 1),
 	}
 	t.Cleanup(sc.leg.Close)
 	e := &Engine{Plans: onePlan{plan}, TTS: sc.tts, Records: keptRecords{}, Log: sc.leg.log, Speech: speech}
@@ -227,7 +227,7 @@ func (sc *speechCall) pressInMenuAfter(text string, key rune) {
 }
 
 // wait returns the call's record once it has ended.
-func (sc *speechCall) wait(t *testing.T) *store.CallRecord {
+func (sc *speechCall) wait(t *testing.T) *record.Call {
 	t.Helper()
 	select {
 	case rec := <-sc.done:
@@ -239,7 +239,7 @@ func (sc *speechCall) wait(t *testing.T) *store.CallRecord {
 }
 
 // edges lists the nodes the call ran and the edges they took: "menu -0-> ".
-func edges(rec *store.CallRecord) []string {
+func edges(rec *record.Call) []string {
 	var out []string
 	for _, s := range rec.Path {
 		out = append(out, s.Node+" -"+s.Edge+"->")
@@ -247,7 +247,7 @@ func edges(rec *store.CallRecord) []string {
 	return out
 }
 
-func wantPath(t *testing.T, sc *speechCall, rec *store.CallRecord, want ...string) {
+func wantPath(t *testing.T, sc *speechCall, rec *record.Call, want ...string) {
 	t.Helper()
 	if got := edges(rec); !slices.Equal(got, want) {
 		t.Errorf("path %q, want %q; log:\n%s", got, want, sc.logs)

@@ -20,7 +20,7 @@ import (
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -61,12 +61,12 @@ type CallInfo struct {
 	Headers    map[string]string // SIP headers of the INVITE, for routes that match on one
 
 	// Set when the call is offered to an agent, for the screen pop.
-	Route    string         // dialplan route that matched
-	Queue    string         // queue the caller waited in
-	Path     []string       // dialplan nodes so far, "id(type)"
-	Waited   time.Duration  // time in the queue so far
-	Language string         // the call's language (en-US, zh-CN)
-	Handoff  *store.Handoff // the bot's packet, when a bot escalated
+	Route    string          // dialplan route that matched
+	Queue    string          // queue the caller waited in
+	Path     []string        // dialplan nodes so far, "id(type)"
+	Waited   time.Duration   // time in the queue so far
+	Language string          // the call's language (en-US, zh-CN)
+	Handoff  *record.Handoff // the bot's packet, when a bot escalated
 }
 
 // AgentLeg is an answered agent leg.
@@ -90,7 +90,7 @@ type PlanSource interface {
 
 // Records persists call records.
 type Records interface {
-	PutCall(*store.CallRecord) error
+	PutCall(*record.Call) error
 }
 
 // Engine runs inbound calls.
@@ -117,15 +117,17 @@ func (e *Engine) ActiveCalls() int { return int(e.active.Load()) }
 
 // Run runs one inbound call to its end and stores its record. It is called
 // in the call's own goroutine.
-func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
+func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 	e.active.Add(1)
 	defer e.active.Add(-1)
 	log := leg.Logger()
 	plan := e.Plans.Current()
-	rec := &store.CallRecord{
-		ID: info.ID, From: info.From, To: info.To, FromURI: info.FromURI, ToURI: info.ToURI,
-		SourceAddr: info.SourceAddr, Start: time.Now(), Codec: leg.Codec(),
-		DialplanVersion: plan.Version, DialplanHash: plan.Hash,
+	rec := &record.Call{
+		ID:      info.ID,
+		Parties: record.Parties{From: info.From, To: info.To, FromURI: info.FromURI, ToURI: info.ToURI, SourceAddr: info.SourceAddr},
+		Routing: record.Routing{DialplanVersion: plan.Version, DialplanHash: plan.Hash},
+		Times:   record.Times{Start: time.Now()},
+		Outcome: record.Outcome{Codec: leg.Codec()},
 	}
 	defer func() {
 		if rec.End.IsZero() {
@@ -176,7 +178,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *store.CallRecord {
 	go c.pumpDTMF()
 	ctx := leg.Context()
 	err := dialplan.Run(ctx, flow, c, func(s dialplan.Step) {
-		rec.Path = append(rec.Path, store.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
+		rec.Path = append(rec.Path, record.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
 	})
 	if err != nil && ctx.Err() == nil {
 		log.Error("dialplan failed", "error", err)
@@ -199,7 +201,7 @@ type call struct {
 	engine   *Engine
 	leg      InboundLeg
 	log      *slog.Logger
-	rec      *store.CallRecord
+	rec      *record.Call
 	lang     string
 	vars     map[string]string
 	digits   chan rune

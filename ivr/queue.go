@@ -10,7 +10,7 @@ import (
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // ErrAgentRejected is what an AgentDialer returns (wrapped) when the agent
@@ -49,14 +49,14 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		c.rec.WaitMs = r.Wait.Milliseconds()
 		switch o {
 		case dialplan.QueueNoAgent:
-			c.rec.Disposition = store.DispositionNoAgent
+			c.rec.Disposition = record.DispositionNoAgent
 		case dialplan.QueueTimeout:
-			c.rec.Disposition = store.DispositionTimeout
+			c.rec.Disposition = record.DispositionTimeout
 		case dialplan.QueueFull:
 			c.rec.Disposition = "queue_full"
 		case dialplan.QueueCallerHangup:
-			c.rec.Disposition = store.DispositionAbandoned
-			c.rec.HangupBy, c.rec.HangupCause = store.HangupByCaller, "abandoned"
+			c.rec.Disposition = record.DispositionAbandoned
+			c.rec.HangupBy, c.rec.HangupCause = record.HangupByCaller, "abandoned"
 			return r, dialplan.ErrHangup
 		}
 		return r, nil
@@ -159,7 +159,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		e.ACD.Answered(callID, id)
 		r := dialplan.QueueResult{Outcome: dialplan.QueueAnswered, Agent: id, Wait: time.Since(start)}
 		c.rec.Agent, c.rec.AgentAnswer, c.rec.WaitMs = id, time.Now(), r.Wait.Milliseconds()
-		c.rec.Disposition = store.DispositionAnswered
+		c.rec.Disposition = record.DispositionAnswered
 		stopHolding()
 		err := c.talk(ctx, agent, id, q.WrapUp)
 		if errors.Is(err, errTransfer) {
@@ -298,14 +298,14 @@ func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp 
 	switch {
 	case ctx.Err() != nil:
 		// The caller hung up: release the agent.
-		c.rec.HangupBy = store.HangupByCaller
+		c.rec.HangupBy = record.HangupByCaller
 		c.rec.HangupCause = "bye"
 		_ = agent.Hangup(context.Background(), "normal")
 		return dialplan.ErrHangup
 	case agent.Context().Err() != nil && !agent.HungUpByUs() && transferRequested(agent):
 		return errTransfer
 	case agent.Context().Err() != nil && !agent.HungUpByUs():
-		c.rec.HangupBy, c.rec.HangupCause = store.HangupByAgent, "bye"
+		c.rec.HangupBy, c.rec.HangupCause = record.HangupByAgent, "bye"
 		_ = c.leg.HangupBy(context.Background(), "agent", "bye")
 		return dialplan.ErrHangup
 	}

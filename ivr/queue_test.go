@@ -12,7 +12,7 @@ import (
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -153,7 +153,7 @@ func newHarness(script map[string]string, agents ...string) *harness {
 }
 
 func (h *harness) call(id string, leg *testLeg) *call {
-	return &call{engine: h.engine, leg: leg, log: slog.Default().With("call_id", id), rec: &store.CallRecord{ID: id},
+	return &call{engine: h.engine, leg: leg, log: slog.Default().With("call_id", id), rec: &record.Call{ID: id},
 		lang: "en-US", vars: map[string]string{"call_id": id, "caller": "100", "called": "200"},
 		digits: make(chan rune, 4), keyed: make(chan struct{}, 1), answered: true}
 }

@@ -8,42 +8,29 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-func sampleCall(id string, start time.Time) *CallRecord {
-	return &CallRecord{
-		ID:              id,
-		From:            "+8613800000000",
-		To:              "4000",
-		FromURI:         "sip:+8613800000000@198.51.100.7",
-		ToURI:           "sip:4000@hotline.example",
-		SourceAddr:      "198.51.100.7:5060",
-		Route:           "main",
-		Flow:            "welcome",
-		DialplanVersion: 3,
-		DialplanHash:    "abc123",
-		Path: []PathStep{
+func sampleCall(id string, start time.Time) *record.Call {
+	c := &record.Call{ID: id, Vars: map[string]string{"lang": "zh-CN"}}
+	c.Parties = record.Parties{From: "+8613800000000", To: "4000", FromURI: "sip:+8613800000000@198.51.100.7",
+		ToURI: "sip:4000@hotline.example", SourceAddr: "198.51.100.7:5060"}
+	c.Routing = record.Routing{Route: "main", Flow: "welcome", DialplanVersion: 3, DialplanHash: "abc123",
+		Path: []record.PathStep{
 			{Node: "greet", Type: "say", Edge: "next", At: start},
 			{Node: "sales", Type: "queue", At: start.Add(4 * time.Second)},
 		},
-		Queue:       "sales",
-		Agent:       "1001",
-		Start:       start,
-		Answer:      start.Add(100 * time.Millisecond),
-		AgentAnswer: start.Add(9 * time.Second),
-		End:         start.Add(60 * time.Second),
-		WaitMs:      5000,
-		Disposition: DispositionAnswered,
-		HangupCause: "BYE",
-		HangupBy:    HangupByCaller,
-		Codec:       "PCMU",
-		Vars:        map[string]string{"lang": "zh-CN"},
-	}
+		Queue: "sales", Agent: "1001"}
+	c.Times = record.Times{Start: start, Answer: start.Add(100 * time.Millisecond), AgentAnswer: start.Add(9 * time.Second),
+		End: start.Add(60 * time.Second), WaitMs: 5000}
+	c.Outcome = record.Outcome{Disposition: record.DispositionAnswered, HangupCause: "BYE", HangupBy: record.HangupByCaller, Codec: "PCMU"}
+	return c
 }
 
-func assertCallEqual(t *testing.T, got, want *CallRecord) {
+func assertCallEqual(t *testing.T, got, want *record.Call) {
 	t.Helper()
 	// Compare through JSON: decoded times lose the monotonic reading and location.
 	g, _ := json.Marshal(got)
@@ -101,9 +88,9 @@ func TestGetCallNotFound(t *testing.T) {
 
 func TestPutCallInvalid(t *testing.T) {
 	s, _ := openTemp(t)
-	for name, c := range map[string]*CallRecord{
+	for name, c := range map[string]*record.Call{
 		"nil":        nil,
-		"no id":      {Start: t0},
+		"no id":      {Times: record.Times{Start: t0}},
 		"zero start": {ID: "x"},
 	} {
 		if err := s.PutCall(c); !errors.Is(err, ErrInvalid) {
@@ -119,20 +106,20 @@ func TestPutCallReplacesWhenStartChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Start = t0.Add(time.Hour)
-	c.Disposition = DispositionAbandoned
+	c.Disposition = record.DispositionAbandoned
 	if err := s.PutCall(c); err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.ListCalls(ListOptions{})
+	all, err := s.ListCalls(record.CallQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 1 || all[0].Disposition != DispositionAbandoned || !all[0].Start.Equal(c.Start) {
+	if len(all) != 1 || all[0].Disposition != record.DispositionAbandoned || !all[0].Start.Equal(c.Start) {
 		t.Fatalf("after replace: %d records, first %+v", len(all), all[0])
 	}
 }
 
-func ids(cs []*CallRecord) []string {
+func ids(cs []*record.Call) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.ID
@@ -154,22 +141,22 @@ func TestListCalls(t *testing.T) {
 	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 	tests := []struct {
 		name string
-		opt  ListOptions
+		opt  record.CallQuery
 		want []string
 	}{
-		{"all", ListOptions{}, []string{"c1", "c2", "c3a", "c3b", "c4", "c5"}},
-		{"newest", ListOptions{Newest: true}, []string{"c5", "c4", "c3b", "c3a", "c2", "c1"}},
-		{"limit", ListOptions{Limit: 2}, []string{"c1", "c2"}},
-		{"newest limit", ListOptions{Newest: true, Limit: 2}, []string{"c5", "c4"}},
-		{"since inclusive", ListOptions{Since: at(3)}, []string{"c3a", "c3b", "c4", "c5"}},
-		{"until exclusive", ListOptions{Until: at(3)}, []string{"c1", "c2"}},
-		{"range", ListOptions{Since: at(2), Until: at(4)}, []string{"c2", "c3a", "c3b"}},
-		{"range newest", ListOptions{Since: at(2), Until: at(4), Newest: true}, []string{"c3b", "c3a", "c2"}},
-		{"range newest limit", ListOptions{Since: at(2), Until: at(5), Newest: true, Limit: 3}, []string{"c4", "c3b", "c3a"}},
-		{"until past end newest", ListOptions{Until: at(60), Newest: true, Limit: 1}, []string{"c5"}},
-		{"since past end", ListOptions{Since: at(60)}, []string{}},
-		{"until before start newest", ListOptions{Until: at(0), Newest: true}, []string{}},
-		{"empty range", ListOptions{Since: at(4), Until: at(2)}, []string{}},
+		{"all", record.CallQuery{}, []string{"c1", "c2", "c3a", "c3b", "c4", "c5"}},
+		{"newest", record.CallQuery{Newest: true}, []string{"c5", "c4", "c3b", "c3a", "c2", "c1"}},
+		{"limit", record.CallQuery{Limit: 2}, []string{"c1", "c2"}},
+		{"newest limit", record.CallQuery{Newest: true, Limit: 2}, []string{"c5", "c4"}},
+		{"since inclusive", record.CallQuery{Since: at(3)}, []string{"c3a", "c3b", "c4", "c5"}},
+		{"until exclusive", record.CallQuery{Until: at(3)}, []string{"c1", "c2"}},
+		{"range", record.CallQuery{Since: at(2), Until: at(4)}, []string{"c2", "c3a", "c3b"}},
+		{"range newest", record.CallQuery{Since: at(2), Until: at(4), Newest: true}, []string{"c3b", "c3a", "c2"}},
+		{"range newest limit", record.CallQuery{Since: at(2), Until: at(5), Newest: true, Limit: 3}, []string{"c4", "c3b", "c3a"}},
+		{"until past end newest", record.CallQuery{Until: at(60), Newest: true, Limit: 1}, []string{"c5"}},
+		{"since past end", record.CallQuery{Since: at(60)}, []string{}},
+		{"until before start newest", record.CallQuery{Until: at(0), Newest: true}, []string{}},
+		{"empty range", record.CallQuery{Since: at(4), Until: at(2)}, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

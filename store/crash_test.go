@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 // crashChildEnv tells a re-executed test binary to act as the writer that gets killed.
@@ -66,7 +68,7 @@ func TestPutCallSurvivesKill(t *testing.T) {
 			t.Errorf("acknowledged record lost: %v", err)
 		}
 	}
-	all, err := s.ListCalls(ListOptions{})
+	all, err := s.ListCalls(record.CallQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}

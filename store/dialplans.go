@@ -10,18 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hotline-cc/hotline/record"
 	bolt "go.etcd.io/bbolt"
 )
-
-// DialplanVersion is one stored revision of the dialplan YAML.
-type DialplanVersion struct {
-	Number int       // assigned by PutDialplanVersion, from 1
-	Hash   string    // content hash; hex sha256 of Source if left empty
-	At     time.Time // when it was stored; now if left zero
-	Who    string    // who loaded it (user, "startup", "reload")
-	Source []byte    // the YAML as loaded
-	File   string    // file it was read from
-}
 
 // storedDialplan is the JSON form of DialplanVersion: YAML is kept as a
 // readable string when it is valid UTF-8 (it always is for yaml.v3 input),
@@ -36,7 +27,7 @@ type storedDialplan struct {
 	SourceB64 string    `json:"source_b64,omitempty"`
 }
 
-func encodeDialplan(v *DialplanVersion) ([]byte, error) {
+func encodeDialplan(v *record.DialplanVersion) ([]byte, error) {
 	s := storedDialplan{Number: v.Number, Hash: v.Hash, At: v.At, Who: v.Who, File: v.File}
 	if utf8.Valid(v.Source) {
 		s.Source = string(v.Source)
@@ -46,12 +37,12 @@ func encodeDialplan(v *DialplanVersion) ([]byte, error) {
 	return json.Marshal(s)
 }
 
-func decodeDialplan(b []byte) (*DialplanVersion, error) {
+func decodeDialplan(b []byte) (*record.DialplanVersion, error) {
 	var s storedDialplan
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("decode dialplan version: %w", err)
 	}
-	v := &DialplanVersion{Number: s.Number, Hash: s.Hash, At: s.At, Who: s.Who, File: s.File}
+	v := &record.DialplanVersion{Number: s.Number, Hash: s.Hash, At: s.At, Who: s.Who, File: s.File}
 	if s.SourceB64 != "" {
 		src, err := base64.StdEncoding.DecodeString(s.SourceB64)
 		if err != nil {
@@ -74,7 +65,7 @@ func versionKey(n uint64) []byte {
 // If the newest stored version has the same hash, nothing is written and that
 // version's number is returned, so reloading an unchanged file adds no version.
 // v.Number (and v.Hash and v.At if they were empty) are filled in.
-func (s *Store) PutDialplanVersion(v *DialplanVersion) (int, error) {
+func (s *Store) PutDialplanVersion(v *record.DialplanVersion) (int, error) {
 	if v == nil {
 		return 0, fmt.Errorf("%w: nil dialplan version", ErrInvalid)
 	}
@@ -115,11 +106,11 @@ func (s *Store) PutDialplanVersion(v *DialplanVersion) (int, error) {
 }
 
 // GetDialplanVersion returns version n, or an error wrapping ErrNotFound.
-func (s *Store) GetDialplanVersion(n int) (*DialplanVersion, error) {
+func (s *Store) GetDialplanVersion(n int) (*record.DialplanVersion, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("store: dialplan version %d: %w", n, ErrNotFound)
 	}
-	var v *DialplanVersion
+	var v *record.DialplanVersion
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketDialplans).Get(versionKey(uint64(n)))
 		if b == nil {
@@ -137,8 +128,8 @@ func (s *Store) GetDialplanVersion(n int) (*DialplanVersion, error) {
 
 // LatestDialplanVersion returns the newest version, or an error wrapping
 // ErrNotFound if none was stored yet.
-func (s *Store) LatestDialplanVersion() (*DialplanVersion, error) {
-	var v *DialplanVersion
+func (s *Store) LatestDialplanVersion() (*record.DialplanVersion, error) {
+	var v *record.DialplanVersion
 	err := s.db.View(func(tx *bolt.Tx) error {
 		_, b := tx.Bucket(bucketDialplans).Cursor().Last()
 		if b == nil {
@@ -155,8 +146,8 @@ func (s *Store) LatestDialplanVersion() (*DialplanVersion, error) {
 }
 
 // ListDialplanVersions returns every stored version, oldest first.
-func (s *Store) ListDialplanVersions() ([]*DialplanVersion, error) {
-	var out []*DialplanVersion
+func (s *Store) ListDialplanVersions() ([]*record.DialplanVersion, error) {
+	var out []*record.DialplanVersion
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketDialplans).ForEach(func(k, b []byte) error {
 			v, err := decodeDialplan(b)

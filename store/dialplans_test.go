@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 func TestDialplanVersions(t *testing.T) {
@@ -13,7 +15,7 @@ func TestDialplanVersions(t *testing.T) {
 	}
 	put := func(src, who string) int {
 		t.Helper()
-		n, err := s.PutDialplanVersion(&DialplanVersion{Source: []byte(src), Who: who, File: "dialplan.yaml"})
+		n, err := s.PutDialplanVersion(&record.DialplanVersion{Source: []byte(src), Who: who, File: "dialplan.yaml"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +69,7 @@ func TestDialplanVersionKeepsGivenFields(t *testing.T) {
 	s, _ := openTemp(t)
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	src := []byte{0xff, 0xfe, 'a'} // not UTF-8: must survive byte for byte
-	v := &DialplanVersion{Hash: "h1", At: at, Who: "ops", Source: src}
+	v := &record.DialplanVersion{Hash: "h1", At: at, Who: "ops", Source: src}
 	n, err := s.PutDialplanVersion(v)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,14 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/hotline-cc/hotline/record"
+)
 
 var (
 	// ErrNotFound is returned when the requested record does not exist.
-	ErrNotFound = errors.New("store: not found")
+	ErrNotFound = record.ErrNotFound
 	// ErrLocked is returned by Open when another process holds the file.
 	ErrLocked = errors.New("store: locked by another process")
 	// ErrInvalid is returned when a record lacks a field its key is built from.

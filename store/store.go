@@ -61,7 +61,7 @@ func Open(path string) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketMeta} {
+		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketAgentStates, bucketWrapUps, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 func openTemp(t testing.TB) (*Store, string) {
@@ -52,7 +54,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err := s.PutCall(c); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.PutDialplanVersion(&DialplanVersion{Source: []byte("a: 1\n"), Who: "test"}); err != nil {
+	if _, err := s.PutDialplanVersion(&record.DialplanVersion{Source: []byte("a: 1\n"), Who: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {

@@ -13,21 +13,21 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
-	"github.com/hotline-cc/hotline/store"
 )
 
 // ScreenPop is what the desktop shows the moment a call rings.
 type ScreenPop struct {
-	CallID   string         `json:"call_id"`
-	From     string         `json:"from"`
-	To       string         `json:"to"`
-	Route    string         `json:"route,omitempty"`
-	Queue    string         `json:"queue,omitempty"`
-	Path     []string       `json:"path,omitempty"`
-	WaitMs   int64          `json:"wait_ms"`
-	Language string         `json:"language,omitempty"`
-	Handoff  *store.Handoff `json:"handoff,omitempty"`
+	CallID   string          `json:"call_id"`
+	From     string          `json:"from"`
+	To       string          `json:"to"`
+	Route    string          `json:"route,omitempty"`
+	Queue    string          `json:"queue,omitempty"`
+	Path     []string        `json:"path,omitempty"`
+	WaitMs   int64           `json:"wait_ms"`
+	Language string          `json:"language,omitempty"`
+	Handoff  *record.Handoff `json:"handoff,omitempty"`
 }
 
 // wsMsg is every message on the agent WebSocket, both ways (see README.md).
@@ -285,9 +285,7 @@ func (c *agentConn) checkTransfer(m wsMsg) error {
 	return fmt.Errorf("no queue %q", m.Queue)
 }
 
-// wrapUp saves the disposition and notes into the call record. The record
-// is written when the call ends, which can be a moment after the agent's
-// side ends: retry briefly.
+// wrapUp saves the agent's disposition and notes of a call they handled.
 func (c *agentConn) wrapUp(m wsMsg) error {
 	c.mu.Lock()
 	ok := c.ended[m.CallID]
@@ -305,51 +303,21 @@ func (c *agentConn) wrapUp(m wsMsg) error {
 	if len(m.Notes) > 4000 {
 		m.Notes = m.Notes[:4000]
 	}
-	go func() {
-		var err error
-		// Quick retries cover the moment between the agent's hang-up and the
-		// record being written; a transferred call's record is written only
-		// when the colleague's part ends, so keep trying (bounded: 2 hours).
-		for i := range wrapUpTries {
-			// The agent's own desktop carried this call (c.ended), which is
-			// the proof it was theirs: after a transfer the record names the
-			// last agent, and the first may still wrap up their part.
-			_, err = c.d.WrapUps.GetCall(m.CallID)
-			if err == nil {
-				err = c.d.WrapUps.SetWrapUp(m.CallID, m.Disposition, m.Notes)
-				break
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				break
-			}
-			pause := 100 * time.Millisecond
-			if i == 30 {
-				c.send(wsMsg{Type: "wrapup_pending", CallID: m.CallID})
-			}
-			if i >= 30 {
-				pause = 2 * time.Second
-			}
-			time.Sleep(pause)
-		}
-		if err != nil {
-			c.d.Log.Error("wrap-up not saved", "call_id", m.CallID, "agent", c.agent, "error", err)
-			c.send(wsMsg{Type: "error", CallID: m.CallID, Message: "wrap-up not saved: " + err.Error()})
-			return
-		}
-		c.mu.Lock()
-		delete(c.ended, m.CallID)
-		c.mu.Unlock()
-		c.d.Log.Info("wrap-up saved", "call_id", m.CallID, "agent", c.agent, "disposition", m.Disposition)
-		if st, ok := c.d.ACD.Agent(c.agent); ok && st.State == acd.WrapUp.String() {
-			_ = c.d.ACD.SetState(c.agent, acd.Available, "")
-		}
-		c.send(wsMsg{Type: "wrapup_saved", CallID: m.CallID})
-	}()
+	err := c.d.WrapUps.PutWrapUp(m.CallID, record.WrapUp{Agent: c.agent, Disposition: m.Disposition, Notes: m.Notes})
+	if err != nil {
+		c.d.Log.Error("wrap-up not saved", "call_id", m.CallID, "agent", c.agent, "error", err)
+		return fmt.Errorf("wrap-up not saved: %w", err)
+	}
+	c.mu.Lock()
+	delete(c.ended, m.CallID)
+	c.mu.Unlock()
+	c.d.Log.Info("wrap-up saved", "call_id", m.CallID, "agent", c.agent, "disposition", m.Disposition)
+	if st, ok := c.d.ACD.Agent(c.agent); ok && st.State == acd.WrapUp.String() {
+		_ = c.d.ACD.SetState(c.agent, acd.Available, "")
+	}
+	c.send(wsMsg{Type: "wrapup_saved", CallID: m.CallID})
 	return nil
 }
-
-// wrapUpTries bounds the wait for a call record: 30 quick tries, then one every 2 s for 2 hours.
-const wrapUpTries = 30 + 3600
 
 // Ring offers a call to an agent's desktop and waits for the agent to
 // answer (the browser sends its SDP offer; the returned leg is connected),
@@ -473,7 +441,7 @@ func (d *Desktop) supervisorWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	if s.role != store.RoleSupervisor {
+	if s.role != record.RoleSupervisor {
 		writeError(w, http.StatusForbidden, "the supervisor page needs the supervisor role")
 		return
 	}

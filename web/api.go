@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -90,7 +91,7 @@ func (a *API) admin(h http.HandlerFunc) http.Handler {
 
 func (a *API) listCalls(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	opt := store.ListOptions{Newest: q.Get("order") != "asc", Limit: 100}
+	opt := record.CallQuery{Newest: q.Get("order") != "asc", Limit: 100}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
@@ -115,14 +116,14 @@ func (a *API) listCalls(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if calls == nil {
-		calls = []*store.CallRecord{}
+		calls = []*record.Call{}
 	}
 	writeJSON(w, http.StatusOK, calls)
 }
 
 func (a *API) getCall(w http.ResponseWriter, r *http.Request) {
 	c, err := a.Store.GetCall(r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, record.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no call with that id")
 		return
 	}
@@ -155,7 +156,7 @@ func (a *API) agentStates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if states == nil {
-		states = []store.AgentState{}
+		states = []record.AgentState{}
 	}
 	writeJSON(w, http.StatusOK, states)
 }

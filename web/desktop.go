@@ -15,8 +15,8 @@ import (
 
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
-	"github.com/hotline-cc/hotline/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -28,13 +28,12 @@ var desktopFiles embed.FS
 
 // Accounts looks up agent accounts (the store implements it).
 type Accounts interface {
-	GetAgent(id string) (*store.AgentAccount, error)
+	GetAgent(id string) (*record.Agent, error)
 }
 
-// WrapUps saves wrap-ups into call records (the store implements it).
+// WrapUps saves agents' wrap-ups of calls (the store implements it).
 type WrapUps interface {
-	GetCall(id string) (*store.CallRecord, error)
-	SetWrapUp(callID, disposition, notes string) error
+	PutWrapUp(callID string, w record.WrapUp) error
 }
 
 // Desktop serves the agent desktop and supervisor page and rings agents'
@@ -167,7 +166,7 @@ func (d *Desktop) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s := &session{token: newToken(), agent: acc.ID, name: acc.Name, role: acc.Role, expires: time.Now().Add(d.SessionTTL)}
 	if s.role == "" {
-		s.role = store.RoleAgent
+		s.role = record.RoleAgent
 	}
 	d.mu.Lock()
 	if len(d.sessions) > 10000 {

@@ -13,27 +13,27 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
 	"github.com/hotline-cc/hotline/rtc/rtctest"
-	"github.com/hotline-cc/hotline/store"
 	"golang.org/x/crypto/bcrypt"
 )
 
-type fakeAccounts map[string]*store.AgentAccount
+type fakeAccounts map[string]*record.Agent
 
-func (f fakeAccounts) GetAgent(id string) (*store.AgentAccount, error) {
+func (f fakeAccounts) GetAgent(id string) (*record.Agent, error) {
 	if a, ok := f[id]; ok {
 		return a, nil
 	}
-	return nil, store.ErrNotFound
+	return nil, record.ErrNotFound
 }
 
 type fakeWrapUps struct{ saved map[string]string }
 
-func (f *fakeWrapUps) GetCall(id string) (*store.CallRecord, error) {
-	return &store.CallRecord{ID: id, Agent: "alice"}, nil
+func (f *fakeWrapUps) PutWrapUp(id string, w record.WrapUp) error {
+	f.saved[id] = w.Agent + ":" + w.Disposition + "|" + w.Notes
+	return nil
 }
-func (f *fakeWrapUps) SetWrapUp(id, d, n string) error { f.saved[id] = d + "|" + n; return nil }
 
 func testDesktop(t *testing.T) (*Desktop, *httptest.Server, *fakeWrapUps) {
 	t.Helper()
@@ -49,7 +49,7 @@ func testDesktop(t *testing.T) (*Desktop, *httptest.Server, *fakeWrapUps) {
 	d := &Desktop{
 		Accounts: fakeAccounts{
 			"alice": {ID: "alice", Name: "Alice", PasswordHash: string(hash)},
-			"bob":   {ID: "bob", Name: "Bob", PasswordHash: string(hash), Role: store.RoleSupervisor},
+			"bob":   {ID: "bob", Name: "Bob", PasswordHash: string(hash), Role: record.RoleSupervisor},
 		},
 		WrapUps: wu, ACD: a, RTC: eng, Dispositions: []string{"resolved", "other"}, LoginPerMinute: 5,
 	}
@@ -181,8 +181,8 @@ func TestRingAnswerHangupWrapUp(t *testing.T) {
 	}
 
 	pop := ScreenPop{CallID: "call-1", From: "13800000000", Route: "hotline", Queue: "support",
-		Handoff: &store.Handoff{Summary: "Wants a refund", Intent: "refund", Slots: map[string]string{"order": "A123"}, Sentiment: "negative",
-			Transcript: []store.Turn{{Speaker: "caller", Text: "I want my money back"}}}}
+		Handoff: &record.Handoff{Summary: "Wants a refund", Intent: "refund", Slots: map[string]string{"order": "A123"}, Sentiment: "negative",
+			Transcript: []record.Turn{{Speaker: "caller", Text: "I want my money back"}}}}
 	type result struct {
 		leg *rtc.Leg
 		err error
@@ -231,7 +231,7 @@ func TestRingAnswerHangupWrapUp(t *testing.T) {
 	readUntil(t, ws, "error")
 	send(t, ws, wsMsg{Type: "wrapup", CallID: "call-1", Disposition: "resolved", Notes: "refunded"})
 	readUntil(t, ws, "wrapup_saved")
-	if wu.saved["call-1"] != "resolved|refunded" {
+	if wu.saved["call-1"] != "alice:resolved|refunded" {
 		t.Fatalf("saved %v", wu.saved)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/internal/textdiff"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 // DialplanAdmin is what the dialplan endpoints need from the server.
@@ -151,14 +151,14 @@ func (a *API) listDialplanVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (a *API) version(w http.ResponseWriter, s string) (*store.DialplanVersion, bool) {
+func (a *API) version(w http.ResponseWriter, s string) (*record.DialplanVersion, bool) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
 		writeError(w, http.StatusBadRequest, "version must be a positive number")
 		return nil, false
 	}
 	v, err := a.Store.GetDialplanVersion(n)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, record.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such dialplan version")
 		return nil, false
 	}
@@ -245,7 +245,7 @@ func (a *API) rollbackDialplan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := a.Dialplan.Rollback(n, "api")
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, record.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such dialplan version")
 		return
 	}

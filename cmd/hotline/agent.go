@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hotline-cc/hotline/record"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
 	"golang.org/x/crypto/bcrypt"
@@ -42,7 +43,7 @@ func cmdAgent(args []string) int {
 	fs := flag.NewFlagSet("agent "+args[0], flag.ContinueOnError)
 	cfgPath := fs.String("config", "configs/hotline.yaml", "server configuration (for the store path and SIP realm)")
 	name := fs.String("name", "", "display name")
-	role := fs.String("role", store.RoleAgent, "agent or supervisor")
+	role := fs.String("role", record.RoleAgent, "agent or supervisor")
 	skills := fs.String("skills", "", "skills with levels 1-10, like billing=3,en=2")
 	ring := fs.String("ring", "", "which device rings when both are logged in: web or sip")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -88,7 +89,7 @@ func cmdAgent(args []string) int {
 		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	case args[0] == "add":
-		if *role != store.RoleAgent && *role != store.RoleSupervisor {
+		if *role != record.RoleAgent && *role != record.RoleSupervisor {
 			fmt.Fprintln(os.Stderr, "hotline: -role must be agent or supervisor")
 			return exitConfig
 		}
@@ -101,7 +102,7 @@ func cmdAgent(args []string) int {
 			fmt.Fprintf(os.Stderr, "hotline: -skills: %v\n", err)
 			return exitConfig
 		}
-		acc = &store.AgentAccount{ID: id, Name: *name, Role: *role, Skills: sk, Ring: *ring}
+		acc = &record.Agent{ID: id, Name: *name, Role: *role, Skills: sk, Ring: *ring}
 		if acc.Name == "" {
 			acc.Name = id
 		}

@@ -8,9 +8,9 @@ import (
 
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/ivr"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
 	hsip "github.com/hotline-cc/hotline/sip"
-	"github.com/hotline-cc/hotline/store"
 	"github.com/hotline-cc/hotline/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -24,11 +24,11 @@ func (s *server) setupDesktop() error {
 	cfg := s.cfg
 	for _, a := range cfg.Agents {
 		acc, err := s.store.GetAgent(a.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, record.ErrNotFound) {
 			return err
 		}
 		if acc == nil {
-			acc = &store.AgentAccount{ID: a.ID}
+			acc = &record.Agent{ID: a.ID}
 		}
 		acc.Name, acc.Role, acc.Skills, acc.Ring = a.Name, a.Role, a.Skills, a.Ring
 		if acc.Name == "" {
@@ -74,7 +74,7 @@ func (s *server) setupDesktop() error {
 	})
 	go func() {
 		for c := range changes {
-			if err := s.store.AppendAgentState(store.AgentState(c)); err != nil {
+			if err := s.store.AppendAgentState(record.AgentState(c)); err != nil {
 				s.log.Error("storing agent state failed", "agent", c.Agent, "error", err)
 			}
 		}

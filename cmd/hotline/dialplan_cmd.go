@@ -16,6 +16,7 @@ import (
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/internal/textdiff"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/store"
 )
 
@@ -86,7 +87,7 @@ func cmdDialplan(args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		var db *store.DialplanVersion
+		var db *record.DialplanVersion
 		if fs.NArg() > 1 {
 			b, ok := num(1)
 			if !ok {
@@ -94,7 +95,7 @@ func cmdDialplan(args []string) int {
 			}
 			db, err = v.get(b)
 		} else {
-			var list []*store.DialplanVersion
+			var list []*record.DialplanVersion
 			list, err = v.list()
 			if err == nil && len(list) > 0 {
 				db = list[len(list)-1]
@@ -184,7 +185,7 @@ func (v *versions) api(method, path string, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-func (v *versions) list() ([]*store.DialplanVersion, error) {
+func (v *versions) list() ([]*record.DialplanVersion, error) {
 	if err := v.open(); err != nil {
 		return nil, err
 	}
@@ -200,14 +201,14 @@ func (v *versions) list() ([]*store.DialplanVersion, error) {
 	if err := v.api("GET", "/api/dialplan/versions", &rows); err != nil {
 		return nil, err
 	}
-	out := make([]*store.DialplanVersion, len(rows))
+	out := make([]*record.DialplanVersion, len(rows))
 	for i, r := range rows {
-		out[i] = &store.DialplanVersion{Number: r.Number, Hash: r.Hash, At: r.At, Who: r.Who}
+		out[i] = &record.DialplanVersion{Number: r.Number, Hash: r.Hash, At: r.At, Who: r.Who}
 	}
 	return out, nil
 }
 
-func (v *versions) get(n int) (*store.DialplanVersion, error) {
+func (v *versions) get(n int) (*record.DialplanVersion, error) {
 	if err := v.open(); err != nil {
 		return nil, err
 	}
@@ -224,7 +225,7 @@ func (v *versions) get(n int) (*store.DialplanVersion, error) {
 	if err := v.api("GET", fmt.Sprintf("/api/dialplan/versions/%d", n), &r); err != nil {
 		return nil, err
 	}
-	return &store.DialplanVersion{Number: r.Number, Hash: r.Hash, At: r.At, Who: r.Who, Source: []byte(r.YAML)}, nil
+	return &record.DialplanVersion{Number: r.Number, Hash: r.Hash, At: r.At, Who: r.Who, Source: []byte(r.YAML)}, nil
 }
 
 // rollback makes version n live: through the API when the server runs,
@@ -255,5 +256,5 @@ func (v *versions) rollback(n int) (int, error) {
 	if err := writeFileAtomic(file, d.Source); err != nil {
 		return 0, err
 	}
-	return v.st.PutDialplanVersion(&store.DialplanVersion{Source: d.Source, File: file, Who: fmt.Sprintf("cli (rollback to %d)", n)})
+	return v.st.PutDialplanVersion(&record.DialplanVersion{Source: d.Source, File: file, Who: fmt.Sprintf("cli (rollback to %d)", n)})
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/dialplan/sim"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -68,7 +68,7 @@ func (m *planManager) Apply(source []byte, who string) (ReloadResult, error) {
 		reloadsTotal.WithLabelValues("unchanged").Inc()
 		return ReloadResult{Version: cur.Version, Hash: cur.Hash, Warnings: warnings}, nil
 	}
-	n, err := m.s.store.PutDialplanVersion(&store.DialplanVersion{Source: plan.Source, File: m.file, Who: who})
+	n, err := m.s.store.PutDialplanVersion(&record.DialplanVersion{Source: plan.Source, File: m.file, Who: who})
 	if err != nil {
 		return ReloadResult{}, fmt.Errorf("storing dialplan version: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/store"
 )
 
@@ -65,7 +66,7 @@ func cmdCalls(args []string) int {
 		}
 		who := c.Agent
 		for _, x := range c.Transfers {
-			if who == "" && x.Outcome == store.TransferAnswered {
+			if who == "" && x.Outcome == record.TransferAnswered {
 				who = x.Number + " (" + x.Trunk + ")" // the external number the caller talked to
 			}
 		}
@@ -85,11 +86,11 @@ func dash(s string) string {
 
 // listCalls reads the store directly, or, while a server holds it, asks the
 // server's API (with HOTLINE_ADMIN_TOKEN).
-func listCalls(cfg *config.Config, n int) ([]*store.CallRecord, error) {
+func listCalls(cfg *config.Config, n int) ([]*record.Call, error) {
 	st, err := store.Open(cfg.Path(cfg.Store))
 	if err == nil {
 		defer st.Close()
-		return st.ListCalls(store.ListOptions{Limit: n, Newest: true})
+		return st.ListCalls(record.CallQuery{Limit: n, Newest: true})
 	}
 	if !errors.Is(err, store.ErrLocked) {
 		return nil, err
@@ -112,7 +113,7 @@ func listCalls(cfg *config.Config, n int) ([]*store.CallRecord, error) {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return nil, fmt.Errorf("server API: %s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	var calls []*store.CallRecord
+	var calls []*record.Call
 	return calls, json.NewDecoder(resp.Body).Decode(&calls)
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/dialplan"
-	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/record"
 )
 
 type actionKind int
@@ -455,7 +455,7 @@ func (c *Caller) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.Bot
 			if asksForPerson(a.keys) && slices.Contains(p.EscalateOn, dialplan.EscalateRequest) {
 				c.logf("bot → escalate (caller asked for an agent)")
 				return dialplan.BotResult{Outcome: dialplan.BotEscalate, Reason: dialplan.EscalateRequest,
-					Handoff: &store.Handoff{Reason: dialplan.EscalateRequest, Summary: "Caller asked for an agent: " + a.keys}}, nil
+					Handoff: &record.Handoff{Reason: dialplan.EscalateRequest, Summary: "Caller asked for an agent: " + a.keys}}, nil
 			}
 			continue
 		}

@@ -1,15 +1,22 @@
-package store
+package record
 
 import "time"
 
+// Speakers of a transcript turn.
+const (
+	SpeakerCaller = "caller"
+	SpeakerBot    = "bot"
+	SpeakerAgent  = "agent"
+)
+
 // Turn is one utterance in a call's transcript.
 type Turn struct {
-	Speaker     string    `json:"speaker"` // caller | bot | agent
+	Speaker     string    `json:"speaker"` // one of the Speaker constants
 	Text        string    `json:"text"`
 	Start       time.Time `json:"start"`
 	End         time.Time `json:"end"`
 	Interrupted bool      `json:"interrupted,omitempty"` // the bot was cut off: Text is what the caller heard
-	// Timing of a bot turn, for latency analysis (zero when not measured).
+	// Timing of a bot turn, for latency analysis (nil when not measured).
 	Timing *TurnTiming `json:"timing,omitempty"`
 }
 
