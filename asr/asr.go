@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 // Recognizer transcribes one utterance. Cancelling ctx stops recognition
@@ -85,26 +85,13 @@ func CanHear(r Recognizer, rate int, lang string, phrases []string) error {
 type Config struct {
 	// Backend is "openai" or "embedded" (PocketSphinx).
 	Backend string `yaml:"backend"`
-	// BaseURL of the OpenAI-compatible server, e.g. "http://127.0.0.1:8000/v1".
-	BaseURL string `yaml:"base_url"`
-	// APIKey is the bearer token; APIKeyEnv names an environment variable
-	// holding it instead (keeps secrets out of the file).
-	APIKey    string `yaml:"api_key"`
-	APIKeyEnv string `yaml:"api_key_env"`
-	// Model such as "whisper-1" or "Systran/faster-whisper-small".
-	Model string `yaml:"model"`
+	// Endpoint is the OpenAI-compatible server with backend openai; its model is e.g.
+	// "whisper-1" (the default) or "Systran/faster-whisper-small".
+	openaicompat.Endpoint `yaml:",inline"`
 	// Timeout bounds one recognition. Default 10 s.
 	Timeout time.Duration `yaml:"timeout"`
 	// PocketSphinx configures the embedded backend.
 	PocketSphinx PocketSphinxOptions `yaml:"pocketsphinx"`
-}
-
-// Key returns the API key, from APIKeyEnv when set.
-func (c Config) Key() string {
-	if c.APIKeyEnv != "" {
-		return os.Getenv(c.APIKeyEnv)
-	}
-	return c.APIKey
 }
 
 // New builds the backend cfg names.

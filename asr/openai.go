@@ -31,8 +31,6 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	if cfg.BaseURL == "" {
 		return nil, fmt.Errorf("asr openai: base_url is required")
 	}
-	oc := openai.DefaultConfig(cfg.Key())
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	model := cfg.Model
 	if model == "" {
 		model = openai.Whisper1
@@ -42,7 +40,7 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 		timeout = defaultOpenAITimeout
 	}
 	return &OpenAI{
-		client:  openai.NewClientWithConfig(oc),
+		client:  cfg.Client(),
 		model:   model,
 		timeout: timeout,
 		name:    "openai(" + model + ")",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 func TestOpenAIRecognize(t *testing.T) {
@@ -51,7 +52,7 @@ func TestOpenAIRecognize(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("TEST_ASR_KEY", "sk-test")
-	r, err := NewOpenAI(Config{BaseURL: srv.URL + "/v1", APIKeyEnv: "TEST_ASR_KEY", Model: "whisper-small"})
+	r, err := NewOpenAI(Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/v1", APIKeyEnv: "TEST_ASR_KEY", Model: "whisper-small"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,12 +88,12 @@ func TestOpenAIErrors(t *testing.T) {
 	defer srv.Close()
 	u := Utterance{Samples: audiotest.Tone(440, 16000, 200, 0.5), Rate: 16000}
 
-	fail, _ := NewOpenAI(Config{BaseURL: srv.URL + "/fail"})
+	fail, _ := NewOpenAI(Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/fail"}})
 	if _, err := fail.Recognize(context.Background(), u); err == nil || !strings.Contains(err.Error(), "model exploded") {
 		t.Errorf("server error: err = %v", err)
 	}
 
-	slow, _ := NewOpenAI(Config{BaseURL: srv.URL + "/slow", Timeout: 100 * time.Millisecond})
+	slow, _ := NewOpenAI(Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/slow"}, Timeout: 100 * time.Millisecond})
 	start := time.Now()
 	_, err := slow.Recognize(context.Background(), u)
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
@@ -68,9 +69,9 @@ func BenchmarkVoiceToVoice100(b *testing.B) {
 		srv.SpeechMsPerChar = 5
 		srv.Transcripts(openaitest.Transcript{Text: "what are your opening hours"})
 		srv.Script(openaitest.Reply{Deltas: []string{"We are open ", "from 8 am to 8 pm."}})
-		rec, _ := asr.NewOpenAI(asr.Config{BaseURL: srv.BaseURL()})
-		eng, _ := dialog.NewOpenAI(dialog.Config{BaseURL: srv.BaseURL(), Model: "m"})
-		syn, _ := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.BaseURL()})
+		rec, _ := asr.NewOpenAI(asr.Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}})
+		eng, _ := dialog.NewOpenAI(dialog.Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL(), Model: "m"}})
+		syn, _ := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}})
 		benchVoiceToVoice(b, bot.Config{ASR: rec, Dialog: eng, TTS: syn})
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
@@ -39,11 +40,11 @@ func newRig(t *testing.T, llm bool) *rig {
 	srv.SpeechMsPerChar = msPerChar
 	t.Cleanup(srv.Close)
 	t.Cleanup(srv.Release)
-	rec, err := asr.NewOpenAI(asr.Config{BaseURL: srv.BaseURL(), Timeout: 2 * time.Second})
+	rec, err := asr.NewOpenAI(asr.Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	syn, err := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.BaseURL(), Timeout: 2 * time.Second})
+	syn, err := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func newRig(t *testing.T, llm bool) *rig {
 	}
 	var eng dialog.Engine = dialog.NewRetrieval(ix, 0)
 	if llm {
-		eng, err = dialog.NewOpenAI(dialog.Config{BaseURL: srv.BaseURL(), Model: "test", Timeout: 2 * time.Second})
+		eng, err = dialog.NewOpenAI(dialog.Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL(), Model: "test"}, Timeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/dialog"
+	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/tts"
 	"gopkg.in/yaml.v3"
 )
@@ -86,12 +87,9 @@ type Engines struct {
 	Embeddings Embeddings    `yaml:"embeddings"`
 }
 
-// Embeddings turns on hybrid (BM25 + embedding) knowledge-base retrieval.
+// Embeddings turns on hybrid (BM25 + embedding) knowledge-base retrieval when it names a server.
 type Embeddings struct {
-	BaseURL   string `yaml:"base_url"`
-	APIKey    string `yaml:"api_key"`
-	APIKeyEnv string `yaml:"api_key_env"`
-	Model     string `yaml:"model"`
+	openaicompat.Endpoint `yaml:",inline"`
 }
 
 // Agent is an agent account. Give the SIP secret as ha1 (see `hotline

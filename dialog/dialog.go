@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/kb"
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 // Engine produces the bot's next reply as a stream. Cancelling ctx (or
@@ -103,11 +103,9 @@ var ErrMalformedToolCall = errors.New("dialog: malformed tool call")
 // Config selects and configures an engine; it mirrors one entry of the
 // engines section of hotline.yaml.
 type Config struct {
-	Backend   string `yaml:"backend"` // "openai" or "embedded"
-	BaseURL   string `yaml:"base_url"`
-	APIKey    string `yaml:"api_key"`
-	APIKeyEnv string `yaml:"api_key_env"`
-	Model     string `yaml:"model"`
+	Backend string `yaml:"backend"` // "openai" or "embedded"
+	// Endpoint is the OpenAI-compatible server and model with backend openai.
+	openaicompat.Endpoint `yaml:",inline"`
 	// Timeout bounds the wait for the first token. Default 10 s.
 	Timeout time.Duration `yaml:"timeout"`
 	// Temperature for the model; 0 means the server's default.
@@ -115,14 +113,6 @@ type Config struct {
 	// MinConfidence is the retrieval confidence below which the embedded
 	// engine says it does not know. Default kb.LowConfidence.
 	MinConfidence float64 `yaml:"min_confidence"`
-}
-
-// Key returns the API key, from APIKeyEnv when set.
-func (c Config) Key() string {
-	if c.APIKeyEnv != "" {
-		return os.Getenv(c.APIKeyEnv)
-	}
-	return c.APIKey
 }
 
 // New builds the engine cfg names. The embedded engine needs index.

@@ -14,6 +14,7 @@ import (
 	"github.com/hotline-cc/hotline/bot/openaitest"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 // collect reads a stream to its end.
@@ -179,7 +180,7 @@ func must(s dialog.Stream, err error) dialog.Stream {
 }
 
 func newLLM(t *testing.T, srv *openaitest.Server, timeout time.Duration) *dialog.OpenAI {
-	eng, err := dialog.NewOpenAI(dialog.Config{BaseURL: srv.BaseURL(), Model: "test-model", Timeout: timeout})
+	eng, err := dialog.NewOpenAI(dialog.Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL(), Model: "test-model"}, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestOpenAIErrorsAndTimeouts(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer hang.Close()
-	slow, _ := dialog.NewOpenAI(dialog.Config{BaseURL: hang.URL, Model: "m", Timeout: 150 * time.Millisecond})
+	slow, _ := dialog.NewOpenAI(dialog.Config{Endpoint: openaicompat.Endpoint{BaseURL: hang.URL, Model: "m"}, Timeout: 150 * time.Millisecond})
 	start := time.Now()
 	if _, err := slow.Respond(context.Background(), ask("hi")); err == nil {
 		t.Error("hung server: no error")

@@ -42,13 +42,11 @@ func NewOpenAI(cfg Config) (*OpenAI, error) {
 	if cfg.BaseURL == "" || cfg.Model == "" {
 		return nil, fmt.Errorf("dialog openai: base_url and model are required")
 	}
-	oc := openai.DefaultConfig(cfg.Key())
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	t := cfg.Timeout
 	if t <= 0 {
 		t = defaultLLMTimeout
 	}
-	return &OpenAI{client: openai.NewClientWithConfig(oc), model: cfg.Model, timeout: t, temp: cfg.Temperature, http: &http.Client{}}, nil
+	return &OpenAI{client: cfg.Client(), model: cfg.Model, timeout: t, temp: cfg.Temperature, http: &http.Client{}}, nil
 }
 
 // groundingRule is the part of the system prompt that keeps the bot honest.

@@ -3,8 +3,8 @@ package kb
 import (
 	"context"
 	"fmt"
-	"strings"
 
+	"github.com/hotline-cc/hotline/openaicompat"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -19,15 +19,13 @@ type OpenAIEmbedder struct {
 	model  string
 }
 
-// NewOpenAIEmbedder returns an embedder for baseURL and model
+// NewOpenAIEmbedder returns an embedder for the endpoint's server and model
 // (e.g. "text-embedding-3-small", "bge-m3").
-func NewOpenAIEmbedder(baseURL, apiKey, model string) (*OpenAIEmbedder, error) {
-	if baseURL == "" || model == "" {
+func NewOpenAIEmbedder(ep openaicompat.Endpoint) (*OpenAIEmbedder, error) {
+	if ep.BaseURL == "" || ep.Model == "" {
 		return nil, fmt.Errorf("kb embeddings: base_url and model are required")
 	}
-	oc := openai.DefaultConfig(apiKey)
-	oc.BaseURL = strings.TrimRight(baseURL, "/")
-	return &OpenAIEmbedder{client: openai.NewClientWithConfig(oc), model: model}, nil
+	return &OpenAIEmbedder{client: ep.Client(), model: ep.Model}, nil
 }
 
 // Embed sends texts in batches of 64.

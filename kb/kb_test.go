@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 const demoDir = "../configs/kb"
@@ -208,7 +210,7 @@ func embedServer(t *testing.T) *httptest.Server {
 func TestHybridSearch(t *testing.T) {
 	srv := embedServer(t)
 	defer srv.Close()
-	emb, err := NewOpenAIEmbedder(srv.URL+"/v1", "", "fake")
+	emb, err := NewOpenAIEmbedder(openaicompat.Endpoint{BaseURL: srv.URL + "/v1", Model: "fake"})
 	if err != nil {
 		t.Fatal(err)
 	}

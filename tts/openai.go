@@ -5,22 +5,20 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/openaicompat"
 )
 
 // OpenAIConfig configures the OpenAI-compatible speech backend; it mirrors
 // one entry of the engines section of hotline.yaml.
 type OpenAIConfig struct {
-	BaseURL   string `yaml:"base_url"`    // e.g. "http://127.0.0.1:8880/v1"
-	APIKey    string `yaml:"api_key"`     // bearer token
-	APIKeyEnv string `yaml:"api_key_env"` // or the environment variable holding it
-	Model     string `yaml:"model"`       // default "tts-1"
+	// Endpoint is the server, e.g. "http://127.0.0.1:8880/v1", and model (default "tts-1").
+	openaicompat.Endpoint `yaml:",inline"`
 	// Voice is the default voice; Voices maps language tags to voices
 	// ("zh-CN" → "zf_xiaobei" on a Kokoro server).
 	Voice  string            `yaml:"voice"`
@@ -47,12 +45,6 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.BaseURL == "" {
 		return nil, fmt.Errorf("tts openai: base_url is required")
 	}
-	key := cfg.APIKey
-	if cfg.APIKeyEnv != "" {
-		key = os.Getenv(cfg.APIKeyEnv)
-	}
-	oc := openai.DefaultConfig(key)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.Model == "" {
 		cfg.Model = string(openai.TTSModel1)
 	}
@@ -72,8 +64,8 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	return &OpenAI{client: openai.NewClientWithConfig(oc), cfg: cfg,
-		name: fmt.Sprintf("openai(%s,%s,%s,%s)", oc.BaseURL, cfg.Model, cfg.Voice, cfg.Format)}, nil
+	return &OpenAI{client: cfg.Client(), cfg: cfg,
+		name: fmt.Sprintf("openai(%s,%s,%s,%s)", cfg.URL(), cfg.Model, cfg.Voice, cfg.Format)}, nil
 }
 
 // Name identifies server, model, voice and format (caches key on it).

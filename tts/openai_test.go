@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotline-cc/hotline/bot/openaitest"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -14,7 +15,7 @@ func TestOpenAISynthesize(t *testing.T) {
 	srv := openaitest.New()
 	defer srv.Close()
 	for _, format := range []string{"wav", "pcm"} {
-		s, err := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.BaseURL(), Format: format})
+		s, err := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}, Format: format})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,14 +34,14 @@ func TestOpenAISynthesize(t *testing.T) {
 			t.Errorf("%s: the server's tone is not in the audio", format)
 		}
 	}
-	s, _ := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.BaseURL()})
+	s, _ := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}})
 	if _, err := s.Synthesize(context.Background(), "  ", "en"); !errors.Is(err, tts.ErrEmptyText) {
 		t.Errorf("empty text: %v", err)
 	}
-	if _, err := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.BaseURL(), Format: "mp3"}); err == nil {
+	if _, err := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.BaseURL()}, Format: "mp3"}); err == nil {
 		t.Error("mp3 accepted")
 	}
-	bad, _ := tts.NewOpenAI(tts.OpenAIConfig{BaseURL: srv.URL + "/nowhere"})
+	bad, _ := tts.NewOpenAI(tts.OpenAIConfig{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/nowhere"}})
 	if _, err := bad.Synthesize(context.Background(), "hi", "en"); err == nil {
 		t.Error("404 accepted")
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -94,11 +93,7 @@ func (b *botEngines) knowledge(dir string) (*kbEngine, error) {
 		opts := kb.Options{Dir: dir, Logger: b.s.log,
 			IndexFile: filepath.Join(filepath.Dir(b.s.cfg.Path(b.s.cfg.Store)), "kb-"+hex.EncodeToString(sum[:6])+".json")}
 		if em := b.s.cfg.Engines.Embeddings; em.BaseURL != "" {
-			key := em.APIKey
-			if em.APIKeyEnv != "" {
-				key = envOr(em.APIKeyEnv, key)
-			}
-			emb, err := kb.NewOpenAIEmbedder(em.BaseURL, key, em.Model)
+			emb, err := kb.NewOpenAIEmbedder(em.Endpoint)
 			if err != nil {
 				return nil, err
 			}
@@ -125,12 +120,4 @@ func (b *botEngines) knowledge(dir string) (*kbEngine, error) {
 	e := &kbEngine{index: idx, dialog: eng}
 	b.kbs[dir] = e
 	return e, nil
-}
-
-// envOr returns the environment variable name's value, or def when unset.
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
 }
