@@ -23,10 +23,17 @@ var templateRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.]*)\}`)
 // BuiltinVars are the variables every call has.
 var BuiltinVars = []string{"caller", "called", "call_id", "language", "now", "date", "time", "weekday"}
 
-// Lookup returns the value of variable name for call c: a call variable, or a built-in.
+// Lookup returns the value of variable name for call c: a call variable, or a built-in; "" for
+// a variable nobody set.
 func Lookup(c Call, loc *time.Location, name string) string {
+	v, _ := lookup(c, loc, name)
+	return v
+}
+
+// lookup is Lookup that also tells whether the variable exists.
+func lookup(c Call, loc *time.Location, name string) (string, bool) {
 	if v, ok := c.Vars()[name]; ok {
-		return v
+		return v, true
 	}
 	now := func() time.Time {
 		if loc == nil {
@@ -36,26 +43,43 @@ func Lookup(c Call, loc *time.Location, name string) string {
 	}
 	switch name {
 	case "language":
-		return c.Language()
+		return c.Language(), true
 	case "now":
-		return now().Format(time.RFC3339)
+		return now().Format(time.RFC3339), true
 	case "date":
-		return now().Format(time.DateOnly)
+		return now().Format(time.DateOnly), true
 	case "time":
-		return now().Format("15:04")
+		return now().Format("15:04"), true
 	case "weekday":
-		return weekdayNames[now().Weekday()]
+		return weekdayNames[now().Weekday()], true
 	}
-	return ""
+	return "", false
 }
 
-// Expand replaces the ${var} templates in s with the call's variables.
+// Expand replaces the ${var} templates in s with the call's variables; a variable nobody set
+// reads as "".
 func Expand(c Call, loc *time.Location, s string) string {
+	return expand(c, loc, s, false)
+}
+
+// ExpandKnown replaces the templates whose variable the call has (its variables and the
+// built-ins) and leaves the others as they are, for a later stage to fill: a bot tool's URL
+// holds call variables and the tool's own arguments, which the dialog engine fills when the
+// model calls the tool.
+func ExpandKnown(c Call, loc *time.Location, s string) string {
+	return expand(c, loc, s, true)
+}
+
+func expand(c Call, loc *time.Location, s string, keepUnknown bool) string {
 	if !strings.Contains(s, "${") {
 		return s
 	}
 	return templateRE.ReplaceAllStringFunc(s, func(m string) string {
-		return Lookup(c, loc, m[2:len(m)-1])
+		v, ok := lookup(c, loc, m[2:len(m)-1])
+		if !ok && keepUnknown {
+			return m
+		}
+		return v
 	})
 }
 

@@ -44,6 +44,17 @@ func TestTemplateExpand(t *testing.T) {
 	}
 }
 
+// ExpandKnown fills what the call has, built-ins included, and keeps the rest for a later stage.
+func TestTemplateExpandKnown(t *testing.T) {
+	c := NewCaller()
+	c.Clock = mustTime(t, "2026-12-24T23:30:00Z")
+	c.Variables = map[string]string{"caller": "42", "empty": ""}
+	got := dialplan.ExpandKnown(c, mustLoc(t, "Asia/Shanghai"), "/c?p=${caller}&l=${language}&d=${date}&e=${empty}&o=${order_id}")
+	if want := "/c?p=42&l=en-US&d=2026-12-25&e=&o=${order_id}"; got != want {
+		t.Errorf("ExpandKnown = %q, want %q", got, want)
+	}
+}
+
 func TestMalformedTemplate(t *testing.T) {
 	wantLines(t, "errors", parseErrors(t, "      - {id: a, type: say, text: \"Hi ${first name}\"}\n"), []string{
 		`test.yaml:12:34: node "a": text: malformed template in "Hi ${first name}" (write ${name}, with a name of letters, digits, _ and dots)`,

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"time"
 
 	"github.com/hotline-cc/hotline/bot"
 	"github.com/hotline-cc/hotline/dialog"
@@ -104,15 +104,12 @@ func botProfile(p *dialplan.BotProfile, callLang string, expand func(string) str
 	return out
 }
 
-var varRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.]*)\}`)
-
-// expandKnown fills ${name} with call variables it has, and leaves the
-// rest (a tool's own arguments) for the dialog engine.
+// expandKnown fills ${name} with the call's variables and the built-ins (${language}, ${now}…),
+// and leaves the rest (a tool's own arguments) for the dialog engine.
 func (c *call) expandKnown(s string) string {
-	return varRE.ReplaceAllStringFunc(s, func(m string) string {
-		if v, ok := c.vars[m[2:len(m)-1]]; ok {
-			return v
-		}
-		return m
-	})
+	var loc *time.Location
+	if c.plan != nil {
+		loc = c.plan.Settings.Location
+	}
+	return dialplan.ExpandKnown(c, loc, s)
 }
