@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,8 +14,8 @@ import (
 	"github.com/hotline-cc/hotline/e2e/peers"
 )
 
-// reloadPlan is a dialplan whose first node id names its version, so a
-// call record shows which version the call ran.
+// reloadPlan is a dialplan whose node ids name its version, so a call record
+// shows which version each node it ran came from.
 func reloadPlan(version string) string {
 	return `version: 1
 queues:
@@ -30,9 +31,9 @@ flows:
     nodes:
       - id: greet` + version + `
         type: say
-        text: "This is version ` + version + `."
-        next: menu
-      - id: menu
+        text: "This is version ` + version + ` of the hotline. Thank you for calling us today."
+        next: menu` + version + `
+      - id: menu` + version + `
         type: menu
         prompt: "Press 0 for an agent."
         options: {"0": agent}
@@ -69,16 +70,17 @@ func TestReloadUnderLiveCalls(t *testing.T) {
 	srv := StartServer(t, ServerOptions{Dialplan: reloadPlan("1")})
 	file := filepath.Join(srv.Dir, "dialplan.yaml")
 
-	// 10 calls over 2 s, each held 5 s.
+	// 10 calls over 2 s, each held 8 s: their greeting (some 4 s) outlasts the reload, so they go
+	// on to the menu after it.
 	first, err := peers.StartSipp(t, peers.SippArgs{Scenario: peers.ScenarioLoad, Remote: srv.SIPAddr(), Service: "4008001234",
-		Calls: 10, Rate: 5, Keys: map[string]string{"call_ms": "5000"}, Timeout: 40 * time.Second})
+		Calls: 10, Rate: 5, Keys: map[string]string{"call_ms": "8000"}, Timeout: 40 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond)
 
 	// An invalid edit: rejected with file:line, the running plan stays.
-	bad := strings.Replace(reloadPlan("2"), "next: menu", "next: menuu", 1)
+	bad := strings.Replace(reloadPlan("2"), "next: menu2", "next: menuu2", 1)
 	if err := os.WriteFile(file, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +114,36 @@ func TestReloadUnderLiveCalls(t *testing.T) {
 	}
 	_ = res
 
+	// When version 2 went live.
+	_, body = apiDo(t, srv, "GET", "/api/dialplan/versions/2", "")
+	var v2info struct {
+		At time.Time `json:"at"`
+	}
+	if err := json.Unmarshal([]byte(body), &v2info); err != nil || v2info.At.IsZero() {
+		t.Fatalf("version 2: %v %s", err, body)
+	}
 	calls := srv.WaitCalls(t, 13, 10*time.Second)
-	var v1, v2 int
+	var v1, v2, afterReload int
 	for _, c := range calls {
 		if len(c.Path) == 0 {
 			t.Fatalf("call without a path: %+v", c)
+		}
+		// Every node a call ran, also those after the reload (the menu
+		// the calls in progress were waiting in), is from the version it
+		// started with: a call never switches plans mid-call.
+		want := fmt.Sprint(c.DialplanVersion)
+		if c.DialplanVersion == 1 && len(c.Path) < 2 {
+			t.Fatalf("call %s in progress during the reload ran only %v; it should reach the menu", c.ID, c.Path)
+		}
+		for _, p := range c.Path {
+			if strings.HasPrefix(p.Node, "greet") || strings.HasPrefix(p.Node, "menu") {
+				if !strings.HasSuffix(p.Node, want) {
+					t.Fatalf("call on version %s ran node %s: %+v", want, p.Node, c.Path)
+				}
+			}
+			if c.DialplanVersion == 1 && p.At.After(v2info.At) {
+				afterReload++
+			}
 		}
 		switch {
 		case c.DialplanVersion == 1 && c.Path[0].Node == "greet1":
@@ -133,6 +160,10 @@ func TestReloadUnderLiveCalls(t *testing.T) {
 	if v1 != 10 || v2 != 3 {
 		t.Fatalf("calls on version 1: %d (want 10), on version 2: %d (want 3)", v1, v2)
 	}
+	if afterReload < 5 {
+		t.Fatal("no call in progress started a node after the reload: the test did not test a call crossing it")
+	}
+	t.Logf("%d nodes of version-1 calls started after version 2 went live", afterReload)
 
 	// Rollback to version 1 through the API: stored as version 3.
 	code, body = apiDo(t, srv, "POST", "/api/dialplan/rollback/1", "")

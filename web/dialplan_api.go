@@ -27,7 +27,7 @@ type DialplanAdmin interface {
 	LastReload() (time.Time, error)
 	// Simulate runs a scripted call (JSON) through source, or through the
 	// live plan when source is empty, and returns the trace.
-	Simulate(source []byte, script json.RawMessage) (trace any, warnings []*dialplan.Error, err error)
+	Simulate(source, script []byte) (trace any, warnings []*dialplan.Error, err error)
 }
 
 const maxDialplanBytes = 4 << 20

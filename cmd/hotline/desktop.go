@@ -126,7 +126,7 @@ func (s *server) dialAgent(ctx context.Context, agentID string, caller ivr.CallI
 
 // queueNames lists the current dialplan's queues, for desktop transfers.
 func (s *server) queueNames() []string {
-	p := s.plan.Load()
+	p := s.plans.Current()
 	if p == nil {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/dialplan/live"
 	"github.com/hotline-cc/hotline/internal/textdiff"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/store"
@@ -241,20 +243,16 @@ func (v *versions) rollback(n int) (int, error) {
 		err := v.api("POST", fmt.Sprintf("/api/dialplan/rollback/%d", n), &r)
 		return r.Version, err
 	}
-	d, err := v.st.GetDialplanVersion(n)
-	if err != nil {
-		return 0, err
-	}
-	file := v.cfg.Path(v.cfg.Dialplan)
 	known := map[string]bool{}
 	for _, a := range v.cfg.Agents {
 		known[a.ID] = true
 	}
-	if _, _, err := dialplan.Parse(file, d.Source, dialplan.Options{KnownAgents: known}); err != nil {
+	m := live.New(live.Config{File: v.cfg.Path(v.cfg.Dialplan), Versions: v.st, KnownAgents: func() map[string]bool { return known },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	version, err := m.Rollback(n, "cli")
+	var list dialplan.ErrorList
+	if errors.As(err, &list) {
 		return 0, fmt.Errorf("version %d no longer validates against this configuration:\n%v", n, err)
 	}
-	if err := writeFileAtomic(file, d.Source); err != nil {
-		return 0, err
-	}
-	return v.st.PutDialplanVersion(&record.DialplanVersion{Source: d.Source, File: file, Who: fmt.Sprintf("cli (rollback to %d)", n)})
+	return version, err
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/democrm"
 	"github.com/hotline-cc/hotline/dialplan"
+	"github.com/hotline-cc/hotline/dialplan/live"
+	"github.com/hotline-cc/hotline/dialplan/sim"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/opus"
@@ -73,14 +75,13 @@ type server struct {
 	cfg        *config.Config
 	log        *slog.Logger
 	store      *store.Store
-	plan       atomic.Pointer[dialplan.Plan]
 	acd        *acd.ACD
 	reg        *hsip.Registrar
 	sip        *hsip.Server
 	engine     *ivr.Engine
 	http       *http.Server
 	creds      map[string]string // agent id → HA1
-	plans      *planManager
+	plans      *live.Manager
 	desk       *web.Desktop      // agent desktop (desktop.go)
 	ring       map[string]string // agent id → device preference (desktop.go)
 }
@@ -120,7 +121,8 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		st.Close()
 		return nil, fmt.Errorf("agents: %w", err)
 	}
-	s.plans = &planManager{s: s, file: cfg.Path(cfg.Dialplan)}
+	s.plans = live.New(live.Config{File: cfg.Path(cfg.Dialplan), Versions: st, KnownAgents: s.knownAgents, Log: log,
+		SimulateHTTP: sim.Offline(map[string]http.Handler{"/demo/crm/": democrm.Handler()}, false)})
 	if _, err := s.plans.ReloadFile("startup"); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("dialplan:\n%v", err)
@@ -154,7 +156,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 
 	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots,
 		Speech: menuSpeech{asr: bots.asr, err: bots.asrErr}, Trunks: s}
-	s.checkTrunks(s.plan.Load())
+	s.checkTrunks(s.plans.Current())
 	codecs := hsip.DefaultCodecs()
 	if names := cfg.SIP.Codecs; len(names) > 0 {
 		if !opus.Available && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "opus") }) {
@@ -184,8 +186,9 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
-	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), reloadsTotal, planVersion, bots.metrics,
+	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), bots.metrics,
 		newReinviteCollector(s.sip.ReinviteCounts))
+	reg.MustRegister(s.plans.Collectors()...)
 	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
 		Ready: func() bool { return !draining.Load() }}
 	// The demo dialplan looks callers up in this demo CRM.
@@ -200,7 +203,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		log.Info("speech recognition limits", "asr", asr.Limits)
 	}
 	// Index the knowledge bases now, not when the first caller asks.
-	for _, p := range s.plan.Load().Bots {
+	for _, p := range s.plans.Current().Bots {
 		if _, err := bots.knowledge(p.KnowledgeBase); err != nil {
 			log.Warn("bot profile's knowledge base", "profile", p.Name, "error", err)
 		}
@@ -220,7 +223,7 @@ var (
 )
 
 // Current implements ivr.PlanSource.
-func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
+func (s *server) Current() *dialplan.Plan { return s.plans.Current() }
 
 // HandleCall implements hsip.Handler: the inbound call runs in this goroutine.
 func (s *server) HandleCall(c *hsip.InboundCall) {
@@ -275,7 +278,10 @@ func (s *server) run() error {
 	defer stop()
 	errc := make(chan error, 2)
 	go func() { errc <- s.sip.Serve(ctx) }()
-	go s.plans.watch(ctx)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go s.plans.Watch(ctx, hup)
 
 	ln, err := net.Listen("tcp", s.cfg.HTTP.Listen)
 	if err != nil {

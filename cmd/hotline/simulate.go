@@ -1,19 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net/http/httptest"
-	"net/url"
+	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/hotline-cc/hotline/democrm"
-	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/dialplan/sim"
 )
 
@@ -50,7 +45,7 @@ func cmdSimulate(args []string) int {
 
 	script := sim.Script{To: *to, From: *from, Say: says, Queue: *queue}
 	if *at != "" {
-		t, err := parseAt(*at, plan.Settings.Location)
+		t, err := sim.ParseTime(*at, plan.Settings.Location)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "hotline: -at: %v\n", err)
 			return exitConfig
@@ -79,7 +74,11 @@ func cmdSimulate(args []string) int {
 		}
 		script.HTTP = append(script.HTTP, sim.HTTPReply{URL: prefix, Status: 200, Body: body})
 	}
-	script.HTTPFunc = offlineHTTP(*liveHTTP, *demoCRM)
+	handlers := map[string]http.Handler{}
+	if *demoCRM {
+		handlers["/demo/crm/"] = democrm.Handler()
+	}
+	script.HTTPFunc = sim.Offline(handlers, *liveHTTP)
 
 	trace, err := sim.Simulate(plan, script)
 	if err != nil {
@@ -97,40 +96,4 @@ func cmdSimulate(args []string) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// offlineHTTP answers the simulator's http requests that no -http reply matched: the demo CRM
-// in-process, real requests with -live-http, and otherwise a failure (the node's failure edge).
-func offlineHTTP(live, demoCRM bool) func(dialplan.HTTPRequest) (dialplan.HTTPResponse, error) {
-	crm := democrm.Handler()
-	return func(req dialplan.HTTPRequest) (dialplan.HTTPResponse, error) {
-		if u, err := url.Parse(req.URL); err == nil && demoCRM && strings.HasPrefix(u.Path, "/demo/crm/") {
-			var body io.Reader
-			if req.Body != "" {
-				body = strings.NewReader(req.Body)
-			}
-			rec := httptest.NewRecorder()
-			crm.ServeHTTP(rec, httptest.NewRequest(req.Method, req.URL, body))
-			return dialplan.HTTPResponse{Status: rec.Code, Body: rec.Body.Bytes()}, nil
-		}
-		if live {
-			return dialplan.DoHTTP(context.Background(), req)
-		}
-		return dialplan.HTTPResponse{}, fmt.Errorf("offline: no reply for %s (give -http or -live-http)", req.URL)
-	}
-}
-
-// parseAt reads a time with or without seconds and zone; without a zone it is in loc.
-func parseAt(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", time.DateOnly} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time like 2026-12-25T20:00+08:00", s)
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 )
 
 // captureStdout runs fn and returns what it printed.
@@ -48,15 +47,5 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	if code := run([]string{"simulate", "-dialplan", "no-such.yaml"}); code != exitFail {
 		t.Errorf("missing plan: exit %d", code)
-	}
-}
-
-func TestParseAt(t *testing.T) {
-	sh, _ := time.LoadLocation("Asia/Shanghai")
-	for _, s := range []string{"2026-12-25T20:00+08:00", "2026-12-25T20:00:00+08:00", "2026-12-25T20:00", "2026-12-25 20:00"} {
-		got, err := parseAt(s, sh)
-		if err != nil || !got.Equal(time.Date(2026, 12, 25, 20, 0, 0, 0, sh)) {
-			t.Errorf("parseAt(%q) = %v, %v", s, got, err)
-		}
 	}
 }
