@@ -17,18 +17,16 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
-	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/democrm"
-	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/dialplan/live"
 	"github.com/hotline-cc/hotline/dialplan/sim"
+	"github.com/hotline-cc/hotline/engines"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/opus"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
-	"github.com/hotline-cc/hotline/tts"
 	"github.com/hotline-cc/hotline/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -128,19 +126,12 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 		return nil, fmt.Errorf("dialplan:\n%v", err)
 	}
 
-	var speech tts.Synthesizer
-	if cfg.TTS.Engine == "openai" {
-		speech, err = tts.NewOpenAI(cfg.TTS.OpenAI)
-	} else {
-		speech, err = tts.NewEspeak(tts.EspeakOptions{Speed: cfg.TTS.Speed, Rate: 16000})
-	}
+	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
+	eng, err := engines.New(s.baseCtx, cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	synth := tts.NewCache(speech, cfg.Path(cfg.TTS.CacheDir), 1024)
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
-	bots := newBotEngines(s.baseCtx, s, synth)
 
 	lo, hi, _ := cfg.RTPRange()
 	var rtpIP net.IP
@@ -154,8 +145,8 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	s.reg = hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, credentials(s.creds), log)
 	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
 
-	s.engine = &ivr.Engine{Plans: s, TTS: synth, ACD: s.acd, Agents: s, Records: st, Log: log, Bots: bots,
-		Speech: menuSpeech{asr: bots.asr, err: bots.asrErr}, Trunks: s}
+	s.engine = &ivr.Engine{Plans: s.plans, TTS: eng.TTS(), ACD: s.acd, Agents: s, Records: st, Log: log, Bots: eng,
+		Speech: eng, Trunks: s}
 	s.checkTrunks(s.plans.Current())
 	codecs := hsip.DefaultCodecs()
 	if names := cfg.SIP.Codecs; len(names) > 0 {
@@ -186,7 +177,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
-	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), bots.metrics,
+	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
 		newReinviteCollector(s.sip.ReinviteCounts))
 	reg.MustRegister(s.plans.Collectors()...)
 	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
@@ -197,17 +188,15 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	if token == "" {
 		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
 	}
-	asrName, dialogName := bots.describe()
-	log.Info("engines", "tts", synth.Name(), "asr", asrName, "dialog", dialogName, "codecs", codecNames(codecs))
-	if _, ok := bots.asr.(*asr.PocketSphinx); ok {
-		log.Info("speech recognition limits", "asr", asr.Limits)
+	d := eng.Describe()
+	log.Info("engines", "tts", d.TTS, "asr", d.ASR, "dialog", d.Dialog, "codecs", codecNames(codecs))
+	if d.ASRLimits != "" {
+		log.Info("speech recognition limits", "asr", d.ASRLimits)
 	}
-	// Index the knowledge bases now, not when the first caller asks.
-	for _, p := range s.plans.Current().Bots {
-		if _, err := bots.knowledge(p.KnowledgeBase); err != nil {
-			log.Warn("bot profile's knowledge base", "profile", p.Name, "error", err)
-		}
+	for _, p := range d.KeyProblems {
+		log.Warn("engine API key", "problem", p)
 	}
+	eng.Prepare(s.plans.Current())
 	return s, nil
 }
 
@@ -221,9 +210,6 @@ var (
 		Name: "hotline_external_transfers_total", Help: "Transfers to external numbers, by trunk and outcome.",
 	}, []string{"trunk", "outcome"})
 )
-
-// Current implements ivr.PlanSource.
-func (s *server) Current() *dialplan.Plan { return s.plans.Current() }
 
 // HandleCall implements hsip.Handler: the inbound call runs in this goroutine.
 func (s *server) HandleCall(c *hsip.InboundCall) {
