@@ -105,6 +105,7 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 	if maxWait <= 0 {
 		maxWait = dialplan.DefaultDialTimeout
 	}
+	c.live.set(func(l *LiveCall) { l.State, l.Number = StateExternal, req.Number })
 	c.log.Info("transfer: dialling external number", "number", req.Number, "trunk", t.Name, "host", t.Host,
 		"caller_id", x.CallerID, "max_wait", maxWait.String())
 

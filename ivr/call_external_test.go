@@ -12,6 +12,7 @@ import (
 
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/record"
 )
 
@@ -22,7 +23,7 @@ type trunks struct {
 	mu     sync.Mutex
 	script map[string]string
 	calls  []TrunkCall
-	legs   []*testLeg
+	legs   []*legtest.Leg
 	early  []*fakeEarly
 }
 
@@ -62,10 +63,10 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 }
 
 // answered is the number's leg once it answers: "answer" hangs up 100 ms later, "stay" stays on.
-func (d *trunks) answered(number, what string) *testLeg {
+func (d *trunks) answered(number, what string) *legtest.Leg {
 	l := newTestLeg("number-" + number)
 	if what == "answer" {
-		time.AfterFunc(100*time.Millisecond, l.cancel)
+		time.AfterFunc(100*time.Millisecond, l.HangUp)
 	}
 	d.mu.Lock()
 	d.legs = append(d.legs, l)
@@ -121,28 +122,13 @@ func announce(req TrunkCall, e *fakeEarly) {
 	}
 }
 
-// earLeg keeps what the caller heard.
-type earLeg struct {
-	*testLeg
-	heard []media.PCM16
-}
-
-func (l *earLeg) AudioOut() media.FrameWriter {
-	return media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
-		l.mu.Lock()
-		l.heard = append(l.heard, append(media.PCM16(nil), p...))
-		l.mu.Unlock()
-		time.Sleep(time.Millisecond) // a leg's AudioOut paces its writer
-		return nil
-	}}
-}
-
 // heardFrames counts what the caller heard: ringback frames before the first frame of the carrier's
 // announcement, announcement frames, and ringback frames after the announcement began.
-func (l *earLeg) heardFrames() (ringBefore, announced, ringAfter int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, f := range l.heard {
+func heardFrames(l *legtest.Leg) (ringBefore, announced, ringAfter int) {
+	heard := l.OutAudio()
+	for len(heard) >= 160 {
+		f := heard[:160]
+		heard = heard[160:]
 		switch {
 		case f[0] == announcement:
 			announced++
@@ -161,9 +147,8 @@ func (l *earLeg) heardFrames() (ringBefore, announced, ringAfter int) {
 // the early media is let go when the attempt ends.
 func TestTransferOutEarlyMedia(t *testing.T) {
 	h, d := externalHarness(map[string]string{"13800000001": "early-busy"})
-	leg := &earLeg{testLeg: newTestLeg("c1")}
-	c := h.call("c1", leg.testLeg)
-	c.leg = leg
+	leg := newTestLeg("c1")
+	c := h.call("c1", leg)
 	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: testTrunk(t, "")})
 	if err != nil || res.Outcome != dialplan.QueueNoAgent {
 		t.Fatalf("Transfer = %+v, %v", res, err)
@@ -174,7 +159,7 @@ func TestTransferOutEarlyMedia(t *testing.T) {
 	if w := d.early[0].writer(); w != nil {
 		t.Errorf("the early media still goes to %s after the attempt", w)
 	}
-	if _, announced, ringAfter := leg.heardFrames(); announced == 0 || ringAfter > 0 {
+	if _, announced, ringAfter := heardFrames(leg); announced == 0 || ringAfter > 0 {
 		t.Errorf("the caller heard %d announcement frames, then %d frames of ringback", announced, ringAfter)
 	}
 }
@@ -186,26 +171,24 @@ func TestTransferOutRingbackFromDial(t *testing.T) {
 	h, _ := externalHarness(map[string]string{"13800000001": "trying-early-busy", "13800000002": "trying-answer"})
 	trunk := testTrunk(t, "")
 
-	leg := &earLeg{testLeg: newTestLeg("c1")}
-	c := h.call("c1", leg.testLeg)
-	c.leg = leg
+	leg := newTestLeg("c1")
+	c := h.call("c1", leg)
 	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: trunk})
 	if err != nil || res.Outcome != dialplan.QueueNoAgent {
 		t.Fatalf("trying, early media, busy: Transfer = %+v, %v", res, err)
 	}
-	if before, announced, after := leg.heardFrames(); before == 0 || announced == 0 || after > 0 {
+	if before, announced, after := heardFrames(leg); before == 0 || announced == 0 || after > 0 {
 		t.Errorf("trying, early media, busy: the caller heard %d frames of ringback, then %d of the announcement, then %d of ringback",
 			before, announced, after)
 	}
 
-	leg = &earLeg{testLeg: newTestLeg("c2")}
-	c = h.call("c2", leg.testLeg)
-	c.leg = leg
+	leg = newTestLeg("c2")
+	c = h.call("c2", leg)
 	res, err = c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000002", Trunk: trunk})
 	if err != nil || res.Outcome != dialplan.QueueAnswered {
 		t.Fatalf("trying, answer: Transfer = %+v, %v", res, err)
 	}
-	if before, _, _ := leg.heardFrames(); before == 0 {
+	if before, _, _ := heardFrames(leg); before == 0 {
 		t.Error("trying, answer: no ringback while the number was dialled")
 	}
 	if x := c.rec.Transfers[0]; !x.Ringing.IsZero() {
@@ -213,37 +196,8 @@ func TestTransferOutRingbackFromDial(t *testing.T) {
 	}
 }
 
-// progressLeg is a caller's leg that keeps, in order, what its phone was told. A leg with noEarly
-// stands for a call that came without an SDP offer: it cannot have media before its answer.
-type progressLeg struct {
-	*earLeg
-	told    []string
-	noEarly bool
-}
-
-var errNoEarly = errors.New("no early media for this call")
-
-func (l *progressLeg) tell(what string) {
-	l.mu.Lock()
-	l.told = append(l.told, what)
-	l.mu.Unlock()
-}
-
-func (l *progressLeg) Ringing() error { l.tell("180"); return nil }
-func (l *progressLeg) Answer() error  { l.tell("200"); return nil }
-func (l *progressLeg) Progress() error {
-	if l.noEarly {
-		return errNoEarly
-	}
-	l.tell("183")
-	return nil
-}
-
-func (l *progressLeg) toldPhone() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.told, ",")
-}
+// toldPhone is what the caller's phone was told, in order: "183,200".
+func toldPhone(l *legtest.Leg) string { return strings.Join(l.Told(), ",") }
 
 // TestTransferOutEarlyMediaUnansweredCaller: a caller not answered yet is given the far end's early
 // media with a 183 (no 180 before it) and hears the announcement; a busy after it takes the failed
@@ -255,10 +209,10 @@ func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
 	h, d := externalHarness(map[string]string{"13800000001": "early-busy", "13800000002": "early-answer",
 		"13800000003": "answer"})
 	trunk := testTrunk(t, "")
-	unanswered := func(id string, noEarly bool) (*call, *progressLeg) {
-		leg := &progressLeg{earLeg: &earLeg{testLeg: newTestLeg(id)}, noEarly: noEarly}
-		c := h.call(id, leg.testLeg)
-		c.leg, c.answered = leg, false
+	unanswered := func(id string, noEarly bool) (*call, *legtest.Leg) {
+		leg := legtest.New(id, legtest.Options{Period: time.Millisecond, Silent: true, NoEarly: noEarly})
+		c := h.call(id, leg)
+		c.answered = false
 		return c, leg
 	}
 
@@ -268,31 +222,31 @@ func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
 		if err != nil || res.Outcome != dialplan.QueueNoAgent {
 			t.Fatalf("Transfer = %+v, %v", res, err)
 		}
-		if got := leg.toldPhone(); got != "183" {
+		if got := toldPhone(leg); got != "183" {
 			t.Errorf("the caller's phone was told %q, want 183 only", got)
 		}
-		if before, announced, after := leg.heardFrames(); announced == 0 || before+after > 0 {
+		if before, announced, after := heardFrames(leg); announced == 0 || before+after > 0 {
 			t.Errorf("the caller heard %d frames of ringback, %d of the announcement, %d of ringback", before, announced, after)
 		}
 		if c.answered || !c.early || !c.rec.Answer.IsZero() {
 			t.Errorf("after the failed transfer: answered %v, early media %v, record answer %v", c.answered, c.early, c.rec.Answer)
 		}
 		// The failed edge's next node answers (a prompt, an answer node): a 200 after the 183.
-		if err := c.answer(); err != nil || leg.toldPhone() != "183,200" || c.rec.Answer.IsZero() {
-			t.Errorf("answer after the failed transfer: %v; the phone was told %q", err, leg.toldPhone())
+		if err := c.answer(); err != nil || toldPhone(leg) != "183,200" || c.rec.Answer.IsZero() {
+			t.Errorf("answer after the failed transfer: %v; the phone was told %q", err, toldPhone(leg))
 		}
 	})
 	t.Run("early media then answer", func(t *testing.T) {
 		c, leg := unanswered("c2", false)
-		time.AfterFunc(300*time.Millisecond, leg.cancel) // the caller hangs up while talking
-		res, err := c.Transfer(leg.ctx, dialplan.TransferRequest{Number: "13800000002", Trunk: trunk})
+		time.AfterFunc(300*time.Millisecond, leg.HangUp) // the caller hangs up while talking
+		res, err := c.Transfer(leg.Context(), dialplan.TransferRequest{Number: "13800000002", Trunk: trunk})
 		if err != nil || res.Outcome != dialplan.QueueAnswered {
 			t.Fatalf("Transfer = %+v, %v", res, err)
 		}
-		if got := leg.toldPhone(); got != "183,200" {
+		if got := toldPhone(leg); got != "183,200" {
 			t.Errorf("the caller's phone was told %q, want 183,200", got)
 		}
-		if _, announced, _ := leg.heardFrames(); announced == 0 {
+		if _, announced, _ := heardFrames(leg); announced == 0 {
 			t.Error("the caller did not hear the far end's early media")
 		}
 		if x := c.rec.Transfers[0]; x.Outcome != record.TransferAnswered || c.rec.Answer.IsZero() {
@@ -305,10 +259,10 @@ func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
 		if err != nil || res.Outcome != dialplan.QueueNoAgent {
 			t.Fatalf("Transfer = %+v, %v", res, err)
 		}
-		if got := leg.toldPhone(); got != "180" {
+		if got := toldPhone(leg); got != "180" {
 			t.Errorf("the caller's phone was told %q, want 180", got)
 		}
-		if before, announced, after := leg.heardFrames(); before+announced+after > 0 {
+		if before, announced, after := heardFrames(leg); before+announced+after > 0 {
 			t.Errorf("a caller without media heard %d frames", before+announced+after)
 		}
 		if c.early {
@@ -327,10 +281,10 @@ func TestTransferOutEarlyMediaUnansweredCaller(t *testing.T) {
 		if err != nil || res.Outcome != dialplan.QueueAnswered {
 			t.Fatalf("Transfer = %+v, %v", res, err)
 		}
-		if got := leg.toldPhone(); got != "180,200" {
+		if got := toldPhone(leg); got != "180,200" {
 			t.Errorf("the caller's phone was told %q, want 180,200", got)
 		}
-		if before, _, _ := leg.heardFrames(); before > 0 {
+		if before, _, _ := heardFrames(leg); before > 0 {
 			t.Errorf("an unanswered caller got %d frames of our ringback: its phone rings by itself", before)
 		}
 	})
@@ -353,15 +307,6 @@ flows:
 	return p.Trunks["pstn"]
 }
 
-// ringLeg counts what the caller's phone was told before the answer.
-type ringLeg struct {
-	*testLeg
-	rings, answers int
-}
-
-func (l *ringLeg) Ringing() error { l.mu.Lock(); l.rings++; l.mu.Unlock(); return nil }
-func (l *ringLeg) Answer() error  { l.mu.Lock(); l.answers++; l.mu.Unlock(); return nil }
-
 func externalHarness(script map[string]string) (*harness, *trunks) {
 	h := newHarness(nil)
 	d := &trunks{script: script}
@@ -382,10 +327,7 @@ func TestTransferOutAnswered(t *testing.T) {
 	if len(d.calls) != 1 || d.calls[0].CallerID != "100" || d.calls[0].Trunk.Name != "pstn" || d.calls[0].Log == nil {
 		t.Fatalf("dialled %+v", d.calls)
 	}
-	leg.mu.Lock()
-	frames := leg.frames
-	leg.mu.Unlock()
-	if frames == 0 {
+	if len(leg.Out()) == 0 {
 		t.Error("no ringback while the number rang")
 	}
 	if len(c.rec.Transfers) != 1 {
@@ -396,8 +338,8 @@ func TestTransferOutAnswered(t *testing.T) {
 		x.CallerID != "100" || x.Ringing.IsZero() || x.Answer.Before(x.Ringing) || x.End.Before(x.Answer) {
 		t.Errorf("record transfer = %+v", x)
 	}
-	if c.rec.Disposition != record.DispositionTransferred || leg.ctx.Err() != nil {
-		t.Errorf("disposition %q; caller leg ended: %v (the flow goes on after the number hangs up)", c.rec.Disposition, leg.ctx.Err())
+	if c.rec.Disposition != record.DispositionTransferred || leg.Context().Err() != nil {
+		t.Errorf("disposition %q; caller leg ended: %v (the flow goes on after the number hangs up)", c.rec.Disposition, leg.Context().Err())
 	}
 }
 
@@ -405,15 +347,15 @@ func TestTransferOutAnswered(t *testing.T) {
 // answered when the number answers; the trunk's caller_id is presented.
 func TestTransferOutUnansweredCaller(t *testing.T) {
 	h, d := externalHarness(map[string]string{"13800138000": "answer"})
-	leg := &ringLeg{testLeg: newTestLeg("c1")}
-	c := h.call("c1", leg.testLeg)
-	c.leg, c.answered = leg, false
+	leg := newTestLeg("c1")
+	c := h.call("c1", leg)
+	c.answered = false
 	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800138000", Trunk: testTrunk(t, `, caller_id: "+861088880000"`)})
 	if err != nil || res.Outcome != dialplan.QueueAnswered {
 		t.Fatalf("Transfer = %+v, %v", res, err)
 	}
-	if leg.rings != 1 || leg.answers != 1 || !c.answered || c.rec.Answer.IsZero() {
-		t.Errorf("caller: %d rings, %d answers, answered %v", leg.rings, leg.answers, c.answered)
+	if toldPhone(leg) != "180,200" || !c.answered || c.rec.Answer.IsZero() {
+		t.Errorf("caller's phone told %q, answered %v", toldPhone(leg), c.answered)
 	}
 	if d.calls[0].CallerID != "+861088880000" || c.rec.Transfers[0].CallerID != "+861088880000" {
 		t.Errorf("caller id %q, want the trunk's", d.calls[0].CallerID)
@@ -478,8 +420,8 @@ func TestTransferOutCallerHangsUp(t *testing.T) {
 
 	leg := newTestLeg("c1")
 	c := h.call("c1", leg)
-	time.AfterFunc(100*time.Millisecond, leg.cancel)
-	res, err := c.Transfer(leg.ctx, dialplan.TransferRequest{Number: "13800000003", Trunk: trunk})
+	time.AfterFunc(100*time.Millisecond, leg.HangUp)
+	res, err := c.Transfer(leg.Context(), dialplan.TransferRequest{Number: "13800000003", Trunk: trunk})
 	if !errors.Is(err, dialplan.ErrHangup) || res.Outcome != dialplan.QueueCallerHangup {
 		t.Errorf("hangup while ringing: %+v, %v", res, err)
 	}
@@ -489,8 +431,8 @@ func TestTransferOutCallerHangsUp(t *testing.T) {
 
 	leg = newTestLeg("c2")
 	c = h.call("c2", leg)
-	time.AfterFunc(300*time.Millisecond, leg.cancel)
-	res, err = c.Transfer(leg.ctx, dialplan.TransferRequest{Number: "13800138000", Trunk: trunk})
+	time.AfterFunc(300*time.Millisecond, leg.HangUp)
+	res, err = c.Transfer(leg.Context(), dialplan.TransferRequest{Number: "13800138000", Trunk: trunk})
 	if err != nil || res.Outcome != dialplan.QueueAnswered {
 		t.Errorf("hangup while talking: %+v, %v", res, err)
 	}
@@ -533,9 +475,9 @@ func TestRingbackPattern(t *testing.T) {
 func TestTransferOutEarlyMediaThenQueue(t *testing.T) {
 	h := newHarness(map[string]string{"bob": "answer"}, "alice", "bob")
 	h.engine.Trunks = &trunks{script: map[string]string{"13800000001": "early-busy"}}
-	leg := &progressLeg{earLeg: &earLeg{testLeg: newTestLeg("c1")}}
-	c := h.call("c1", leg.testLeg)
-	c.leg, c.answered = leg, false
+	leg := newTestLeg("c1")
+	c := h.call("c1", leg)
+	c.answered = false
 	res, err := c.Transfer(context.Background(), dialplan.TransferRequest{Number: "13800000001", Trunk: testTrunk(t, "")})
 	if err != nil || res.Outcome != dialplan.QueueNoAgent {
 		t.Fatalf("Transfer = %+v, %v", res, err)
@@ -544,10 +486,10 @@ func TestTransferOutEarlyMediaThenQueue(t *testing.T) {
 	if q, err := c.Queue(context.Background(), dialplan.QueueRequest{Queue: queue("alice", "bob")}); q.Outcome != dialplan.QueueAnswered || q.Agent != "bob" {
 		t.Fatalf("Queue = %+v, %v", q, err)
 	}
-	if got := leg.toldPhone(); got != "183,200" {
+	if got := toldPhone(leg); got != "183,200" {
 		t.Errorf("the caller's phone was told %q, want 183,200 (no 180 after the early media)", got)
 	}
-	if _, announced, ringAfter := leg.heardFrames(); announced == 0 || ringAfter == 0 {
+	if _, announced, ringAfter := heardFrames(leg); announced == 0 || ringAfter == 0 {
 		t.Errorf("the caller heard %d frames of the announcement, then %d of ringback while the agents rang", announced, ringAfter)
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/asr"
-	"github.com/hotline-cc/hotline/bot/bottest"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
@@ -142,22 +142,6 @@ func (m asrSpeech) ForMenu(phrases []string, lang string, rate int) (asr.Recogni
 	return m.r, nil
 }
 
-// speechLeg is an inbound leg over bottest's fake leg, logging at debug level into a buffer.
-type speechLeg struct {
-	*bottest.Leg
-	log *slog.Logger
-}
-
-func (l speechLeg) Logger() *slog.Logger                            { return l.log }
-func (l speechLeg) Ringing() error                                  { return nil }
-func (l speechLeg) Progress() error                                 { return nil }
-func (l speechLeg) Answer() error                                   { return nil }
-func (l speechLeg) Reject(int, string)                              {}
-func (l speechLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }
-func (l speechLeg) HangupInfo() (string, string)                    { return "", "" }
-func (l speechLeg) OutputRate() int                                 { return speechRate }
-func (l speechLeg) Codec() string                                   { return "PCMU" }
-
 type onePlan struct{ p *dialplan.Plan }
 
 func (o onePlan) Current() *dialplan.Plan { return o.p }
@@ -186,7 +170,8 @@ func (s *syncBuffer) String() string {
 
 // speechCall is one call to the speech plan, running in the background.
 type speechCall struct {
-	leg  speechLeg
+	leg  *legtest.Leg
+	log  *slog.Logger
 	tts  *toneTTS
 	logs *syncBuffer
 	done chan *record.Call
@@ -201,14 +186,16 @@ func startSpeechCall(t *testing.T, timeout string, speech MenuSpeech) *speechCal
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sc := &speechCall{
-		leg:  speechLeg{Leg: bottest.NewLeg("caller", speechRate), log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))},
+		leg:  legtest.New("caller", legtest.Options{Rate: speechRate, Log: log}),
+		log:  log,
 		tts:  newToneTTS(),
 		logs: logs,
 		done: make(chan *record.Call, 1),
 	}
 	t.Cleanup(sc.leg.Close)
-	e := &Engine{Plans: onePlan{plan}, TTS: sc.tts, Records: keptRecords{}, Log: sc.leg.log, Speech: speech}
+	e := &Engine{Plans: onePlan{plan}, TTS: sc.tts, Records: keptRecords{}, Log: sc.log, Speech: speech}
 	go func() { sc.done <- e.Run(sc.leg, CallInfo{ID: "c1", From: "100", To: "200"}) }()
 	return sc
 }

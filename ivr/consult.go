@@ -2,72 +2,66 @@ package ivr
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/media"
 )
 
-// Consulter is an agent leg whose agent can consult a colleague before
-// handing the caller over (a warm transfer from the desktop).
-type Consulter interface {
-	// Consults delivers the agent's requests: "start:<agent id>", "complete" or "cancel".
-	Consults() <-chan string
-	// ConsultState tells the agent how the consultation goes: ringing,
-	// connected, failed, cancelled or completed.
-	ConsultState(state, colleague string)
-}
-
 // consultRingTimeout bounds how long a colleague rings during a consultation.
 const consultRingTimeout = 30 * time.Second
 
-// bridge connects the caller and the agent until the call ends or the agent
-// asks to consult a colleague; it returns that colleague's id, or "".
-func (c *call) bridge(ctx context.Context, agent AgentLeg, con Consulter) string {
-	if con == nil {
+// bridge connects the caller and the agent until the call ends or the agent asks to transfer
+// the caller or to consult a colleague; it returns that request, or nil when a leg ended.
+func (c *call) bridge(ctx context.Context, agent AgentLeg, ctl AgentControls) *AgentRequest {
+	if ctl == nil {
 		_ = media.Bridge(ctx, c.leg, agent)
-		return ""
+		return nil
 	}
 	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	colleague := make(chan string, 1)
+	got := make(chan AgentRequest, 1)
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		for {
 			select {
 			case <-bctx.Done():
 				return
-			case r := <-con.Consults():
-				if id, ok := strings.CutPrefix(r, "start:"); ok && id != "" {
-					colleague <- id
+			case r := <-ctl.Requests():
+				if r.Kind == RequestTransfer || r.Kind == RequestConsult {
+					got <- r
 					cancel()
 					return
 				}
+				c.log.Debug("agent request ignored outside a consultation", "request", r.Kind.String())
 			}
 		}
 	}()
 	_ = media.Bridge(bctx, c.leg, agent)
+	cancel()
+	<-watched // no request is read after the bridge let go
 	select {
-	case id := <-colleague:
-		return id
+	case r := <-got:
+		return &r
 	default:
-		return ""
+		return nil
 	}
 }
 
-// consult puts the caller on hold and rings the colleague; once they
-// answer, agent and colleague talk until the agent completes (the
-// colleague's leg is returned: the caller goes to them) or cancels (nil: the
-// caller goes back to the agent). The agent hanging up after the colleague
-// answered completes the transfer too.
-func (c *call) consult(ctx context.Context, agent AgentLeg, con Consulter, colleague string) AgentLeg {
+// consult puts the caller on hold and rings the colleague; once they answer, agent and colleague
+// talk until the agent completes (the colleague's leg is returned: the caller goes to them) or
+// cancels (nil: the caller goes back to the agent). The agent hanging up after the colleague
+// answered completes the transfer too, as on a desk phone.
+func (c *call) consult(ctx context.Context, agent AgentLeg, ctl AgentControls, colleague string) AgentLeg {
 	e := c.engine
 	callID := c.vars["call_id"]
 	if err := e.ACD.Reserve(colleague, callID); err != nil {
 		c.log.Info("consult: colleague not available", "colleague", colleague, "error", err.Error())
-		con.ConsultState("failed", colleague)
+		ctl.ConsultProgress(ConsultFailed, colleague)
 		return nil
 	}
+	c.live.set(func(l *LiveCall) { l.State, l.Consulting = StateConsult, colleague })
+	defer c.live.set(func(l *LiveCall) { l.State, l.Consulting = StateAgent, "" })
 	holdCtx, stopHold := context.WithCancel(ctx)
 	held := make(chan struct{})
 	go func() {
@@ -81,52 +75,13 @@ func (c *call) consult(ctx context.Context, agent AgentLeg, con Consulter, colle
 	}()
 
 	c.log.Info("consult: ringing colleague", "colleague", colleague)
-	con.ConsultState("ringing", colleague)
-	ringCtx, cancelRing := context.WithTimeout(ctx, consultRingTimeout)
-	defer cancelRing()
-	type dialed struct {
-		leg AgentLeg
-		err error
-	}
-	dr := make(chan dialed, 1)
-	info := c.offerInfo(c.rec.Queue, time.Now())
-	go func() {
-		l, err := e.Agents.DialAgent(ringCtx, colleague, info)
-		dr <- dialed{l, err}
-	}()
-	abandon := func(state string) AgentLeg {
-		cancelRing()
-		if r := <-dr; r.leg != nil {
-			_ = r.leg.Hangup(context.Background(), "consult_cancelled")
-			r.leg.Close()
-		}
-		e.ACD.NotAnswered(callID, colleague, "")
-		con.ConsultState(state, colleague)
+	ctl.ConsultProgress(ConsultRinging, colleague)
+	b := c.ringColleague(ctx, agent, ctl, colleague)
+	if b == nil {
 		return nil
 	}
-	var b AgentLeg
-	for b == nil {
-		select {
-		case r := <-dr:
-			if r.err != nil {
-				c.log.Info("consult: colleague did not answer", "colleague", colleague, "error", r.err.Error())
-				e.ACD.NotAnswered(callID, colleague, acd.ReasonNoAnswer)
-				con.ConsultState("failed", colleague)
-				return nil
-			}
-			b = r.leg
-		case r := <-con.Consults():
-			if r == "cancel" {
-				return abandon("cancelled")
-			}
-		case <-agent.Context().Done():
-			return abandon("cancelled")
-		case <-ctx.Done():
-			return abandon("cancelled")
-		}
-	}
 	e.ACD.Answered(callID, colleague)
-	con.ConsultState("connected", colleague)
+	ctl.ConsultProgress(ConsultConnected, colleague)
 	c.log.Info("consult: connected", "colleague", colleague)
 	cctx, stopTalk := context.WithCancel(ctx)
 	talked := make(chan struct{})
@@ -143,32 +98,80 @@ func (c *call) consult(ctx context.Context, agent AgentLeg, con Consulter, colle
 		_ = b.Hangup(context.Background(), "consult_cancelled")
 		b.Close()
 		e.ACD.CallEnded(colleague, 0)
-		con.ConsultState("cancelled", colleague)
+		ctl.ConsultProgress(ConsultCancelled, colleague)
 		return nil
 	}
 	for {
 		select {
-		case r := <-con.Consults():
-			switch r {
-			case "complete":
+		case r := <-ctl.Requests():
+			switch r.Kind {
+			case RequestCompleteConsult:
 				release()
-				con.ConsultState("completed", colleague)
+				ctl.ConsultProgress(ConsultCompleted, colleague)
 				return b
-			case "cancel":
+			case RequestCancelConsult:
 				return drop()
 			}
 		case <-agent.Context().Done():
-			// The agent hung up: hand over, as with a desk phone's transfer.
 			release()
 			return b
 		case <-b.Context().Done():
 			release()
 			b.Close()
 			e.ACD.CallEnded(colleague, 0)
-			con.ConsultState("cancelled", colleague)
+			ctl.ConsultProgress(ConsultCancelled, colleague)
 			return nil
 		case <-ctx.Done():
 			return drop()
+		}
+	}
+}
+
+// ringColleague rings the colleague of a consultation until they answer (their leg), or it
+// fails, the agent cancels or hangs up, or the caller leaves (nil, the agent told).
+func (c *call) ringColleague(ctx context.Context, agent AgentLeg, ctl AgentControls, colleague string) AgentLeg {
+	e := c.engine
+	callID := c.vars["call_id"]
+	ringCtx, cancelRing := context.WithTimeout(ctx, consultRingTimeout)
+	defer cancelRing()
+	type dialed struct {
+		leg AgentLeg
+		err error
+	}
+	dr := make(chan dialed, 1)
+	info := c.offerInfo(c.rec.Queue, time.Now())
+	go func() {
+		l, err := e.Agents.DialAgent(ringCtx, colleague, info)
+		dr <- dialed{l, err}
+	}()
+	abandon := func() AgentLeg {
+		cancelRing()
+		if r := <-dr; r.leg != nil {
+			_ = r.leg.Hangup(context.Background(), "consult_cancelled")
+			r.leg.Close()
+		}
+		e.ACD.NotAnswered(callID, colleague, "")
+		ctl.ConsultProgress(ConsultCancelled, colleague)
+		return nil
+	}
+	for {
+		select {
+		case r := <-dr:
+			if r.err != nil {
+				c.log.Info("consult: colleague did not answer", "colleague", colleague, "error", r.err.Error())
+				e.ACD.NotAnswered(callID, colleague, acd.ReasonNoAnswer)
+				ctl.ConsultProgress(ConsultFailed, colleague)
+				return nil
+			}
+			return r.leg
+		case r := <-ctl.Requests():
+			if r.Kind == RequestCancelConsult {
+				return abandon()
+			}
+		case <-agent.Context().Done():
+			return abandon()
+		case <-ctx.Done():
+			return abandon()
 		}
 	}
 }

@@ -69,20 +69,6 @@ type CallInfo struct {
 	Handoff  *record.Handoff // the bot's packet, when a bot escalated
 }
 
-// AgentLeg is an answered agent leg.
-type AgentLeg interface {
-	media.Leg
-	// HungUpByUs reports whether the server ended it (rather than the agent).
-	HungUpByUs() bool
-	// Close releases its media after it ended.
-	Close()
-}
-
-// AgentDialer rings an agent's phone until it answers, fails, or ctx is done.
-type AgentDialer interface {
-	DialAgent(ctx context.Context, agentID string, caller CallInfo) (AgentLeg, error)
-}
-
 // PlanSource gives the dialplan that is current now; a call keeps the plan it started with.
 type PlanSource interface {
 	Current() *dialplan.Plan
@@ -110,6 +96,7 @@ type Engine struct {
 
 	prompts promptCache
 	active  atomic.Int64
+	live    liveCalls
 }
 
 // ActiveCalls is the number of calls the engine is running.
@@ -171,14 +158,18 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 	}
 	c := &call{
 		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan,
+		live: e.live.add(LiveCall{ID: info.ID, From: info.From, To: info.To, Route: route.Name, State: StateIVR,
+			Node: flow.Start, Start: rec.Start, Since: rec.Start}),
 		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
 		digits: make(chan rune, 32),
 		keyed:  make(chan struct{}, 1),
 	}
+	defer c.live.remove()
 	go c.pumpDTMF()
 	ctx := leg.Context()
 	err := dialplan.Run(ctx, flow, c, func(s dialplan.Step) {
 		rec.Path = append(rec.Path, record.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
+		c.live.set(func(l *LiveCall) { l.State, l.Node, l.Agent, l.Number = StateIVR, s.Target, "", "" })
 	})
 	if err != nil && ctx.Err() == nil {
 		log.Error("dialplan failed", "error", err)
@@ -214,6 +205,7 @@ type call struct {
 	plan    *dialplan.Plan // the plan the call started with (agent transfers name its queues)
 	// transfers counts agent transfers, to stop a loop of them.
 	transfers int
+	live      liveCall // what supervisors see of the call
 	// ear hears the caller while a menu with keywords runs (nil otherwise); keysOnlyWhy is the last
 	// reason a menu could not listen, logged once.
 	ear         *listener

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,21 +13,6 @@ import (
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/record"
 )
-
-// ErrAgentRejected is what an AgentDialer returns (wrapped) when the agent
-// refused the call rather than letting it ring out.
-var ErrAgentRejected = errors.New("agent rejected the call")
-
-// TransferRequester is an agent leg whose agent can hand the caller on
-// (a blind transfer from the desktop): when the leg ends with a target set,
-// the caller is queued again instead of hung up.
-type TransferRequester interface {
-	// TransferTarget is the queue or agent the agent chose; both empty: none.
-	TransferTarget() (queue, agent string)
-}
-
-// errTransfer ends a bridge whose agent transferred the caller.
-var errTransfer = errors.New("agent transferred the call")
 
 // maxTransfers bounds how often one call can be transferred.
 const maxTransfers = 10
@@ -124,6 +110,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 	}
 	defer stopHolding()
 
+	c.live.set(func(l *LiveCall) { l.State, l.Queue = StateQueue, q.Name })
 	c.log.Info("queue: waiting", "queue", q.Name, "strategy", q.Strategy, "priority", req.Priority, "max_wait", maxWait.String())
 	for {
 		changed := e.ACD.Changed()
@@ -145,8 +132,10 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 			continue
 		}
 		info := c.offerInfo(q.Name, start)
+		c.live.set(func(l *LiveCall) { l.State, l.Agent = StateRinging, strings.Join(ids, ",") })
 		id, agent := c.ring(waitCtx, ids, q.RingTimeout, info)
 		if agent == nil {
+			c.live.set(func(l *LiveCall) { l.State, l.Agent = StateQueue, "" })
 			if ctx.Err() != nil {
 				return res(dialplan.QueueCallerHangup)
 			}
@@ -161,17 +150,17 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		c.rec.Agent, c.rec.AgentAnswer, c.rec.WaitMs = id, time.Now(), r.Wait.Milliseconds()
 		c.rec.Disposition = record.DispositionAnswered
 		stopHolding()
-		err := c.talk(ctx, agent, id, q.WrapUp)
-		if errors.Is(err, errTransfer) {
-			return c.transferFrom(ctx, agent, r)
+		xfer, err := c.talk(ctx, agent, id, q.WrapUp)
+		if xfer != nil {
+			return c.transferFrom(ctx, *xfer, r)
 		}
 		return r, err
 	}
 }
 
 // transferFrom queues the caller again for the target the agent chose.
-func (c *call) transferFrom(ctx context.Context, agent AgentLeg, prev dialplan.QueueResult) (dialplan.QueueResult, error) {
-	queue, agentID := agent.(TransferRequester).TransferTarget()
+func (c *call) transferFrom(ctx context.Context, xfer AgentRequest, prev dialplan.QueueResult) (dialplan.QueueResult, error) {
+	queue, agentID := xfer.Queue, xfer.Agent
 	c.transfers++
 	if c.transfers > maxTransfers {
 		c.log.Warn("transfer refused: too many transfers", "transfers", c.transfers)
@@ -259,10 +248,11 @@ func (c *call) ring(ctx context.Context, ids []string, timeout time.Duration, in
 	return winner.id, winner.leg
 }
 
-// talk bridges the caller with an answered agent until either hangs up,
-// then puts the agent in wrap-up. An agent may consult a colleague
-// meanwhile (the caller on hold) and hand the caller over to them.
-func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp time.Duration) error {
+// talk bridges the caller with an answered agent until either hangs up, then puts the agent in
+// wrap-up. From their desktop the agent may meanwhile hand the caller on (the request is
+// returned: the caller queues for its target) or consult a colleague with the caller on hold and
+// hand the caller over to them.
+func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp time.Duration) (*AgentRequest, error) {
 	defer agent.Close()
 	handedOver := false
 	defer func() {
@@ -272,24 +262,30 @@ func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp 
 	}()
 	if err := c.answer(); err != nil {
 		_ = agent.Hangup(context.Background(), "caller_gone")
-		return err
+		return nil, err
 	}
 	c.log.Info("bridged", "agent_leg", agent.ID())
+	c.live.set(func(l *LiveCall) { l.State, l.Agent, l.Since = StateAgent, agentID, time.Now() })
 	go c.forwardAgentDTMF(agent)
-	con, _ := agent.(Consulter)
+	ctl, _ := agent.(AgentControls)
 	for {
-		colleague := c.bridge(ctx, agent, con)
-		if colleague == "" {
+		req := c.bridge(ctx, agent, ctl)
+		if req == nil {
 			break
 		}
-		if next := c.consult(ctx, agent, con, colleague); next != nil {
+		if req.Kind == RequestTransfer {
+			c.log.Info("agent transfers the caller", "agent", agentID, "queue", req.Queue, "to_agent", req.Agent)
+			_ = agent.Hangup(context.Background(), "transfer")
+			return req, nil
+		}
+		if next := c.consult(ctx, agent, ctl, req.Agent); next != nil {
 			// Completed: the caller goes on with the colleague.
-			c.log.Info("warm transfer completed", "from_agent", agentID, "to_agent", colleague)
+			c.log.Info("warm transfer completed", "from_agent", agentID, "to_agent", req.Agent)
 			_ = agent.Hangup(context.Background(), "transferred")
 			c.engine.ACD.CallEnded(agentID, wrapUp)
 			handedOver = true
-			c.rec.Agent = colleague
-			return c.talk(ctx, next, colleague, wrapUp)
+			c.rec.Agent = req.Agent
+			return c.talk(ctx, next, req.Agent, wrapUp)
 		}
 		if ctx.Err() != nil || agent.Context().Err() != nil {
 			break
@@ -301,15 +297,13 @@ func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp 
 		c.rec.HangupBy = record.HangupByCaller
 		c.rec.HangupCause = "bye"
 		_ = agent.Hangup(context.Background(), "normal")
-		return dialplan.ErrHangup
-	case agent.Context().Err() != nil && !agent.HungUpByUs() && transferRequested(agent):
-		return errTransfer
+		return nil, dialplan.ErrHangup
 	case agent.Context().Err() != nil && !agent.HungUpByUs():
 		c.rec.HangupBy, c.rec.HangupCause = record.HangupByAgent, "bye"
 		_ = c.leg.HangupBy(context.Background(), "agent", "bye")
-		return dialplan.ErrHangup
+		return nil, dialplan.ErrHangup
 	}
-	return nil
+	return nil, nil
 }
 
 // holdAudio returns the queue's hold audio at rate.
@@ -322,15 +316,6 @@ func (e *Engine) holdAudio(file string, rate int) media.PCM16 {
 		}
 	}
 	return holdPattern(rate)
-}
-
-func transferRequested(agent AgentLeg) bool {
-	t, ok := agent.(TransferRequester)
-	if !ok {
-		return false
-	}
-	q, a := t.TransferTarget()
-	return q != "" || a != ""
 }
 
 // forwardAgentDTMF sends the keys an agent presses (the desktop's pad) to

@@ -12,66 +12,15 @@ import (
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 )
 
-// testLeg is a leg whose audio goes nowhere, paced fast (1 ms a frame) so
-// hold loops run without burning a core.
-type testLeg struct {
-	id     string
-	ctx    context.Context
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	frames int
-	byUs   bool
-	dtmf   chan rune
+// newTestLeg is a leg paced fast (1 ms a frame) so hold loops run without burning a core.
+func newTestLeg(id string) *legtest.Leg {
+	return legtest.New(id, legtest.Options{Period: time.Millisecond, Silent: true})
 }
-
-func newTestLeg(id string) *testLeg {
-	ctx, cancel := context.WithCancel(context.Background())
-	return &testLeg{id: id, ctx: ctx, cancel: cancel, dtmf: make(chan rune)}
-}
-
-func (l *testLeg) ID() string               { return l.id }
-func (l *testLeg) Context() context.Context { return l.ctx }
-func (l *testLeg) AudioOut() media.FrameWriter {
-	return media.FrameWriterFunc{Rate: 8000, Fn: func(media.PCM16) error {
-		if l.ctx.Err() != nil {
-			return media.ErrClosed
-		}
-		l.mu.Lock()
-		l.frames++
-		l.mu.Unlock()
-		time.Sleep(time.Millisecond)
-		return nil
-	}}
-}
-func (l *testLeg) FlushAudioOut()                                  {}
-func (l *testLeg) SwapAudioIn(media.FrameWriter) media.FrameWriter { return nil }
-func (l *testLeg) DTMF() <-chan rune                               { return l.dtmf }
-func (l *testLeg) Hangup(context.Context, string) error {
-	l.mu.Lock()
-	l.byUs = true
-	l.mu.Unlock()
-	l.cancel()
-	return nil
-}
-func (l *testLeg) HungUpByUs() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.byUs
-}
-func (l *testLeg) Close()                                          {}
-func (l *testLeg) Logger() *slog.Logger                            { return slog.Default() }
-func (l *testLeg) Ringing() error                                  { return nil }
-func (l *testLeg) Progress() error                                 { return nil }
-func (l *testLeg) Answer() error                                   { return nil }
-func (l *testLeg) Reject(int, string)                              {}
-func (l *testLeg) HangupBy(ctx context.Context, _, c string) error { return l.Hangup(ctx, c) }
-func (l *testLeg) HangupInfo() (string, string)                    { return "", "" }
-func (l *testLeg) OutputRate() int                                 { return 8000 }
-func (l *testLeg) Codec() string                                   { return "PCMU" }
 
 // dialer answers per agent: "answer" (after 20 ms; the agent hangs up 50 ms later),
 // "reject", or anything else rings until ctx ends.
@@ -80,19 +29,19 @@ type dialer struct {
 	script    map[string]string
 	rung      []string
 	consulter *consultLeg
-	legs      map[string]*testLeg
+	legs      map[string]*legtest.Leg
 }
 
-// consultLeg is an agent leg whose agent consults a colleague.
+// consultLeg is an agent leg whose agent acts from a desktop: transfers, consults a colleague.
 type consultLeg struct {
-	*testLeg
-	req    chan string
+	*legtest.Leg
+	req    chan AgentRequest
 	states chan string
 }
 
-func (l *consultLeg) Consults() <-chan string { return l.req }
-func (l *consultLeg) ConsultState(state, colleague string) {
-	l.states <- state + ":" + colleague
+func (l *consultLeg) Requests() <-chan AgentRequest { return l.req }
+func (l *consultLeg) ConsultProgress(state ConsultState, colleague string) {
+	l.states <- string(state) + ":" + colleague
 }
 
 func (d *dialer) DialAgent(ctx context.Context, id string, _ CallInfo) (AgentLeg, error) {
@@ -104,14 +53,14 @@ func (d *dialer) DialAgent(ctx context.Context, id string, _ CallInfo) (AgentLeg
 	case "answer":
 		time.Sleep(20 * time.Millisecond)
 		l := newTestLeg("agent-" + id)
-		time.AfterFunc(50*time.Millisecond, l.cancel)
+		time.AfterFunc(50*time.Millisecond, l.HangUp)
 		return l, nil
 	case "reject":
 		return nil, ErrAgentRejected
 	case "stay":
 		return newTestLeg("agent-" + id), nil
 	case "consult":
-		l := &consultLeg{testLeg: newTestLeg("agent-" + id), req: make(chan string, 4), states: make(chan string, 8)}
+		l := &consultLeg{Leg: newTestLeg("agent-" + id), req: make(chan AgentRequest, 4), states: make(chan string, 8)}
 		d.mu.Lock()
 		d.consulter = l
 		d.mu.Unlock()
@@ -152,7 +101,15 @@ func newHarness(script map[string]string, agents ...string) *harness {
 	return h
 }
 
-func (h *harness) call(id string, leg *testLeg) *call {
+func (h *harness) call(id string, leg media.Leg) *call {
+	in, ok := leg.(InboundLeg)
+	if !ok {
+		panic("not an inbound leg")
+	}
+	return h.callOn(id, in)
+}
+
+func (h *harness) callOn(id string, leg InboundLeg) *call {
 	return &call{engine: h.engine, leg: leg, log: slog.Default().With("call_id", id), rec: &record.Call{ID: id},
 		lang: "en-US", vars: map[string]string{"call_id": id, "caller": "100", "called": "200"},
 		digits: make(chan rune, 4), keyed: make(chan struct{}, 1), answered: true}
@@ -216,10 +173,10 @@ func TestQueueAbandonWhileRinging(t *testing.T) {
 	h := newHarness(nil, "alice")
 	leg := newTestLeg("c1")
 	c := h.call("c1", leg)
-	time.AfterFunc(80*time.Millisecond, leg.cancel) // the caller hangs up while alice rings
+	time.AfterFunc(80*time.Millisecond, leg.HangUp) // the caller hangs up while alice rings
 	q := queue("alice")
 	q.RingTimeout = time.Second
-	_, err := c.Queue(leg.ctx, dialplan.QueueRequest{Queue: q})
+	_, err := c.Queue(leg.Context(), dialplan.QueueRequest{Queue: q})
 	if !errors.Is(err, dialplan.ErrHangup) || c.rec.Disposition != "abandoned" || c.rec.WaitMs < 70 {
 		t.Fatalf("err %v disposition %q wait %d", err, c.rec.Disposition, c.rec.WaitMs)
 	}
@@ -302,14 +259,14 @@ func TestPositionText(t *testing.T) {
 
 // startConsultation puts a caller in a queue whose agent alice answers and
 // is ready to consult bob; done receives the queue's result.
-func startConsultation(t *testing.T) (*harness, *testLeg, *call, chan error, *consultLeg) {
+func startConsultation(t *testing.T) (*harness, *legtest.Leg, *call, chan error, *consultLeg) {
 	t.Helper()
 	h := newHarness(map[string]string{"alice": "consult", "bob": "stay"}, "alice", "bob")
 	leg := newTestLeg("c1")
 	c := h.call("c1", leg)
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Queue(leg.ctx, dialplan.QueueRequest{Queue: queue("alice")})
+		_, err := c.Queue(leg.Context(), dialplan.QueueRequest{Queue: queue("alice")})
 		done <- err
 	}()
 	var alice *consultLeg
@@ -341,20 +298,23 @@ func TestWarmTransferComplete(t *testing.T) {
 			t.Fatalf("no consult state, want %q", want)
 		}
 	}
-	alice.req <- "start:bob"
+	alice.req <- AgentRequest{Kind: RequestConsult, Agent: "bob"}
 	wait("ringing:bob")
 	wait("connected:bob")
 	if s := state(h.acd, "bob"); s != "on_call" {
 		t.Fatalf("bob during the consultation = %s", s)
 	}
-	alice.req <- "complete"
+	alice.req <- AgentRequest{Kind: RequestCompleteConsult}
 	wait("completed:bob")
-	<-alice.ctx.Done() // alice's side was hung up by the server
+	<-alice.Context().Done() // alice's side was hung up by the server
+	if !alice.HungUpByUs() {
+		t.Fatal("alice's leg was not ended by the server")
+	}
 	time.Sleep(50 * time.Millisecond)
 	if s := state(h.acd, "alice"); s != "available" {
 		t.Fatalf("alice after handing over = %s", s)
 	}
-	leg.cancel() // the caller hangs up on bob
+	leg.HangUp() // the caller hangs up on bob
 	if err := <-done; !errors.Is(err, dialplan.ErrHangup) {
 		t.Fatal(err)
 	}
@@ -365,10 +325,10 @@ func TestWarmTransferComplete(t *testing.T) {
 
 func TestWarmTransferCancel(t *testing.T) {
 	h, leg, c, done, alice := startConsultation(t)
-	alice.req <- "start:bob"
+	alice.req <- AgentRequest{Kind: RequestConsult, Agent: "bob"}
 	<-alice.states
 	<-alice.states // connected
-	alice.req <- "cancel"
+	alice.req <- AgentRequest{Kind: RequestCancelConsult}
 	if got := <-alice.states; got != "cancelled:bob" {
 		t.Fatal(got)
 	}
@@ -379,9 +339,95 @@ func TestWarmTransferCancel(t *testing.T) {
 	if s := state(h.acd, "alice"); s != "on_call" {
 		t.Fatalf("alice back with the caller = %s", s)
 	}
-	leg.cancel()
+	leg.HangUp()
 	<-done
 	if c.rec.Agent != "alice" {
 		t.Fatalf("record agent %q", c.rec.Agent)
+	}
+}
+
+// TestBlindTransferFromDesktop: the agent asks to hand the caller to a colleague; the agent's leg
+// ends (by the server, with cause transfer), the caller queues for the colleague, who answers.
+func TestBlindTransferFromDesktop(t *testing.T) {
+	h, leg, c, done, alice := startConsultation(t)
+	h.dialer.mu.Lock()
+	h.dialer.script["bob"] = "answer"
+	h.dialer.mu.Unlock()
+	alice.req <- AgentRequest{Kind: RequestTransfer, Agent: "bob"}
+	select {
+	case <-alice.Context().Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("alice's leg was not ended by the transfer")
+	}
+	if by, cause := alice.HangupInfo(); !alice.HungUpByUs() || by != "server" || cause != "transfer" {
+		t.Fatalf("alice's leg ended by %q (%q), by us %v", by, cause, alice.HungUpByUs())
+	}
+	if err := <-done; !errors.Is(err, dialplan.ErrHangup) { // bob hangs up after a while
+		t.Fatalf("queue: %v", err)
+	}
+	leg.Close()
+	if c.rec.Agent != "bob" || c.rec.HangupBy != "agent" {
+		t.Fatalf("record agent %q hangup_by %q", c.rec.Agent, c.rec.HangupBy)
+	}
+	h.dialer.mu.Lock()
+	rung := strings.Join(h.dialer.rung, ",")
+	h.dialer.mu.Unlock()
+	if rung != "alice,bob" {
+		t.Fatalf("rung %s", rung)
+	}
+}
+
+// TestLiveCalls: a call in progress is listed with where it is, from the dialplan to the agent,
+// and leaves the list when it ends.
+func TestLiveCalls(t *testing.T) {
+	plan, _, err := dialplan.Parse("live.yaml", []byte(`version: 1
+queues: {support: {members: [alice], ring_timeout: 5s}}
+routes: [{name: hotline, to: "4000", flow: main}]
+flows:
+  main:
+    start: agent
+    nodes:
+      - {id: agent, type: queue, queue: support, noagent: bye}
+      - {id: bye, type: hangup}
+`), dialplan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(map[string]string{"alice": "stay"}, "alice")
+	_ = h.acd.SetState("alice", acd.Break, "") // logged in, not free yet: the caller waits
+	h.engine.Plans, h.engine.Records = onePlan{plan}, keptRecords{}
+	leg := newTestLeg("c1")
+	defer leg.Close()
+	ended := make(chan struct{})
+	go func() { h.engine.Run(leg, CallInfo{ID: "c1", From: "100", To: "4000"}); close(ended) }()
+	waitState := func(want CallState) LiveCall {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if calls := h.engine.Calls(); len(calls) == 1 && calls[0].State == want {
+				return calls[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("call never in state %s: %+v", want, h.engine.Calls())
+			}
+			select {
+			case <-h.engine.CallsChanged():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	lc := waitState(StateQueue)
+	if lc.Route != "hotline" || lc.Queue != "support" || lc.Node != "agent" || lc.From != "100" {
+		t.Fatalf("waiting: %+v", lc)
+	}
+	_ = h.acd.SetState("alice", acd.Available, "")
+	lc = waitState(StateAgent)
+	if lc.Agent != "alice" || lc.Since.Before(lc.Start) {
+		t.Fatalf("talking: %+v", lc)
+	}
+	leg.HangUp()
+	<-ended
+	if calls := h.engine.Calls(); len(calls) != 0 {
+		t.Fatalf("an ended call is still listed: %+v", calls)
 	}
 }
