@@ -20,6 +20,7 @@ import (
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/openaicompat"
+	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
 	"gopkg.in/yaml.v3"
 )
@@ -104,7 +105,7 @@ type Agent struct {
 	PasswordHash string         `yaml:"password_hash"`
 	Role         string         `yaml:"role"`   // agent (default) or supervisor
 	Skills       map[string]int `yaml:"skills"` // skill → level 1-10
-	Ring         string         `yaml:"ring"`   // which device rings when both are logged in: web (default) or sip
+	Ring         string         `yaml:"ring"`   // which device rings: browser (default, when the desktop is open), sip, or both
 	line         int
 }
 
@@ -348,8 +349,8 @@ func (c *Config) validate() error {
 		if a.Role != "" && a.Role != "agent" && a.Role != "supervisor" {
 			bad(a.line, "agent %q: role %q must be agent or supervisor", a.ID, a.Role)
 		}
-		if a.Ring != "" && a.Ring != "web" && a.Ring != "sip" {
-			bad(a.line, "agent %q: ring %q must be web or sip", a.ID, a.Ring)
+		if _, ok := record.ParseRing(a.Ring); !ok {
+			bad(a.line, "agent %q: ring %q must be browser, sip or both", a.ID, a.Ring)
 		}
 		for sk, l := range a.Skills {
 			if l < 1 || l > 10 {

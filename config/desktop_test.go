@@ -63,6 +63,15 @@ func TestDesktopDefaults(t *testing.T) {
 	}
 }
 
+// README and the CLI say ring: browser|sip|both; the older web still reads as browser.
+func TestRingValues(t *testing.T) {
+	for _, v := range []string{"browser", "sip", "both", "web"} {
+		if _, err := load(t, "agents:\n  - id: a\n    password: p\n    ring: "+v+"\n"); err != nil {
+			t.Errorf("ring: %s: %v", v, err)
+		}
+	}
+}
+
 func TestDesktopKeyErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"desktop:\n  webrtc:\n    public_ip: nope\n", `public_ip "nope" is not an IP`},
@@ -71,7 +80,7 @@ func TestDesktopKeyErrors(t *testing.T) {
 		{"desktop:\n  login_per_mnute: 3\n", "unknown key login_per_mnute"},
 		{"agents:\n  - id: a\n    password: p\n    role: boss\n", `role "boss"`},
 		{"agents:\n  - id: a\n    password: p\n    skills: {x: 11}\n", "level 11"},
-		{"agents:\n  - id: a\n    password: p\n    ring: fax\n", `ring "fax"`},
+		{"agents:\n  - id: a\n    password: p\n    ring: fax\n", `ring "fax" must be browser, sip or both`},
 	} {
 		_, err := load(t, tc.yaml)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -68,3 +68,24 @@ func (c *Config) validateTrunks(bad func(line int, format string, args ...any)) 
 		}
 	}
 }
+
+// TrunkProblems says, for the startup log, which trunk credentials cannot work: those for a trunk
+// the dialplan does not define (defined reports whether it does), and those whose password is
+// empty (an unset environment variable).
+func (c *Config) TrunkProblems(defined func(name string) bool) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(c.Trunks)) {
+		t := c.Trunks[name]
+		if defined != nil && !defined(name) {
+			out = append(out, "trunk "+name+": credentials for a trunk the dialplan does not define")
+		}
+		if t.Secret() == "" {
+			why := "the password is empty"
+			if t.PasswordEnv != "" {
+				why = "the password variable " + t.PasswordEnv + " is empty"
+			}
+			out = append(out, "trunk "+name+": "+why+": calls through this trunk cannot authenticate")
+		}
+	}
+	return out
+}

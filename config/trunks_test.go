@@ -83,3 +83,21 @@ func TestTrunkCredentialsInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestTrunkProblems(t *testing.T) {
+	t.Setenv("HOTLINE_TEST_PSTN", "s3cret")
+	t.Setenv("HOTLINE_TEST_EMPTY", "")
+	c := &Config{Trunks: map[string]*Trunk{
+		"pstn":   {Username: "acme", PasswordEnv: "HOTLINE_TEST_PSTN"},
+		"backup": {Username: "acme", PasswordEnv: "HOTLINE_TEST_EMPTY"},
+		"old":    {Username: "acme", Password: "x"},
+	}}
+	got := c.TrunkProblems(func(n string) bool { return n != "old" })
+	want := []string{
+		"trunk backup: the password variable HOTLINE_TEST_EMPTY is empty: calls through this trunk cannot authenticate",
+		"trunk old: credentials for a trunk the dialplan does not define",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,4 +176,20 @@ func (p *Plan) Select(f *Facts) (*Route, *Flow, bool) {
 		return def, p.Flows[def.Flow], true
 	}
 	return nil, nil, false
+}
+
+// QueueNames lists the plan's queues by name (for transfer targets).
+func (p *Plan) QueueNames() []string {
+	if p == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(p.Queues))
+}
+
+// TrunkNames lists the plan's trunks by name.
+func (p *Plan) TrunkNames() []string {
+	if p == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(p.Trunks))
 }

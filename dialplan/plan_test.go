@@ -486,3 +486,15 @@ func TestAgentsNotCheckedWithoutKnownAgents(t *testing.T) {
 		`a.yaml:4:15: queue "support": members: unknown agent "carol" (agents are defined in hotline.yaml)`,
 	})
 }
+
+func TestQueueNames(t *testing.T) {
+	p := loadDemo(t)
+	names := p.QueueNames()
+	if len(names) != len(p.Queues) || !slices.IsSorted(names) {
+		t.Fatalf("queue names %v", names)
+	}
+	var none *dialplan.Plan
+	if none.QueueNames() != nil {
+		t.Fatal("a nil plan has queues")
+	}
+}

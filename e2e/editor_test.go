@@ -91,7 +91,7 @@ func TestDialplanEditor(t *testing.T) {
 		t.Fatalf("simulate: %v", err)
 	}
 	trace, _ := chromedp.Run(ctx, chromedp.Text("#trace"))
-	if !strings.Contains(trace, "greet2 (say)") || !strings.Contains(trace, "This is version 2.") {
+	if !strings.Contains(trace, "greet2 (say)") || !strings.Contains(trace, "This is version 2 of the hotline.") || !strings.Contains(trace, "menu2 (menu)") {
 		t.Fatalf("trace = %q", trace)
 	}
 	screenshot(t, ctx, "editor-deployed.png")

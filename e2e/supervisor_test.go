@@ -11,7 +11,8 @@ import (
 )
 
 // TestSupervisorPage: a supervisor account made with `hotline agent add`
-// watches the floor: a SIP agent on break, a caller waiting in the queue.
+// watches the floor: a SIP agent on break, a caller waiting in the queue, a
+// caller in the IVR's menu.
 // An agent account cannot open it.
 func TestSupervisorPage(t *testing.T) {
 	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig})
@@ -59,6 +60,17 @@ func TestSupervisorPage(t *testing.T) {
 	if !strings.Contains(calls, "waiting") || !strings.Contains(calls, "support") {
 		t.Fatalf("calls table: %q", calls)
 	}
+	// Every call in progress is listed, also one still in the IVR's menu.
+	menuCaller := peers.StartPhone(t, peers.PhoneConfig{User: "13400000001", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
+	if err := menuCaller.Dial("sip:4008001234@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, ctx, `document.getElementById("calls").textContent.includes("in IVR")`, 15*time.Second)
+	calls = jsString(t, ctx, `document.getElementById("calls").textContent`)
+	if !strings.Contains(calls, "13400000001") || !strings.Contains(calls, "menu") || !strings.Contains(calls, "waiting") {
+		t.Fatalf("calls table with a caller in the menu: %q", calls)
+	}
+	_ = menuCaller.Hangup()
 	screenshot(t, ctx, "supervisor.png")
 	_ = caller.Hangup()
 }

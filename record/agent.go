@@ -15,6 +15,18 @@ const (
 	RingBoth    = "both"    // both at once; the first to answer takes the call
 )
 
+// ParseRing reads a device preference as hotline.yaml and the CLI write it: browser, sip or both,
+// and web, the older name of browser; "" is the default (browser when the desktop is open).
+func ParseRing(s string) (string, bool) {
+	switch s {
+	case "", RingBrowser, RingSIP, RingBoth:
+		return s, true
+	case "web":
+		return RingBrowser, true
+	}
+	return "", false
+}
+
 // Agent is an agent's account. Secrets are kept only as hashes: a bcrypt hash for the desktop
 // login, the SIP digest HA1 for phones.
 type Agent struct {

@@ -1,6 +1,11 @@
-// Package web serves hotline's HTTP side: health, Prometheus metrics and
-// the JSON API (call records, agents). The agent desktop and admin pages
-// will be served from here too, as embedded static files.
+// Package web serves hotline's HTTP side: health, Prometheus metrics, the admin JSON API (call
+// records, agents, queues, the dialplan and its editor), and the agent desktop and supervisor
+// page as embedded static files with their logins and WebSockets.
+//
+// It is transport: the desktop's WebSocket carries an agent's commands to their session in
+// package desk and its events back, the API reads records through small interfaces (the store
+// implements them), and the dialplan endpoints call the live dialplan manager. It holds no call
+// logic.
 package web
 
 import (
@@ -16,14 +21,22 @@ import (
 
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/record"
-	"github.com/hotline-cc/hotline/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// Records is what the API reads of the stored records (the store implements it).
+type Records interface {
+	ListCalls(q record.CallQuery) ([]*record.Call, error)
+	GetCall(id string) (*record.Call, error)
+	AgentStates(agent string, since time.Time, limit int) ([]record.AgentState, error)
+	ListDialplanVersions() ([]*record.DialplanVersion, error)
+	GetDialplanVersion(n int) (*record.DialplanVersion, error)
+}
+
 // API is the HTTP handler set.
 type API struct {
-	Store      *store.Store
+	Records    Records
 	ACD        *acd.ACD
 	AdminToken string
 	Registry   *prometheus.Registry
@@ -110,7 +123,7 @@ func (a *API) listCalls(w http.ResponseWriter, r *http.Request) {
 			*dst = t
 		}
 	}
-	calls, err := a.Store.ListCalls(opt)
+	calls, err := a.Records.ListCalls(opt)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -122,7 +135,7 @@ func (a *API) listCalls(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getCall(w http.ResponseWriter, r *http.Request) {
-	c, err := a.Store.GetCall(r.PathValue("id"))
+	c, err := a.Records.GetCall(r.PathValue("id"))
 	if errors.Is(err, record.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no call with that id")
 		return
@@ -150,7 +163,7 @@ func (a *API) agentStates(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
-	states, err := a.Store.AgentStates(r.PathValue("id"), since, 10000)
+	states, err := a.Records.AgentStates(r.PathValue("id"), since, 10000)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return

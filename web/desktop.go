@@ -5,7 +5,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -14,7 +13,8 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
-	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/desk"
+	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
 	"golang.org/x/crypto/bcrypt"
@@ -31,36 +31,32 @@ type Accounts interface {
 	GetAgent(id string) (*record.Agent, error)
 }
 
-// WrapUps saves agents' wrap-ups of calls (the store implements it).
-type WrapUps interface {
-	PutWrapUp(callID string, w record.WrapUp) error
+// LiveCalls lists the calls in progress (ivr.Engine implements it).
+type LiveCalls interface {
+	Calls() []ivr.LiveCall
+	CallsChanged() <-chan struct{}
 }
 
-// Desktop serves the agent desktop and supervisor page and rings agents'
-// browsers. Create it with its fields set, then mount it with API.Desktop.
+// Desktop serves the agent desktop and the supervisor page: logins, and one WebSocket per page
+// that carries the agent's commands to their desk session and its events back. Create it with
+// its fields set, then mount it with API.Desktop.
 type Desktop struct {
-	Accounts     Accounts
-	WrapUps      WrapUps
-	ACD          *acd.ACD
-	RTC          *rtc.Engine
-	Dispositions []string
+	Accounts Accounts
+	Desk     *desk.Desk
+	ACD      *acd.ACD  // agents and queues, for the supervisor and transfer targets
+	Calls    LiveCalls // calls in progress, for the supervisor; nil: none listed
+	// ICEServers are the STUN/TURN servers browsers use.
+	ICEServers []rtc.ICEServer
 	// LoginPerMinute limits login attempts per client IP and per user id.
 	LoginPerMinute int
 	SessionTTL     time.Duration
 	// Origins are extra hosts allowed as WebSocket Origin (the page's own host always is).
 	Origins []string
-	// HoldAudio is what a caller hears while the agent holds (8 kHz).
-	HoldAudio media.PCM16
-	// ManualWrapUp: saving the wrap-up form is what makes the agent available.
-	ManualWrapUp bool
-	// Queues lists the queues an agent may transfer a caller to (nil: none).
-	Queues func() []string
-	Log    *slog.Logger
+	Log     *slog.Logger
 
 	once     sync.Once
-	mu       sync.Mutex
+	mu       sync.Mutex // guards sessions
 	sessions map[string]*session
-	conns    map[string]*agentConn
 	limiter  *limiter
 }
 
@@ -77,7 +73,6 @@ const sessionCookie = "hotline_session"
 func (d *Desktop) init() {
 	d.once.Do(func() {
 		d.sessions = map[string]*session{}
-		d.conns = map[string]*agentConn{}
 		if d.LoginPerMinute <= 0 {
 			d.LoginPerMinute = 10
 		}
@@ -190,11 +185,8 @@ func (d *Desktop) logout(w http.ResponseWriter, r *http.Request) {
 	if s := d.session(r); s != nil {
 		d.mu.Lock()
 		delete(d.sessions, s.token)
-		c := d.conns[s.agent]
 		d.mu.Unlock()
-		if c != nil {
-			c.close()
-		}
+		d.logoutAgent(s.agent)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
@@ -225,16 +217,13 @@ func (d *Desktop) me(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	var ice []rtc.ICEServer
-	if d.RTC != nil {
-		ice = d.RTC.ICEServers()
-	}
+	ice := d.ICEServers
 	if ice == nil {
 		ice = []rtc.ICEServer{}
 	}
-	queues := []string{}
-	if d.Queues != nil {
-		queues = d.Queues()
+	queues := d.Desk.Queues()
+	if queues == nil {
+		queues = []string{}
 	}
 	type peer struct {
 		ID   string `json:"id"`
@@ -247,7 +236,7 @@ func (d *Desktop) me(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": s.agent, "name": s.name, "role": s.role,
-		"dispositions": d.Dispositions, "ice_servers": ice, "queues": queues, "agents": agents})
+		"dispositions": d.Desk.Dispositions(), "ice_servers": ice, "queues": queues, "agents": agents})
 }
 
 func newToken() string {
@@ -286,18 +275,4 @@ func (l *limiter) allow(key string) bool {
 	}
 	l.hits[key] = append(h, now)
 	return true
-}
-
-// Errors Ring returns.
-var (
-	ErrNotOnDesktop = errors.New("agent is not logged in on the desktop")
-	ErrRejected     = errors.New("agent rejected the call")
-)
-
-// OnDesktop reports whether the agent has the desktop open.
-func (d *Desktop) OnDesktop(agentID string) bool {
-	d.init()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.conns[agentID] != nil
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/desk"
+	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/rtc"
 	"github.com/hotline-cc/hotline/rtc/rtctest"
@@ -36,6 +38,12 @@ func (f *fakeWrapUps) PutWrapUp(id string, w record.WrapUp) error {
 }
 
 func testDesktop(t *testing.T) (*Desktop, *httptest.Server, *fakeWrapUps) {
+	return testDesktopWith(t, nil)
+}
+
+// testDesktopWith serves the desktop and supervisor page over a real desk and WebRTC engine;
+// calls lists the calls in progress for the supervisor.
+func testDesktopWith(t *testing.T, calls LiveCalls) (*Desktop, *httptest.Server, *fakeWrapUps) {
 	t.Helper()
 	hash, _ := bcrypt.GenerateFromPassword([]byte("secret-pw"), bcrypt.MinCost)
 	a := acd.New(nil)
@@ -46,12 +54,14 @@ func testDesktop(t *testing.T) (*Desktop, *httptest.Server, *fakeWrapUps) {
 		t.Fatal(err)
 	}
 	wu := &fakeWrapUps{saved: map[string]string{}}
+	dk := desk.New(desk.Config{ACD: a, Browsers: desk.WebRTC(eng), WrapUps: wu, Dispositions: []string{"resolved", "other"},
+		Queues: func() []string { return []string{"support"} }})
 	d := &Desktop{
 		Accounts: fakeAccounts{
 			"alice": {ID: "alice", Name: "Alice", PasswordHash: string(hash)},
 			"bob":   {ID: "bob", Name: "Bob", PasswordHash: string(hash), Role: record.RoleSupervisor},
 		},
-		WrapUps: wu, ACD: a, RTC: eng, Dispositions: []string{"resolved", "other"}, LoginPerMinute: 5,
+		Desk: dk, ACD: a, Calls: calls, ICEServers: eng.ICEServers(), LoginPerMinute: 5,
 	}
 	mux := http.NewServeMux()
 	d.Routes(mux)
@@ -180,22 +190,22 @@ func TestRingAnswerHangupWrapUp(t *testing.T) {
 		t.Fatalf("status: %+v", st.Agent)
 	}
 
-	pop := ScreenPop{CallID: "call-1", From: "13800000000", Route: "hotline", Queue: "support",
+	pop := ivr.CallInfo{ID: "call-1", From: "13800000000", Route: "hotline", Queue: "support",
 		Handoff: &record.Handoff{Summary: "Wants a refund", Intent: "refund", Slots: map[string]string{"order": "A123"}, Sentiment: "negative",
 			Transcript: []record.Turn{{Speaker: "caller", Text: "I want my money back"}}}}
 	type result struct {
-		leg *rtc.Leg
+		leg ivr.AgentLeg
 		err error
 	}
 	res := make(chan result, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		leg, err := d.Ring(ctx, "alice", pop)
+		leg, err := d.Desk.DialAgent(ctx, "alice", pop)
 		res <- result{leg, err}
 	}()
 	offer := readUntil(t, ws, "offer")
-	if offer.Call == nil || offer.Call.Handoff == nil || offer.Call.Handoff.Slots["order"] != "A123" || offer.Call.From != "13800000000" {
+	if offer.Device != "browser" || offer.Call == nil || offer.Call.Handoff == nil || offer.Call.Handoff.Slots["order"] != "A123" || offer.Call.From != "13800000000" {
 		t.Fatalf("offer = %+v", offer.Call)
 	}
 	send(t, ws, wsMsg{Type: "answer", CallID: "someone-elses", SDP: "x"})
@@ -217,6 +227,18 @@ func TestRingAnswerHangupWrapUp(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	readUntil(t, ws, "connected")
+	send(t, ws, wsMsg{Type: "dtmf", CallID: "call-1", Digit: "55"})
+	if e := readUntil(t, ws, "error"); !strings.Contains(e.Message, "bad digit") {
+		t.Fatalf("two keys at once: %q", e.Message)
+	}
+	send(t, ws, wsMsg{Type: "transfer", CallID: "call-1", Queue: "sales"})
+	if e := readUntil(t, ws, "error"); !strings.Contains(e.Message, `no queue "sales"`) {
+		t.Fatalf("transfer to an unknown queue: %q", e.Message)
+	}
+	send(t, ws, wsMsg{Type: "hold", CallID: "call-1", On: true})
+	if h := readUntil(t, ws, "held"); !h.On || h.CallID != "call-1" {
+		t.Fatalf("held %+v", h)
+	}
 	send(t, ws, wsMsg{Type: "wrapup", CallID: "call-1", Disposition: "resolved"})
 	if e := readUntil(t, ws, "error"); !strings.Contains(e.Message, "not yours to wrap up") {
 		t.Fatalf("wrap-up before the end: %q", e.Message)
@@ -238,7 +260,7 @@ func TestRingAnswerHangupWrapUp(t *testing.T) {
 
 func TestRejectAndNotLoggedIn(t *testing.T) {
 	d, srv, _ := testDesktop(t)
-	if _, err := d.Ring(context.Background(), "alice", ScreenPop{CallID: "c"}); !errors.Is(err, ErrNotOnDesktop) {
+	if _, err := d.Desk.DialAgent(context.Background(), "alice", ivr.CallInfo{ID: "c"}); !errors.Is(err, desk.ErrUnreachable) {
 		t.Fatalf("ring without desktop: %v", err)
 	}
 	c, _ := login(t, srv, "alice", "secret-pw")
@@ -250,21 +272,64 @@ func TestRejectAndNotLoggedIn(t *testing.T) {
 	readUntil(t, ws, "hello")
 	errc := make(chan error, 1)
 	go func() {
-		_, err := d.Ring(context.Background(), "alice", ScreenPop{CallID: "c2"})
+		_, err := d.Desk.DialAgent(context.Background(), "alice", ivr.CallInfo{ID: "c2"})
 		errc <- err
 	}()
 	readUntil(t, ws, "offer")
 	send(t, ws, wsMsg{Type: "reject", CallID: "c2"})
-	if err := <-errc; !errors.Is(err, ErrRejected) {
+	if err := <-errc; !errors.Is(err, ivr.ErrAgentRejected) {
 		t.Fatalf("reject: %v", err)
 	}
 	// Ring timeout: the desktop is told to stop ringing.
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	go func() { _, err := d.Ring(ctx, "alice", ScreenPop{CallID: "c3"}); errc <- err }()
+	go func() { _, err := d.Desk.DialAgent(ctx, "alice", ivr.CallInfo{ID: "c3"}); errc <- err }()
 	readUntil(t, ws, "offer")
 	if m := readUntil(t, ws, "cancel"); m.CallID != "c3" {
 		t.Fatalf("cancel %+v", m)
 	}
 	<-errc
+}
+
+type fakeCalls []ivr.LiveCall
+
+func (f fakeCalls) Calls() []ivr.LiveCall         { return f }
+func (f fakeCalls) CallsChanged() <-chan struct{} { return nil }
+
+// TestSupervisorFloorListsEveryCall: the floor lists calls wherever they are, not only those in a
+// queue or with an agent.
+func TestSupervisorFloorListsEveryCall(t *testing.T) {
+	now := time.Now()
+	_, srv, _ := testDesktopWith(t, fakeCalls{
+		{ID: "c-ivr", State: ivr.StateIVR, Node: "menu", Start: now, Since: now},
+		{ID: "c-bot", State: ivr.StateBot, Node: "assistant", Start: now, Since: now},
+		{ID: "c-ext", State: ivr.StateExternal, Number: "13800138000", Start: now, Since: now},
+	})
+	sup, _ := login(t, srv, "bob", "secret-pw")
+	ws, err := dialWS(t, srv, sup, "/api/desktop/supervisor/ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Type  string `json:"type"`
+		Calls []struct {
+			ID     string `json:"call_id"`
+			State  string `json:"state"`
+			Node   string `json:"node"`
+			Number string `json:"number"`
+		} `json:"calls"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil || f.Type != "floor" || len(f.Calls) != 3 {
+		t.Fatalf("floor %s: %v", b, err)
+	}
+	if f.Calls[0].State != "ivr" || f.Calls[0].Node != "menu" || f.Calls[1].State != "bot" || f.Calls[2].Number != "13800138000" {
+		t.Fatalf("calls %+v", f.Calls)
+	}
 }

@@ -131,7 +131,7 @@ func (a *API) putDialplan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) listDialplanVersions(w http.ResponseWriter, r *http.Request) {
-	vs, err := a.Store.ListDialplanVersions()
+	vs, err := a.Records.ListDialplanVersions()
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -157,7 +157,7 @@ func (a *API) version(w http.ResponseWriter, s string) (*record.DialplanVersion,
 		writeError(w, http.StatusBadRequest, "version must be a positive number")
 		return nil, false
 	}
-	v, err := a.Store.GetDialplanVersion(n)
+	v, err := a.Records.GetDialplanVersion(n)
 	if errors.Is(err, record.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such dialplan version")
 		return nil, false

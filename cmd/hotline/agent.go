@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hotline-cc/hotline/accounts"
 	"github.com/hotline-cc/hotline/record"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
@@ -18,7 +19,7 @@ import (
 )
 
 const agentUsage = `usage:
-  hotline agent add    [-config F] [-name NAME] [-role agent|supervisor] [-skills billing=3,en=2] [-ring web|sip] ID
+  hotline agent add    [-config F] [-name NAME] [-role agent|supervisor] [-skills billing=3,en=2] [-ring browser|sip|both] ID
   hotline agent passwd [-config F] ID
   hotline agent list   [-config F]
   hotline agent hash   [-realm hotline] ID PASSWORD
@@ -45,7 +46,7 @@ func cmdAgent(args []string) int {
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", record.RoleAgent, "agent or supervisor")
 	skills := fs.String("skills", "", "skills with levels 1-10, like billing=3,en=2")
-	ring := fs.String("ring", "", "which device rings when both are logged in: web or sip")
+	ring := fs.String("ring", "", "which device rings: browser (default, when the desktop is open), sip, or both")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitConfig
 	}
@@ -93,10 +94,12 @@ func cmdAgent(args []string) int {
 			fmt.Fprintln(os.Stderr, "hotline: -role must be agent or supervisor")
 			return exitConfig
 		}
-		if *ring != "" && *ring != "web" && *ring != "sip" {
-			fmt.Fprintln(os.Stderr, "hotline: -ring must be web or sip")
+		r, ok := record.ParseRing(*ring)
+		if !ok {
+			fmt.Fprintln(os.Stderr, "hotline: -ring must be browser, sip or both")
 			return exitConfig
 		}
+		*ring = r
 		sk, err := parseSkills(*skills)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "hotline: -skills: %v\n", err)
@@ -110,17 +113,14 @@ func cmdAgent(args []string) int {
 	fmt.Fprintf(os.Stderr, "password for %s: ", id)
 	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
 	pw := strings.TrimRight(line, "\r\n")
-	if (err != nil && pw == "") || len(pw) < 8 {
-		fmt.Fprintln(os.Stderr, "\nhotline: give a password of at least 8 characters on standard input")
+	if (err != nil && pw == "") || len(pw) < accounts.MinPassword {
+		fmt.Fprintf(os.Stderr, "\nhotline: give a password of at least %d characters on standard input\n", accounts.MinPassword)
 		return exitConfig
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	if err != nil {
+	if err := accounts.SetPassword(acc, cfg.SIP.Realm, pw); err != nil {
 		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
 		return exitFail
 	}
-	acc.PasswordHash = string(h)
-	acc.HA1 = hsip.HA1(id, cfg.SIP.Realm, pw)
 	if err := st.PutAgent(acc); err != nil {
 		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
 		return exitFail

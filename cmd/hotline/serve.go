@@ -10,21 +10,21 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/hotline-cc/hotline/accounts"
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/democrm"
+	"github.com/hotline-cc/hotline/desk"
 	"github.com/hotline-cc/hotline/dialplan/live"
 	"github.com/hotline-cc/hotline/dialplan/sim"
 	"github.com/hotline-cc/hotline/engines"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/media/opus"
+	"github.com/hotline-cc/hotline/rtc"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
 	"github.com/hotline-cc/hotline/web"
@@ -66,113 +66,143 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// server holds the wired-up parts of a running hotline.
+// server is the running parts of hotline, wired together.
 type server struct {
-	baseCtx    context.Context // lives as long as the server (watchers)
-	cancelBase context.CancelFunc
-	cfg        *config.Config
-	log        *slog.Logger
-	store      *store.Store
-	acd        *acd.ACD
-	reg        *hsip.Registrar
-	sip        *hsip.Server
-	engine     *ivr.Engine
-	http       *http.Server
-	creds      map[string]string // agent id → HA1
-	plans      *live.Manager
-	desk       *web.Desktop      // agent desktop (desktop.go)
-	ring       map[string]string // agent id → device preference (desktop.go)
+	cfg      *config.Config
+	log      *slog.Logger
+	store    *store.Store
+	plans    *live.Manager
+	sip      *hsip.Server
+	http     *http.Server
+	draining atomic.Bool
+	stop     context.CancelFunc // ends what lives as long as the server (watchers)
 }
 
-// knownAgents is the set of agent ids queues may name.
-func (s *server) knownAgents() map[string]bool {
-	m := make(map[string]bool, len(s.creds))
-	for id := range s.creds {
-		m[id] = true
-	}
-	return m
-}
-
-func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: log, creds: map[string]string{}}
-
-	s.acd = acd.New(nil)
-	for _, a := range cfg.Agents {
-		ha1 := a.HA1
-		if ha1 == "" {
-			ha1 = hsip.HA1(a.ID, cfg.SIP.Realm, a.Password)
+func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
+	ctx, stop := context.WithCancel(context.Background())
+	s = &server{cfg: cfg, log: log, stop: stop}
+	defer func() {
+		if err != nil {
+			s.close()
 		}
-		s.creds[a.ID] = ha1
-		name := a.Name
-		if name == "" {
-			name = a.ID
-		}
-		s.acd.SetAgent(a.ID, name)
-	}
-
-	st, err := store.Open(cfg.Path(cfg.Store))
-	if err != nil {
+	}()
+	if s.store, err = store.Open(cfg.Path(cfg.Store)); err != nil {
 		return nil, err
 	}
-	s.store = st
-	if err := s.setupDesktop(); err != nil {
-		st.Close()
+	st := s.store
+
+	// Agents: accounts seeded from hotline.yaml, their states in the ACD, every change stored.
+	if err := accounts.Seed(st, cfg.Agents, cfg.SIP.Realm); err != nil {
 		return nil, fmt.Errorf("agents: %w", err)
 	}
-	s.plans = live.New(live.Config{File: cfg.Path(cfg.Dialplan), Versions: st, KnownAgents: s.knownAgents, Log: log,
+	dir, err := accounts.Load(st)
+	if err != nil {
+		return nil, fmt.Errorf("agents: %w", err)
+	}
+	agents := acd.New(nil)
+	for _, a := range dir.All() {
+		agents.SetAgent(a.ID, a.Name)
+		agents.SetSkills(a.ID, a.Skills)
+	}
+	desk.RecordStates(agents, st, log)
+
+	s.plans = live.New(live.Config{File: cfg.Path(cfg.Dialplan), Versions: st, KnownAgents: dir.Known, Log: log,
 		SimulateHTTP: sim.Offline(map[string]http.Handler{"/demo/crm/": democrm.Handler()}, false)})
 	if _, err := s.plans.ReloadFile("startup"); err != nil {
-		st.Close()
 		return nil, fmt.Errorf("dialplan:\n%v", err)
 	}
-
-	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
-	eng, err := engines.New(s.baseCtx, cfg, log)
+	eng, err := engines.New(ctx, cfg, log)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
 
+	// SIP: the registrar for agents' phones, the B2BUA for calls.
+	reg := hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, dir, log)
+	reg.OnChange(func(user string, b *hsip.Binding) { agents.SetOnline(user, b != nil) })
+	codecs, warnings, err := hsip.ConfiguredCodecs(cfg.SIP.Codecs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: sip.codecs: %w", cfg.File, err)
+	}
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	calls := &callHandler{}
 	lo, hi, _ := cfg.RTPRange()
-	var rtpIP net.IP
-	if cfg.SIP.RTPIP != "" {
-		rtpIP = net.ParseIP(cfg.SIP.RTPIP)
-	}
-	var adv net.IP
-	if cfg.SIP.AdvertiseIP != "" {
-		adv = net.ParseIP(cfg.SIP.AdvertiseIP)
-	}
-	s.reg = hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, credentials(s.creds), log)
-	s.reg.OnChange(func(user string, b *hsip.Binding) { s.acd.SetOnline(user, b != nil) })
-
-	s.engine = &ivr.Engine{Plans: s.plans, TTS: eng.TTS(), ACD: s.acd, Agents: s, Records: st, Log: log, Bots: eng,
-		Speech: eng, Trunks: s}
-	s.checkTrunks(s.plans.Current())
-	codecs := hsip.DefaultCodecs()
-	if names := cfg.SIP.Codecs; len(names) > 0 {
-		if !opus.Available && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "opus") }) {
-			log.Warn("sip.codecs: this build has no Opus (build with libopus-dev installed: make build); offering the others")
-			names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return strings.EqualFold(n, "opus") })
-		}
-		if codecs, err = hsip.ParseCodecs(names); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("%s: sip.codecs: %w", cfg.File, err)
-		}
-	}
 	s.sip, err = hsip.NewServer(hsip.Config{
-		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: adv,
-		RTPPorts:   &media.PortRange{IP: rtpIP, Min: lo, Max: hi},
+		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: parseIP(cfg.SIP.AdvertiseIP),
+		RTPPorts:   &media.PortRange{IP: parseIP(cfg.SIP.RTPIP), Min: lo, Max: hi},
 		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs,
-	}, s.reg, s, log)
+	}, reg, calls, log)
 	if err != nil {
-		st.Close()
 		return nil, err
 	}
+
+	// Agents' desks: the desktop's softphone, their SIP phones, wrap-ups.
+	webrtc, err := newWebRTC(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip}, WrapUps: st,
+		Ring: dir.Ring, Queues: func() []string { return s.plans.Current().QueueNames() },
+		Dispositions: cfg.Desktop.Dispositions, ManualWrapUp: cfg.Desktop.ManualWrapUp, HoldAudio: ivr.HoldPattern(8000), Log: log})
+
+	calls.engine = &ivr.Engine{Plans: s.plans, TTS: eng.TTS(), ACD: agents, Agents: desks, Records: st, Log: log,
+		Bots: eng, Speech: eng, Trunks: trunkDialer{s.sip, cfg.Trunks}}
 
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
 		token = cfg.HTTP.AdminToken
 	}
+	if token == "" {
+		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
+	}
+	api := &web.API{Records: st, ACD: agents, AdminToken: token, Log: log, Dialplan: s.plans,
+		Registry: s.metrics(eng, calls.engine), Ready: func() bool { return !s.draining.Load() },
+		Desktop: &web.Desktop{Accounts: st, Desk: desks, ACD: agents, Calls: calls.engine, ICEServers: webrtc.ICEServers(),
+			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
+		// The demo dialplan looks callers up in this demo CRM.
+		Mounts: map[string]http.Handler{"/demo/crm/": democrm.Handler()}}
+	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
+
+	d := eng.Describe()
+	log.Info("engines", "tts", d.TTS, "asr", d.ASR, "dialog", d.Dialog, "codecs", codecs.Names())
+	if d.ASRLimits != "" {
+		log.Info("speech recognition limits", "asr", d.ASRLimits)
+	}
+	for _, p := range d.KeyProblems {
+		log.Warn("engine API key", "problem", p)
+	}
+	plan := s.plans.Current()
+	for _, p := range cfg.TrunkProblems(func(name string) bool { return plan.Trunks[name] != nil }) {
+		log.Warn(p)
+	}
+	for _, name := range plan.TrunkNames() {
+		t := plan.Trunks[name]
+		log.Info("trunk", "trunk", name, "host", t.Host, "transport", t.Transport, "auth", cfg.Trunks[name] != nil)
+	}
+	eng.Prepare(plan) // index the knowledge bases now, not when the first caller asks
+	return s, nil
+}
+
+func parseIP(s string) net.IP {
+	if s == "" {
+		return nil
+	}
+	return net.ParseIP(s)
+}
+
+func newWebRTC(cfg *config.Config, log *slog.Logger) (*rtc.Engine, error) {
+	lo, hi, _ := cfg.WebRTCPorts()
+	var ice []rtc.ICEServer
+	for _, is := range cfg.Desktop.WebRTC.ICEServers {
+		ice = append(ice, rtc.ICEServer{URLs: is.URLs, Username: is.Username, Credential: is.Credential})
+	}
+	return rtc.NewEngine(rtc.Config{PublicIP: cfg.Desktop.WebRTC.PublicIP, ICEServers: ice, PortMin: lo, PortMax: hi,
+		Loopback: cfg.Desktop.WebRTC.PublicIP == "127.0.0.1", Log: log})
+}
+
+// metrics is the server's Prometheus registry.
+func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
@@ -180,83 +210,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (*server, error) {
 	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
 		newReinviteCollector(s.sip.ReinviteCounts))
 	reg.MustRegister(s.plans.Collectors()...)
-	api := &web.API{Store: st, ACD: s.acd, AdminToken: token, Registry: reg, Log: log, Dialplan: s.plans, Desktop: s.desk,
-		Ready: func() bool { return !draining.Load() }}
-	// The demo dialplan looks callers up in this demo CRM.
-	api.Mounts = map[string]http.Handler{"/demo/crm/": democrm.Handler()}
-	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	if token == "" {
-		log.Warn("admin API disabled: set HOTLINE_ADMIN_TOKEN to enable /api")
-	}
-	d := eng.Describe()
-	log.Info("engines", "tts", d.TTS, "asr", d.ASR, "dialog", d.Dialog, "codecs", codecNames(codecs))
-	if d.ASRLimits != "" {
-		log.Info("speech recognition limits", "asr", d.ASRLimits)
-	}
-	for _, p := range d.KeyProblems {
-		log.Warn("engine API key", "problem", p)
-	}
-	eng.Prepare(s.plans.Current())
-	return s, nil
-}
-
-var draining atomic.Bool
-
-var (
-	callsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hotline_calls_total", Help: "Inbound calls ended, by disposition and codec.",
-	}, []string{"disposition", "codec"})
-	transfersTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hotline_external_transfers_total", Help: "Transfers to external numbers, by trunk and outcome.",
-	}, []string{"trunk", "outcome"})
-)
-
-// HandleCall implements hsip.Handler: the inbound call runs in this goroutine.
-func (s *server) HandleCall(c *hsip.InboundCall) {
-	rec := s.engine.Run(c, ivr.CallInfo{
-		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
-		SourceAddr: c.Source, Headers: inviteHeaders(c),
-	})
-	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
-	for _, x := range rec.Transfers {
-		transfersTotal.WithLabelValues(x.Trunk, x.Outcome).Inc()
-	}
-}
-
-// codecNames lists codecs as the log shows them: "opus G722 PCMU PCMA".
-func codecNames(cs hsip.Codecs) string {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.Info().Name
-	}
-	return strings.Join(names, " ")
-}
-
-// inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
-// header wins).
-func inviteHeaders(c *hsip.InboundCall) map[string]string {
-	if c.Request == nil {
-		return nil
-	}
-	out := map[string]string{}
-	for _, h := range c.Request.Headers() {
-		if _, seen := out[h.Name()]; !seen {
-			out[h.Name()] = h.Value()
-		}
-	}
-	return out
-}
-
-// DialAgent implements ivr.AgentDialer: the desktop or the SIP phone (desktop.go).
-func (s *server) DialAgent(ctx context.Context, agentID string, caller ivr.CallInfo) (ivr.AgentLeg, error) {
-	return s.dialAgent(ctx, agentID, caller)
-}
-
-type credentials map[string]string
-
-func (c credentials) HA1(user string) (string, bool) {
-	h, ok := c[user]
-	return h, ok
+	return reg
 }
 
 func (s *server) run() error {
@@ -288,7 +242,7 @@ func (s *server) run() error {
 	case err := <-errc:
 		return err
 	}
-	draining.Store(true)
+	s.draining.Store(true)
 	go func() {
 		// A second signal skips the drain.
 		<-sigs
@@ -305,9 +259,7 @@ func (s *server) run() error {
 }
 
 func (s *server) close() {
-	if s.cancelBase != nil {
-		s.cancelBase()
-	}
+	s.stop()
 	if s.store != nil {
 		s.store.Close()
 	}

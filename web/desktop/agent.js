@@ -8,6 +8,7 @@ const show = (el, on) => el.classList.toggle("hidden", !on);
 const app = {
   me: null, ws: null, pc: null, stream: null, call: null, status: null,
   ringing: null, muted: false, held: false, callStart: 0, wrapCall: null,
+  device: null, // where the call rings or was answered: browser (this softphone), sip (the agent's phone), both
 };
 // Exposed for automated tests and support: live media figures of the call.
 window.hotline = { inboundEnergy: 0, inboundPackets: 0, outboundPackets: 0, state: "offline", call: null };
@@ -61,14 +62,13 @@ function onMessage(m) {
   switch (m.type) {
     case "hello": break;
     case "status": setStatus(m.agent); break;
-    case "offer": onOffer(m.call); break;
+    case "offer": onOffer(m.call, m.device || "browser"); break;
     case "cancel": if (app.call && app.call.call_id === m.call_id) { log("call " + (m.reason === "timeout" ? "rang out" : "withdrawn")); endCall(false); } break;
     case "sdp": if (app.pc) app.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).catch((e) => log("media error: " + e)); break;
-    case "connected": onConnected(); break;
+    case "connected": onConnected(m.device || "browser"); break;
     case "held": app.held = m.on; $("btn-hold").classList.toggle("on", m.on); $("btn-hold").textContent = m.on ? "Resume" : "Hold"; break;
     case "ended": log("call ended (" + (m.cause || "") + ")"); endCall(true); break;
     case "wrapup_saved": log("wrap-up saved"); show($("wrapup"), false); app.wrapCall = null; break;
-    case "wrapup_pending": log("wrap-up will be saved when the call ends (transferred)"); show($("wrapup"), false); app.wrapCall = null; break;
     case "consult": onConsult(m.state, m.to_agent); break;
     case "error": log("error: " + m.message); break;
   }
@@ -114,13 +114,14 @@ function stopRing() {
 
 function text(id, v) { $(id).textContent = v || "—"; }
 
-function onOffer(c) {
-  app.call = c; window.hotline.call = c.call_id;
-  log("incoming call from " + c.from);
+function onOffer(c, device) {
+  app.call = c; app.device = device; window.hotline.call = c.call_id; window.hotline.device = device;
+  log("incoming call from " + c.from + (device === "sip" ? " (on your phone)" : ""));
   const phone = $("phone"); phone.className = "card phone ringing";
-  $("phone-title").textContent = "Incoming call";
+  $("phone-title").textContent = device === "sip" ? "Ringing on your phone" : "Incoming call";
   $("phone-sub").textContent = c.from + (c.queue ? " · queue " + c.queue : "");
-  show($("btn-answer"), true); show($("btn-reject"), true);
+  // A call that rings on the SIP phone is answered there; the desktop shows who calls.
+  show($("btn-answer"), device !== "sip"); show($("btn-reject"), device !== "sip");
   show($("pop-empty"), false); show($("pop-body"), true);
   text("pop-from", c.from); text("pop-to", c.to); text("pop-route", c.route); text("pop-queue", c.queue);
   text("pop-wait", fmt(c.wait_ms)); text("pop-lang", c.language);
@@ -144,7 +145,7 @@ function onOffer(c) {
       li.append(who, document.createTextNode(t.text)); ol.append(li);
     }
   }
-  startRing();
+  if (device !== "sip") startRing();
 }
 
 function gathered(pc, ms) {
@@ -178,14 +179,21 @@ async function answer() {
   }
 }
 
-function onConnected() {
+function onConnected(device) {
   if (!app.call) return;
-  log("talking with " + app.call.from);
+  stopRing();
+  app.device = device; window.hotline.device = device;
+  const onPhone = device === "sip";
+  if (onPhone && app.pc) { app.pc.close(); app.pc = null; } // rang on both: the phone took it
+  log("talking with " + app.call.from + (onPhone ? " on your phone" : ""));
   $("phone").className = "card phone talking";
-  $("phone-title").textContent = "On call";
+  $("phone-title").textContent = onPhone ? "On call (phone)" : "On call";
   $("phone-sub").textContent = app.call.from;
   app.callStart = Date.now();
-  for (const id of ["btn-mute", "btn-hold", "btn-hangup", "levels", "dtmf"]) show($(id), true);
+  show($("btn-answer"), false); show($("btn-reject"), false);
+  // The phone has its own mute, hold and keypad; hang-up and transfers work from here for both.
+  for (const id of ["btn-mute", "btn-hold", "levels", "dtmf"]) show($(id), !onPhone);
+  show($("btn-hangup"), true);
   show($("transfer"), $("transfer-target").options.length > 0);
 }
 
@@ -207,8 +215,8 @@ function endCall(wrap) {
   const c = app.call;
   if (app.pc) { app.pc.close(); app.pc = null; }
   if (app.stream) { app.stream.getTracks().forEach((t) => t.stop()); app.stream = null; }
-  app.call = null; app.callStart = 0; app.muted = false; app.held = false;
-  window.hotline.call = null;
+  app.call = null; app.device = null; app.callStart = 0; app.muted = false; app.held = false;
+  window.hotline.call = null; window.hotline.device = null;
   $("phone").className = "card phone idle";
   $("phone-title").textContent = "No call";
   $("phone-sub").textContent = "";

@@ -15,6 +15,14 @@ function row(cells, cls) {
   });
   return tr;
 }
+// Every call in progress is listed, wherever it is.
+const stateLabel = { ivr: "in IVR", bot: "with bot", queue: "waiting", ringing: "ringing", agent: "talking",
+  consult: "consulting", external: "external" };
+function where(x) {
+  if (x.state === "external") return x.number || "—";
+  if (x.state === "consult") return "with " + (x.consulting || "—");
+  return x.node || "—";
+}
 function render(f) {
   const now = new Date(f.at).getTime();
   $("updated").textContent = "updated " + new Date(f.at).toLocaleTimeString();
@@ -34,7 +42,10 @@ function render(f) {
       (x.devices || []).join(", ") || "—", x.calls, x.current_call || "—"], [null, "badge state-" + x.state]));
   }
   const c = $("calls"); c.innerHTML = "";
-  for (const x of f.calls) c.append(row([x.call_id, x.state, x.queue || "—", x.agent || "—", fmt(now - new Date(x.since).getTime())]));
+  for (const x of f.calls) {
+    c.append(row([x.call_id, x.from || "—", stateLabel[x.state] || x.state, where(x), x.queue || "—", x.agent || "—",
+      fmt(now - new Date(x.since).getTime())], [null, null, "badge call-" + x.state]));
+  }
   $("k-waiting").textContent = waiting; $("k-longest").textContent = fmt(longest);
   $("k-available").textContent = avail; $("k-oncall").textContent = oncall;
 }

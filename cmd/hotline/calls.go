@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hotline-cc/hotline/config"
+	"github.com/hotline-cc/hotline/ivr"
+	hsip "github.com/hotline-cc/hotline/sip"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// The adapters between the SIP server and the IVR and desks: each only hands values across.
+
+// callHandler runs each inbound SIP call through the IVR, in the call's goroutine.
+type callHandler struct{ engine *ivr.Engine }
+
+func (h *callHandler) HandleCall(c *hsip.InboundCall) {
+	rec := h.engine.Run(c, ivr.CallInfo{
+		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
+		SourceAddr: c.Source, Headers: inviteHeaders(c),
+	})
+	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
+	for _, x := range rec.Transfers {
+		transfersTotal.WithLabelValues(x.Trunk, x.Outcome).Inc()
+	}
+}
+
+var (
+	callsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotline_calls_total", Help: "Inbound calls ended, by disposition and codec.",
+	}, []string{"disposition", "codec"})
+	transfersTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hotline_external_transfers_total", Help: "Transfers to external numbers, by trunk and outcome.",
+	}, []string{"trunk", "outcome"})
+)
+
+// sipPhones rings agents' registered SIP phones for their desks.
+type sipPhones struct {
+	reg *hsip.Registrar
+	srv *hsip.Server
+}
+
+func (p sipPhones) Registered(agent string) bool {
+	_, ok := p.reg.Lookup(agent)
+	return ok
+}
+
+func (p sipPhones) DialPhone(ctx context.Context, agent string, caller ivr.CallInfo) (ivr.AgentLeg, error) {
+	b, ok := p.reg.Lookup(agent)
+	if !ok {
+		return nil, fmt.Errorf("agent %s has no SIP phone registered", agent)
+	}
+	leg, err := p.srv.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From})
+	if err != nil {
+		return nil, err
+	}
+	return leg, nil
+}
+
+// trunkDialer calls external numbers through the dialplan's trunks, with the credentials
+// hotline.yaml holds for them (a trunk without any dials unauthenticated).
+type trunkDialer struct {
+	srv   *hsip.Server
+	creds map[string]*config.Trunk
+}
+
+func (d trunkDialer) DialTrunk(ctx context.Context, req ivr.TrunkCall) (ivr.TrunkLeg, error) {
+	t := req.Trunk
+	tr := hsip.TrunkRequest{Trunk: t.Name, Number: req.Number, Host: t.Host, Transport: t.Transport,
+		CallerID: req.CallerID, OnProgress: req.OnProgress, Log: req.Log}
+	if req.OnEarlyMedia != nil {
+		tr.OnEarlyMedia = func(e hsip.EarlyMedia) { req.OnEarlyMedia(e) }
+	}
+	if c := d.creds[t.Name]; c != nil {
+		tr.Username, tr.Password = c.Username, c.Secret()
+	}
+	leg, err := d.srv.DialTrunk(ctx, tr)
+	if err != nil {
+		return nil, notReached(err)
+	}
+	return leg, nil
+}
+
+// inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
+// header wins).
+func inviteHeaders(c *hsip.InboundCall) map[string]string {
+	if c.Request == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, h := range c.Request.Headers() {
+		if _, seen := out[h.Name()]; !seen {
+			out[h.Name()] = h.Value()
+		}
+	}
+	return out
+}
