@@ -114,9 +114,7 @@ type RTPSession struct {
 	silence     PCM16
 	dtmfOut     chan rune
 	pace        pace
-	pacerShard  *pacerShard // guarded by the shard's lock, with the two below
-	pacerSlot   int
-	pacerIndex  int
+	stopPacing  func()
 	sentPkts    uint32
 	sentOctets  uint32
 }
@@ -168,7 +166,7 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 	s.wg.Add(2)
 	go s.readLoop()
 	go s.readRTCP()
-	pacer.add(s)
+	s.stopPacing = Pace(pacedSession{s})
 	return s
 }
 
@@ -306,7 +304,7 @@ func (s *RTPSession) Stats() RTPStats {
 
 // Close stops the session and releases its ports.
 func (s *RTPSession) Close() {
-	pacer.remove(s)
+	s.stopPacing()
 	s.cancel()
 	s.conn.Close()
 	s.rtcpConn.Close()
@@ -565,6 +563,11 @@ type pace struct {
 	lastSend   time.Time
 	idle       bool // the last tick found no outbound audio queued
 }
+
+// pacedSession is a session as the shared pacer sees it.
+type pacedSession struct{ s *RTPSession }
+
+func (p pacedSession) Tick(now time.Time) { p.s.tick(now) }
 
 // tick sends this session's next packet. The shared pacer calls it every
 // 20 ms for every session, so all sessions share one ticker and one goroutine
