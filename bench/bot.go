@@ -97,7 +97,7 @@ tts:
 	pid := srv.cmd.Process.Pid
 	remote := fmt.Sprintf("127.0.0.1:%d", srv.sipPort)
 	br := botRun{calls: calls, turnsPerCall: 3}
-	h0 := metricHistogram(srv.httpAddr, "hotline_rtp_audio_start_delay_seconds")
+	h0 := metricHistogram(srv.httpAddr, "hotline_rtp_audio_start_delay_seconds", "sip")
 	c0, t0 := cpuTicks(pid), time.Now()
 	rate := 20
 	callMs := 300 + 3*botTurnMs
@@ -110,7 +110,7 @@ tts:
 		logf("sipp exit %d:\n%s\nserver log: %s", br.run.exit, tailLines(br.run.output, 20), srv.logFile)
 	}
 	time.Sleep(time.Second) // the last records are written as the calls end
-	h1 := metricHistogram(srv.httpAddr, "hotline_rtp_audio_start_delay_seconds")
+	h1 := metricHistogram(srv.httpAddr, "hotline_rtp_audio_start_delay_seconds", "sip")
 	br.start = [2]float64{histQuantile(h0, h1, 0.5), histQuantile(h0, h1, 0.95)}
 	br.starts = uint64(h1[1e9] - h0[1e9])
 

@@ -496,14 +496,15 @@ func oneConcurrent(bin string, calls int, hold time.Duration, pt int, rtpmap str
 	return cr
 }
 
-// pacingHistogram reads the cumulative send-interval histogram from /metrics.
+// pacingHistogram reads the SIP legs' cumulative send-interval histogram from /metrics.
 func pacingHistogram(addr string) map[float64]float64 {
-	return metricHistogram(addr, "hotline_rtp_send_interval_seconds")
+	return metricHistogram(addr, "hotline_rtp_send_interval_seconds", "sip")
 }
 
-// metricHistogram reads a cumulative histogram (upper bound in seconds →
-// count; +Inf as 1e9) from /metrics.
-func metricHistogram(addr, name string) map[float64]float64 {
+// metricHistogram reads the series of one kind of leg (sip, webrtc) of a
+// cumulative histogram (upper bound in seconds → count; +Inf as 1e9) from
+// /metrics.
+func metricHistogram(addr, name, kind string) map[float64]float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return nil
@@ -513,7 +514,7 @@ func metricHistogram(addr, name string) map[float64]float64 {
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		l := sc.Text()
-		rest, ok := strings.CutPrefix(l, name+`_bucket{le="`)
+		rest, ok := strings.CutPrefix(l, name+`_bucket{kind="`+kind+`",le="`)
 		if !ok {
 			continue
 		}

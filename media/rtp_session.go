@@ -104,9 +104,7 @@ type RTPSession struct {
 	relaying    atomic.Bool
 	outQ        chan PCM16
 	free        chan PCM16
-	// spurtQueued is when the first frame after a silence was queued
-	// (unix ns; 0 while nothing waits), for the audio-start histogram.
-	spurtQueued atomic.Int64
+	meter       *SendMeter // pacing and audio-start timing
 	encoder     FrameWriter
 	pktBuf      []byte
 	payloadBuf  []byte
@@ -148,7 +146,7 @@ func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
 		dtmfOut:   make(chan rune, 32),
 	}
 	s.wire.Store(newRTPWire(cfg.Codec, cfg.DTMFPayload, cfg.DTMFClockRate))
-	s.pace.idle = true // the call's first audio is a start too
+	s.meter = NewSendMeter(PacingSIP)
 	s.dir.Store(uint32(cfg.Direction))
 	if cfg.Remote != nil {
 		s.setRemoteLocked(cfg.Remote)
@@ -206,7 +204,7 @@ func (s *RTPSession) AudioOut() FrameWriter { return audioOut{s} }
 
 // FlushAudioOut drops queued outbound frames.
 func (s *RTPSession) FlushAudioOut() {
-	s.spurtQueued.Store(0)
+	s.meter.Flushed()
 	for {
 		select {
 		case f := <-s.outQ:
@@ -323,9 +321,7 @@ func (a audioOut) WriteFrame(p PCM16) error {
 	}
 	n := copy(f, p)
 	clear(f[n:])
-	if s.spurtQueued.Load() == 0 {
-		s.spurtQueued.CompareAndSwap(0, time.Now().UnixNano())
-	}
+	s.meter.Queued()
 	s.outQ <- f // never blocks: a free buffer means there is room
 	return nil
 }
@@ -530,27 +526,29 @@ func (s *RTPSession) writeRelayed(pkt *rtp.Packet, src *RTPSession) {
 }
 
 // sendLocked sends the next packet of our stream (sequence number s.seq).
-func (s *RTPSession) sendLocked(marker bool, pt uint8, ts uint32, payload []byte) {
-	s.sendSeqLocked(s.seq, marker, pt, ts, payload)
+func (s *RTPSession) sendLocked(marker bool, pt uint8, ts uint32, payload []byte) bool {
+	return s.sendSeqLocked(s.seq, marker, pt, ts, payload)
 }
 
-func (s *RTPSession) sendSeqLocked(seq uint16, marker bool, pt uint8, ts uint32, payload []byte) {
+func (s *RTPSession) sendSeqLocked(seq uint16, marker bool, pt uint8, ts uint32, payload []byte) bool {
 	h := rtp.Header{Version: 2, Marker: marker, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, SSRC: s.ssrc}
 	n, err := h.MarshalTo(s.pktBuf)
 	if err != nil {
-		return
+		return false
 	}
 	n += copy(s.pktBuf[n:], payload)
 	s.remoteMu.Lock()
 	dst := s.remote
 	s.remoteMu.Unlock()
 	if !dst.IsValid() {
-		return
+		return false
 	}
-	if _, err := s.conn.WriteToUDPAddrPort(s.pktBuf[:n], dst); err == nil {
-		s.sentPkts++
-		s.sentOctets += uint32(len(payload))
+	if _, err := s.conn.WriteToUDPAddrPort(s.pktBuf[:n], dst); err != nil {
+		return false
 	}
+	s.sentPkts++
+	s.sentOctets += uint32(len(payload))
+	return true
 }
 
 // pace is the sender's per-session state, touched only by the pacer.
@@ -560,8 +558,6 @@ type pace struct {
 	dtmfMarker bool
 	ticks      int
 	timedOut   bool
-	lastSend   time.Time
-	idle       bool // the last tick found no outbound audio queued
 }
 
 // pacedSession is a session as the shared pacer sees it.
@@ -589,21 +585,17 @@ func (s *RTPSession) tick(now time.Time) {
 		s.sendRTCP()
 	}
 	if s.relaying.Load() {
-		p.lastSend = time.Time{}
-		p.idle = false
+		// The peer's relayed audio flows: what waits in the queue starts nothing.
+		s.meter.Took(true)
+		s.meter.Skipped()
 		return
 	}
 	if !s.Direction().Sends() {
-		p.lastSend = time.Time{}
+		s.meter.Took(false)
+		s.meter.Skipped()
 		s.hold()
 		return
 	}
-	// Measure when this session's packet really leaves, not when the tick fired.
-	sent := time.Now()
-	if !p.lastSend.IsZero() {
-		observePacing(sent.Sub(p.lastSend))
-	}
-	p.lastSend = sent
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	w := s.wire.Load()
@@ -624,9 +616,10 @@ func (s *RTPSession) tick(now time.Time) {
 		p.dtmfPkts = p.dtmfPkts[1:]
 		s.seq++
 		s.ts += samples
-		s.sendLocked(p.dtmfMarker || s.resumed, w.dtmfPT, p.dtmfTS, ev.Marshal())
+		ok := s.sendLocked(p.dtmfMarker || s.resumed, w.dtmfPT, p.dtmfTS, ev.Marshal())
 		s.resumed = false
 		p.dtmfMarker = false
+		s.sent(ok, time.Time{})
 		return
 	}
 	var f PCM16
@@ -634,24 +627,28 @@ func (s *RTPSession) tick(now time.Time) {
 	case f = <-s.outQ:
 	default:
 	}
+	start := s.meter.Took(f != nil)
 	if f != nil {
-		if p.idle {
-			if q := s.spurtQueued.Load(); q != 0 {
-				audioStart.observe(sent.Sub(time.Unix(0, q)))
-			}
-			p.idle = false
-		}
 		_ = s.encoder.WriteFrame(f)
 		s.free <- f
 	} else {
-		p.idle = true
-		s.spurtQueued.Store(0)
 		_ = s.encoder.WriteFrame(s.silence)
 	}
 	s.seq++
 	s.ts += samples
-	s.sendLocked(s.resumed, w.info.PayloadType, s.ts, s.payloadBuf)
+	ok := s.sendLocked(s.resumed, w.info.PayloadType, s.ts, s.payloadBuf)
 	s.resumed = false
+	s.sent(ok, start)
+}
+
+// sent times a paced packet when its write has returned, not when the tick
+// fired: the interval is what the far end sees.
+func (s *RTPSession) sent(ok bool, start time.Time) {
+	if !ok {
+		s.meter.Skipped()
+		return
+	}
+	s.meter.Sent(time.Now(), start)
 }
 
 func (s *RTPSession) sendRTCP() {

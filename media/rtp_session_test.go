@@ -36,14 +36,8 @@ func TestRTPSessionDecodesWithoutTelephoneEvent(t *testing.T) {
 // per burst, no longer than the packet really took to leave.
 func TestAudioStartDelayObserved(t *testing.T) {
 	r := audiotest.NewRTPRig(t, media.PCMU(), &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 42000, Max: 42999})
-	count := func(h []uint64) (n uint64) {
-		for _, c := range h {
-			n += c
-		}
-		return n
-	}
 	time.Sleep(100 * time.Millisecond) // the session sends silence: it is idle
-	h0 := media.AudioStartHistogram()
+	h0 := media.AudioStartHistogram(media.PacingSIP)
 	out := r.S.AudioOut()
 	tone := audiotest.Tone(700, 8000, 60, 0.5)
 	queued := time.Now()
@@ -67,19 +61,16 @@ func TestAudioStartDelayObserved(t *testing.T) {
 		}
 	}
 	time.Sleep(100 * time.Millisecond) // the burst ends, silence follows
-	h1 := media.AudioStartHistogram()
-	if d := count(h1) - count(h0); d != 1 {
-		t.Fatalf("%d audio-start observations for one burst of 3 frames, want 1", d)
+	h1 := media.AudioStartHistogram(media.PacingSIP)
+	d := h1.Since(h0)
+	if d.Total() != 1 {
+		t.Fatalf("%d audio-start observations for one burst of 3 frames, want 1", d.Total())
 	}
-	for i := range h1 {
-		if h1[i] > h0[i] {
-			got := time.Duration(i) * media.PacingBucketWidth
-			if got > arrived || got > 25*time.Millisecond {
-				t.Errorf("observed %v, but the packet reached the peer %v after queuing", got, arrived)
-			}
-			t.Logf("first frame waited %v (bucket), reached the peer after %v", got, arrived)
-		}
+	got, _, _ := d.Quantile(1)
+	if got > arrived || got > 25*time.Millisecond {
+		t.Errorf("observed %v, but the packet reached the peer %v after queuing", got, arrived)
 	}
+	t.Logf("first frame waited %v (bucket), reached the peer after %v", got, arrived)
 }
 
 // The RTP timeout fires once; RestartTimeout counts it from then on and arms it again, so a leg that
@@ -117,5 +108,40 @@ func TestRTPSessionRestartTimeout(t *testing.T) {
 	s.RestartTimeout()
 	if at := wait("after the restart"); at.Sub(restarted) < timeout {
 		t.Errorf("the restarted timeout fired after %v, want at least %v", at.Sub(restarted), timeout)
+	}
+}
+
+// A session's paced packets are timed in the SIP send-interval histogram:
+// 50 intervals a second around 20 ms; a session that writes nothing (no
+// remote yet) times nothing, because an interval is taken when a packet is
+// written, not when the pacer ticks.
+func TestRTPSessionSendIntervals(t *testing.T) {
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	mute := media.NewRTPSession(listen(), listen(), media.RTPConfig{Codec: media.PCMU()})
+	h0, w0 := media.SendIntervalHistogram(media.PacingSIP), media.SendIntervalHistogram(media.PacingWebRTC)
+	time.Sleep(200 * time.Millisecond)
+	if n := media.SendIntervalHistogram(media.PacingSIP).Since(h0).Total(); n != 0 {
+		t.Fatalf("%d send intervals from a session without a remote", n)
+	}
+	mute.Close()
+
+	audiotest.NewRTPRig(t, media.PCMU(), &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 42000, Max: 42999})
+	h0 = media.SendIntervalHistogram(media.PacingSIP)
+	time.Sleep(500 * time.Millisecond)
+	d := media.SendIntervalHistogram(media.PacingSIP).Since(h0)
+	if n := d.Total(); n < 18 || n > 27 {
+		t.Fatalf("%d send intervals in 500 ms, want about 25", n)
+	}
+	if lo, hi, _ := d.Quantile(0.5); lo < 19*time.Millisecond || hi > 21*time.Millisecond {
+		t.Errorf("median send interval in [%v, %v), want 20 ms", lo, hi)
+	}
+	if n := media.SendIntervalHistogram(media.PacingWebRTC).Since(w0).Total(); n != 0 {
+		t.Errorf("an RTP session's intervals counted as WebRTC (%d)", n)
 	}
 }

@@ -126,8 +126,6 @@ func (s *RTPSession) hold() {
 		}
 	}
 	s.pace.dtmfPkts = nil
-	s.pace.idle = true
-	s.spurtQueued.Store(0)
 	s.ts += s.wire.Load().step
 	s.resumed = true
 }
