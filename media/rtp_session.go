@@ -73,8 +73,11 @@ type RTPSession struct {
 	stopPacing func()
 }
 
-// NewRTPSession starts an RTP session on the given sockets (see PortRange.ListenPair).
-func NewRTPSession(rtpConn, rtcpConn *net.UDPConn, cfg RTPConfig) *RTPSession {
+// NewRTPSession starts an RTP session on the given RTP and RTCP sockets
+// (see PortRange.ListenPair); the session closes them. Any net.PacketConn
+// works, so tests can inject their own; on a *net.UDPConn the per-packet
+// path allocates nothing.
+func NewRTPSession(rtpConn, rtcpConn net.PacketConn, cfg RTPConfig) *RTPSession {
 	ctx, cancel := context.WithCancel(context.Background())
 	rate := cfg.Codec.Info().SampleRate
 	log := cfg.Logger

@@ -1,10 +1,13 @@
 package media_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,5 +146,101 @@ func TestRTPSessionSendIntervals(t *testing.T) {
 	}
 	if n := media.SendIntervalHistogram(media.PacingWebRTC).Since(w0).Total(); n != 0 {
 		t.Errorf("an RTP session's intervals counted as WebRTC (%d)", n)
+	}
+}
+
+// A session runs over any net.PacketConn: here an in-memory pipe, no
+// socket bound. The peer's tone is decoded, audio written to the session
+// reaches the peer paced at 20 ms, and a key press goes out as RFC 4733
+// events.
+func TestRTPSessionOverPacketConn(t *testing.T) {
+	at := func(s string) *net.UDPAddr { return net.UDPAddrFromAddrPort(netip.MustParseAddrPort(s)) }
+	local, remote := at("192.0.2.10:40000"), at("192.0.2.20:50000")
+	rtpConn, peer := audiotest.PacketPipe(local, remote)
+	rtcpConn, _ := audiotest.PacketPipe(at("192.0.2.10:40001"), at("192.0.2.20:50001"))
+	s := media.NewRTPSession(rtpConn, rtcpConn, media.RTPConfig{Codec: media.PCMU(), DTMFPayload: 101, Remote: remote,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer s.Close()
+	if got := s.LocalAddr(); got.String() != local.String() {
+		t.Fatalf("LocalAddr %v, want %v", got, local)
+	}
+
+	// In: 20 packets of a 700 Hz tone.
+	var mu sync.Mutex
+	var heard media.PCM16
+	s.SwapAudioIn(media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
+		mu.Lock()
+		heard = append(heard, p...)
+		mu.Unlock()
+		return nil
+	}})
+	in := audiotest.Tone(700, 8000, 400, 0.5)
+	for i := range 20 {
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(i), Timestamp: uint32(i * 160), SSRC: 9},
+			Payload: media.EncodeULaw(nil, in[i*160:(i+1)*160])}).Marshal()
+		if _, err := peer.WriteTo(b, local); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(2 * time.Second); s.Stats().Received < 20 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	got := append(media.PCM16(nil), heard...)
+	mu.Unlock()
+	if ok, ratio := audiotest.DetectTone(got, 700, 8000); !ok || len(got) != len(in) {
+		t.Fatalf("decoded %d of %d samples, 700 Hz found: %v (ratio %.2f)", len(got), len(in), ok, ratio)
+	}
+
+	// Out: a 440 Hz tone, then a key press.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = media.Play(ctx, s.AudioOut(), audiotest.Tone(440, 8000, 2000, 0.5)) }()
+	var out media.PCM16
+	var arrivals []time.Time
+	var events []media.DTMFEvent
+	buf := make([]byte, 1500)
+	read := func(until func() bool) {
+		for !until() {
+			_ = peer.SetReadDeadline(time.Now().Add(time.Second))
+			n, _, err := peer.ReadFrom(buf)
+			if err != nil {
+				t.Fatal("no RTP from the session:", err)
+			}
+			var pkt rtp.Packet
+			if pkt.Unmarshal(buf[:n]) != nil {
+				continue
+			}
+			switch pkt.PayloadType {
+			case 0:
+				out = append(out, media.DecodeULaw(nil, pkt.Payload)...)
+				arrivals = append(arrivals, time.Now())
+			case 101:
+				if ev, err := media.UnmarshalDTMF(pkt.Payload); err == nil {
+					events = append(events, ev)
+				}
+			}
+		}
+	}
+	start := time.Now()
+	read(func() bool { return time.Since(start) > 500*time.Millisecond })
+	if err := s.SendDTMF('5'); err != nil {
+		t.Fatal(err)
+	}
+	read(func() bool { return len(events) > 0 || time.Since(start) > 2*time.Second })
+	sent := 0
+	for _, a := range arrivals {
+		if a.Sub(start) <= 500*time.Millisecond {
+			sent++
+		}
+	}
+	if sent < 18 || sent > 27 {
+		t.Errorf("%d audio packets in 500 ms, want about 25", sent)
+	}
+	if ok, ratio := audiotest.DetectTone(out, 440, 8000); !ok {
+		t.Errorf("the peer did not hear 440 Hz (ratio %.2f over %d samples)", ratio, len(out))
+	}
+	if len(events) == 0 || events[0].Event != 5 {
+		t.Errorf("key press 5 not sent as telephone-events: %+v", events)
 	}
 }
