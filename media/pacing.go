@@ -22,7 +22,7 @@ const (
 )
 
 // PacingKinds lists every kind, for exporting the histograms.
-var PacingKinds = [pacingKinds]PacingKind{PacingSIP, PacingWebRTC}
+func PacingKinds() []PacingKind { return []PacingKind{PacingSIP, PacingWebRTC} }
 
 func (k PacingKind) String() string {
 	switch k {

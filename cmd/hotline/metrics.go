@@ -48,7 +48,7 @@ func newAudioStartCollector() mediaHistogram {
 func (m mediaHistogram) Describe(ch chan<- *prometheus.Desc) { ch <- m.desc }
 
 func (m mediaHistogram) Collect(ch chan<- prometheus.Metric) {
-	for _, k := range media.PacingKinds {
+	for _, k := range media.PacingKinds() {
 		count, sum, buckets := m.buckets(m.read(k))
 		ch <- prometheus.MustNewConstHistogram(m.desc, count, sum, buckets, k.String())
 	}

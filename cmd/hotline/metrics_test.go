@@ -13,7 +13,7 @@ import (
 // at or above its upper edge, the overflow bucket in +Inf only.
 func TestMediaHistogramByKind(t *testing.T) {
 	counts := map[media.PacingKind]media.HistogramCounts{}
-	for _, k := range media.PacingKinds {
+	for _, k := range media.PacingKinds() {
 		counts[k] = make(media.HistogramCounts, len(media.SendIntervalHistogram(k)))
 	}
 	sip, web := counts[media.PacingSIP], counts[media.PacingWebRTC]
