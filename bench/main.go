@@ -422,14 +422,23 @@ func (r *report) setupRate(bin string) {
 // ---- concurrent calls ----
 
 type concRun struct {
-	codec                string // as SDP names it: "PCMA/8000"
-	calls                int
-	hold                 time.Duration
-	run                  sippRun
-	rssIdle, rssPeak     int
-	cpu                  float64
-	p50, p99, p999, pmax float64 // pacing, ms
+	codec            string // as SDP names it: "PCMA/8000"
+	calls            int
+	hold             time.Duration
+	run              sippRun
+	rssIdle, rssPeak int
+	cpu              float64
+	win              callWindow
+	// The SIP send intervals counted in the window.
+	p50, p99, p999, pmax bucket
 	pacingCount          uint64
+}
+
+// The pacing target: the send interval's p99 within 20 ms ± 2 ms.
+const pacingTargetLo, pacingTargetHi = 18.0, 22.0
+
+func (c concRun) pacingMet() bool {
+	return c.win.clean() && c.p99.within(pacingTargetLo, pacingTargetHi)
 }
 
 func (r *report) concurrent(bin string) {
@@ -475,109 +484,29 @@ func oneConcurrent(bin string, calls int, hold time.Duration, pt int, rtpmap str
 			"-key", "call_ms", strconv.Itoa(int(hold/time.Millisecond)), "-timeout", strconv.Itoa(int((ramp+hold).Seconds())+60)+"s",
 			"-max_socket", "60000", "-key", "pt", strconv.Itoa(pt), "-key", "rtpmap", rtpmap)
 	}()
-	// Measure while every call is up: after the ramp, for most of the hold.
-	time.Sleep(ramp + 3*time.Second)
-	h0 := pacingHistogram(srv.httpAddr)
-	c0, t0 := cpuTicks(pid), time.Now()
-	window := hold - 8*time.Second
-	deadline := time.Now().Add(window)
-	for time.Now().Before(deadline) {
-		if rss := rssKB(pid); rss > cr.rssPeak {
-			cr.rssPeak = rss
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	cr.cpu = (cpuTicks(pid) - c0) / time.Since(t0).Seconds()
-	h1 := pacingHistogram(srv.httpAddr)
-	cr.p50, cr.p99, cr.p999, cr.pmax, cr.pacingCount = pacingQuantiles(h0, h1)
+	// Measure while every call is up: from when the last one is
+	// established to before the first one hangs up.
+	var h0, h1 promHist
+	var c0 float64
+	var t0 time.Time
+	cr.win = watchCalls(srv.httpAddr, calls, hold,
+		func() {
+			h0, c0, t0 = pacingHistogram(srv.httpAddr), cpuTicks(pid), time.Now()
+		},
+		func() {
+			if rss := rssKB(pid); rss > cr.rssPeak {
+				cr.rssPeak = rss
+			}
+		},
+		func() {
+			cr.cpu = (cpuTicks(pid) - c0) / time.Since(t0).Seconds()
+			h1 = pacingHistogram(srv.httpAddr)
+		})
+	cr.p50, cr.p99, cr.p999 = histQuantile(h0, h1, 0.5), histQuantile(h0, h1, 0.99), histQuantile(h0, h1, 0.999)
+	cr.pmax, cr.pacingCount = histMax(h0, h1), histCount(h0, h1)
 	cr.run = <-done
-	logf("concurrent %d %s calls: %d ok, %d failed, CPU %.0f%%, RSS %d → %d kB, pacing p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms",
-		calls, rtpmap, cr.run.ok, cr.run.failed, cr.cpu, cr.rssIdle, cr.rssPeak, cr.p50, cr.p99, cr.p999, cr.pmax)
+	logf("concurrent %d %s calls: %d ok, %d failed, CPU %.0f%%, RSS %d → %d kB; %s; send interval p50 %s p99 %s (target %s–%s ms: %s) p99.9 %s max %s over %d intervals",
+		calls, rtpmap, cr.run.ok, cr.run.failed, cr.cpu, cr.rssIdle, cr.rssPeak, cr.win, cr.p50, cr.p99,
+		fmtMs(pacingTargetLo), fmtMs(pacingTargetHi), verdict(cr.pacingMet()), cr.p999, cr.pmax, cr.pacingCount)
 	return cr
-}
-
-// pacingHistogram reads the cumulative send-interval histogram from /metrics.
-func pacingHistogram(addr string) map[float64]float64 {
-	return metricHistogram(addr, "hotline_rtp_send_interval_seconds")
-}
-
-// metricHistogram reads a cumulative histogram (upper bound in seconds →
-// count; +Inf as 1e9) from /metrics.
-func metricHistogram(addr, name string) map[float64]float64 {
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return nil
-	}
-	defer resp.Body.Close()
-	h := map[float64]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		l := sc.Text()
-		rest, ok := strings.CutPrefix(l, name+`_bucket{le="`)
-		if !ok {
-			continue
-		}
-		le, val, _ := strings.Cut(rest, `"} `)
-		v, _ := strconv.ParseFloat(val, 64)
-		if le == "+Inf" {
-			h[1e9] = v
-			continue
-		}
-		b, _ := strconv.ParseFloat(le, 64)
-		h[b] = v
-	}
-	return h
-}
-
-// pacingQuantiles computes quantiles (ms) of the intervals observed between two snapshots.
-func pacingQuantiles(h0, h1 map[float64]float64) (p50, p99, p999, pmax float64, count uint64) {
-	bounds, cum := histDelta(h0, h1)
-	if len(cum) == 0 || cum[len(cum)-1] == 0 {
-		return
-	}
-	for i := len(cum) - 1; i > 0; i-- {
-		if cum[i] > cum[i-1] {
-			pmax = boundMs(bounds[i])
-			break
-		}
-	}
-	return histQuantile(h0, h1, 0.5), histQuantile(h0, h1, 0.99), histQuantile(h0, h1, 0.999), pmax, uint64(cum[len(cum)-1])
-}
-
-// histDelta returns a cumulative /metrics histogram's upper bounds in
-// order and what it counted up to each between two snapshots.
-func histDelta(h0, h1 map[float64]float64) (bounds, cum []float64) {
-	for b := range h1 {
-		bounds = append(bounds, b)
-	}
-	sort.Float64s(bounds)
-	cum = make([]float64, len(bounds))
-	for i, b := range bounds {
-		cum[i] = h1[b] - h0[b]
-	}
-	return bounds, cum
-}
-
-// histQuantile is the q-quantile (ms, the bucket's upper bound) of what a
-// cumulative /metrics histogram counted between two snapshots; above the
-// last finite bucket it reports 60 ms.
-func histQuantile(h0, h1 map[float64]float64, q float64) float64 {
-	bounds, cum := histDelta(h0, h1)
-	if len(cum) == 0 || cum[len(cum)-1] == 0 {
-		return 0
-	}
-	for i, c := range cum {
-		if c >= q*cum[len(cum)-1] {
-			return boundMs(bounds[i])
-		}
-	}
-	return 60
-}
-
-// boundMs is a bucket bound in ms; +Inf (1e9) reads as 60 ms.
-func boundMs(b float64) float64 {
-	if b >= 1e9 {
-		return 60
-	}
-	return b * 1000
 }

@@ -93,25 +93,3 @@ type tryWriter struct{ w TryFrameWriter }
 func (t tryWriter) WriteFrame(p PCM16) error { return t.w.TryWriteFrame(p) }
 func (t tryWriter) SampleRate() int          { return t.w.SampleRate() }
 func (t tryWriter) String() string           { return "nonblocking → " + t.w.String() }
-
-// TryWriteFrame queues a frame without blocking: when the queue is full, the
-// oldest queued frame is dropped and its buffer reused.
-func (a audioOut) TryWriteFrame(p PCM16) error {
-	s := a.s
-	if s.ctx.Err() != nil {
-		return ErrClosed
-	}
-	var f PCM16
-	select {
-	case f = <-s.free:
-	default:
-		select {
-		case f = <-s.outQ: // stale audio: drop it
-		case f = <-s.free: // the pacer just freed one
-		}
-	}
-	n := copy(f, p)
-	clear(f[n:])
-	s.outQ <- f
-	return nil
-}

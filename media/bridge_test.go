@@ -36,11 +36,11 @@ func TestNonBlockingBridgeWrite(t *testing.T) {
 		t.Fatal("bridge writes blocked")
 	}
 	newest := int16(-1)
-	for range cap(s.outQ) {
+	for range cap(s.send.outQ) {
 		select {
-		case f := <-s.outQ:
+		case f := <-s.send.outQ:
 			newest = max(newest, f[0])
-			s.free <- f
+			s.send.free <- f
 		default:
 		}
 	}

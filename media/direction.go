@@ -1,5 +1,7 @@
 package media
 
+import "sync/atomic"
+
 // Direction is which way a media stream flows, as SDP says it with
 // a=sendrecv, a=sendonly, a=recvonly or a=inactive (RFC 3264 §5.1). It is
 // how a phone holds a call and resumes it (RFC 3264 §8.4): a re-INVITE
@@ -73,3 +75,12 @@ func ParseDirection(attr string) (d Direction, ok bool) {
 	}
 	return SendRecv, false
 }
+
+// sharedDirection is a session's Direction, set by re-INVITEs and read by
+// its pacer and by relaying peers.
+type sharedDirection struct{ v atomic.Uint32 }
+
+func (d *sharedDirection) get() Direction { return Direction(d.v.Load()) }
+
+// set changes the direction and returns the one before.
+func (d *sharedDirection) set(to Direction) (was Direction) { return Direction(d.v.Swap(uint32(to))) }

@@ -22,10 +22,35 @@
 //     sender's sequence numbers, drops late packets and fills short losses
 //     with one frame per lost packet, by the codec's own concealment or FEC
 //     (a Concealer) or by fading pitch repetition for G.711 and G.722.
-//   - RTP sessions, legs and the bridge connect these to the network and to
-//     each other. A session follows re-INVITEs (rtp_update.go): a new remote
-//     address, a new codec behind the same audio rate, hold and resume
-//     (direction.go); a relaying bridge chooses again when a codec changes.
+//   - Pacing (pacer.go, pacing.go): one shared pacer sends every paced
+//     stream's next frame every 20 ms (Pace, Paced), RTP sessions and the
+//     WebRTC legs of package rtc alike, from one ticker per core with the
+//     period split into slots. A SendMeter per stream feeds the pacing
+//     histograms by kind of leg (sip, webrtc): the interval between packets,
+//     taken when each is written, and how long the first frame after a
+//     silence waits to be written.
+//   - RTP sessions (rtp_session.go) connect these to the network. A session
+//     is a few parts, each owning its state, so that what two goroutines
+//     share has one owner: the receiver (rtp_receiver.go: the read loop,
+//     sequence tracking, concealment, RFC 4733 in, inbound counts); the
+//     remote (rtp_remote.go: the SDP address and the symmetric-RTP latch);
+//     the sender (rtp_sender.go: the outbound queue and its free buffers,
+//     the paced tick, key presses, RTCP sender reports, the pacing meter)
+//     writing through the outbound stream (rtp_stream.go: SSRC, sequence
+//     numbers and timestamps, under its own lock, since a relaying peer's
+//     packets go out through it too); the relay (rtp_relay.go: a bridged
+//     peer's packets placed in our stream, PCMU↔PCMA mapped); and the RTP
+//     timeout (rtp_timeout.go). Sessions run on any net.PacketConn
+//     (rtp_socket.go); on a *net.UDPConn the per-packet path allocates
+//     nothing.
+//   - A session follows re-INVITEs (rtp_update.go): a new remote address, a
+//     new codec behind the same audio rate, hold and resume (direction.go);
+//     a relaying bridge chooses again when a codec changes.
+//   - Legs and the bridge (leg.go, bridge.go): a Leg is one party's media
+//     end, the one seam for SIP, WebRTC and test legs; Bridge connects two,
+//     relaying payloads between RTP legs with compatible codecs and
+//     transcoding through PCM16 otherwise.
 //
-// Package media/audiotest generates and detects tones for tests.
+// Package media/audiotest generates and detects tones for tests, and runs
+// RTP sessions under test on loopback or over an in-memory PacketPipe.
 package media

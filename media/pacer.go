@@ -7,16 +7,30 @@ import (
 	"time"
 )
 
-// pacer drives every RTP session's sender from a few shared tickers (one
-// shard per CPU) instead of a ticker and goroutine per call.
+// Paced is a sender the shared pacer drives: every 20 ms it sends one frame.
+// RTP sessions and WebRTC legs are both paced this way.
+type Paced interface {
+	// Tick sends the next frame; now is when the pacer's tick fired. Tick
+	// runs on the pacer's goroutine, shared with other senders: it must not
+	// block, and it must not call the stop function Pace returned for it.
+	Tick(now time.Time)
+}
+
+// Pace has the shared pacer call p.Tick every 20 ms until stop is called.
+// After stop returns, Tick is not running for p and is not called again;
+// calling stop more than once is harmless.
+func Pace(p Paced) (stop func()) { return pacer.add(p) }
+
+// pacer drives every paced sender from a few shared tickers (one shard per
+// CPU) instead of a ticker and goroutine per call.
 //
 // Each shard splits the 20 ms frame period into pacerSlots slots and gives
-// every session a fixed slot: on each slot tick the shard sends one packet
-// for the sessions of that slot only. A session is therefore served every
-// 20 ms at the same offset, the work is spread evenly over the period
-// instead of one burst per frame, and each walk is short, so a preemption of
-// the shard's thread delays few packets. time.Ticker keeps an absolute
-// schedule (no drift) and drops ticks rather than bunching them.
+// every sender a fixed slot: on each slot tick the shard ticks the senders
+// of that slot only. A sender is therefore served every 20 ms at the same
+// offset, the work is spread evenly over the period instead of one burst
+// per frame, and each walk is short, so a preemption of the shard's thread
+// delays few packets. time.Ticker keeps an absolute schedule (no drift) and
+// drops ticks rather than bunching them.
 var pacer = newPacerPool(runtime.GOMAXPROCS(0))
 
 const pacerSlots = 10
@@ -27,10 +41,14 @@ type pacerPool struct {
 }
 
 type pacerShard struct {
-	mu      sync.Mutex
-	slots   [pacerSlots][]*RTPSession
+	mu      sync.Mutex // guards slots and started; held for a whole slot walk
+	slots   [pacerSlots][]*pacedEntry
 	started bool
 }
+
+// pacedEntry is one registration: the same sender may be paced twice, and
+// each stop must remove its own.
+type pacedEntry struct{ p Paced }
 
 func newPacerPool(n int) *pacerPool {
 	if n < 1 {
@@ -43,45 +61,43 @@ func newPacerPool(n int) *pacerPool {
 	return p
 }
 
-func (p *pacerPool) add(s *RTPSession) {
-	sh := p.shards[int(p.next.Add(1))%len(p.shards)]
+func (pl *pacerPool) add(p Paced) (stop func()) {
+	sh := pl.shards[int(pl.next.Add(1))%len(pl.shards)]
+	e := &pacedEntry{p}
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
 	// The least busy slot keeps the load even across the period.
-	best := 0
+	slot := 0
 	for i := range sh.slots {
-		if len(sh.slots[i]) < len(sh.slots[best]) {
-			best = i
+		if len(sh.slots[i]) < len(sh.slots[slot]) {
+			slot = i
 		}
 	}
-	s.pacerShard, s.pacerSlot, s.pacerIndex = sh, best, len(sh.slots[best])
-	sh.slots[best] = append(sh.slots[best], s)
+	sh.slots[slot] = append(sh.slots[slot], e)
 	if !sh.started {
 		sh.started = true
 		go sh.run()
 	}
+	sh.mu.Unlock()
+	return func() { sh.remove(slot, e) }
 }
 
-// remove takes s out of its shard; after it returns, tick is not running
-// for s and will not be called again.
-func (p *pacerPool) remove(s *RTPSession) {
-	sh := s.pacerShard
-	if sh == nil {
-		return
-	}
+// remove takes e out of its slot. The slot walk holds the lock, so once
+// remove has it, e's Tick is not running; afterwards it is not in the slot.
+// A slot holds a few dozen senders, so finding e by a scan costs less than
+// keeping an index up to date.
+func (sh *pacerShard) remove(slot int, e *pacedEntry) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	list := sh.slots[s.pacerSlot]
-	i := s.pacerIndex
-	if i < 0 || i >= len(list) || list[i] != s {
-		return
+	list := sh.slots[slot]
+	for i, x := range list {
+		if x == e {
+			last := len(list) - 1
+			list[i] = list[last]
+			list[last] = nil
+			sh.slots[slot] = list[:last]
+			return
+		}
 	}
-	last := len(list) - 1
-	list[i] = list[last]
-	list[i].pacerIndex = i
-	list[last] = nil
-	sh.slots[s.pacerSlot] = list[:last]
-	s.pacerIndex = -1
 }
 
 func (sh *pacerShard) run() {
@@ -98,13 +114,26 @@ func (sh *pacerShard) run() {
 			done = due - pacerSlots
 		}
 		for ; done < due; done++ {
-			// The lock is held for the whole walk so remove() can
-			// guarantee that a closed session is never ticked again.
 			sh.mu.Lock()
-			for _, s := range sh.slots[done%pacerSlots] {
-				s.tick(now)
+			for _, e := range sh.slots[done%pacerSlots] {
+				e.p.Tick(now)
+			}
+			if sh.idleLocked() {
+				// Nothing to pace: stop waking up; the next add starts again.
+				sh.started = false
+				sh.mu.Unlock()
+				return
 			}
 			sh.mu.Unlock()
 		}
 	}
+}
+
+func (sh *pacerShard) idleLocked() bool {
+	for i := range sh.slots {
+		if len(sh.slots[i]) > 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -10,6 +10,12 @@
 // (16 kHz for Opus, 8 kHz for G.711); media.Bridge resamples towards a SIP
 // leg at another rate.
 //
+// Outbound audio (send.go) is paced like a SIP leg's: from when the leg
+// connects until it ends, media's shared pacer (media.Pace) ticks it every
+// 20 ms and it writes the next queued frame, or silence, to the track; its
+// send intervals and audio starts go to media's pacing histograms with kind
+// webrtc, next to the SIP legs' (kind sip).
+//
 // Signalling is not here: the web package carries the offer and answer
 // over the agent's WebSocket, and Engine.Accept turns a browser's offer
 // into a leg and an answer (complete with ICE candidates, no trickle).

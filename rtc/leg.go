@@ -54,10 +54,7 @@ type Leg struct {
 	holdPos int
 	holdBuf media.PCM16
 
-	// Touched only by the pacer.
-	silence   media.PCM16
-	enc       media.FrameWriter
-	encFailed bool // an encode error has been logged
+	send legSender // the pacer's (send.go)
 }
 
 var _ media.Leg = (*Leg)(nil)
@@ -79,8 +76,8 @@ func newLeg(id string, pc *webrtc.PeerConnection, params webrtc.RTPCodecParamete
 	l := &Leg{id: id, pc: pc, track: track, codec: codec, rate: rate, log: log, ctx: ctx, cancel: cancel,
 		connected: make(chan struct{}), in: media.NewSwitchWriter(rate), dtmf: make(chan rune, 16),
 		outQ: make(chan media.PCM16, outDepth), consults: make(chan string, 4),
-		silence: make(media.PCM16, media.SamplesPerFrame(rate))}
-	l.enc = codec.Encoder(trackWriter{l})
+		send: legSender{silence: make(media.PCM16, media.SamplesPerFrame(rate)), meter: media.NewSendMeter(media.PacingWebRTC)}}
+	l.send.enc = codec.Encoder(trackWriter{l})
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go l.readTrack(t) })
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		switch s {
@@ -95,7 +92,7 @@ func newLeg(id string, pc *webrtc.PeerConnection, params webrtc.RTPCodecParamete
 }
 
 // watchConnect ends the leg when it does not connect in time; once
-// connected, the shared pacer sends its audio.
+// connected, media's shared pacer sends its audio until the leg ends.
 func (l *Leg) watchConnect(timeout time.Duration) {
 	select {
 	case <-l.connected:
@@ -106,7 +103,7 @@ func (l *Leg) watchConnect(timeout time.Duration) {
 		l.end("connect_timeout", true)
 		return
 	}
-	legPacer.add(l)
+	l.startPacing()
 }
 
 // Connected is closed when ICE and DTLS are up.
@@ -242,6 +239,7 @@ func (l *Leg) SwapAudioIn(w media.FrameWriter) media.FrameWriter { return l.in.S
 
 // FlushAudioOut drops audio queued for the browser.
 func (l *Leg) FlushAudioOut() {
+	l.send.meter.Flushed()
 	for {
 		select {
 		case <-l.outQ:
@@ -313,6 +311,7 @@ func (l *Leg) end(cause string, byUs bool) {
 		l.byUs.Store(byUs)
 		l.cause.Store(&cause)
 		l.cancel()
+		l.stopPacing()
 		go func() { _ = l.pc.Close() }()
 		if f := l.onEnd.Load(); f != nil {
 			(*f)(cause)
@@ -331,13 +330,14 @@ type audioOut struct{ l *Leg }
 // frame copies p into a new 20 ms frame at the leg's rate, padded with
 // silence or cut: encoders such as Opus take whole frames only.
 func (a audioOut) frame(p media.PCM16) media.PCM16 {
-	f := make(media.PCM16, len(a.l.silence))
+	f := make(media.PCM16, len(a.l.send.silence))
 	copy(f, p)
 	return f
 }
 
 func (a audioOut) WriteFrame(p media.PCM16) error {
 	f := a.frame(p)
+	a.l.send.meter.Queued()
 	select {
 	case a.l.outQ <- f:
 		return nil
@@ -367,7 +367,7 @@ func (a audioOut) TryWriteFrame(p media.PCM16) error {
 }
 
 func (a audioOut) SampleRate() int { return a.l.rate }
-func (a audioOut) String() string  { return "webrtc-out → " + a.l.enc.String() }
+func (a audioOut) String() string  { return "webrtc-out → " + a.l.send.enc.String() }
 
 // trackWriter sends each encoded frame to the browser as one RTP packet.
 type trackWriter struct{ l *Leg }

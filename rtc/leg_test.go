@@ -285,3 +285,50 @@ func TestHangupEnds(t *testing.T) {
 		t.Fatal("OnEnd ran twice")
 	}
 }
+
+// TestLegPacing: a connected leg is paced on media's shared pacer and timed
+// in the WebRTC histograms, 50 frames a second around 20 ms and one audio
+// start per burst of audio; once the leg ends, nothing more is sent.
+func TestLegPacing(t *testing.T) {
+	_, leg := connect(t, newEngine(t))
+	time.Sleep(100 * time.Millisecond) // silence: the leg is idle
+	iv0, st0 := media.SendIntervalHistogram(media.PacingWebRTC), media.AudioStartHistogram(media.PacingWebRTC)
+	sip0 := media.SendIntervalHistogram(media.PacingSIP)
+	_, out0 := leg.Stats()
+	tone := audiotest.Tone(440, leg.Codec().SampleRate, 60, 0.3)
+	n := media.SamplesPerFrame(leg.Codec().SampleRate)
+	for i := range 3 {
+		if err := leg.AudioOut().WriteFrame(tone[i*n : (i+1)*n]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	_, out := leg.Stats()
+	iv := media.SendIntervalHistogram(media.PacingWebRTC).Since(iv0)
+	if sent := out - out0; sent < 18 || sent > 27 {
+		t.Fatalf("%d packets in 500 ms, want about 25", sent)
+	}
+	if n := iv.Total(); n+1 < out-out0 || n > out-out0 {
+		t.Errorf("%d WebRTC send intervals for %d packets", n, out-out0)
+	}
+	if lo, hi, _ := iv.Quantile(0.5); lo < 19*time.Millisecond || hi > 21*time.Millisecond {
+		t.Errorf("median send interval in [%v, %v), want 20 ms", lo, hi)
+	}
+	if n := media.SendIntervalHistogram(media.PacingSIP).Since(sip0).Total(); n != 0 {
+		t.Errorf("a WebRTC leg's intervals counted as SIP (%d)", n)
+	}
+	st := media.AudioStartHistogram(media.PacingWebRTC).Since(st0)
+	if st.Total() != 1 {
+		t.Fatalf("%d audio starts for one burst of 3 frames, want 1", st.Total())
+	}
+	if lo, _, _ := st.Quantile(1); lo > 25*time.Millisecond {
+		t.Errorf("the first frame waited %v for the pacer", lo)
+	}
+
+	leg.Close()
+	_, out0 = leg.Stats()
+	time.Sleep(100 * time.Millisecond)
+	if _, out := leg.Stats(); out != out0 {
+		t.Fatalf("%d packets sent after the leg ended", out-out0)
+	}
+}

@@ -8,10 +8,11 @@ import (
 )
 
 // mediaHistogram exports one of media's fixed-width duration histograms
-// (media.PacingBucketWidth buckets) with the given bucket bounds.
+// (media.PacingBucketWidth buckets), one series per kind of leg (label
+// kind: sip, webrtc), with the given bucket bounds.
 type mediaHistogram struct {
 	desc   *prometheus.Desc
-	read   func() []uint64
+	read   func(media.PacingKind) media.HistogramCounts
 	bounds []time.Duration
 }
 
@@ -27,11 +28,12 @@ func newPacingCollector() mediaHistogram {
 	}
 	bounds = append(bounds, 30*time.Millisecond, 40*time.Millisecond, 60*time.Millisecond)
 	return mediaHistogram{prometheus.NewDesc("hotline_rtp_send_interval_seconds",
-		"Interval between consecutive paced RTP packets of a session.", nil, nil), media.PacingHistogram, bounds}
+		"Interval between consecutive paced RTP packets of a leg, taken when each packet is written, by kind of leg (sip, webrtc).",
+		[]string{"kind"}, nil), media.SendIntervalHistogram, bounds}
 }
 
 // newAudioStartCollector exports how long the first frame of outbound audio
-// (a prompt, a bot reply) waits for its RTP packet to leave.
+// (a prompt, a bot reply) waits for its RTP packet to be written.
 func newAudioStartCollector() mediaHistogram {
 	var bounds []time.Duration
 	for d := time.Millisecond; d <= 25*time.Millisecond; d += time.Millisecond {
@@ -39,27 +41,39 @@ func newAudioStartCollector() mediaHistogram {
 	}
 	bounds = append(bounds, 30*time.Millisecond, 40*time.Millisecond, 60*time.Millisecond)
 	return mediaHistogram{prometheus.NewDesc("hotline_rtp_audio_start_delay_seconds",
-		"Time from queuing the first frame of outbound audio after a silence to sending its RTP packet.", nil, nil),
-		media.AudioStartHistogram, bounds}
+		"Time from queuing the first frame of outbound audio after a silence to writing its RTP packet, by kind of leg (sip, webrtc).",
+		[]string{"kind"}, nil), media.AudioStartHistogram, bounds}
 }
 
 func (m mediaHistogram) Describe(ch chan<- *prometheus.Desc) { ch <- m.desc }
 
 func (m mediaHistogram) Collect(ch chan<- prometheus.Metric) {
-	buckets := map[float64]uint64{}
-	var count uint64
-	var sum float64
-	for i, c := range m.read() {
+	for _, k := range media.PacingKinds() {
+		count, sum, buckets := m.buckets(m.read(k))
+		ch <- prometheus.MustNewConstHistogram(m.desc, count, sum, buckets, k.String())
+	}
+}
+
+// buckets turns fine counts into cumulative counts at m.bounds. The sum
+// takes each observation at its bucket's middle (the overflow bucket's
+// lower bound), so it is an estimate.
+func (m mediaHistogram) buckets(h media.HistogramCounts) (count uint64, sum float64, buckets map[float64]uint64) {
+	buckets = map[float64]uint64{}
+	for i, c := range h {
 		count += c
-		upper := time.Duration(i+1) * media.PacingBucketWidth
-		sum += float64(c) * (upper - media.PacingBucketWidth/2).Seconds()
+		lo, hi := h.BucketBounds(i)
+		if i == len(h)-1 {
+			sum += float64(c) * lo.Seconds()
+			continue // counted in +Inf only
+		}
+		sum += float64(c) * (lo + (hi-lo)/2).Seconds()
 		for _, b := range m.bounds {
-			if upper <= b {
+			if hi <= b {
 				buckets[b.Seconds()] += c
 			}
 		}
 	}
-	ch <- prometheus.MustNewConstHistogram(m.desc, count, sum, buckets)
+	return count, sum, buckets
 }
 
 // reinviteCollector exports the SIP server's re-INVITE counts by result.
