@@ -96,6 +96,10 @@ type outboundInvite struct {
 // answered (ACK sent, media running), refused (a *ResponseError), or ctx is done: then it is CANCELled
 // and the error is ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
 func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
+	ep := s.ep.Load()
+	if ep == nil {
+		return nil, errNotServing
+	}
 	rc, cc, err := s.cfg.RTPPorts.ListenPair()
 	if err != nil {
 		return nil, err
@@ -109,7 +113,7 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	req.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
 	cid := gsip.CallIDHeader(inv.callID)
 	req.AppendHeader(&cid)
-	from := &gsip.FromHeader{DisplayName: inv.fromName, Address: gsip.Uri{Scheme: "sip", User: inv.fromUser, Host: s.cfg.AdvertiseIP.String(), Port: s.port}, Params: gsip.NewParams()}
+	from := &gsip.FromHeader{DisplayName: inv.fromName, Address: gsip.Uri{Scheme: "sip", User: inv.fromUser, Host: s.cfg.AdvertiseIP.String(), Port: int(ep.addr.Port())}, Params: gsip.NewParams()}
 	from.Params.Add("tag", uuid.NewString()[:8])
 	req.AppendHeader(from)
 	for _, h := range inv.headers {
@@ -121,7 +125,7 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	if inv.transport != "" {
 		req.SetTransport(inv.transport)
 	}
-	dlg, err := s.dcc.WriteInvite(ctx, req)
+	dlg, err := ep.dcc.WriteInvite(ctx, req)
 	if err != nil {
 		o.closeSockets()
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)

@@ -3,6 +3,8 @@ package sip
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +79,13 @@ func testDialTrunkAnswered(t *testing.T, s *Server) {
 	inv := carrier.expect(gsip.INVITE)
 	if got, want := inv.req.Recipient.String(), "sip:13800138000@"+carrier.host(); got != want {
 		t.Errorf("request URI %s, want %s", got, want)
+	}
+	// Via and Contact name the server's address: where the carrier's responses and requests go.
+	if v := inv.req.Via(); v == nil || net.JoinHostPort(v.Host, strconv.Itoa(v.Port)) != s.Addr().String() {
+		t.Errorf("Via %v, want the server's address %s", v, s.Addr())
+	}
+	if c := inv.req.Contact(); c == nil || net.JoinHostPort(c.Address.Host, strconv.Itoa(c.Address.Port)) != s.Addr().String() {
+		t.Errorf("Contact %v, want the server's address %s", c, s.Addr())
 	}
 	if f := inv.req.From(); f == nil || f.Address.User != "+861088880000" {
 		t.Errorf("From = %v, want the caller id", inv.req.From())
