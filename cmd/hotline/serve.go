@@ -226,7 +226,7 @@ func (s *server) Current() *dialplan.Plan { return s.plan.Load() }
 func (s *server) HandleCall(c *hsip.InboundCall) {
 	rec := s.engine.Run(c, ivr.CallInfo{
 		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
-		SourceAddr: c.Source, Headers: inviteHeaders(c),
+		SourceAddr: c.Source, Headers: c.Headers(),
 	})
 	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
 	for _, x := range rec.Transfers {
@@ -241,21 +241,6 @@ func codecNames(cs hsip.Codecs) string {
 		names[i] = c.Info().Name
 	}
 	return strings.Join(names, " ")
-}
-
-// inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
-// header wins).
-func inviteHeaders(c *hsip.InboundCall) map[string]string {
-	if c.Request == nil {
-		return nil
-	}
-	out := map[string]string{}
-	for _, h := range c.Request.Headers() {
-		if _, seen := out[h.Name()]; !seen {
-			out[h.Name()] = h.Value()
-		}
-	}
-	return out
 }
 
 // DialAgent implements ivr.AgentDialer: the desktop or the SIP phone (desktop.go).
