@@ -63,9 +63,9 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	var re *ResponseError
 	switch {
 	case errors.As(err, &re):
-		return nil, fmt.Errorf("%s answered %d %s: %w", b.User, re.Code, re.Reason, ErrNoAnswer)
-	case errors.Is(err, ErrNoAnswer), errors.Is(err, ErrUnreachable) && ctx.Err() != nil:
-		return nil, fmt.Errorf("%s: %w", b.User, ErrNoAnswer)
+		return nil, fmt.Errorf("%s answered %d %s: %w", b.User, re.Code, re.Reason, media.ErrNoAnswer)
+	case errors.Is(err, media.ErrNoAnswer), errors.Is(err, ErrUnreachable) && ctx.Err() != nil:
+		return nil, fmt.Errorf("%s: %w", b.User, media.ErrNoAnswer)
 	case err != nil:
 		return nil, fmt.Errorf("invite %s: %w", b.User, err)
 	}
@@ -94,7 +94,7 @@ type outboundInvite struct {
 
 // placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
 // answered (ACK sent, media running), refused (a *ResponseError), or ctx is done: then it is CANCELled
-// and the error is ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
+// and the error is media.ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
 func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
 	ep := s.ep.Load()
 	if ep == nil {
@@ -355,7 +355,7 @@ func (o *OutboundCall) waitAnswer(ctx context.Context, inv outboundInvite) error
 	case ctx.Err() != nil && !heard.Load():
 		return fmt.Errorf("%w: no response before the dial timeout", ErrUnreachable)
 	case ctx.Err() != nil:
-		return ErrNoAnswer
+		return media.ErrNoAnswer
 	}
 	return fmt.Errorf("%w: %v", ErrUnreachable, err)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"maps"
 	"slices"
 
@@ -26,28 +24,9 @@ func (s *server) DialTrunk(ctx context.Context, req ivr.TrunkCall) (ivr.TrunkLeg
 	}
 	leg, err := s.sip.DialTrunk(ctx, tr)
 	if err != nil {
-		return nil, notReached(err)
+		return nil, err
 	}
 	return leg, nil
-}
-
-// notReached turns the far end's refusals into the IVR's (the transfer's failed edge), with the SIP
-// status for the call record; anything else stays an error (the error edge).
-func notReached(err error) error {
-	status := ""
-	var re *hsip.ResponseError
-	if errors.As(err, &re) {
-		status = " (" + re.Error() + ")"
-	}
-	switch {
-	case errors.Is(err, hsip.ErrBusy):
-		return fmt.Errorf("%w%s", ivr.ErrNumberBusy, status)
-	case errors.Is(err, hsip.ErrNoAnswer):
-		return fmt.Errorf("%w%s", ivr.ErrNumberNoAnswer, status)
-	case errors.Is(err, hsip.ErrDeclined):
-		return fmt.Errorf("%w%s", ivr.ErrNumberDeclined, status)
-	}
-	return err
 }
 
 // checkTrunks logs, at startup, trunk credentials that cannot work: for a trunk the dialplan does not
