@@ -333,12 +333,14 @@ func transferRequested(agent AgentLeg) bool {
 	return q != "" || a != ""
 }
 
-// forwardAgentDTMF sends the keys an agent presses (the desktop's pad) to
-// the caller as RFC 4733 events, for callers reaching another system's menu.
+// forwardAgentDTMF sends the keys an agent presses on the desktop's pad to the caller (RFC 4733 on a
+// SIP caller's leg), for callers reaching another system's menu. An agent leg that can send digits
+// itself is a phone's, whose keys are RFC 4733 events in its media: the bridge relays those to the
+// caller with the media, and sending them again would press every key twice.
 func (c *call) forwardAgentDTMF(agent AgentLeg) {
-	rl, ok := c.leg.(media.RTPLeg)
-	if _, agentRTP := agent.(media.RTPLeg); !ok || agentRTP {
-		return // SIP agent legs: their RFC 4733 events are relayed already
+	caller, ok := c.leg.(media.DigitSender)
+	if _, inBand := agent.(media.DigitSender); !ok || inBand {
+		return
 	}
 	for {
 		select {
@@ -347,7 +349,7 @@ func (c *call) forwardAgentDTMF(agent AgentLeg) {
 		case <-c.leg.Context().Done():
 			return
 		case d := <-agent.DTMF():
-			if err := rl.RTP().SendDTMF(d); err != nil {
+			if err := caller.SendDigit(d); err != nil {
 				c.log.Debug("agent dtmf not sent", "digit", string(d), "error", err)
 			}
 		}

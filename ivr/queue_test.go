@@ -385,3 +385,81 @@ func TestWarmTransferCancel(t *testing.T) {
 		t.Fatalf("record agent %q", c.rec.Agent)
 	}
 }
+
+// digitLeg is a testLeg that can send digits to its party (as a SIP leg's RFC 4733 does) and keeps
+// what it was given to send.
+type digitLeg struct {
+	*testLeg
+	sent chan rune
+}
+
+func newDigitLeg(id string) *digitLeg { return &digitLeg{newTestLeg(id), make(chan rune, 8)} }
+
+func (l *digitLeg) SendDigit(d rune) error {
+	l.sent <- d
+	return nil
+}
+
+// TestForwardAgentDTMF: the keys of a desktop agent (a leg that cannot send digits) reach the
+// caller; a phone agent's (one that can: its keys travel in its media) are left to the bridge; a
+// caller that cannot take digits gets none.
+func TestForwardAgentDTMF(t *testing.T) {
+	h := newHarness(nil)
+	run := func(c *call, agent AgentLeg) <-chan struct{} {
+		done := make(chan struct{})
+		go func() { c.forwardAgentDTMF(agent); close(done) }()
+		return done
+	}
+	ended := func(t *testing.T, done <-chan struct{}, why string) {
+		t.Helper()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("forwardAgentDTMF did not return %s", why)
+		}
+	}
+
+	t.Run("desktop agent", func(t *testing.T) {
+		caller, desk := newDigitLeg("c1"), newTestLeg("agent")
+		c := h.call("c1", caller.testLeg)
+		c.leg = caller
+		done := run(c, desk)
+		for _, d := range "5#" {
+			select {
+			case desk.dtmf <- d:
+			case <-time.After(2 * time.Second):
+				t.Fatalf("the desktop agent's %q was not taken", d)
+			}
+			select {
+			case got := <-caller.sent:
+				if got != d {
+					t.Errorf("the caller was sent %q, want %q", got, d)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatalf("the desktop agent's %q did not reach the caller", d)
+			}
+		}
+		desk.cancel()
+		ended(t, done, "when the agent's leg ended")
+	})
+
+	t.Run("phone agent", func(t *testing.T) {
+		caller, phone := newDigitLeg("c2"), newDigitLeg("agent")
+		c := h.call("c2", caller.testLeg)
+		c.leg = caller
+		ended(t, run(c, phone), "for an agent whose keys travel in its media")
+		select {
+		case phone.dtmf <- '5':
+			t.Error("the phone agent's keys were read: they would reach the caller twice")
+		case <-time.After(100 * time.Millisecond):
+		}
+		if len(caller.sent) != 0 {
+			t.Errorf("%d digits sent to the caller", len(caller.sent))
+		}
+	})
+
+	t.Run("caller takes no digits", func(t *testing.T) {
+		c := h.call("c3", newTestLeg("c3"))
+		ended(t, run(c, newTestLeg("agent")), "for a caller that cannot take digits")
+	})
+}

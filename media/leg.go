@@ -27,6 +27,13 @@ type Leg interface {
 	Hangup(ctx context.Context, cause string) error
 }
 
+// DigitSender is a Leg that can send a key press to its party: RFC 4733 telephone-events on RTP
+// legs. Not every leg can (a browser's cannot), so it is asked for, not assumed.
+type DigitSender interface {
+	// SendDigit sends one key press (0-9, *, #, A-D) to the party.
+	SendDigit(d rune) error
+}
+
 // Why a leg that was dialled was not answered: the party was reached and did not take the call.
 // Whatever dials a leg reports these wrapped, with its own detail (a SIP leg's status, e.g.
 // "busy (486 Busy Here)"); any other dialling error is trouble on the way to the party, not its

@@ -417,4 +417,20 @@ func (c *InboundCall) DTMF() <-chan rune {
 	return c.RTP().DTMF()
 }
 
-var _ media.RTPLeg = (*InboundCall)(nil)
+// SendDigit sends a key press to the caller as an RFC 4733 telephone-event (media.DigitSender). It
+// fails before the call has media and when the caller did not offer telephone-event.
+func (c *InboundCall) SendDigit(d rune) error {
+	r := c.RTP()
+	if r == nil {
+		return errNoMedia
+	}
+	return r.SendDTMF(d)
+}
+
+// errNoMedia: a digit cannot be sent before the call's RTP session exists.
+var errNoMedia = errors.New("sip: the call has no media yet")
+
+var (
+	_ media.RTPLeg      = (*InboundCall)(nil)
+	_ media.DigitSender = (*InboundCall)(nil)
+)

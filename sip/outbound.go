@@ -438,4 +438,19 @@ func (o *OutboundCall) Hangup(ctx context.Context, cause string) error {
 	return err
 }
 
-var _ media.RTPLeg = (*OutboundCall)(nil)
+// SendDigit sends a key press to the far end as an RFC 4733 telephone-event (media.DigitSender). It
+// fails when the far end did not answer with telephone-event.
+func (o *OutboundCall) SendDigit(d rune) error {
+	o.mu.Lock()
+	r := o.rtp
+	o.mu.Unlock()
+	if r == nil {
+		return errNoMedia
+	}
+	return r.SendDTMF(d)
+}
+
+var (
+	_ media.RTPLeg      = (*OutboundCall)(nil)
+	_ media.DigitSender = (*OutboundCall)(nil)
+)
