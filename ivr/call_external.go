@@ -16,9 +16,11 @@ import (
 // TrunkDialer calls external numbers through the dialplan's SIP trunks (the SIP server, with the
 // trunk's credentials from hotline.yaml).
 type TrunkDialer interface {
-	// DialTrunk returns once the number answered, or with an error: one wrapping ErrNumberBusy,
-	// ErrNumberNoAnswer or ErrNumberDeclined when the far end was reached but did not take the call,
-	// any other when the trunk could not be used. When ctx ends the attempt is cancelled.
+	// DialTrunk returns once the number answered, or with an error: one wrapping media.ErrBusy,
+	// media.ErrNoAnswer or media.ErrDeclined when the far end was reached but did not take the call
+	// (the transfer takes its failed edge, and its record keeps the error's text as the cause, e.g.
+	// "busy (486 Busy Here)"), any other when the trunk could not be used (error edge). When ctx ends
+	// the attempt is cancelled.
 	DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 }
 
@@ -56,14 +58,6 @@ type TrunkLeg interface {
 	// Codec names the negotiated codec.
 	Codec() string
 }
-
-// Why an external number did not take the call: a TrunkDialer's error wraps one of these (the transfer
-// takes its failed edge); any other error means the trunk could not be used (error edge).
-var (
-	ErrNumberBusy     = errors.New("busy")
-	ErrNumberNoAnswer = errors.New("no answer")
-	ErrNumberDeclined = errors.New("declined")
-)
 
 var (
 	// errNoTrunkDialling: the engine has no TrunkDialer.
@@ -120,11 +114,11 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 		x.Cause = err.Error()
 		res := dialplan.TransferResult{Outcome: dialplan.QueueNoAgent}
 		switch {
-		case errors.Is(err, ErrNumberBusy):
+		case errors.Is(err, media.ErrBusy):
 			x.Outcome = record.TransferBusy
-		case errors.Is(err, ErrNumberNoAnswer):
+		case errors.Is(err, media.ErrNoAnswer):
 			x.Outcome, res.Outcome = record.TransferNoAnswer, dialplan.QueueTimeout
-		case errors.Is(err, ErrNumberDeclined):
+		case errors.Is(err, media.ErrDeclined):
 			x.Outcome = record.TransferDeclined
 		default:
 			x.Outcome = record.TransferError // the transfer node logs the error as it takes its error edge

@@ -34,9 +34,9 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 	d.mu.Unlock()
 	switch what {
 	case "busy":
-		return nil, fmt.Errorf("%w (486 Busy Here)", ErrNumberBusy)
+		return nil, fmt.Errorf("%w (486 Busy Here)", media.ErrBusy)
 	case "declined":
-		return nil, fmt.Errorf("%w (603 Decline)", ErrNumberDeclined)
+		return nil, fmt.Errorf("%w (603 Decline)", media.ErrDeclined)
 	case "error":
 		return nil, errors.New("trunk unreachable")
 	case "early-busy", "trying-early-busy":
@@ -44,7 +44,7 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 			time.Sleep(200 * time.Millisecond) // 100 Trying, nothing else yet
 		}
 		announce(req, d.newEarly())
-		return nil, fmt.Errorf("%w (486 Busy Here)", ErrNumberBusy)
+		return nil, fmt.Errorf("%w (486 Busy Here)", media.ErrBusy)
 	case "early-answer":
 		announce(req, d.newEarly())
 		return d.answered(req.Number, "stay"), nil
@@ -59,7 +59,7 @@ func (d *trunks) DialTrunk(ctx context.Context, req TrunkCall) (TrunkLeg, error)
 		return d.answered(req.Number, what), nil
 	}
 	<-ctx.Done()
-	return nil, fmt.Errorf("%w: %v", ErrNumberNoAnswer, ctx.Err())
+	return nil, fmt.Errorf("%w: %v", media.ErrNoAnswer, ctx.Err())
 }
 
 // answered is the number's leg once it answers: "answer" hangs up 100 ms later, "stay" stays on.
@@ -372,12 +372,13 @@ func TestTransferOutNotReached(t *testing.T) {
 		number  string
 		outcome dialplan.QueueOutcome
 		record  string
+		cause   string // the dialler's error, as it reads
 		err     bool
 	}{
-		{"13800000001", dialplan.QueueNoAgent, record.TransferBusy, false},
-		{"13800000002", dialplan.QueueNoAgent, record.TransferDeclined, false},
-		{"13800000003", dialplan.QueueTimeout, record.TransferNoAnswer, false},
-		{"13800000004", 0, record.TransferError, true},
+		{"13800000001", dialplan.QueueNoAgent, record.TransferBusy, "busy (486 Busy Here)", false},
+		{"13800000002", dialplan.QueueNoAgent, record.TransferDeclined, "declined (603 Decline)", false},
+		{"13800000003", dialplan.QueueTimeout, record.TransferNoAnswer, "no answer: context deadline exceeded", false},
+		{"13800000004", 0, record.TransferError, "trunk unreachable", true},
 	} {
 		leg := newTestLeg("c1")
 		c := h.call("c1", leg)
@@ -385,7 +386,7 @@ func TestTransferOutNotReached(t *testing.T) {
 		if res.Outcome != tt.outcome || (err != nil) != tt.err || errors.Is(err, dialplan.ErrHangup) {
 			t.Errorf("%s: Transfer = %+v, %v", tt.number, res, err)
 		}
-		if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != tt.record || x[0].Cause == "" || !x[0].Answer.IsZero() {
+		if x := c.rec.Transfers; len(x) != 1 || x[0].Outcome != tt.record || x[0].Cause != tt.cause || !x[0].Answer.IsZero() {
 			t.Errorf("%s: record %+v", tt.number, x)
 		}
 		if c.rec.Disposition != "" {

@@ -318,12 +318,14 @@ func (e *Engine) holdAudio(file string, rate int) media.PCM16 {
 	return holdPattern(rate)
 }
 
-// forwardAgentDTMF sends the keys an agent presses (the desktop's pad) to
-// the caller as RFC 4733 events, for callers reaching another system's menu.
+// forwardAgentDTMF sends the keys an agent presses to the caller (RFC 4733 on a SIP caller's leg),
+// for callers reaching another system's menu: a desktop agent's keypad, and a SIP phone's keys
+// while the bridge transcodes. While the bridge relays two SIP legs' packets, the phone's RFC 4733
+// events reach the caller with its media, and sending them again would press every key twice.
 func (c *call) forwardAgentDTMF(agent AgentLeg) {
-	rl, ok := c.leg.(media.RTPLeg)
-	if _, agentRTP := agent.(media.RTPLeg); !ok || agentRTP {
-		return // SIP agent legs: their RFC 4733 events are relayed already
+	caller, ok := c.leg.(media.DigitSender)
+	if !ok {
+		return
 	}
 	for {
 		select {
@@ -332,7 +334,10 @@ func (c *call) forwardAgentDTMF(agent AgentLeg) {
 		case <-c.leg.Context().Done():
 			return
 		case d := <-agent.DTMF():
-			if err := rl.RTP().SendDTMF(d); err != nil {
+			if media.Relays(c.leg, agent) {
+				continue // the key went with the media
+			}
+			if err := caller.SendDigit(d); err != nil {
 				c.log.Debug("agent dtmf not sent", "digit", string(d), "error", err)
 			}
 		}

@@ -431,3 +431,70 @@ flows:
 		t.Fatalf("an ended call is still listed: %+v", calls)
 	}
 }
+
+// TestForwardAgentDTMF: the keys of a desktop agent and of a phone whose media the bridge
+// transcodes reach the caller; a caller that cannot take digits gets none. (Relayed legs' keys
+// travel with their media: media.Relays.)
+func TestForwardAgentDTMF(t *testing.T) {
+	h := newHarness(nil)
+	run := func(c *call, agent AgentLeg) <-chan struct{} {
+		done := make(chan struct{})
+		go func() { c.forwardAgentDTMF(agent); close(done) }()
+		return done
+	}
+	ended := func(t *testing.T, done <-chan struct{}, why string) {
+		t.Helper()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			t.Fatalf("forwardAgentDTMF did not return %s", why)
+		}
+	}
+	digitLeg := func(id string) *legtest.DigitLeg {
+		return legtest.NewDigitLeg(id, legtest.Options{Period: time.Millisecond, Silent: true})
+	}
+
+	t.Run("desktop agent", func(t *testing.T) {
+		caller, desk := digitLeg("c1"), newTestLeg("agent")
+		c := h.callOn("c1", caller)
+		done := run(c, desk)
+		for _, d := range "5#" {
+			desk.Press(d)
+			deadline := time.Now().Add(2 * time.Second)
+			for !strings.ContainsRune(string(caller.DigitsSent()), d) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the desktop agent's %q did not reach the caller", d)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		if got := string(caller.DigitsSent()); got != "5#" {
+			t.Errorf("the caller was sent %q, want 5#", got)
+		}
+		desk.HangUp()
+		ended(t, done, "when the agent's leg ended")
+	})
+
+	t.Run("phone agent, transcoded", func(t *testing.T) {
+		// Legs the bridge does not relay (these are not RTP legs; a G.722 caller and a PCMU phone
+		// are not either): the phone's keys reach the caller only this way.
+		caller, phone := digitLeg("c2"), digitLeg("agent")
+		c := h.callOn("c2", caller)
+		done := run(c, phone)
+		phone.Press('7')
+		deadline := time.Now().Add(2 * time.Second)
+		for string(caller.DigitsSent()) != "7" {
+			if time.Now().After(deadline) {
+				t.Fatalf("the phone agent's key did not reach the caller: %q", string(caller.DigitsSent()))
+			}
+			time.Sleep(time.Millisecond)
+		}
+		phone.HangUp()
+		ended(t, done, "when the phone's leg ended")
+	})
+
+	t.Run("caller takes no digits", func(t *testing.T) {
+		c := h.call("c3", newTestLeg("c3"))
+		ended(t, run(c, newTestLeg("agent")), "for a caller that cannot take digits")
+	})
+}

@@ -11,6 +11,16 @@ type RTPLeg interface {
 	RTP() *RTPSession
 }
 
+// Relays reports whether Bridge relays the two legs' packets as they are now (two RTP legs with
+// compatible codecs): then their RFC 4733 key presses travel with the media, and whoever passes
+// keys between the parties must not send them again. When it transcodes, keys stay with each
+// leg's DTMF channel.
+func Relays(a, b Leg) bool {
+	ra, aok := a.(RTPLeg)
+	rb, bok := b.(RTPLeg)
+	return aok && bok && relayable(ra.RTP().Codec().Info(), rb.RTP().Codec().Info())
+}
+
 // relayable reports whether payloads from a can be sent to b without
 // decoding: the same codec, or the two G.711 laws (mapped byte by byte).
 func relayable(a, b CodecInfo) bool {

@@ -180,7 +180,7 @@ func testEarlyMediaBusy(t *testing.T, s *Server) {
 	carrier.expect(gsip.ACK)
 	r := waitDial(t, res)
 	var re *ResponseError
-	if !errors.Is(r.err, ErrBusy) || !errors.As(r.err, &re) || re.Code != 486 {
+	if !errors.Is(r.err, media.ErrBusy) || !errors.As(r.err, &re) || re.Code != 486 {
 		t.Fatalf("DialTrunk error %v, want 486 busy", r.err)
 	}
 	if ok, ratio := audiotest.DetectTone(ear.copy(), earlyTone, 8000); !ok {

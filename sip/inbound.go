@@ -20,16 +20,47 @@ const (
 	ByServer = "server"
 )
 
-// InboundCall is the caller's leg: an INVITE received by the server.
-// It implements media.Leg once answered (or once early media is set up).
-type InboundCall struct {
+// Invite is what the caller's INVITE says about a call: who calls whom, from where, and its headers.
+type Invite struct {
 	CallID    string
 	From, To  string // user parts: caller and called numbers
 	FromURI   string
 	ToURI     string
 	Source    string // signalling source ip:port
 	Transport string
-	Request   *gsip.Request
+
+	req *gsip.Request
+}
+
+func newInvite(req *gsip.Request) Invite {
+	i := Invite{CallID: callID(req), Source: req.Source(), Transport: req.Transport(), req: req}
+	if f := req.From(); f != nil {
+		i.From, i.FromURI = f.Address.User, f.Address.String()
+	}
+	i.To = req.Recipient.User
+	i.ToURI = req.Recipient.String()
+	return i
+}
+
+// Headers are the INVITE's headers by name as the caller wrote it, for routes that match on one.
+// Of a repeated header, the first wins. The map is the caller's to keep.
+func (i *Invite) Headers() map[string]string {
+	if i.req == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, h := range i.req.Headers() {
+		if _, seen := out[h.Name()]; !seen {
+			out[h.Name()] = h.Value()
+		}
+	}
+	return out
+}
+
+// InboundCall is the caller's leg: an INVITE received by the server.
+// It implements media.Leg once answered (or once early media is set up).
+type InboundCall struct {
+	Invite
 
 	srv    *Server
 	dlg    *sipgo.DialogServerSession
@@ -62,16 +93,10 @@ var ErrNoEarlyMedia = errors.New("sip: no early media for a call without an sdp 
 func newInboundCall(s *Server, req *gsip.Request, dlg *sipgo.DialogServerSession, log *slog.Logger) *InboundCall {
 	ctx, cancel := context.WithCancelCause(dlg.Context())
 	c := &InboundCall{
-		CallID: callID(req), Source: req.Source(), Transport: req.Transport(), Request: req,
-		srv: s, dlg: dlg, log: log, ctx: ctx, cancel: cancel,
+		Invite: newInvite(req), srv: s, dlg: dlg, log: log, ctx: ctx, cancel: cancel,
 		dtmfFallback: make(chan rune, 8),
 	}
 	c.reinv = c.newReinviter()
-	if f := req.From(); f != nil {
-		c.From, c.FromURI = f.Address.User, f.Address.String()
-	}
-	c.To = req.Recipient.User
-	c.ToURI = req.Recipient.String()
 	return c
 }
 
@@ -392,4 +417,20 @@ func (c *InboundCall) DTMF() <-chan rune {
 	return c.RTP().DTMF()
 }
 
-var _ media.RTPLeg = (*InboundCall)(nil)
+// SendDigit sends a key press to the caller as an RFC 4733 telephone-event (media.DigitSender). It
+// fails before the call has media and when the caller did not offer telephone-event.
+func (c *InboundCall) SendDigit(d rune) error {
+	r := c.RTP()
+	if r == nil {
+		return errNoMedia
+	}
+	return r.SendDTMF(d)
+}
+
+// errNoMedia: a digit cannot be sent before the call's RTP session exists.
+var errNoMedia = errors.New("sip: the call has no media yet")
+
+var (
+	_ media.RTPLeg      = (*InboundCall)(nil)
+	_ media.DigitSender = (*InboundCall)(nil)
+)

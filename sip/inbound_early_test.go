@@ -66,11 +66,7 @@ func (h earlyHandler) HandleCall(c *InboundCall) {
 func startTimeoutServer(t *testing.T, h Handler, rtpTimeout time.Duration) *net.UDPAddr {
 	t.Helper()
 	_, addr := startTestServer(t, h, 13000, func(c *Config) { c.RTPTimeout = rtpTimeout })
-	a, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return addr
 }
 
 // inviteHead is an INVITE from the peer at local; body is its SDP offer ("" for a late offer).

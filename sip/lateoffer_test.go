@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,28 +56,23 @@ func (h lateHandler) HandleCall(c *InboundCall) {
 }
 
 // startLateServer runs a Server on loopback UDP and returns its address.
-func startLateServer(t *testing.T, h Handler) string {
+func startLateServer(t *testing.T, h Handler) *net.UDPAddr {
 	_, addr := startTestServer(t, h, 21000)
 	return addr
 }
 
-// startTestServer runs a Server with handler h on a free loopback UDP port,
-// with RTP ports from a block above rtpBase that depends on the process (so
-// parallel test binaries do not collide), until the test ends. opts adjust
-// the configuration.
-func startTestServer(t *testing.T, h Handler, rtpBase int, opts ...func(*Config)) (*Server, string) {
+// startTestServer runs a Server with handler h on a loopback UDP socket of
+// its own (port 0), with RTP ports from a block above rtpBase that depends on
+// the process (so parallel test binaries do not collide), until the test
+// ends. opts adjust the configuration. It returns the server and its address.
+func startTestServer(t *testing.T, h Handler, rtpBase int, opts ...func(*Config)) (*Server, *net.UDPAddr) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := pc.LocalAddr().String()
-	pc.Close()
 	lo := rtpBase + os.Getpid()%400*20
-	cfg := Config{
-		Listen: addr, Transports: []string{"udp"},
-		RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19},
-	}
+	cfg := Config{RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: lo, Max: lo + 19}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -85,11 +81,23 @@ func startTestServer(t *testing.T, h Handler, rtpBase int, opts ...func(*Config)
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-srv.ready
-	return srv, addr
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeUDP(ctx, conn) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeUDP: %v", err)
+		}
+	})
+	select {
+	case <-srv.ready:
+	case err := <-done:
+		t.Fatalf("ServeUDP: %v", err)
+	}
+	if got, want := srv.Addr().String(), conn.LocalAddr().String(); got != want {
+		t.Fatalf("server address %s, want the socket's %s", got, want)
+	}
+	return srv, conn.LocalAddr().(*net.UDPAddr)
 }
 
 // testLogger logs to the test's output with -v and HOTLINE_TEST_LOG=1.
@@ -173,10 +181,7 @@ func TestLateOffer(t *testing.T) {
 	}
 	// One server for every case: NewServer sets sipgo's global logger.
 	h := lateHandler{results: make(chan lateResult, 1)}
-	srvAddr, err := net.ResolveUDPAddr("udp", startLateServer(t, h))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srvAddr := startLateServer(t, h)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -227,6 +232,9 @@ Content-Length: 0
 				t.Fatalf("our offer does not parse: %v\n%s", err, body)
 			}
 			toTag, _ := ok.To().Params.Get("tag")
+			if c := ok.Contact(); c == nil || net.JoinHostPort(c.Address.Host, strconv.Itoa(c.Address.Port)) != srvAddr.String() {
+				t.Errorf("200 OK Contact %v, want the server's address %s", c, srvAddr)
+			}
 
 			ans := tt.answer(rtpConn.LocalAddr().(*net.UDPAddr).Port)
 			ack := fmt.Sprintf(`ACK %s SIP/2.0
@@ -340,10 +348,7 @@ func TestLateOfferNoACK(t *testing.T) {
 	gsip.SetTimers(20*time.Millisecond, 160*time.Millisecond, 200*time.Millisecond)
 	t.Cleanup(func() { gsip.SetTimers(t1, t2, t4) }) // runs after the server has stopped
 	h := lateHandler{results: make(chan lateResult, 1)}
-	srvAddr, err := net.ResolveUDPAddr("udp", startLateServer(t, h))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srvAddr := startLateServer(t, h)
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)

@@ -63,9 +63,9 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	var re *ResponseError
 	switch {
 	case errors.As(err, &re):
-		return nil, fmt.Errorf("%s answered %d %s: %w", b.User, re.Code, re.Reason, ErrNoAnswer)
-	case errors.Is(err, ErrNoAnswer), errors.Is(err, ErrUnreachable) && ctx.Err() != nil:
-		return nil, fmt.Errorf("%s: %w", b.User, ErrNoAnswer)
+		return nil, fmt.Errorf("%s answered %d %s: %w", b.User, re.Code, re.Reason, media.ErrNoAnswer)
+	case errors.Is(err, media.ErrNoAnswer), errors.Is(err, ErrUnreachable) && ctx.Err() != nil:
+		return nil, fmt.Errorf("%s: %w", b.User, media.ErrNoAnswer)
 	case err != nil:
 		return nil, fmt.Errorf("invite %s: %w", b.User, err)
 	}
@@ -94,8 +94,12 @@ type outboundInvite struct {
 
 // placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
 // answered (ACK sent, media running), refused (a *ResponseError), or ctx is done: then it is CANCELled
-// and the error is ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
+// and the error is media.ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
 func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
+	ep := s.ep.Load()
+	if ep == nil {
+		return nil, errNotServing
+	}
 	rc, cc, err := s.cfg.RTPPorts.ListenPair()
 	if err != nil {
 		return nil, err
@@ -109,7 +113,7 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	req.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
 	cid := gsip.CallIDHeader(inv.callID)
 	req.AppendHeader(&cid)
-	from := &gsip.FromHeader{DisplayName: inv.fromName, Address: gsip.Uri{Scheme: "sip", User: inv.fromUser, Host: s.cfg.AdvertiseIP.String(), Port: s.port}, Params: gsip.NewParams()}
+	from := &gsip.FromHeader{DisplayName: inv.fromName, Address: gsip.Uri{Scheme: "sip", User: inv.fromUser, Host: s.cfg.AdvertiseIP.String(), Port: int(ep.addr.Port())}, Params: gsip.NewParams()}
 	from.Params.Add("tag", uuid.NewString()[:8])
 	req.AppendHeader(from)
 	for _, h := range inv.headers {
@@ -121,7 +125,7 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	if inv.transport != "" {
 		req.SetTransport(inv.transport)
 	}
-	dlg, err := s.dcc.WriteInvite(ctx, req)
+	dlg, err := ep.dcc.WriteInvite(ctx, req)
 	if err != nil {
 		o.closeSockets()
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
@@ -351,7 +355,7 @@ func (o *OutboundCall) waitAnswer(ctx context.Context, inv outboundInvite) error
 	case ctx.Err() != nil && !heard.Load():
 		return fmt.Errorf("%w: no response before the dial timeout", ErrUnreachable)
 	case ctx.Err() != nil:
-		return ErrNoAnswer
+		return media.ErrNoAnswer
 	}
 	return fmt.Errorf("%w: %v", ErrUnreachable, err)
 }
@@ -434,4 +438,19 @@ func (o *OutboundCall) Hangup(ctx context.Context, cause string) error {
 	return err
 }
 
-var _ media.RTPLeg = (*OutboundCall)(nil)
+// SendDigit sends a key press to the far end as an RFC 4733 telephone-event (media.DigitSender). It
+// fails when the far end did not answer with telephone-event.
+func (o *OutboundCall) SendDigit(d rune) error {
+	o.mu.Lock()
+	r := o.rtp
+	o.mu.Unlock()
+	if r == nil {
+		return errNoMedia
+	}
+	return r.SendDTMF(d)
+}
+
+var (
+	_ media.RTPLeg      = (*OutboundCall)(nil)
+	_ media.DigitSender = (*OutboundCall)(nil)
+)

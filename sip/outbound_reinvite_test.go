@@ -72,11 +72,7 @@ func TestOutboundReinvite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: opens sockets and runs SIP dialogs")
 	}
-	s, addr := startTestServer(t, lateHandler{results: make(chan lateResult, 1)}, 41000)
-	srvAddr, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, srvAddr := startTestServer(t, lateHandler{results: make(chan lateResult, 1)}, 41000)
 	phone := newFakeCarrier(t)
 	ear := audiotest.HearRTP(t, phone.rtp)
 	res, _ := dialTrunk(context.Background(), s, TrunkRequest{Trunk: "pstn", Number: "2001",

@@ -30,8 +30,11 @@ type RegistrarConfig struct {
 	Realm      string
 	MinExpires time.Duration // default 60 s
 	MaxExpires time.Duration // default 3600 s
-	// MaxFailures failed authentications from one IP within FailWindow block that
-	// IP for FailWindow (REGISTER gets 403 without a challenge).
+	// MaxFailures failed authentications (a wrong digest, an unknown user, a malformed
+	// Authorization header) from one IP within FailWindow of the first of them block that IP
+	// for FailWindow from the last: every REGISTER from it, for any user, gets 403 Too Many
+	// Failed Attempts without a challenge. A success neither counts nor resets the count, so
+	// one known password buys no guesses at others. Defaults: 5 within a minute.
 	MaxFailures int
 	FailWindow  time.Duration
 }
@@ -42,7 +45,7 @@ type Registrar struct {
 	creds  Credentials
 	nonces *nonceSource
 	log    *slog.Logger
-	now    func() time.Time
+	now    func() time.Time // the clock: time.Now (tests set their own)
 
 	mu       sync.Mutex
 	bindings map[string]*Binding

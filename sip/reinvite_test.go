@@ -179,11 +179,7 @@ func TestReinvite(t *testing.T) {
 		t.Skip("-short: opens sockets and runs a SIP dialog")
 	}
 	h := toneHandler{ended: make(chan [2]string, 1)}
-	srv, addr := startTestServer(t, h, 29000)
-	srvAddr, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, srvAddr := startTestServer(t, h, 29000)
 	d := newDialog(t, srvAddr, "a")
 	first, moved, third := audiotest.NewRTPEar(t), audiotest.NewRTPEar(t), audiotest.NewRTPEar(t)
 
@@ -342,11 +338,7 @@ func TestReinviteNotAcknowledged(t *testing.T) {
 	gsip.SetTimers(20*time.Millisecond, 160*time.Millisecond, 200*time.Millisecond)
 	t.Cleanup(func() { gsip.SetTimers(t1, t2, t4) })
 	h := toneHandler{ended: make(chan [2]string, 1)}
-	srv, addr := startTestServer(t, h, 29000)
-	srvAddr, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, srvAddr := startTestServer(t, h, 29000)
 	d := newDialog(t, srvAddr, "noack")
 	ear := audiotest.NewRTPEar(t)
 	if res := d.invite(callerSDP(ear.Port(), "0 101", "sendrecv", pcmuOnly...)); res.StatusCode != 200 {

@@ -3,10 +3,8 @@ package sip
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,10 +17,13 @@ import (
 
 // Config is the SIP side of the server.
 type Config struct {
-	Listen     string   // host:port for every transport, e.g. "0.0.0.0:5060"
-	Transports []string // "udp", "tcp"
+	// Listen is host:port for every transport Serve opens, e.g. "0.0.0.0:5060"; port 0 picks a free
+	// one (Addr tells which). It may be empty for a server that only serves on given connections
+	// (ServeUDP, ServeTCP).
+	Listen     string
+	Transports []string // what Serve opens: "udp", "tcp" (default both)
 	// AdvertiseIP goes into Contact, Via and SDP. Default: the listen IP, or
-	// 127.0.0.1 when listening on all addresses.
+	// 127.0.0.1 when listening on all addresses or when Listen is empty.
 	AdvertiseIP net.IP
 	RTPPorts    *media.PortRange
 	RTPTimeout  time.Duration // hang up a call after this long without RTP (0 = never)
@@ -43,17 +44,18 @@ type Handler interface {
 // Server is the SIP user agent of hotline: a registrar for agent phones and
 // a B2BUA whose inbound legs run the dialplan and whose outbound legs ring agents.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	ua      *sipgo.UserAgent
-	srv     *sipgo.Server
-	client  *sipgo.Client
-	dsc     *sipgo.DialogServerCache
-	dcc     *sipgo.DialogClientCache
-	reg     *Registrar
-	handler Handler
-	contact gsip.ContactHeader
-	port    int
+	cfg      Config
+	log      *slog.Logger
+	stackLog *slog.Logger // the SIP stack's: info and above
+	ua       *sipgo.UserAgent
+	srv      *sipgo.Server
+	reg      *Registrar
+	handler  Handler
+
+	// ep is where the server is reached, set when it starts serving (endpoint.go); ready is closed then.
+	ep    atomic.Pointer[endpoint]
+	ready chan struct{}
+	life  lifetime
 
 	draining atomic.Bool
 	active   sync.WaitGroup
@@ -62,7 +64,6 @@ type Server struct {
 	// outDialogs finds the answered outbound legs by sipgo's client dialog
 	// ID, for the far end's re-INVITEs and their ACKs.
 	outDialogs sync.Map // dialog id → *OutboundCall
-	ready      chan struct{}
 	nActive    atomic.Int64
 	// reinvites counts re-INVITEs of calls by result (reinviteResults).
 	reinvites [len(reinviteResults)]atomic.Uint64
@@ -71,15 +72,14 @@ type Server struct {
 // setStackLogger sets the SIP stack's process-wide logger once.
 var setStackLogger sync.Once
 
-// NewServer builds the SIP server; Serve starts it.
+// NewServer builds the SIP server; Serve (or ServeUDP, ServeTCP) starts it.
 func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server, error) {
-	host, portStr, err := net.SplitHostPort(cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("sip listen address %q: %w", cfg.Listen, err)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return nil, fmt.Errorf("sip listen port %q: %w", portStr, err)
+	host := ""
+	if cfg.Listen != "" {
+		var err error
+		if host, _, err = splitListen(cfg.Listen); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.AdvertiseIP == nil {
 		ip := net.ParseIP(host)
@@ -111,14 +111,7 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 	if err != nil {
 		return nil, err
 	}
-	client, err := sipgo.NewClient(ua, sipgo.WithClientAddr(net.JoinHostPort(cfg.AdvertiseIP.String(), portStr)), sipgo.WithClientLogger(stackLog))
-	if err != nil {
-		return nil, err
-	}
-	s := &Server{cfg: cfg, log: log, ua: ua, srv: srv, client: client, reg: reg, handler: h, port: port, ready: make(chan struct{})}
-	s.contact = gsip.ContactHeader{Address: gsip.Uri{Scheme: "sip", User: "hotline", Host: cfg.AdvertiseIP.String(), Port: port}}
-	s.dsc = sipgo.NewDialogServerCache(client, s.contact)
-	s.dcc = sipgo.NewDialogClientCache(client, s.contact)
+	s := &Server{cfg: cfg, log: log, stackLog: stackLog, ua: ua, srv: srv, reg: reg, handler: h, ready: make(chan struct{})}
 
 	srv.OnInvite(s.onInvite)
 	srv.OnAck(s.onAck)
@@ -155,56 +148,6 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 }
 
 const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REGISTER"
-
-// Serve listens on every configured transport until ctx is done.
-func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, len(s.cfg.Transports))
-	var ready sync.WaitGroup
-	for _, t := range s.cfg.Transports {
-		t := strings.ToLower(t)
-		ready.Add(1)
-		go func() {
-			var err error
-			switch t {
-			case "udp":
-				var conn net.PacketConn
-				conn, err = net.ListenPacket("udp", s.cfg.Listen)
-				ready.Done()
-				if err == nil {
-					s.log.Info("sip listening", "transport", "udp", "addr", conn.LocalAddr().String())
-					err = s.srv.ServeUDP(guardConn{conn, s.log})
-				}
-			case "tcp":
-				var l net.Listener
-				l, err = net.Listen("tcp", s.cfg.Listen)
-				ready.Done()
-				if err == nil {
-					s.log.Info("sip listening", "transport", "tcp", "addr", l.Addr().String())
-					go func() { <-ctx.Done(); l.Close() }()
-					err = s.srv.ServeTCP(l)
-				}
-			default:
-				ready.Done()
-				err = fmt.Errorf("sip transport %q is not supported (use udp or tcp)", t)
-			}
-			errc <- err
-		}()
-	}
-	ready.Wait()
-	close(s.ready)
-	go s.expireLoop(ctx)
-	select {
-	case <-ctx.Done():
-		s.ua.Close()
-		return nil
-	case err := <-errc:
-		if ctx.Err() != nil {
-			return nil
-		}
-		s.ua.Close()
-		return err
-	}
-}
 
 func (s *Server) expireLoop(ctx context.Context) {
 	t := time.NewTicker(time.Second)
@@ -268,7 +211,7 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	s.nActive.Add(1)
 	defer func() { s.nActive.Add(-1); s.active.Done() }()
 
-	dlg, err := s.dsc.ReadInvite(req, tx)
+	dlg, err := s.ep.Load().dsc.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("invite rejected", "error", err)
 		respond(tx, req, 400, "Bad Request")
@@ -347,7 +290,7 @@ func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
 	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.calls.Load(id); ok {
 			v.(*InboundCall).readAck(req)
-			_ = s.dsc.ReadAck(req, tx)
+			_ = s.ep.Load().dsc.ReadAck(req, tx)
 			return
 		}
 	}
@@ -358,7 +301,7 @@ func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
 		}
 		return
 	}
-	_ = s.dsc.ReadAck(req, tx)
+	_ = s.ep.Load().dsc.ReadAck(req, tx)
 }
 
 func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
@@ -367,12 +310,12 @@ func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
 			v.(*InboundCall).markRemoteHangup()
 		}
 	}
-	if err := s.dsc.ReadBye(req, tx); err == nil {
+	if err := s.ep.Load().dsc.ReadBye(req, tx); err == nil {
 		return
 	} else if !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
 		s.log.Debug("bye", "call_id", callID(req), "error", err)
 	}
-	if err := s.dcc.ReadBye(req, tx); err == nil {
+	if err := s.ep.Load().dcc.ReadBye(req, tx); err == nil {
 		return
 	}
 	respond(tx, req, 481, "Call/Transaction Does Not Exist")
@@ -398,7 +341,7 @@ func (s *Server) onInfo(req *gsip.Request, tx gsip.ServerTransaction) {
 		}
 	}
 	if c == nil {
-		if _, err := s.dcc.MatchRequestDialog(req); err == nil {
+		if _, err := s.ep.Load().dcc.MatchRequestDialog(req); err == nil {
 			respond(tx, req, 200, "OK") // agent phone INFO: accepted, not forwarded
 			return
 		}

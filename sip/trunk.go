@@ -40,10 +40,17 @@ type TrunkRequest struct {
 // ErrBadTrunk is returned for a trunk request that cannot be dialled as written.
 var ErrBadTrunk = errors.New("bad trunk request")
 
-// DialTrunk calls an external number through a trunk and waits until it answers, is refused (an
-// error wrapping a *ResponseError: ErrBusy, ErrNoAnswer, ErrDeclined, ErrAuthFailed,
-// ErrNotAcceptable), or ctx is done (the INVITE is CANCELled; ErrNoAnswer, or ErrUnreachable when the
-// carrier never responded). The answered leg is bridged like an agent's.
+// DialTrunk calls an external number through a trunk and waits until it answers, or fails:
+//
+//   - The number was reached and did not take the call: the error wraps media.ErrBusy,
+//     media.ErrNoAnswer or media.ErrDeclined and the *ResponseError that said so, and reads as a
+//     call record keeps it, "busy (486 Busy Here)". When ctx is done first (the dial timeout) the
+//     INVITE is CANCELled and the error is media.ErrNoAnswer itself, "no answer".
+//   - The trunk could not be used: the error names the trunk and the number, and wraps a
+//     *ResponseError (ErrAuthFailed, ErrNotAcceptable), or ErrUnreachable (also when ctx ended
+//     before the carrier responded at all), or what else went wrong.
+//
+// The answered leg is bridged like an agent's.
 func (s *Server) DialTrunk(ctx context.Context, req TrunkRequest) (*OutboundCall, error) {
 	uri, err := trunkURI(req)
 	if err != nil {
@@ -68,6 +75,9 @@ func (s *Server) DialTrunk(ctx context.Context, req TrunkRequest) (*OutboundCall
 	})
 	if err != nil {
 		log.Info("trunk call not answered", "number", req.Number, "error", err.Error())
+		if nr := notReached(err); nr != nil {
+			return nil, nr
+		}
 		return nil, fmt.Errorf("trunk %s to %s: %w", req.Trunk, req.Number, err)
 	}
 	log.Info("trunk call answered", "number", req.Number, "codec", o.Codec())

@@ -3,12 +3,15 @@ package sip
 import (
 	"context"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/media"
 )
 
 type dialResult struct {
@@ -78,6 +81,13 @@ func testDialTrunkAnswered(t *testing.T, s *Server) {
 	if got, want := inv.req.Recipient.String(), "sip:13800138000@"+carrier.host(); got != want {
 		t.Errorf("request URI %s, want %s", got, want)
 	}
+	// Via and Contact name the server's address: where the carrier's responses and requests go.
+	if v := inv.req.Via(); v == nil || net.JoinHostPort(v.Host, strconv.Itoa(v.Port)) != s.Addr().String() {
+		t.Errorf("Via %v, want the server's address %s", v, s.Addr())
+	}
+	if c := inv.req.Contact(); c == nil || net.JoinHostPort(c.Address.Host, strconv.Itoa(c.Address.Port)) != s.Addr().String() {
+		t.Errorf("Contact %v, want the server's address %s", c, s.Addr())
+	}
 	if f := inv.req.From(); f == nil || f.Address.User != "+861088880000" {
 		t.Errorf("From = %v, want the caller id", inv.req.From())
 	}
@@ -131,7 +141,8 @@ func testDialTrunkAnswered(t *testing.T, s *Server) {
 	call.Close()
 }
 
-// testDialTrunkBusy: 486 ends the attempt with ErrBusy (and the 486 is ACKed).
+// testDialTrunkBusy: 486 ends the attempt with media.ErrBusy, the status in its text as the call
+// record keeps it (and the 486 is ACKed).
 func testDialTrunkBusy(t *testing.T, s *Server) {
 	carrier := newFakeCarrier(t)
 	res, _ := dialTrunk(context.Background(), s, TrunkRequest{Trunk: "pstn", Number: "13800138000", Host: carrier.host(),
@@ -141,8 +152,8 @@ func testDialTrunkBusy(t *testing.T, s *Server) {
 	carrier.expect(gsip.ACK)
 	r := waitDial(t, res)
 	var re *ResponseError
-	if !errors.Is(r.err, ErrBusy) || !errors.As(r.err, &re) || re.Code != 486 {
-		t.Fatalf("DialTrunk error %v, want 486 busy", r.err)
+	if !errors.Is(r.err, media.ErrBusy) || !errors.As(r.err, &re) || re.Code != 486 || r.err.Error() != "busy (486 Busy Here)" {
+		t.Fatalf("DialTrunk error %q, want busy (486 Busy Here)", r.err)
 	}
 }
 
@@ -202,7 +213,7 @@ func testDialTrunkDigestAuth(t *testing.T, s *Server) {
 }
 
 // testDialTrunkCancelOnTimeout: a number that rings past the dial timeout is CANCELled; the 487 is
-// ACKed and the error is ErrNoAnswer.
+// ACKed and the error is media.ErrNoAnswer.
 func testDialTrunkCancelOnTimeout(t *testing.T, s *Server) {
 	carrier := newFakeCarrier(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
@@ -223,8 +234,8 @@ func testDialTrunkCancelOnTimeout(t *testing.T, s *Server) {
 	carrier.respond(inv, 487, "Request Terminated", "")
 	carrier.expect(gsip.ACK)
 	r := waitDial(t, res)
-	if !errors.Is(r.err, ErrNoAnswer) {
-		t.Fatalf("DialTrunk error %v, want ErrNoAnswer", r.err)
+	if !errors.Is(r.err, media.ErrNoAnswer) || r.err.Error() != "no answer" {
+		t.Fatalf("DialTrunk error %q, want no answer", r.err)
 	}
 	if got := progress(); len(got) != 1 || got[0] != 183 {
 		t.Errorf("progress reported %v, want [183]", got)

@@ -18,7 +18,7 @@ type callHandler struct{ engine *ivr.Engine }
 func (h *callHandler) HandleCall(c *hsip.InboundCall) {
 	rec := h.engine.Run(c, ivr.CallInfo{
 		ID: c.CallID, From: c.From, To: c.To, FromURI: c.FromURI, ToURI: c.ToURI,
-		SourceAddr: c.Source, Headers: inviteHeaders(c),
+		SourceAddr: c.Source, Headers: c.Headers(),
 	})
 	callsTotal.WithLabelValues(rec.Disposition, rec.Codec).Inc()
 	for _, x := range rec.Transfers {
@@ -77,22 +77,7 @@ func (d trunkDialer) DialTrunk(ctx context.Context, req ivr.TrunkCall) (ivr.Trun
 	}
 	leg, err := d.srv.DialTrunk(ctx, tr)
 	if err != nil {
-		return nil, notReached(err)
+		return nil, err
 	}
 	return leg, nil
-}
-
-// inviteHeaders collects the INVITE's headers for routes that match on one (the first of a repeated
-// header wins).
-func inviteHeaders(c *hsip.InboundCall) map[string]string {
-	if c.Request == nil {
-		return nil
-	}
-	out := map[string]string{}
-	for _, h := range c.Request.Headers() {
-		if _, seen := out[h.Name()]; !seen {
-			out[h.Name()] = h.Value()
-		}
-	}
-	return out
 }

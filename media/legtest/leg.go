@@ -200,8 +200,15 @@ func (l *Leg) HungUpByUs() bool {
 func (l *Leg) OutputRate() int { return l.opts.Rate }
 func (l *Leg) Codec() string   { return l.opts.Codec }
 
+// DigitLeg is a Leg that can send key presses to its party, as a SIP leg does with RFC 4733
+// (media.DigitSender); it keeps what it sent.
+type DigitLeg struct{ *Leg }
+
+// NewDigitLeg starts a DigitLeg.
+func NewDigitLeg(id string, opts Options) *DigitLeg { return &DigitLeg{New(id, opts)} }
+
 // SendDigit keeps a key sent to the party.
-func (l *Leg) SendDigit(d rune) error {
+func (l *DigitLeg) SendDigit(d rune) error {
 	l.mu.Lock()
 	l.sig.digitsSent = append(l.sig.digitsSent, d)
 	l.mu.Unlock()
@@ -280,7 +287,7 @@ func (l *Leg) Answered() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.sig.a
 // Closed reports whether Close was called.
 func (l *Leg) Closed() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.sig.closed }
 
-// DigitsSent returns the keys sent to the party with SendDigit.
+// DigitsSent returns the keys sent to the party with a DigitLeg's SendDigit.
 func (l *Leg) DigitsSent() []rune {
 	l.mu.Lock()
 	defer l.mu.Unlock()

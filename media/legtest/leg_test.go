@@ -77,7 +77,8 @@ func TestLegEnds(t *testing.T) {
 	if by, _ := l.HangupInfo(); by != "server" || !l.HungUpByUs() || l.Told()[0] != "reject 486" {
 		t.Fatalf("reject: %q %v %v", by, l.HungUpByUs(), l.Told())
 	}
-	_ = l.SendDigit('5')
+	d := &DigitLeg{l}
+	_ = d.SendDigit('5')
 	l.Close()
 	if !l.Closed() || string(l.DigitsSent()) != "5" {
 		t.Fatal("close or digits")

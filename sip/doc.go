@@ -1,0 +1,32 @@
+// Package sip is hotline's SIP user agent, on emiago/sipgo: the transports, a registrar for agent
+// phones, and a B2BUA whose inbound legs (callers) run the dialplan and whose outbound legs ring
+// agents' phones and external numbers through trunks. It turns SIP dialogs into media.Legs and
+// negotiates their SDP; the RTP underneath is package media's, what a call does is package ivr's,
+// and reading hotline.yaml and wiring the server up is cmd/hotline's.
+//
+// The seams, for the rest of hotline and for tests:
+//
+//   - Serving (endpoint.go): Server.Serve opens a listener for every configured transport, all on
+//     one port (port 0 picks one: UDP first, TCP on the port it got). ServeUDP and ServeTCP serve
+//     on connections the caller opened instead; tests bind a loopback socket on port 0 and hand it
+//     over, so no test picks a port and hopes it stays free. The first connection served on fixes
+//     the server's endpoint: Addr, AdvertiseIP and that port, which Contact and Via name.
+//   - Inbound calls (inbound.go): a Handler gets each INVITE as an *InboundCall in its own
+//     goroutine, and owns it until HandleCall returns. Invite is what the INVITE said (numbers,
+//     URIs, source) and Headers its headers by name; the sipgo request stays inside. Late offers
+//     (lateoffer.go), early media (Progress) and re-INVITEs (reinvite.go) are handled here.
+//   - Outbound calls (outbound.go, trunk.go): Dial rings a registered phone, DialTrunk an external
+//     number. A refusal is a *ResponseError that unwraps to what it means: the party's own answer
+//     (media.ErrBusy, media.ErrNoAnswer, media.ErrDeclined, which a trunk call's error reads as a
+//     call record keeps it, "busy (486 Busy Here)") or trouble on the way (ErrAuthFailed,
+//     ErrNotAcceptable, ErrUnreachable).
+//   - Legs: InboundCall and OutboundCall are media.RTPLegs, so a bridge of two relays payloads,
+//     and media.DigitSenders (SendDigit: RFC 4733), so the IVR can pass a desktop agent's keys on.
+//   - Registration (registrar.go, digest.go): digest authentication against Credentials (HA1s
+//     only), one binding per user, and a throttle on failed attempts that runs on the registrar's
+//     own clock, so its tests move time instead of waiting.
+//   - Malformed requests (malformed.go): a UDP datagram that is plainly a broken request is
+//     answered 400 with the reason before the stack parses it.
+//
+// Never block in a sipgo transaction callback: the server hands the work to the call's goroutine.
+package sip
