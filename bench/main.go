@@ -1,9 +1,11 @@
 // Command bench measures hotline and writes BENCHMARKS.md: Go benchmarks
-// of the hot paths, and sipp load runs against the real server over
-// loopback (call setup rate, concurrent calls with RTP both ways, RTP pacing).
+// of the hot paths, sipp load runs against the real server over loopback
+// (call setup rate, concurrent calls with RTP both ways, RTP pacing, the
+// voice bot), and Go SIP callers timing barge-in where a phone hears it.
 //
 //	go run ./bench -out BENCHMARKS.md          (what `make bench` runs)
 //	go run ./bench -quick                      (shorter runs, for a smoke test)
+//	go run ./bench -only bargein -out x.md     (one part only)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main
@@ -33,7 +35,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband or bot")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot or bargein")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -56,6 +58,9 @@ func main() {
 	}
 	if part("bot") {
 		r.botCalls(bin)
+	}
+	if part("bargein") {
+		r.bargeIn(bin)
 	}
 	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
 		fatal(err)

@@ -18,6 +18,7 @@ type report struct {
 	conc      []concRun
 	wide      []concRun
 	bot       []botRun
+	barge     []bargeRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -169,6 +170,42 @@ func (r *report) markdown() string {
 		p("Command:")
 		p("")
 		p("    %s", r.bot[0].run.cmdline())
+		p("")
+	}
+
+	if len(r.barge) > 0 {
+		p("## Barge-in heard at the phone")
+		p("")
+		p("Go SIP callers (sipgo for the dialog, a UDP socket for G.711 A-law RTP; %d calls at once) ask the voice bot a question;", bargeCalls)
+		p("each time the bot has been reading its long reply for %.0f ms, the caller talks over it for %.0f ms, %d times per call.", ms(bargeAfter), ms(bargeSpeech), bargesPerCall)
+		p("The engines are the local OpenAI-compatible test server, as above. Each barge-in is timed at the caller, on one clock:")
+		p("from the first RTP packet of the caller's speech sent to the last RTP packet carrying the bot's voice received (above")
+		p("%.0f dBFS; once cut off the server sends silence). Arrivals are stamped by the kernel (SO_TIMESTAMPNS), and each", voicedDBFS)
+		p("barge-in starts at a random offset from the server's 20 ms packet grid, as a phone's own clock would. The bot must not")
+		p("stop before %.0f ms of speech (`min_barge_in`, the guard that keeps a cough from interrupting it); the caller's packet", ms(bargeGuard))
+		p("that completes it is the %dth, sent %.0f ms after the first, and the second figure is timed from there. Target: the", int(bargeGuard/(framesMs*time.Millisecond)), ms(bargeGuard)-framesMs)
+		p("guard plus %.0f ms (the packet already on its way and one 20 ms pacer slot).", ms(bargeSlack))
+		p("")
+		p("| figure | target | barge-ins | p50 | p95 | result |")
+		p("|---|---|---|---|---|---|")
+		for _, b := range r.barge {
+			t1 := ms(bargeGuard + bargeSlack)
+			t2 := ms(bargeSlack)
+			p("| caller starts talking → last bot voice packet | p95 ≤ %.0f ms | %d | %.1f ms | %.1f ms | %s |", t1, b.samples,
+				b.fromSpeech[0], b.fromSpeech[1], met(b.fromSpeech[1], t1, b.samples))
+			p("| caller's %.0f ms of speech complete → last bot voice packet | p95 ≤ %.0f ms | %d | %.1f ms | %.1f ms | %s |", ms(bargeGuard), t2, b.samples,
+				b.afterGuard[0], b.afterGuard[1], met(b.afterGuard[1], t2, b.samples))
+			if len(b.failures) > 0 {
+				p("")
+				p("Not timed: %s.", strings.Join(b.failures, "; "))
+			}
+		}
+		p("")
+		p("A negative second figure means the bot's last voiced packet was already on its way when the caller's packet that")
+		p("completes the guard left; the next one was silence. The caller hears that last packet's 20 ms of voice after it")
+		p("arrives. Command (a Go caller, not sipp):")
+		p("")
+		p("    go run %s./bench -only bargein", strings.Join(append(tagArgs(), ""), " "))
 		p("")
 	}
 

@@ -5,22 +5,24 @@ import (
 	"strings"
 
 	"github.com/hotline-cc/hotline/dialog"
+	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/record"
 )
 
 // escalate builds the handoff packet. tc is the model's transfer_to_agent
 // call, when that is what escalated; its summary, intent and queue win over
 // the bot's own guesses.
-func (s *session) escalate(reason string, tc *dialog.ToolCall) *Result {
+func (l *loop) escalate(reason string, tc *dialog.ToolCall) *Result {
+	s, c := l.s, &l.conv
 	h := &record.Handoff{
 		Reason:    reason,
 		Queue:     s.prof.EscalateQueue,
-		Sentiment: dialog.SentimentLabel(s.sentiment),
+		Sentiment: dialog.SentimentLabel(c.sentiment),
 		At:        s.now(),
 	}
-	if len(s.slots) > 0 {
+	if len(c.slots) > 0 {
 		h.Slots = map[string]string{}
-		for k, v := range s.slots {
+		for k, v := range c.slots {
 			h.Slots[k] = v
 		}
 	}
@@ -46,20 +48,20 @@ func (s *session) escalate(reason string, tc *dialog.ToolCall) *Result {
 		}
 	}
 	if h.Summary == "" {
-		h.Summary = s.extractiveSummary()
+		h.Summary = c.extractiveSummary()
 	}
 	if h.Intent == "" {
-		h.Intent = s.guessIntent()
+		h.Intent = c.guessIntent(s.cfg.KB)
 	}
 	return &Result{Outcome: OutcomeEscalate, Reason: reason, Handoff: h}
 }
 
 // extractiveSummary quotes what the caller said (the last three
 // utterances that are not just a request for a person).
-func (s *session) extractiveSummary() string {
+func (c *conversation) extractiveSummary() string {
 	var said []string
-	for i := len(s.history) - 1; i >= 0 && len(said) < 3; i-- {
-		m := s.history[i]
+	for i := len(c.history) - 1; i >= 0 && len(said) < 3; i-- {
+		m := c.history[i]
 		if m.Role != dialog.RoleCaller || (dialog.WantsHuman(m.Text) && len([]rune(m.Text)) < 40) {
 			continue
 		}
@@ -73,15 +75,15 @@ func (s *session) extractiveSummary() string {
 
 // guessIntent names the topic of the caller's first substantive question:
 // the heading of the best knowledge-base passage for it.
-func (s *session) guessIntent() string {
-	if s.cfg.KB == nil {
+func (c *conversation) guessIntent(ix *kb.Index) string {
+	if ix == nil {
 		return ""
 	}
-	for _, m := range s.history {
+	for _, m := range c.history {
 		if m.Role != dialog.RoleCaller || dialog.WantsHuman(m.Text) {
 			continue
 		}
-		if hits := s.cfg.KB.Search(m.Text, 1); len(hits) > 0 && hits[0].Confidence >= 0.3 {
+		if hits := ix.Search(m.Text, 1); len(hits) > 0 && hits[0].Confidence >= 0.3 {
 			return hits[0].Heading
 		}
 	}

@@ -22,7 +22,6 @@ type reply struct {
 	ended       time.Time
 	tools       []*dialog.ToolCall
 	err         error // the engine failed before any audio of this turn played
-	timing      record.TurnTiming
 }
 
 // sentenceAudio is one synthesized sentence, ready for the leg.
@@ -41,6 +40,20 @@ type playback struct {
 	curTotal    int      // its samples
 	curPlayed   int      // samples of it played so far
 	interrupted bool
+}
+
+// interrupt marks the turn cut off by the caller (or a key, or the end of
+// the call); called by currentTurn.stop.
+func (p *playback) interrupt() {
+	p.mu.Lock()
+	p.interrupted = true
+	p.mu.Unlock()
+}
+
+func (p *playback) wasInterrupted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.interrupted
 }
 
 func (p *playback) start(text string, total int) {
@@ -207,9 +220,7 @@ func (s *session) speakStream(ctx context.Context, stream dialog.Stream, pb *pla
 	mu.Unlock()
 	r.ended = s.now()
 	r.heard = pb.heardText()
-	pb.mu.Lock()
-	r.interrupted = pb.interrupted
-	pb.mu.Unlock()
+	r.interrupted = pb.wasInterrupted()
 	return r
 }
 

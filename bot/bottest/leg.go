@@ -14,8 +14,17 @@ import (
 
 // Frame is one frame the bot wrote, or one frame the caller sent.
 type Frame struct {
-	At   time.Time
+	At time.Time
+	// Seq orders everything that happens on the leg — caller frames, bot
+	// frames, flushes — so tests can check what came before what without
+	// reading clocks. A caller frame's Seq is taken before the frame is
+	// handed to the bot.
+	Seq  uint64
 	Loud bool // above -40 dBFS: speech or tone, not silence or line noise
+	// During, for a flush, is the Seq of the caller frame the bot was
+	// taking in when it flushed (0: none), so a test can tell a flush
+	// made inside that frame's WriteFrame from one made later.
+	During uint64
 }
 
 // Leg is a fake call leg. The zero value is not usable; call NewLeg.
@@ -31,7 +40,9 @@ type Leg struct {
 	pending  media.PCM16 // caller audio not yet sent
 	inFrames []Frame
 	out      []Frame
-	flushes  []time.Time
+	flushes  []Frame
+	seq      uint64
+	writing  uint64 // Seq of the caller frame being handed to the bot
 	outAudio media.PCM16
 	ticker   *time.Ticker
 	done     chan struct{}
@@ -59,7 +70,8 @@ func (l *Leg) AudioOut() media.FrameWriter { return (*outWriter)(l) }
 // FlushAudioOut records the flush.
 func (l *Leg) FlushAudioOut() {
 	l.mu.Lock()
-	l.flushes = append(l.flushes, time.Now())
+	l.seq++
+	l.flushes = append(l.flushes, Frame{At: time.Now(), Seq: l.seq, During: l.writing})
 	l.mu.Unlock()
 }
 
@@ -113,7 +125,18 @@ func (l *Leg) In() []Frame {
 func (l *Leg) Flushes() []time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]time.Time(nil), l.flushes...)
+	out := make([]time.Time, len(l.flushes))
+	for i, f := range l.flushes {
+		out[i] = f.At
+	}
+	return out
+}
+
+// FlushEvents returns the flushes with their place in the leg's order.
+func (l *Leg) FlushEvents() []Frame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Frame(nil), l.flushes...)
 }
 
 func loud(p media.PCM16) bool {
@@ -145,11 +168,16 @@ func (l *Leg) pump() {
 			}
 		}
 		w := l.in
-		l.inFrames = append(l.inFrames, Frame{At: time.Now(), Loud: loud(frame)})
+		l.seq++
+		l.inFrames = append(l.inFrames, Frame{At: time.Now(), Seq: l.seq, Loud: loud(frame)})
+		l.writing = l.seq
 		l.mu.Unlock()
 		if w != nil {
 			w.WriteFrame(frame)
 		}
+		l.mu.Lock()
+		l.writing = 0
+		l.mu.Unlock()
 	}
 }
 
@@ -165,7 +193,8 @@ func (o *outWriter) WriteFrame(p media.PCM16) error {
 		return media.ErrClosed
 	}
 	l.mu.Lock()
-	l.out = append(l.out, Frame{At: time.Now(), Loud: loud(p)})
+	l.seq++
+	l.out = append(l.out, Frame{At: time.Now(), Seq: l.seq, Loud: loud(p)})
 	l.outAudio = append(l.outAudio, p...)
 	l.mu.Unlock()
 	// Real time: the next frame may go 20 ms after this one.
