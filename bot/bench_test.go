@@ -12,11 +12,11 @@ import (
 
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/bot"
-	"github.com/hotline-cc/hotline/bot/bottest"
 	"github.com/hotline-cc/hotline/bot/openaitest"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
@@ -101,12 +101,12 @@ func benchVoiceToVoice(b *testing.B, cfg bot.Config) {
 		turnsSeen <- struct{}{}
 	}
 	p := bot.Profile{Name: "bench", BargeIn: true, EndOfTurnSilence: 300 * time.Millisecond}
-	legs := make([]*bottest.Leg, sessions)
+	legs := make([]*legtest.Leg, sessions)
 	var wg sync.WaitGroup
 	for i := range legs {
-		legs[i] = bottest.NewLeg("bench", 8000)
+		legs[i] = legtest.New("bench", legtest.Options{Rate: 8000})
 		wg.Add(1)
-		go func(l *bottest.Leg) { defer wg.Done(); bot.Run(context.Background(), l, cfg, p) }(legs[i])
+		go func(l *legtest.Leg) { defer wg.Done(); bot.Run(context.Background(), l, cfg, p) }(legs[i])
 	}
 	speech := audiotest.Tone(220, 8000, 300, 0.3)
 	for b.Loop() {
@@ -163,12 +163,12 @@ func BenchmarkBargeIn(b *testing.B) {
 	}
 	p := bot.Profile{Name: "bench", BargeIn: true, MinBargeIn: 300 * time.Millisecond, EndOfTurnSilence: 300 * time.Millisecond}
 	speech := func(ms int) media.PCM16 { return audiotest.Tone(220, 8000, ms, 0.3) }
-	legs := make([]*bottest.Leg, sessions)
+	legs := make([]*legtest.Leg, sessions)
 	var wg sync.WaitGroup
 	for i := range legs {
-		legs[i] = bottest.NewLeg(fmt.Sprintf("bench-%d", i), 8000)
+		legs[i] = legtest.New(fmt.Sprintf("bench-%d", i), legtest.Options{Rate: 8000})
 		wg.Add(1)
-		go func(l *bottest.Leg) { defer wg.Done(); bot.Run(context.Background(), l, cfg, p) }(legs[i])
+		go func(l *legtest.Leg) { defer wg.Done(); bot.Run(context.Background(), l, cfg, p) }(legs[i])
 		legs[i].Say(speech(300)) // the first question
 	}
 	var react, late []float64

@@ -10,12 +10,12 @@ import (
 
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/bot"
-	"github.com/hotline-cc/hotline/bot/bottest"
 	"github.com/hotline-cc/hotline/bot/openaitest"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/media/audiotest"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/openaicompat"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/tts"
@@ -31,7 +31,7 @@ func speech(ms int) media.PCM16 { return audiotest.Tone(220, legRate, ms, 0.3) }
 
 type rig struct {
 	srv *openaitest.Server
-	leg *bottest.Leg
+	leg *legtest.Leg
 	cfg bot.Config
 
 	mu     sync.Mutex
@@ -66,7 +66,7 @@ func newRig(t *testing.T, llm bool) *rig {
 			t.Fatal(err)
 		}
 	}
-	leg := bottest.NewLeg("call-1", legRate)
+	leg := legtest.New("call-1", legtest.Options{Rate: legRate})
 	t.Cleanup(leg.Close)
 	r := &rig{srv: srv, leg: leg}
 	r.cfg = bot.Config{ASR: rec, Dialog: eng, TTS: syn, KB: ix, EngineTimeout: 2 * time.Second, OnTurn: func(t record.Turn) {
@@ -112,12 +112,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // idle reports whether the bot has written audio and then stopped for 150 ms.
-func idle(l *bottest.Leg) bool {
+func idle(l *legtest.Leg) bool {
 	out := l.Out()
 	return len(out) > 0 && time.Since(out[len(out)-1].At) > 150*time.Millisecond
 }
 
-func loudAfter(frames []bottest.Frame, at time.Time) int {
+func loudAfter(frames []legtest.Frame, at time.Time) int {
 	n := 0
 	for _, f := range frames {
 		if f.Loud && f.At.After(at) {
@@ -214,7 +214,7 @@ func TestBargeInStopsBotWithinOneFrame(t *testing.T) {
 	// The frame that completes 300 ms of caller speech is the 15th loud
 	// one; the bot cannot answer before the caller's last loud frame.
 	in := r.leg.In()[nIn:]
-	var cross, next, lastLoud bottest.Frame
+	var cross, next, lastLoud legtest.Frame
 	loudSeen := 0
 	for i, f := range in {
 		if !f.Loud {

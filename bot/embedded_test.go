@@ -9,10 +9,10 @@ import (
 
 	"github.com/hotline-cc/hotline/asr"
 	"github.com/hotline-cc/hotline/bot"
-	"github.com/hotline-cc/hotline/bot/bottest"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/legtest"
 	"github.com/hotline-cc/hotline/tts"
 )
 
@@ -47,7 +47,7 @@ func TestEmbeddedEnginesWideband(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leg := bottest.NewLeg("wideband-1", 16000)
+	leg := legtest.New("wideband-1", legtest.Options{Rate: 16000})
 	defer leg.Close()
 	cfg := bot.Config{ASR: ps, Dialog: dialog.NewRetrieval(ix, 0), TTS: fast, KB: ix, ASRRate: 16000}
 	p := profile()

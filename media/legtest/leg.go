@@ -20,10 +20,17 @@ import (
 	"github.com/hotline-cc/hotline/media"
 )
 
-// Frame is one frame the leg received (written to AudioOut) or its party sent.
+// Frame is one frame the leg received (written to AudioOut) or its party sent, or a flush.
 type Frame struct {
-	At   time.Time
+	At time.Time
+	// Seq orders everything that happens on the leg (party frames, frames written, flushes), so
+	// tests can check what came before what without reading clocks. A party frame's Seq is taken
+	// before the frame is handed on.
+	Seq  uint64
 	Loud bool // above -40 dBFS: speech or tone, not silence or line noise
+	// During, for a flush, is the Seq of the party frame being handed on when it happened (0:
+	// none), so a test can tell a flush made inside that frame's WriteFrame from one made later.
+	During uint64
 }
 
 // Options configure a Leg.
@@ -64,10 +71,12 @@ type Leg struct {
 
 // recording is what went through the leg's audio.
 type recording struct {
+	seq      uint64 // the last Frame.Seq given
+	writing  uint64 // Seq of the party frame being handed on
 	inFrames []Frame
 	out      []Frame
 	outAudio media.PCM16
-	flushes  []time.Time
+	flushes  []Frame
 	swaps    []string // String() of every writer given to SwapAudioIn
 }
 
@@ -119,7 +128,8 @@ func (l *Leg) AudioOut() media.FrameWriter { return (*outWriter)(l) }
 // FlushAudioOut records the flush.
 func (l *Leg) FlushAudioOut() {
 	l.mu.Lock()
-	l.rec.flushes = append(l.rec.flushes, time.Now())
+	l.rec.seq++
+	l.rec.flushes = append(l.rec.flushes, Frame{At: time.Now(), Seq: l.rec.seq, During: l.rec.writing})
 	l.mu.Unlock()
 }
 
@@ -272,6 +282,17 @@ func (l *Leg) In() []Frame { l.mu.Lock(); defer l.mu.Unlock(); return slices.Clo
 func (l *Leg) Flushes() []time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	out := make([]time.Time, len(l.rec.flushes))
+	for i, f := range l.rec.flushes {
+		out[i] = f.At
+	}
+	return out
+}
+
+// FlushEvents returns the flushes with their place in the leg's order.
+func (l *Leg) FlushEvents() []Frame {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return slices.Clone(l.rec.flushes)
 }
 
@@ -344,12 +365,17 @@ func (l *Leg) pump() {
 			}
 		}
 		w := l.in
-		l.rec.inFrames = append(l.rec.inFrames, Frame{At: time.Now(), Loud: loud(frame)})
+		l.rec.seq++
+		l.rec.inFrames = append(l.rec.inFrames, Frame{At: time.Now(), Seq: l.rec.seq, Loud: loud(frame)})
+		l.rec.writing = l.rec.seq
 		leave := l.leave && len(l.queued) == 0 && w != nil
 		l.mu.Unlock()
 		if w != nil {
 			_ = w.WriteFrame(frame)
 		}
+		l.mu.Lock()
+		l.rec.writing = 0
+		l.mu.Unlock()
 		if leave {
 			l.finish(l.opts.Party, "bye", false)
 		}
@@ -368,7 +394,8 @@ func (o *outWriter) WriteFrame(p media.PCM16) error {
 		return media.ErrClosed
 	}
 	l.mu.Lock()
-	l.rec.out = append(l.rec.out, Frame{At: time.Now(), Loud: loud(p)})
+	l.rec.seq++
+	l.rec.out = append(l.rec.out, Frame{At: time.Now(), Seq: l.rec.seq, Loud: loud(p)})
 	l.rec.outAudio = append(l.rec.outAudio, p...)
 	l.mu.Unlock()
 	t := time.NewTimer(l.opts.Period)
