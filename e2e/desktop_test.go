@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -141,8 +142,9 @@ func assertDesktopCodec(t *testing.T, srv *Server) {
 // TestDesktopAgentTakesCall is the browser agent's whole path: log in on
 // /agent, go available, a caller dials the queue, the screen pop shows who
 // is calling, the agent answers on the WebRTC softphone, both hear each
-// other, the agent hangs up from the page and saves a wrap-up that lands in
-// the call record.
+// other, the agent holds (the caller hears hold music, not the agent) and
+// resumes, hangs up from the page and saves a wrap-up that lands in the call
+// record.
 func TestDesktopAgentTakesCall(t *testing.T) {
 	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig})
 	bctx, run := browserAgent(t, srv, "alice", "alice-demo", agentTone)
@@ -170,12 +172,47 @@ func TestDesktopAgentTakesCall(t *testing.T) {
 		t.Fatalf("caller did not get the pad's key 5: %v %+v", err, ev)
 	}
 
+	// Hold on the page: the caller hears hold music instead of the agent, then the agent again.
+	heardAt := func() int64 {
+		recs := caller.Recordings()
+		st, err := os.Stat(recs[len(recs)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return (st.Size() - 44) / 2 // samples at 8 kHz
+	}
+	holdFrom := heardAt()
+	if err := run(chromedp.Click("#btn-hold")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `document.getElementById("btn-hold").classList.contains("on")`, 5*time.Second)
+	time.Sleep(3 * time.Second)
+	holdTo := heardAt()
+	if err := run(chromedp.Click("#btn-hold")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `!document.getElementById("btn-hold").classList.contains("on")`, 5*time.Second)
+	time.Sleep(2 * time.Second)
+
 	if err := run(chromedp.Click("#btn-hangup")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
 		t.Fatalf("caller not released after the agent hung up on the page: %v", err)
 	}
+	heard, rate, err := audiotest.ReadWAVFile(caller.RecordedWAV())
+	if err != nil || rate != 8000 || int64(len(heard)) < holdTo+int64(rate)*2 {
+		t.Fatalf("caller's recording: %d samples at %d Hz, %v", len(heard), rate, err)
+	}
+	held := heard[holdFrom+int64(rate)/2 : holdTo]
+	after := heard[holdTo+int64(rate)/2 : holdTo+int64(rate)*2]
+	if r := audiotest.ToneRatio(held, agentTone, rate); r > 0.1 || audiotest.RMSdBFS(held) < -45 {
+		t.Fatalf("on hold the caller heard the agent's tone (ratio %.2f) or nothing (%.1f dBFS)", r, audiotest.RMSdBFS(held))
+	}
+	if ok, r := audiotest.DetectTone(after, agentTone, rate); !ok {
+		t.Fatalf("after the hold the caller does not hear the agent (ratio %.2f)", r)
+	}
+	t.Logf("on hold: agent tone ratio %.2f, level %.1f dBFS; after: agent heard again", audiotest.ToneRatio(held, agentTone, rate), audiotest.RMSdBFS(held))
 	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
 	if err := run(
 		chromedp.SetValue("#wrapup-disposition", "follow_up"),
@@ -245,9 +282,13 @@ func TestDesktopBlindTransfer(t *testing.T) {
 		t.Fatalf("bob did not get the transferred call: %v\n%s", err, srv.Log())
 	}
 	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
-	// alice wraps up her part while bob talks; it is saved once the call's record is.
+	// alice wraps up her part while bob still talks: it is saved at once, not when the call ends.
 	if err := run(chromedp.SetValue("#wrapup-disposition", "escalated"), chromedp.Click("#wrapup-save")); err != nil {
 		t.Fatal(err)
+	}
+	jsWait(t, bctx, `document.getElementById("wrapup").classList.contains("hidden")`, 5*time.Second)
+	if !srv.WaitLog(`msg="wrap-up saved"`, 5*time.Second) {
+		t.Fatal("alice's wrap-up was not saved while the call went on")
 	}
 	time.Sleep(2 * time.Second)
 	_ = caller.Hangup()
@@ -259,9 +300,9 @@ func TestDesktopBlindTransfer(t *testing.T) {
 	if c.Agent != "bob" || c.Disposition != "answered" {
 		t.Fatalf("call record after transfer: agent %q disposition %q", c.Agent, c.Disposition)
 	}
-	jsWait(t, bctx, `document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
-	if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.AgentDisposition != "escalated" {
-		t.Fatalf("alice's wrap-up after the transfer: %q", c.AgentDisposition)
+	if c := srv.WaitCalls(t, 1, 5*time.Second)[0]; c.AgentDisposition != "escalated" || len(c.WrapUps) != 1 ||
+		c.WrapUps[0].Agent != "alice" || c.WrapUps[0].Disposition != "escalated" {
+		t.Fatalf("alice's wrap-up after the transfer: %q, wrap-ups %+v", c.AgentDisposition, c.WrapUps)
 	}
 }
 
@@ -308,5 +349,67 @@ func TestDesktopWarmTransfer(t *testing.T) {
 	}
 	if ok, r := audiotest.DetectTone(last, callerTone, rate); !ok {
 		t.Fatalf("bob did not hear the caller after the transfer (ratio %.2f)", r)
+	}
+}
+
+// TestDesktopWithSIPPhone: an agent who takes calls on a SIP desk phone (ring: sip) keeps the
+// desktop open: the call rings on the phone and pops up on the page (with no answer button), the
+// page follows the phone's answer, the agent hangs up from the page, and wraps up there; both
+// hear each other, the bridge relaying the phone's media.
+func TestDesktopWithSIPPhone(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: testDialplan, Extra: desktopConfig, Ring: map[string]string{"alice": "sip"}})
+	bctx, run := browserAgent(t, srv, "alice", "alice-demo", 600) // the browser's microphone must not be heard
+	goAvailable(t, bctx)
+	phone := startAgent(t, srv, "alice", "alice-demo", false)
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13700000000", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 60})
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := phone.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallIncoming); err != nil {
+		t.Fatalf("the desk phone did not ring: %v\n%s", err, srv.Log())
+	}
+	jsWait(t, bctx, `document.getElementById("pop-from").textContent === "13700000000" && window.hotline.device === "sip"`, 10*time.Second)
+	if title := jsString(t, bctx, `document.getElementById("phone-title").textContent`); title != "Ringing on your phone" {
+		t.Fatalf("phone card: %q", title)
+	}
+	if visible, _ := eval[bool](bctx, `!document.getElementById("btn-answer").classList.contains("hidden")`); visible {
+		t.Fatal("the page offers to answer a call that rings on the phone")
+	}
+	if err := phone.Answer(); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `document.getElementById("phone-title").textContent === "On call (phone)"`, 10*time.Second)
+	if hidden, _ := eval[bool](bctx, `document.getElementById("btn-hold").classList.contains("hidden") && !document.getElementById("btn-hangup").classList.contains("hidden")`); !hidden {
+		t.Fatal("the page shows hold for a phone call, or no hang-up")
+	}
+	if err := phone.WaitRecorded(ctxFor(t, 10*time.Second), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := caller.WaitRecorded(ctxFor(t, 10*time.Second), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(chromedp.Click("#btn-hangup")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := phone.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("the phone's call did not end when the agent hung up on the page: %v", err)
+	}
+	if _, err := caller.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("the caller was not released: %v", err)
+	}
+	assertHears(t, "agent's phone", phone.RecordedWAV(), callerTone)
+	assertHears(t, "caller", caller.RecordedWAV(), agentTone)
+	jsWait(t, bctx, `!document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	if err := run(chromedp.SetValue("#wrapup-disposition", "resolved"), chromedp.SendKeys("#wrapup-notes", "on the desk phone"),
+		chromedp.Click("#wrapup-save")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, bctx, `document.getElementById("wrapup").classList.contains("hidden")`, 10*time.Second)
+	c := srv.WaitCalls(t, 1, 10*time.Second)[0]
+	if c.Agent != "alice" || c.HangupBy != "agent" || len(c.WrapUps) != 1 || c.WrapUps[0].Notes != "on the desk phone" {
+		t.Fatalf("call record: agent %q hangup_by %q wrap-ups %+v", c.Agent, c.HangupBy, c.WrapUps)
+	}
+	if !strings.Contains(srv.Log(), `msg="agent ringing"`) || !strings.Contains(srv.Log(), "device=sip") {
+		t.Fatal("the server did not ring the agent's phone")
 	}
 }

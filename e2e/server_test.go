@@ -9,11 +9,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,27 +71,8 @@ type ServerOptions struct {
 	Drain      string
 	Extra      string // appended to hotline.yaml
 	TTSSpeed   int    // espeak-ng words per minute (0: its default)
-}
-
-// freePort finds a free port on loopback for both UDP and TCP.
-func freePort(t testing.TB) int {
-	t.Helper()
-	for i := 0; i < 50; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			continue
-		}
-		u.Close()
-		return p
-	}
-	t.Fatal("no free port")
-	return 0
+	// Ring sets agents' device preference (alice, bob: browser, sip or both).
+	Ring map[string]string
 }
 
 var rtpBase struct {
@@ -121,8 +103,6 @@ func StartServer(t testing.TB, opt ServerOptions) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{t: t, Dir: dir}
-	s.SIPPort = freePort(t)
-	s.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	lo, hi := rtpRange()
 	if opt.RTPTimeout == "" {
 		opt.RTPTimeout = "30s"
@@ -137,15 +117,22 @@ func StartServer(t testing.TB, opt ServerOptions) *Server {
 	if err := os.WriteFile(filepath.Join(dir, "dialplan.yaml"), []byte(dp), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	ring := func(agent string) string {
+		if r := opt.Ring[agent]; r != "" {
+			return "\n    ring: " + r
+		}
+		return ""
+	}
+	// The server listens on ports the system picks; Start reads them from its log.
 	cfg := fmt.Sprintf(`sip:
-  listen: 127.0.0.1:%d
+  listen: 127.0.0.1:0
   advertise_ip: 127.0.0.1
   realm: hotline
   rtp_ip: 127.0.0.1
   rtp_ports: %d-%d
   rtp_timeout: %s
 http:
-  listen: %s
+  listen: 127.0.0.1:0
   admin_token: %s
 store: data/hotline.db
 dialplan: dialplan.yaml
@@ -158,11 +145,11 @@ log_level: debug
 agents:
   - id: alice
     name: Alice
-    password: alice-demo
+    password: alice-demo%s
   - id: bob
     name: Bob
-    password: bob-demo
-%s`, s.SIPPort, lo, hi, opt.RTPTimeout, s.HTTPAddr, adminToken, opt.TTSSpeed, opt.Drain, opt.Extra)
+    password: bob-demo%s
+%s`, lo, hi, opt.RTPTimeout, adminToken, opt.TTSSpeed, opt.Drain, ring("alice"), ring("bob"), opt.Extra)
 	s.Config = filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -220,10 +207,12 @@ func (s *Server) Start() {
 	}()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		if strings.Contains(s.Log(), `msg="sip listening" transport=udp`) {
-			if resp, err := http.Get("http://" + s.HTTPAddr + "/healthz"); err == nil {
+		if sip, web := s.listening(); sip != 0 && web != "" {
+			if resp, err := http.Get("http://" + web + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == 200 {
+					s.SIPPort, s.HTTPAddr = sip, web
+					s.keepPorts()
 					return
 				}
 			}
@@ -235,6 +224,40 @@ func (s *Server) Start() {
 		}
 	}
 	t.Fatalf("hotline did not start listening:\n%s", s.Log())
+}
+
+var (
+	sipListeningRE  = regexp.MustCompile(`msg="sip listening" transport=udp addr=127\.0\.0\.1:(\d+)`)
+	httpListeningRE = regexp.MustCompile(`msg="http listening" addr=(127\.0\.0\.1:\d+)`)
+)
+
+// listening reads the ports the server process that runs now says it listens on.
+func (s *Server) listening() (sipPort int, httpAddr string) {
+	log := s.Log()
+	if i := strings.LastIndex(log, `msg="hotline starting"`); i >= 0 {
+		log = log[i:]
+	}
+	if m := sipListeningRE.FindAllStringSubmatch(log, -1); len(m) > 0 {
+		sipPort, _ = strconv.Atoi(m[len(m)-1][1])
+	}
+	if m := httpListeningRE.FindAllStringSubmatch(log, -1); len(m) > 0 {
+		httpAddr = m[len(m)-1][1]
+	}
+	return sipPort, httpAddr
+}
+
+// keepPorts writes the ports the server got into its configuration, so a restart (of a test that
+// stops and starts it) listens where the test's phones and clients already point.
+func (s *Server) keepPorts() {
+	b, err := os.ReadFile(s.Config)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cfg := strings.Replace(string(b), "sip:\n  listen: 127.0.0.1:0", fmt.Sprintf("sip:\n  listen: 127.0.0.1:%d", s.SIPPort), 1)
+	cfg = strings.Replace(cfg, "http:\n  listen: 127.0.0.1:0", "http:\n  listen: "+s.HTTPAddr, 1)
+	if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // Log returns everything the server printed.

@@ -15,8 +15,8 @@ import (
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
 
-// Leg is one browser's side of a call. It implements media.Leg and the IVR's
-// agent leg (HungUpByUs, Close).
+// Leg is one browser's side of a call: its media. It implements media.Leg and the IVR's agent leg
+// (HungUpByUs, Close); what the agent does with the call (hold, transfer, consult) is the desk's.
 //
 // Its audio runs at the rate of the codec negotiated with the browser:
 // 16 kHz with Opus, 8 kHz with G.711. The bridge resamples where the other
@@ -36,23 +36,14 @@ type Leg struct {
 	closeOnce sync.Once
 	byUs      atomic.Bool
 	cause     atomic.Pointer[string]
-	onEnd     atomic.Pointer[func(cause string)]
 
 	in   *media.SwitchWriter
 	dtmf chan rune
 	// outQ holds frames for the browser; the pacer drains one every 20 ms.
 	outQ chan media.PCM16
 
-	hold      atomic.Pointer[media.PCM16] // audio the caller hears instead of the agent, while held (at rate)
-	transfer  atomic.Pointer[[2]string]   // queue, agent
-	consults  chan string
-	onConsult atomic.Pointer[func(state, colleague string)]
-	pktsIn    atomic.Uint64
-	pktsOut   atomic.Uint64
-
-	// Touched only by the track reader.
-	holdPos int
-	holdBuf media.PCM16
+	pktsIn  atomic.Uint64
+	pktsOut atomic.Uint64
 
 	send legSender // the pacer's (send.go)
 }
@@ -60,9 +51,6 @@ type Leg struct {
 var _ media.Leg = (*Leg)(nil)
 
 const outDepth = 3 // 60 ms: enough to absorb scheduling jitter, short enough to stay live
-
-// HoldRate is the sample rate of the audio SetHold takes.
-const HoldRate = 8000
 
 // newLeg makes the leg for a peer connection whose codec has been chosen:
 // params as pion negotiated it, codec to decode and encode it.
@@ -75,7 +63,7 @@ func newLeg(id string, pc *webrtc.PeerConnection, params webrtc.RTPCodecParamete
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Leg{id: id, pc: pc, track: track, codec: codec, rate: rate, log: log, ctx: ctx, cancel: cancel,
 		connected: make(chan struct{}), in: media.NewSwitchWriter(rate), dtmf: make(chan rune, 16),
-		outQ: make(chan media.PCM16, outDepth), consults: make(chan string, 4),
+		outQ: make(chan media.PCM16, outDepth),
 		send: legSender{silence: make(media.PCM16, media.SamplesPerFrame(rate)), meter: media.NewSendMeter(media.PacingWebRTC)}}
 	l.send.enc = codec.Encoder(trackWriter{l})
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) { go l.readTrack(t) })
@@ -153,7 +141,7 @@ func (l *Leg) readTrack(t *webrtc.TrackRemote) {
 				return
 			}
 			pt = webrtc.PayloadType(pkt.PayloadType)
-			dec = c.Decoder(inbound{l})
+			dec = c.Decoder(l.in)
 			conceal = c.Info().Name == "opus"
 			l.log.Info("webrtc track", "leg", l.id, "codec", params.MimeType, "clock_rate", params.ClockRate,
 				"rate", l.rate, "pipeline", dec.String())
@@ -168,49 +156,6 @@ func (l *Leg) readTrack(t *webrtc.TrackRemote) {
 	}
 }
 
-// inbound takes the browser's decoded audio and passes it to the leg's
-// consumer, or the hold audio in its place while the caller is held.
-type inbound struct{ l *Leg }
-
-func (w inbound) WriteFrame(p media.PCM16) error {
-	if h := w.l.hold.Load(); h != nil {
-		return w.l.in.WriteFrame(w.l.nextHold(*h, len(p)))
-	}
-	return w.l.in.WriteFrame(p)
-}
-
-func (w inbound) SampleRate() int { return w.l.rate }
-func (w inbound) String() string  { return w.l.in.String() }
-
-// nextHold returns the next n samples of hold audio, looping. The slice is
-// reused for the next call.
-func (l *Leg) nextHold(h media.PCM16, n int) media.PCM16 {
-	if cap(l.holdBuf) < n {
-		l.holdBuf = make(media.PCM16, n)
-	}
-	out := l.holdBuf[:n]
-	for i := range out {
-		out[i] = h[l.holdPos%len(h)]
-		l.holdPos++
-	}
-	return out
-}
-
-// SetHold puts the caller on hold (audio: the hold music at HoldRate) or
-// takes them off it (nil): while held, the caller hears the music instead of
-// the agent. The music is converted to the leg's rate here, once.
-func (l *Leg) SetHold(audio media.PCM16) {
-	if len(audio) == 0 {
-		l.hold.Store(nil)
-		return
-	}
-	audio = media.Resample(audio, HoldRate, l.rate)
-	l.hold.Store(&audio)
-}
-
-// Held reports whether the caller is on hold.
-func (l *Leg) Held() bool { return l.hold.Load() != nil }
-
 // InjectDTMF delivers a key the agent pressed on the desktop's pad.
 func (l *Leg) InjectDTMF(d rune) {
 	select {
@@ -218,9 +163,6 @@ func (l *Leg) InjectDTMF(d rune) {
 	default:
 	}
 }
-
-// OnEnd registers f to run once when the leg ends, with the cause.
-func (l *Leg) OnEnd(f func(cause string)) { l.onEnd.Store(&f) }
 
 // Codec is the codec negotiated with the browser; its SampleRate is the
 // rate of the leg's audio.
@@ -255,49 +197,6 @@ func (l *Leg) Hangup(_ context.Context, cause string) error {
 	return nil
 }
 
-// Transfer ends the agent's side of the call asking for the caller to be
-// queued for queue, or for agent (a blind transfer).
-func (l *Leg) Transfer(queue, agent string) {
-	l.transfer.Store(&[2]string{queue, agent})
-	l.end("transfer", false)
-}
-
-// TransferTarget implements the IVR's transfer request: the queue or agent
-// the agent chose, both empty when the agent did not transfer.
-func (l *Leg) TransferTarget() (queue, agent string) {
-	if t := l.transfer.Load(); t != nil {
-		return t[0], t[1]
-	}
-	return "", ""
-}
-
-// Consult asks for a warm-transfer step: "start:<agent id>", "complete" or
-// "cancel". It returns false when a request is already pending.
-func (l *Leg) Consult(req string) bool {
-	select {
-	case l.consults <- req:
-		return true
-	default:
-		return false
-	}
-}
-
-// Consults implements the IVR's consultation requests.
-func (l *Leg) Consults() <-chan string { return l.consults }
-
-// OnConsult registers f to hear how a consultation goes.
-func (l *Leg) OnConsult(f func(state, colleague string)) { l.onConsult.Store(&f) }
-
-// ConsultState implements the IVR's consultation progress report.
-func (l *Leg) ConsultState(state, colleague string) {
-	if f := l.onConsult.Load(); f != nil {
-		(*f)(state, colleague)
-	}
-}
-
-// AgentHangup ends the leg because the agent hung up on the desktop.
-func (l *Leg) AgentHangup() { l.end("agent_bye", false) }
-
 // Cause is why the leg ended ("" while it runs).
 func (l *Leg) Cause() string {
 	if c := l.cause.Load(); c != nil {
@@ -313,9 +212,6 @@ func (l *Leg) end(cause string, byUs bool) {
 		l.cancel()
 		l.stopPacing()
 		go func() { _ = l.pc.Close() }()
-		if f := l.onEnd.Load(); f != nil {
-			(*f)(cause)
-		}
 		l.log.Info("webrtc leg ended", "leg", l.id, "cause", cause, "by_us", byUs)
 	})
 }

@@ -44,6 +44,7 @@ func cmdServe(args []string) int {
 	}
 	log := newLogger(cfg.LogLevel)
 	slog.SetDefault(log)
+	log.Info("hotline starting", "config", cfg.File, "pid", os.Getpid())
 
 	srv, err := newServer(cfg, log)
 	if err != nil {
