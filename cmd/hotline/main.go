@@ -13,14 +13,15 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hotline-cc/hotline/cli"
 	"github.com/hotline-cc/hotline/config"
 )
 
 // Exit codes.
 const (
-	exitOK     = 0
-	exitFail   = 1
-	exitConfig = 2
+	exitOK     = cli.ExitOK
+	exitFail   = cli.ExitFail
+	exitConfig = cli.ExitConfig
 )
 
 func main() {
@@ -35,19 +36,12 @@ func run(args []string) int {
 	switch args[0] {
 	case "serve":
 		return cmdServe(args[1:])
-	case "check":
-		return cmdCheck(args[1:])
-	case "simulate":
-		return cmdSimulate(args[1:])
-	case "calls":
-		return cmdCalls(args[1:])
-	case "agent":
-		return cmdAgent(args[1:])
-	case "dialplan":
-		return cmdDialplan(args[1:])
 	case "help", "-h", "--help":
 		usage()
 		return exitOK
+	}
+	if code, ok := cli.OS().Run(args); ok {
+		return code
 	}
 	fmt.Fprintf(os.Stderr, "hotline: unknown command %q\n\n", args[0])
 	usage()

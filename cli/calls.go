@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,22 +18,22 @@ import (
 )
 
 // cmdCheck validates a dialplan: errors and warnings with file:line, exit 1 on errors.
-func cmdCheck(args []string) int {
+func (e *Env) Check(args []string) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "server configuration (to check queue members against its agents)")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	plan, warnings, code := loadPlanForTool(*cfgPath, fs.Arg(0))
+	plan, warnings, code := e.loadPlanForTool(*cfgPath, fs.Arg(0))
 	if plan == nil {
 		return code
 	}
-	fmt.Printf("%s: ok (%d warnings)\n", plan.File, len(warnings))
+	fmt.Fprintf(e.Stdout, "%s: ok (%d warnings)\n", plan.File, len(warnings))
 	return exitOK
 }
 
 // cmdCalls lists call records from the store.
-func cmdCalls(args []string) int {
+func (e *Env) Calls(args []string) int {
 	fs := flag.NewFlagSet("calls", flag.ContinueOnError)
 	cfgPath := fs.String("config", "configs/hotline.yaml", "server configuration (for the store path)")
 	n := fs.Int("n", 20, "how many calls (newest first)")
@@ -42,22 +41,22 @@ func cmdCalls(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	cfg, ok := loadConfig(*cfgPath)
+	cfg, ok := e.loadConfig(*cfgPath)
 	if !ok {
 		return exitConfig
 	}
-	calls, err := listCalls(cfg, *n)
+	calls, err := e.listCalls(cfg, *n)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitFail
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(calls)
 		return exitOK
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', 0)
+	tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "START\tFROM\tTO\tDURATION\tDISPOSITION\tAGENT\tHANGUP\tPATH")
 	for _, c := range calls {
 		var path []string
@@ -86,7 +85,7 @@ func dash(s string) string {
 
 // listCalls reads the store directly, or, while a server holds it, asks the
 // server's API (with HOTLINE_ADMIN_TOKEN).
-func listCalls(cfg *config.Config, n int) ([]*record.Call, error) {
+func (e *Env) listCalls(cfg *config.Config, n int) ([]*record.Call, error) {
 	st, err := store.Open(cfg.Path(cfg.Store))
 	if err == nil {
 		defer st.Close()
@@ -95,7 +94,7 @@ func listCalls(cfg *config.Config, n int) ([]*record.Call, error) {
 	if !errors.Is(err, store.ErrLocked) {
 		return nil, err
 	}
-	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
+	token := e.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
 		token = cfg.HTTP.AdminToken
 	}
@@ -120,10 +119,10 @@ func listCalls(cfg *config.Config, n int) ([]*record.Call, error) {
 // loadPlanForTool loads a dialplan for the command-line tools: the given
 // file, or the one the configuration names, checked against its agents.
 // Warnings and errors go to stderr; plan is nil on failure, with the exit code.
-func loadPlanForTool(cfgPath, path string) (*dialplan.Plan, []*dialplan.Error, int) {
+func (e *Env) loadPlanForTool(cfgPath, path string) (*dialplan.Plan, []*dialplan.Error, int) {
 	opts := dialplan.Options{}
 	if cfgPath != "" {
-		cfg, ok := loadConfig(cfgPath)
+		cfg, ok := e.loadConfig(cfgPath)
 		if !ok {
 			return nil, nil, exitConfig
 		}
@@ -140,10 +139,10 @@ func loadPlanForTool(cfgPath, path string) (*dialplan.Plan, []*dialplan.Error, i
 	}
 	plan, warnings, err := dialplan.Load(path, opts)
 	for _, w := range warnings {
-		fmt.Fprintf(os.Stderr, "warning: %v\n", w)
+		fmt.Fprintf(e.Stderr, "warning: %v\n", w)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(e.Stderr, err)
 		return nil, warnings, exitFail
 	}
 	return plan, warnings, exitOK

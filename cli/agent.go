@@ -1,11 +1,10 @@
-package main
+package cli
 
 import (
 	"bufio"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,17 +27,17 @@ keeps only its bcrypt hash and SIP HA1. They need the server stopped (the
 store file is locked while it runs).`
 
 // cmdAgent manages agent accounts in the store.
-func cmdAgent(args []string) int {
+func (e *Env) Agent(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, agentUsage)
+		fmt.Fprintln(e.Stderr, agentUsage)
 		return exitConfig
 	}
 	switch args[0] {
 	case "hash":
-		return agentHash(args[1:])
+		return e.agentHash(args[1:])
 	case "add", "passwd", "list":
 	default:
-		fmt.Fprintln(os.Stderr, agentUsage)
+		fmt.Fprintln(e.Stderr, agentUsage)
 		return exitConfig
 	}
 	fs := flag.NewFlagSet("agent "+args[0], flag.ContinueOnError)
@@ -50,13 +49,13 @@ func cmdAgent(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitConfig
 	}
-	cfg, ok := loadConfig(*cfgPath)
+	cfg, ok := e.loadConfig(*cfgPath)
 	if !ok {
 		return exitConfig
 	}
 	st, err := store.Open(cfg.Path(cfg.Store))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitFail
 	}
 	defer st.Close()
@@ -64,10 +63,10 @@ func cmdAgent(args []string) int {
 	if args[0] == "list" {
 		list, err := st.ListAgents()
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+			fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 			return exitFail
 		}
-		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tROLE\tSKILLS\tRING\tWEB LOGIN\tSIP")
 		for _, a := range list {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, dash(a.Name), dash(a.Role), dash(formatSkills(a.Skills)),
@@ -77,32 +76,32 @@ func cmdAgent(args []string) int {
 		return exitOK
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, agentUsage)
+		fmt.Fprintln(e.Stderr, agentUsage)
 		return exitConfig
 	}
 	id := fs.Arg(0)
 	acc, err := st.GetAgent(id)
 	switch {
 	case args[0] == "add" && err == nil:
-		fmt.Fprintf(os.Stderr, "hotline: agent %s exists (use agent passwd to change the password)\n", id)
+		fmt.Fprintf(e.Stderr, "hotline: agent %s exists (use agent passwd to change the password)\n", id)
 		return exitConfig
 	case args[0] == "passwd" && err != nil:
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	case args[0] == "add":
 		if *role != record.RoleAgent && *role != record.RoleSupervisor {
-			fmt.Fprintln(os.Stderr, "hotline: -role must be agent or supervisor")
+			fmt.Fprintln(e.Stderr, "hotline: -role must be agent or supervisor")
 			return exitConfig
 		}
 		r, ok := record.ParseRing(*ring)
 		if !ok {
-			fmt.Fprintln(os.Stderr, "hotline: -ring must be browser, sip or both")
+			fmt.Fprintln(e.Stderr, "hotline: -ring must be browser, sip or both")
 			return exitConfig
 		}
 		*ring = r
 		sk, err := parseSkills(*skills)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: -skills: %v\n", err)
+			fmt.Fprintf(e.Stderr, "hotline: -skills: %v\n", err)
 			return exitConfig
 		}
 		acc = &record.Agent{ID: id, Name: *name, Role: *role, Skills: sk, Ring: *ring}
@@ -110,37 +109,37 @@ func cmdAgent(args []string) int {
 			acc.Name = id
 		}
 	}
-	fmt.Fprintf(os.Stderr, "password for %s: ", id)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	fmt.Fprintf(e.Stderr, "password for %s: ", id)
+	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
 	pw := strings.TrimRight(line, "\r\n")
 	if (err != nil && pw == "") || len(pw) < accounts.MinPassword {
-		fmt.Fprintf(os.Stderr, "\nhotline: give a password of at least %d characters on standard input\n", accounts.MinPassword)
+		fmt.Fprintf(e.Stderr, "\nhotline: give a password of at least %d characters on standard input\n", accounts.MinPassword)
 		return exitConfig
 	}
 	if err := accounts.SetPassword(acc, cfg.SIP.Realm, pw); err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitFail
 	}
 	if err := st.PutAgent(acc); err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(os.Stderr, "\nagent %s saved\n", id)
+	fmt.Fprintf(e.Stderr, "\nagent %s saved\n", id)
 	return exitOK
 }
 
 // agentHash prints an agent's SIP secret (HA1) and a bcrypt hash for the
 // desktop, to put in hotline.yaml instead of a plain password.
-func agentHash(args []string) int {
+func (e *Env) agentHash(args []string) int {
 	fs := flag.NewFlagSet("agent hash", flag.ContinueOnError)
 	realm := fs.String("realm", "hotline", "SIP realm (sip.realm in hotline.yaml)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
+		fmt.Fprintln(e.Stderr, "usage: hotline agent hash [-realm hotline] ID PASSWORD")
 		return exitConfig
 	}
-	fmt.Printf("ha1: %s\n", hsip.HA1(fs.Arg(0), *realm, fs.Arg(1)))
+	fmt.Fprintf(e.Stdout, "ha1: %s\n", hsip.HA1(fs.Arg(0), *realm, fs.Arg(1)))
 	if h, err := bcrypt.GenerateFromPassword([]byte(fs.Arg(1)), bcrypt.DefaultCost); err == nil {
-		fmt.Printf("password_hash: %q\n", h)
+		fmt.Fprintf(e.Stdout, "password_hash: %q\n", h)
 	}
 	return exitOK
 }

@@ -1,11 +1,10 @@
-package main
+package cli
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/hotline-cc/hotline/democrm"
@@ -19,7 +18,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // cmdSimulate runs a dry-run call through the dialplan and prints its path.
-func cmdSimulate(args []string) int {
+func (e *Env) Simulate(args []string) int {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	cfgPath := fs.String("config", "", "server configuration (for the dialplan path and agents)")
 	dpPath := fs.String("dialplan", "", "dialplan file (default: the configuration's, else configs/dialplan.yaml)")
@@ -38,7 +37,7 @@ func cmdSimulate(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
-	plan, _, code := loadPlanForTool(*cfgPath, *dpPath)
+	plan, _, code := e.loadPlanForTool(*cfgPath, *dpPath)
 	if plan == nil {
 		return code
 	}
@@ -47,7 +46,7 @@ func cmdSimulate(args []string) int {
 	if *at != "" {
 		t, err := sim.ParseTime(*at, plan.Settings.Location)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "hotline: -at: %v\n", err)
+			fmt.Fprintf(e.Stderr, "hotline: -at: %v\n", err)
 			return exitConfig
 		}
 		script.At = t
@@ -58,7 +57,7 @@ func cmdSimulate(args []string) int {
 	for _, h := range headers {
 		name, value, ok := strings.Cut(h, ":")
 		if !ok {
-			fmt.Fprintf(os.Stderr, "hotline: -header %q: want \"Name: value\"\n", h)
+			fmt.Fprintf(e.Stderr, "hotline: -header %q: want \"Name: value\"\n", h)
 			return exitConfig
 		}
 		if script.Headers == nil {
@@ -69,7 +68,7 @@ func cmdSimulate(args []string) int {
 	for _, r := range replies {
 		prefix, body, ok := strings.Cut(r, "=")
 		if !ok {
-			fmt.Fprintf(os.Stderr, "hotline: -http %q: want PREFIX=JSON\n", r)
+			fmt.Fprintf(e.Stderr, "hotline: -http %q: want PREFIX=JSON\n", r)
 			return exitConfig
 		}
 		script.HTTP = append(script.HTTP, sim.HTTPReply{URL: prefix, Status: 200, Body: body})
@@ -82,15 +81,15 @@ func cmdSimulate(args []string) int {
 
 	trace, err := sim.Simulate(plan, script)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	}
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(trace)
 	} else {
-		fmt.Print(sim.Format(trace))
+		fmt.Fprint(e.Stdout, sim.Format(trace))
 	}
 	if trace.Error != "" {
 		return exitFail

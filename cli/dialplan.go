@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -33,9 +32,9 @@ While the server runs it owns the store: these commands then go through its
 API and need HOTLINE_ADMIN_TOKEN.
 `
 
-func cmdDialplan(args []string) int {
+func (e *Env) Dialplan(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, dialplanUsage)
+		fmt.Fprint(e.Stderr, dialplanUsage)
 		return exitConfig
 	}
 	sub := args[0]
@@ -44,16 +43,16 @@ func cmdDialplan(args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitConfig
 	}
-	cfg, ok := loadConfig(*cfgPath)
+	cfg, ok := e.loadConfig(*cfgPath)
 	if !ok {
 		return exitConfig
 	}
-	v := &versions{cfg: cfg}
+	v := &versions{env: e, cfg: cfg}
 	defer v.close()
 	num := func(i int) (int, bool) {
 		n, err := strconv.Atoi(fs.Arg(i))
 		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "hotline: %q is not a version number\n%s", fs.Arg(i), dialplanUsage)
+			fmt.Fprintf(e.Stderr, "hotline: %q is not a version number\n%s", fs.Arg(i), dialplanUsage)
 			return 0, false
 		}
 		return n, true
@@ -62,9 +61,9 @@ func cmdDialplan(args []string) int {
 	case "history":
 		list, err := v.list()
 		if err != nil {
-			return fail(err)
+			return e.fail(err)
 		}
-		tw := tabwriter.NewWriter(os.Stdout, 0, 2, 2, ' ', 0)
+		tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', 0)
 		fmt.Fprintln(tw, "VERSION\tTIME\tWHO\tHASH")
 		for _, d := range list {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", d.Number, d.At.Local().Format(time.DateTime), d.Who, d.Hash[:12])
@@ -77,9 +76,9 @@ func cmdDialplan(args []string) int {
 		}
 		d, err := v.get(n)
 		if err != nil {
-			return fail(err)
+			return e.fail(err)
 		}
-		os.Stdout.Write(d.Source)
+		e.Stdout.Write(d.Source)
 	case "diff":
 		a, ok := num(0)
 		if !ok {
@@ -87,7 +86,7 @@ func cmdDialplan(args []string) int {
 		}
 		da, err := v.get(a)
 		if err != nil {
-			return fail(err)
+			return e.fail(err)
 		}
 		var db *record.DialplanVersion
 		if fs.NArg() > 1 {
@@ -104,13 +103,13 @@ func cmdDialplan(args []string) int {
 			}
 		}
 		if err != nil || db == nil {
-			return fail(fmt.Errorf("no version to compare with: %v", err))
+			return e.fail(fmt.Errorf("no version to compare with: %v", err))
 		}
 		d := textdiff.Unified(fmt.Sprintf("version %d", da.Number), fmt.Sprintf("version %d", db.Number), string(da.Source), string(db.Source), 3)
 		if d == "" {
-			fmt.Println("no differences")
+			fmt.Fprintln(e.Stdout, "no differences")
 		}
-		fmt.Print(d)
+		fmt.Fprint(e.Stdout, d)
 	case "rollback":
 		n, ok := num(0)
 		if !ok {
@@ -118,24 +117,20 @@ func cmdDialplan(args []string) int {
 		}
 		got, err := v.rollback(n)
 		if err != nil {
-			return fail(err)
+			return e.fail(err)
 		}
-		fmt.Printf("version %d is live (a copy of version %d)\n", got, n)
+		fmt.Fprintf(e.Stdout, "version %d is live (a copy of version %d)\n", got, n)
 	default:
-		fmt.Fprint(os.Stderr, dialplanUsage)
+		fmt.Fprint(e.Stderr, dialplanUsage)
 		return exitConfig
 	}
 	return exitOK
 }
 
-func fail(err error) int {
-	fmt.Fprintf(os.Stderr, "hotline: %v\n", err)
-	return exitFail
-}
-
 // versions reads dialplan versions from the store, or from the running
 // server's API when the server holds the store.
 type versions struct {
+	env    *Env
 	cfg    *config.Config
 	st     *store.Store
 	remote bool
@@ -166,7 +161,7 @@ func (v *versions) close() {
 }
 
 func (v *versions) api(method, path string, out any) error {
-	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
+	token := v.env.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
 		token = v.cfg.HTTP.AdminToken
 	}
