@@ -1,13 +1,17 @@
 // Package ivr runs calls: one goroutine per call walks the call's dialplan
 // flow node by node, speaking prompts through TTS, reading keys (and, in
-// menus with keywords, recognising the caller's words), putting callers
-// in agent queues, and transferring them to external numbers through trunks.
-// It owns the per-call state (digits, path, the call record) and writes the
-// call record when the call ends.
+// menus with keywords, recognising the caller's words), handing the caller to
+// the voice bot, putting callers in agent queues, bridging them with the agent
+// who answers, and transferring them to agents, queues or external numbers.
+// It owns the per-call state (digits, path, the call record it writes when
+// the call ends) and publishes every call in progress for supervisors
+// (Engine.Calls).
 //
-// It does not know SIP: the inbound leg, agent legs and trunk legs arrive as
-// interfaces (media.Leg plus answer/reject), so a WebRTC leg or a test leg
-// fits too.
+// It does not know SIP or agents' devices: the inbound leg, agent legs and
+// trunk legs arrive as interfaces (media.Leg plus answer/reject), so a WebRTC
+// leg or a test leg fits too. Which device rings an agent, and what the agent
+// does on their desktop, is package desk's: the agent's requests (transfer,
+// consult) arrive on the agent's leg (agent.go).
 package ivr
 
 import (
