@@ -15,6 +15,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 // State is an agent's state.
@@ -101,15 +103,8 @@ type AgentStatus struct {
 }
 
 // StateChange is one timestamped agent state transition, for occupancy and
-// average-handle-time reports.
-type StateChange struct {
-	Agent  string    `json:"agent"`
-	From   string    `json:"from"`
-	To     string    `json:"to"`
-	Reason string    `json:"reason,omitempty"`
-	Call   string    `json:"call,omitempty"`
-	At     time.Time `json:"at"`
-}
+// average-handle-time reports: the record the store keeps.
+type StateChange = record.AgentState
 
 type agent struct {
 	id, name     string

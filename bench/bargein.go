@@ -78,7 +78,7 @@ func oneBargeRun(bin string) bargeRun {
 	must(err)
 	defer os.RemoveAll(dir)
 	dialplan := filepath.Join(dir, "dialplan.yaml")
-	must(os.WriteFile(dialplan, []byte(bargeBenchDialplan), 0o644))
+	must(os.WriteFile(dialplan, []byte(botBenchDialplan), 0o644))
 	srv := startServer(bin, dialplan, `engines:
   asr:
     backend: openai
@@ -453,29 +453,3 @@ func (m *mouth) converse(ctx context.Context, e *ear) (starts, guards []time.Tim
 	}
 	return starts, guards, nil
 }
-
-// bargeBenchDialplan sends every call on 5000 to a voice bot that listens
-// at once, may be interrupted after 300 ms of speech and ends a turn after
-// 500 ms of silence.
-const bargeBenchDialplan = `version: 1
-bots:
-  assistant:
-    barge_in: true
-    min_barge_in: 300ms
-    end_of_turn_silence: 500ms
-routes:
-  - name: bot
-    to: "5000"
-    flow: bot
-flows:
-  bot:
-    start: assistant
-    nodes:
-      - id: assistant
-        type: bot
-        profile: assistant
-        done: bye
-        error: bye
-      - id: bye
-        type: hangup
-`

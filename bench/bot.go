@@ -195,7 +195,8 @@ func must(err error) {
 }
 
 // botBenchDialplan sends every call on 5000 to a voice bot that listens at
-// once (no greeting) and ends a turn after 500 ms of silence.
+// once (no greeting), may be interrupted after the default 300 ms of speech
+// (min_barge_in) and ends a turn after 500 ms of silence.
 const botBenchDialplan = `version: 1
 bots:
   assistant:

@@ -34,7 +34,7 @@ func newCallLeg(leg ivr.AgentLeg, a *agentDesk, call string, dev Device, holdAud
 		if len(holdAudio) > 0 {
 			music = media.Resample(holdAudio, 8000, rate)
 		}
-		c.hold = &holdSwitch{rate: rate, music: music}
+		c.hold = &holdSwitch{rate: rate, music: music, out: media.NewSwitchWriter(rate)}
 		leg.SwapAudioIn(c.hold)
 	}
 	return c
@@ -125,34 +125,22 @@ func (c *callLeg) endCause() string {
 }
 
 // holdSwitch sits between a desktop leg's decoded audio and whoever takes it: while held, the
-// caller hears hold music instead of the agent. The music position is the leg's reader's own.
+// caller hears hold music instead of the agent. Its output is a switch, so a taker at another
+// rate (a G.711 caller of a 16 kHz Opus desktop) gets the audio resampled. The music position is
+// the leg's reader's own.
 type holdSwitch struct {
 	rate  int
 	music media.PCM16
 	held  atomic.Bool
-
-	mu  sync.Mutex // guards out
-	out media.FrameWriter
+	out   *media.SwitchWriter
 
 	pos int         // touched only by the leg's reader (WriteFrame)
 	buf media.PCM16 // likewise
 }
 
-func (h *holdSwitch) swap(w media.FrameWriter) media.FrameWriter {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	prev := h.out
-	h.out = w
-	return prev
-}
+func (h *holdSwitch) swap(w media.FrameWriter) media.FrameWriter { return h.out.Swap(w) }
 
 func (h *holdSwitch) WriteFrame(p media.PCM16) error {
-	h.mu.Lock()
-	out := h.out
-	h.mu.Unlock()
-	if out == nil {
-		return nil
-	}
 	if h.held.Load() {
 		if cap(h.buf) < len(p) {
 			h.buf = make(media.PCM16, len(p))
@@ -167,15 +155,8 @@ func (h *holdSwitch) WriteFrame(p media.PCM16) error {
 		}
 		p = f
 	}
-	return out.WriteFrame(p)
+	return h.out.WriteFrame(p)
 }
 
 func (h *holdSwitch) SampleRate() int { return h.rate }
-func (h *holdSwitch) String() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.out == nil {
-		return "hold → (none)"
-	}
-	return "hold → " + h.out.String()
-}
+func (h *holdSwitch) String() string  { return "hold → " + h.out.String() }

@@ -528,3 +528,32 @@ func TestRecordStates(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// The hold switch hands a taker at another rate its audio resampled: a G.711 caller of a 16 kHz
+// Opus desktop hears the agent, and the music, at 8 kHz.
+func TestHoldSwitchResamples(t *testing.T) {
+	h := &holdSwitch{rate: 16000, music: audiotest.Tone(400, 16000, 1000, 0.3), out: media.NewSwitchWriter(16000)}
+	var got media.PCM16
+	h.swap(media.FrameWriterFunc{Rate: 8000, Fn: func(p media.PCM16) error {
+		if len(p) != 160 {
+			t.Fatalf("an 8 kHz taker got a frame of %d samples", len(p))
+		}
+		got = append(got, p...)
+		return nil
+	}})
+	agent := audiotest.Tone(1000, 16000, 500, 0.3)
+	for i := 0; i+320 <= len(agent); i += 320 {
+		_ = h.WriteFrame(agent[i : i+320])
+	}
+	if ok, r := audiotest.DetectTone(got, 1000, 8000); !ok {
+		t.Fatalf("the agent, resampled: ratio %.2f", r)
+	}
+	got = nil
+	h.held.Store(true)
+	for i := 0; i+320 <= len(agent); i += 320 {
+		_ = h.WriteFrame(agent[i : i+320])
+	}
+	if ok, r := audiotest.DetectTone(got, 400, 8000); !ok {
+		t.Fatalf("the music, resampled: ratio %.2f", r)
+	}
+}

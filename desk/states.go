@@ -29,7 +29,7 @@ func RecordStates(a *acd.ACD, log StateLog, l *slog.Logger) {
 	})
 	go func() {
 		for c := range changes {
-			if err := log.AppendAgentState(record.AgentState(c)); err != nil {
+			if err := log.AppendAgentState(c); err != nil {
 				l.Error("storing agent state failed", "agent", c.Agent, "error", err)
 			}
 		}
