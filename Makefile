@@ -41,14 +41,16 @@ e2e: deps-test
 
 # Short fuzzing runs of every parser (longer: make fuzz FUZZTIME=5m).
 FUZZTIME ?= 20s
-FUZZ    = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s
+FUZZ    = TAGFLAG="$(TAGFLAG)" GO="$(GO)" scripts/fuzz.sh
 fuzz:
-	$(FUZZ) -fuzz '^FuzzParse$$' ./dialplan/
-	$(FUZZ) -fuzz '^FuzzReadWAV$$' ./media/
-	$(FUZZ) -fuzz '^FuzzUnmarshalDTMF$$' ./media/
-	$(FUZZ) -fuzz '^FuzzParseDTMFRelay$$' ./media/
-	$(FUZZ) -fuzz '^FuzzParseOffer$$' ./sip/
-	$(FUZZ) -fuzz '^FuzzCheckRequest$$' ./sip/
+	$(FUZZ) FuzzParse ./dialplan $(FUZZTIME)
+	$(FUZZ) FuzzReadWAV ./media $(FUZZTIME)
+	$(FUZZ) FuzzUnmarshalDTMF ./media $(FUZZTIME)
+	$(FUZZ) FuzzParseDTMFRelay ./media $(FUZZTIME)
+	$(FUZZ) FuzzParseOffer ./sip $(FUZZTIME)
+	$(FUZZ) FuzzCheckRequest ./sip $(FUZZTIME)
+	$(FUZZ) FuzzParseScript ./dialplan/sim $(FUZZTIME)
+	$(FUZZ) FuzzDesktopMessage ./web $(FUZZTIME)
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build

@@ -53,3 +53,19 @@ func TestParseTimeAndScript(t *testing.T) {
 		t.Fatalf("empty: %+v %v", s, err)
 	}
 }
+
+// FuzzParseScript: whatever the editor or an API client sends as a script is refused with an error
+// or read; it never panics.
+func FuzzParseScript(f *testing.F) {
+	f.Add([]byte(`{"to": "4000", "from": "1", "at": "2026-12-25 20:00", "dtmf": ["1", ""], "say": ["agent"]}`))
+	f.Add([]byte(`{"http": [{"url": "http://crm/", "status": 200, "body": "{}"}], "queue": "timeout"}`))
+	f.Add([]byte(`{"at": "2026-12-25T20:00+08:00"`))
+	f.Add([]byte(``))
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseScript(b, sh)
+		if err != nil && s.To != "" {
+			t.Fatalf("an error and a script: %v %+v", err, s)
+		}
+	})
+}
