@@ -147,10 +147,8 @@ func met(p95, target float64, samples int) string {
 	switch {
 	case samples < 20:
 		return "not measured (fewer than 20 barge-ins)"
-	case p95 <= target:
-		return "met"
 	}
-	return "missed"
+	return verdict(p95 <= target)
 }
 
 // benchUA is one SIP user agent for every bench caller: a UDP listener on
