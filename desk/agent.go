@@ -162,11 +162,7 @@ func (a *agentDesk) ring(ctx context.Context, info ivr.CallInfo, dev Device) (iv
 		a.mu.Lock()
 		delete(a.calls, c.id)
 		a.mu.Unlock()
-		reason := "media_failed"
-		if ctx.Err() != nil || errors.Is(err, ivr.ErrAgentRejected) || errors.Is(err, errDesktopGone) {
-			reason = "timeout"
-		}
-		a.emit(Withdrawn{Call: c.id, Reason: reason})
+		a.emit(Withdrawn{Call: c.id, Reason: withdrawnBecause(ctx, err)})
 		return nil, err
 	}
 	cl := newCallLeg(leg, a, c.id, answeredOn, d.cfg.HoldAudio)
@@ -178,6 +174,31 @@ func (a *agentDesk) ring(ctx context.Context, info ivr.CallInfo, dev Device) (iv
 	go a.watch(c, cl)
 	return cl.face(), nil
 }
+
+// withdrawnBecause says why a call stopped ringing, as the desktop is told: it rang out or was
+// taken elsewhere ("timeout"), the agent refused it ("rejected"), the desktop went away
+// ("desktop_gone"), the phone did not take it ("not_answered"), or the softphone's media could not
+// start ("media_failed").
+func withdrawnBecause(ctx context.Context, err error) string {
+	var media *mediaError
+	switch {
+	case ctx.Err() != nil:
+		return "timeout"
+	case errors.Is(err, ivr.ErrAgentRejected):
+		return "rejected"
+	case errors.Is(err, errDesktopGone):
+		return "desktop_gone"
+	case errors.As(err, &media):
+		return "media_failed"
+	}
+	return "not_answered"
+}
+
+// mediaError is a softphone whose media could not start.
+type mediaError struct{ err error }
+
+func (e *mediaError) Error() string { return "desktop: " + e.err.Error() }
+func (e *mediaError) Unwrap() error { return e.err }
 
 // dial rings dev until one answers: on both, the first to answer wins and the other stops.
 func (a *agentDesk) dial(ctx context.Context, c *agentCall, dev Device) (ivr.AgentLeg, Device, error) {
@@ -255,13 +276,16 @@ func (a *agentDesk) answerOnDesktop(ctx context.Context, c *agentCall) (BrowserL
 	log := d.cfg.Log.With("call_id", c.id, "agent", a.id)
 	leg, sdp, err := d.cfg.Browsers.Answer(ctx, c.id+"/"+a.id, r.sdp, log)
 	if err != nil {
-		return nil, fmt.Errorf("desktop: %w", err)
+		return nil, &mediaError{err}
 	}
 	a.emit(Answered{Call: c.id, SDP: sdp})
 	if err := leg.WaitConnected(ctx); err != nil {
 		_ = leg.Hangup(context.Background(), "media_failed")
 		leg.Close()
-		return nil, fmt.Errorf("desktop: webrtc: %w", err)
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, &mediaError{fmt.Errorf("webrtc: %w", err)}
 	}
 	return leg, nil
 }

@@ -339,7 +339,9 @@ func TestDesktopRejectAndRingOut(t *testing.T) {
 	if d := <-got; !errors.Is(d.err, ivr.ErrAgentRejected) {
 		t.Fatalf("reject: %v", d.err)
 	}
-	next[Withdrawn](t, s)
+	if w := next[Withdrawn](t, s); w.Reason != "rejected" {
+		t.Fatalf("rejected: %+v", w)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

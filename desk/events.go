@@ -22,8 +22,10 @@ type Offered struct {
 	Device Device
 }
 
-// Withdrawn is a ringing call that stopped ringing: it rang out, the caller left, another agent
-// took it ("timeout"), or its media could not start ("media_failed").
+// Withdrawn is a ringing call that stopped ringing: it rang out, the caller left or another agent
+// took it ("timeout"), the agent refused it ("rejected"), the desktop went away ("desktop_gone"),
+// the phone did not take it ("not_answered"), or the softphone's media could not start
+// ("media_failed").
 type Withdrawn struct{ Call, Reason string }
 
 // Answered carries the server's SDP answer to the browser's offer of a call being answered.
