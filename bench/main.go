@@ -310,6 +310,9 @@ type sippRun struct {
 	wall              time.Duration
 	sippCPU           float64 // % of one core
 	output            string
+	// finished: sipp ended by itself and printed its final counts. A run it did not finish (it hung
+	// and was killed) measured nothing.
+	finished bool
 }
 
 func runSipp(remote string, port int, scenario string, extra ...string) sippRun {
@@ -326,8 +329,16 @@ func runSippNice(nice int, remote string, port int, scenario string, extra ...st
 		"-nostdin", "-trace_stat", "-stf", os.DevNull}
 	args = append(args, extra...)
 	// sipp's own -timeout does not always stop it once calls hang: a hard
-	// bound (every argument list here carries -timeout; give it a margin).
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// bound, its -timeout and a margin (5 minutes without one).
+	bound := 5 * time.Minute
+	for i, a := range extra {
+		if a == "-timeout" && i+1 < len(extra) {
+			if d, err := time.ParseDuration(extra[i+1]); err == nil {
+				bound = d + 30*time.Second
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sipp", args...)
 	if nice > 0 {
@@ -347,6 +358,7 @@ func runSippNice(nice int, remote string, port int, scenario string, extra ...st
 	r.ok = statValue(r.output, "Successful call")
 	r.failed = statValue(r.output, "Failed call")
 	r.total = r.ok + r.failed
+	r.finished = strings.Contains(r.output, "Successful call") && ctx.Err() == nil
 	return r
 }
 
@@ -408,8 +420,13 @@ func (r *report) setupRate(bin string) {
 	if *quick {
 		secs, reps = 10, 1
 	}
-	for i := 0; i < reps; i++ {
-		r.target = append(r.target, one(target, secs))
+	// A run sipp did not finish is kept in the report, as such, and another is made: at most two more.
+	for done, tries := 0, 0; done < reps && tries < reps+2; tries++ {
+		rr := one(target, secs)
+		r.target = append(r.target, rr)
+		if rr.run.finished {
+			done++
+		}
 	}
 	kneeSecs := 20
 	if *quick {
@@ -418,7 +435,7 @@ func (r *report) setupRate(bin string) {
 	for _, rate := range []int{800, 1000, 1200, 1500, 2000} {
 		rr := one(rate, kneeSecs)
 		r.knee = append(r.knee, rr)
-		if rr.run.failed > 0 || rr.run.exit != 0 {
+		if rr.run.failed > 0 || rr.run.exit != 0 || !rr.run.finished {
 			break
 		}
 	}

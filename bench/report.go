@@ -57,7 +57,14 @@ func (r *report) markdown() string {
 		p("| run | rate (cps) | duration | calls | failed | achieved cps | server CPU (%% of one core) | sipp CPU | target ≥ %d cps, 60 s, 0 failed |", setupTarget)
 		p("|---|---|---|---|---|---|---|---|---|")
 		setupMet := 0
+		var finished []rateRun
 		for i, t := range r.target {
+			if !t.run.finished {
+				p("| %d | %d | %d s | — | — | — | %.0f %% | %.0f %% | not measured: sipp did not finish (killed after %s) |", i+1, t.rate, t.seconds,
+					t.serverCPU, t.run.sippCPU, t.run.wall.Round(time.Second))
+				continue
+			}
+			finished = append(finished, t)
 			if t.met() {
 				setupMet++
 			}
@@ -65,15 +72,23 @@ func (r *report) markdown() string {
 				verdict(t.met()))
 		}
 		p("")
-		p("Median: %.0f failed calls, server CPU %.0f %% of one core at %d cps. Target met in %d of %d runs.",
-			medianOf(r.target, func(t rateRun) float64 { return float64(t.run.failed) }),
-			medianOf(r.target, func(t rateRun) float64 { return t.serverCPU }), r.target[0].rate, setupMet, len(r.target))
+		if len(finished) > 0 {
+			p("Median of the %d runs sipp finished: %.0f failed calls, server CPU %.0f %% of one core at %d cps. Target met in %d of %d.",
+				len(finished), medianOf(finished, func(t rateRun) float64 { return float64(t.run.failed) }),
+				medianOf(finished, func(t rateRun) float64 { return t.serverCPU }), r.target[0].rate, setupMet, len(finished))
+		} else {
+			p("No run finished: not measured.")
+		}
 		p("")
 		p("Knee search (%d s per step, stops at the first step with failures; no target, it shows where the server gives way):", r.kneeSeconds())
 		p("")
 		p("| rate (cps) | calls | failed | achieved cps | server CPU | sipp CPU |")
 		p("|---|---|---|---|---|---|")
 		for _, k := range r.knee {
+			if !k.run.finished {
+				p("| %d | — | — | — | %.0f %% | %.0f %% (sipp did not finish: not measured) |", k.rate, k.serverCPU, k.run.sippCPU)
+				continue
+			}
 			p("| %d | %d | %d | %.0f | %.0f %% | %.0f %% |", k.rate, k.run.total, k.run.failed, k.achieved, k.serverCPU, k.run.sippCPU)
 		}
 		p("")
@@ -101,7 +116,7 @@ func (r *report) markdown() string {
 		p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 		for i, c := range r.conc {
 			per := float64(c.rssPeak-c.rssIdle) / float64(c.calls)
-			p("| %d | %d | %d: %s | %s | %.0f %%: %s | %d MB | %d MB | %.0f KB: %s | %s | %s | %s | %s | %s | %d |", i+1, c.run.ok, c.run.failed, verdict(c.run.failed == 0),
+			p("| %d | %d | %d: %s | %s | %.0f %%: %s | %d MB | %d MB | %.0f KB: %s | %s | %s | %s | %s | %s | %d |", i+1, c.run.ok, c.run.failed, verdict(c.run.finished && c.run.failed == 0 && c.run.ok == c.calls),
 				windowCell(c.win), c.cpu, windowVerdict(c, c.cpu <= concCPUTarget), c.rssIdle/1024, c.rssPeak/1024, per, verdict(per <= concRSSTargetKB),
 				c.p50, c.p99, pacingVerdict(c), c.p999, c.pmax, c.pacingCount)
 		}
@@ -286,7 +301,7 @@ const (
 )
 
 func (t rateRun) met() bool {
-	return t.run.failed == 0 && t.seconds >= 60 && t.rate >= setupTarget && t.achieved >= 0.99*float64(setupTarget)
+	return t.run.finished && t.run.failed == 0 && t.seconds >= 60 && t.rate >= setupTarget && t.achieved >= 0.99*float64(setupTarget)
 }
 
 // windowVerdict is a verdict on a figure measured in the all-calls-up window.
