@@ -48,8 +48,11 @@ type Call struct {
 	AgentNotes       string `json:"agent_notes,omitempty"`
 
 	Recordings []Recording `json:"recordings,omitempty"` // whole-call recordings
-	Analysis   *Analysis   `json:"analysis,omitempty"`   // what the analysis found, once it ran
-	CustomerID string      `json:"customer_id,omitempty"`
+	// Transcribed says the transcript is the whole call's (caller, bot and agent turns), not only
+	// what the bot heard and said.
+	Transcribed bool      `json:"transcribed,omitempty"`
+	Analysis    *Analysis `json:"analysis,omitempty"` // what the analysis found, and its state
+	CustomerID  string    `json:"customer_id,omitempty"`
 }
 
 // Parties are the call's ends as signalling gave them.

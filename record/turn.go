@@ -18,6 +18,19 @@ type Turn struct {
 	Interrupted bool      `json:"interrupted,omitempty"` // the bot was cut off: Text is what the caller heard
 	// Timing of a bot turn, for latency analysis (nil when not measured).
 	Timing *TurnTiming `json:"timing,omitempty"`
+	// Lang is the turn's language, where known (BCP 47).
+	Lang string `json:"lang,omitempty"`
+	// Words are the turn's words with their times, where the recognizer gives them.
+	Words []Word `json:"words,omitempty"`
+	// Sentiment of the turn, -1 … 1, once analysed.
+	Sentiment *float64 `json:"sentiment,omitempty"`
+}
+
+// Word is one recognised word and when it was said.
+type Word struct {
+	Text  string    `json:"text"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // TurnTiming marks the moments of one caller→bot exchange.
