@@ -18,7 +18,7 @@ import (
 )
 
 const agentUsage = `usage:
-  hotline agent add    [-config F] [-name NAME] [-role agent|supervisor] [-skills billing=3,en=2] [-ring browser|sip|both] ID
+  hotline agent add    [-config F] [-name NAME] [-role agent|supervisor|admin] [-skills billing=3,en=2] [-ring browser|sip|both] ID
   hotline agent passwd [-config F] ID
   hotline agent list   [-config F]
   hotline agent hash   [-realm hotline] ID PASSWORD
@@ -43,7 +43,7 @@ func (e *Env) Agent(args []string) int {
 	fs := flag.NewFlagSet("agent "+args[0], flag.ContinueOnError)
 	cfgPath := fs.String("config", "configs/hotline.yaml", "server configuration (for the store path and SIP realm)")
 	name := fs.String("name", "", "display name")
-	role := fs.String("role", record.RoleAgent, "agent or supervisor")
+	role := fs.String("role", record.RoleAgent, "agent, supervisor or admin")
 	skills := fs.String("skills", "", "skills with levels 1-10, like billing=3,en=2")
 	ring := fs.String("ring", "", "which device rings: browser (default, when the desktop is open), sip, or both")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -89,11 +89,13 @@ func (e *Env) Agent(args []string) int {
 		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	case args[0] == "add":
-		if *role != record.RoleAgent && *role != record.RoleSupervisor {
-			fmt.Fprintln(e.Stderr, "hotline: -role must be agent or supervisor")
+		r, ok := record.ParseRole(*role)
+		if !ok {
+			fmt.Fprintln(e.Stderr, "hotline: -role must be agent, supervisor or admin")
 			return exitConfig
 		}
-		r, ok := record.ParseRing(*ring)
+		*role = r
+		r, ok = record.ParseRing(*ring)
 		if !ok {
 			fmt.Fprintln(e.Stderr, "hotline: -ring must be browser, sip or both")
 			return exitConfig

@@ -103,7 +103,7 @@ type Agent struct {
 	// PasswordHash is a bcrypt hash for the desktop login (hotline agent
 	// hash prints one); without it, the plain password is hashed at start.
 	PasswordHash string         `yaml:"password_hash"`
-	Role         string         `yaml:"role"`   // agent (default) or supervisor
+	Role         string         `yaml:"role"`   // agent (default), supervisor or admin
 	Skills       map[string]int `yaml:"skills"` // skill → level 1-10
 	Ring         string         `yaml:"ring"`   // which device rings: browser (default, when the desktop is open), sip, or both
 	line         int
@@ -346,8 +346,8 @@ func (c *Config) validate() error {
 	}
 	seen := map[string]int{}
 	for _, a := range c.Agents {
-		if a.Role != "" && a.Role != "agent" && a.Role != "supervisor" {
-			bad(a.line, "agent %q: role %q must be agent or supervisor", a.ID, a.Role)
+		if _, ok := record.ParseRole(a.Role); !ok {
+			bad(a.line, "agent %q: role %q must be agent, supervisor or admin", a.ID, a.Role)
 		}
 		if _, ok := record.ParseRing(a.Ring); !ok {
 			bad(a.line, "agent %q: ring %q must be browser, sip or both", a.ID, a.Ring)

@@ -5,8 +5,23 @@ import "time"
 // Agent roles.
 const (
 	RoleAgent      = "agent"
-	RoleSupervisor = "supervisor" // also sees the supervisor page
+	RoleSupervisor = "supervisor" // also sees the supervisor page, calls and insights
+	RoleAdmin      = "admin"      // a supervisor who also sees what redaction kept aside
 )
+
+// ParseRole reads a role as hotline.yaml and the CLI write it; "" is an agent.
+func ParseRole(s string) (string, bool) {
+	switch s {
+	case "", RoleAgent:
+		return RoleAgent, true
+	case RoleSupervisor, RoleAdmin:
+		return s, true
+	}
+	return "", false
+}
+
+// Supervises reports whether a role sees the supervisor's pages (the floor, calls, insights).
+func Supervises(role string) bool { return role == RoleSupervisor || role == RoleAdmin }
 
 // Devices that ring an agent (Agent.Ring).
 const (

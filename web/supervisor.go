@@ -45,7 +45,7 @@ func (d *Desktop) supervisorWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "not logged in")
 		return
 	}
-	if s.role != record.RoleSupervisor {
+	if !record.Supervises(s.role) {
 		writeError(w, http.StatusForbidden, "the supervisor page needs the supervisor role")
 		return
 	}

@@ -52,7 +52,7 @@ function render(f) {
 async function start() {
   const r = await fetch("/api/desktop/me");
   const me = r.ok ? await r.json() : null;
-  if (!me || me.role !== "supervisor") { $("denied").classList.remove("hidden"); return; }
+  if (!me || (me.role !== "supervisor" && me.role !== "admin")) { $("denied").classList.remove("hidden"); return; }
   $("floor").classList.remove("hidden");
   const connect = () => {
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/desktop/supervisor/ws");
