@@ -40,6 +40,10 @@ type Config struct {
 	// Trunks are the credentials of the dialplan's SIP trunks, by trunk name (trunks.go).
 	Trunks map[string]*Trunk `yaml:"trunks"`
 
+	// Analysis and Webhooks: what happens to a call after it ends (analysis.go).
+	Analysis Analysis `yaml:"analysis"`
+	Webhooks Webhooks `yaml:"webhooks"`
+
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
 	File string `yaml:"-"`
@@ -198,6 +202,7 @@ func (c *Config) Defaults() {
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
 	}
+	c.analysisDefaults()
 }
 
 // Path resolves p relative to the config file's directory.
@@ -308,6 +313,7 @@ func (c *Config) validate() error {
 		bad(c.line("sip", "rtp_ports"), "%v", err)
 	}
 	c.validateCodecs(bad)
+	c.validateAnalysis(bad)
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad(c.line("http", "listen"), "http.listen %q: want host:port, like 127.0.0.1:8080", c.HTTP.Listen)
 	}
