@@ -41,8 +41,9 @@ type Set struct {
 
 	metrics *bot.Metrics // per-turn latencies, on /metrics
 
-	mu  sync.Mutex // guards kbs
-	kbs map[string]*knowledge
+	mu     sync.Mutex // guards kbs and redact
+	kbs    map[string]*knowledge
+	redact func(string) string // callers' words before they reach a model (redact.go)
 }
 
 type knowledge struct {
@@ -205,6 +206,9 @@ func (s *Set) knowledge(dir string) (*knowledge, error) {
 	eng, err := dialog.New(s.cfg.LLM, idx)
 	if err != nil {
 		return nil, err
+	}
+	if _, remote := s.LLM(); remote && s.redact != nil {
+		eng = redactingDialog{next: eng, redact: s.redact}
 	}
 	k := &knowledge{index: idx, dialog: eng}
 	s.kbs[dir] = k
