@@ -35,7 +35,7 @@ type Env struct {
 // OS is the process's own environment.
 func OS() *Env { return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv} }
 
-// Run runs the operator command args[0] ("check", "simulate", "calls", "agent", "dialplan");
+// Run runs the operator command args[0] ("check", "simulate", "calls", "analysis", "agent", "dialplan");
 // ok is false for another name.
 func (e *Env) Run(args []string) (code int, ok bool) {
 	if len(args) == 0 {
@@ -48,6 +48,8 @@ func (e *Env) Run(args []string) (code int, ok bool) {
 		return e.Simulate(args[1:]), true
 	case "calls":
 		return e.Calls(args[1:]), true
+	case "analysis":
+		return e.Analysis(args[1:]), true
 	case "agent":
 		return e.Agent(args[1:]), true
 	case "dialplan":

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +179,40 @@ func TestCallsAndDialplanVersions(t *testing.T) {
 	defer st.Close()
 	if _, errs, code := run(t, "", nil, "calls", "-config", cfg); code != ExitFail || !strings.Contains(errs, "HOTLINE_ADMIN_TOKEN") {
 		t.Fatalf("calls with the store held: %d %s", code, errs)
+	}
+}
+
+func TestAnalysisRerunThroughTheAPI(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, `{"error":"no"}`, http.StatusUnauthorized)
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		got = r.Method + " " + r.URL.Path + " " + string(b)
+		if r.Method == "POST" {
+			w.WriteHeader(http.StatusAccepted)
+			_, _ = w.Write([]byte(`{"total":3,"done":0,"running":true}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"jobs":{"done":2},"rerun":{"total":3,"done":3,"changed":1,"running":false}}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hotline.yaml")
+	if err := os.WriteFile(cfg, []byte("http:\n  listen: "+strings.TrimPrefix(srv.URL, "http://")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := run(t, "", map[string]string{"HOTLINE_ADMIN_TOKEN": "tok"}, "analysis", "rerun", "-config", cfg, "-since", "2026-12-01", "-rules-only", "-wait")
+	if code != 0 || !strings.Contains(out, "rerun of 3 calls started") || !strings.Contains(out, "3/3 calls, 1 changed") {
+		t.Fatalf("code %d out %q err %q", code, out, errs)
+	}
+	if !strings.Contains(got, "GET /api/analysis") {
+		t.Errorf("last request %q", got)
+	}
+	_, errs, code = run(t, "", map[string]string{"HOTLINE_ADMIN_TOKEN": "tok"}, "analysis", "rerun", "-config", cfg)
+	if code == 0 || !strings.Contains(errs, "-since is needed") {
+		t.Errorf("without -since: %d %q", code, errs)
 	}
 }

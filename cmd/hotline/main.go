@@ -56,6 +56,7 @@ commands:
   check     validate a dialplan      (hotline check configs/dialplan.yaml)
   simulate  dry-run a call           (hotline simulate -to 4008005678 -from 13800000000 -dtmf 2)
   calls     list call records        (hotline calls -n 20)
+  analysis  post-call analysis       (hotline analysis status | rerun -since 2026-12-01 -rules-only -wait)
   agent     agent accounts           (hotline agent add -role supervisor sue; agent list; agent passwd alice)
   dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)
 `)
