@@ -42,6 +42,11 @@ type Transcript struct {
 	Text   string
 	Delay  time.Duration
 	Status int
+	// Language is reported in verbose_json answers ("english", "chinese"); default "english".
+	Language string
+	// SpreadWords gives word timestamps in verbose_json answers: the words of Text spread evenly
+	// over the audio received, as a stand-in for a real model's alignment.
+	SpreadWords bool
 }
 
 // Server is the fake. Scripts are consumed in order; when a script runs out
@@ -64,6 +69,7 @@ type Server struct {
 // ChatRequest is what a client sent to /chat/completions.
 type ChatRequest struct {
 	Model    string `json:"model"`
+	Stream   bool   `json:"stream"`
 	Messages []struct {
 		Role       string `json:"role"`
 		Content    string `json:"content"`
@@ -142,6 +148,15 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"error":{"message":"scripted failure %d","type":"server_error"}}`, rep.Status)
 		return
 	}
+	if !req.Stream {
+		// A plain (non-streamed) completion, as analysers ask for: the deltas joined.
+		json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-test", "object": "chat.completion", "model": req.Model,
+			"choices": []map[string]any{{"index": 0, "finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": strings.Join(rep.Deltas, "")}}},
+		})
+		return
+	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl, _ := w.(http.Flusher)
 	chunk := func(delta map[string]any, finish any) bool {
@@ -212,7 +227,8 @@ func (s *Server) transcribe(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if _, _, err := media.ReadWAV(f); err != nil {
+	samples, rate, err := media.ReadWAV(f)
+	if err != nil {
 		http.Error(w, "not a WAV file: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -239,7 +255,28 @@ func (s *Server) transcribe(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"error":{"message":"scripted failure %d"}}`, t.Status)
 		return
 	}
-	json.NewEncoder(w).Encode(map[string]string{"text": t.Text})
+	if r.FormValue("response_format") != "verbose_json" {
+		json.NewEncoder(w).Encode(map[string]string{"text": t.Text})
+		return
+	}
+	dur := float64(len(samples)) / float64(max(rate, 1))
+	type word struct {
+		Word  string  `json:"word"`
+		Start float64 `json:"start"`
+		End   float64 `json:"end"`
+	}
+	words := []word{}
+	if fields := strings.Fields(t.Text); t.SpreadWords && len(fields) > 0 {
+		step := dur / float64(len(fields))
+		for i, f := range fields {
+			words = append(words, word{f, float64(i) * step, float64(i+1) * step})
+		}
+	}
+	lang := t.Language
+	if lang == "" {
+		lang = "english"
+	}
+	json.NewEncoder(w).Encode(map[string]any{"task": "transcribe", "language": lang, "duration": dur, "text": t.Text, "words": words})
 }
 
 // speech answers with a 440 Hz tone as long as the text warrants, as WAV
