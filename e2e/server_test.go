@@ -73,6 +73,8 @@ type ServerOptions struct {
 	TTSSpeed   int    // espeak-ng words per minute (0: its default)
 	// Ring sets agents' device preference (alice, bob: browser, sip or both).
 	Ring map[string]string
+	// Roles sets agents' roles (alice, bob: agent, supervisor or admin).
+	Roles map[string]string
 }
 
 var rtpBase struct {
@@ -118,10 +120,14 @@ func StartServer(t testing.TB, opt ServerOptions) *Server {
 		t.Fatal(err)
 	}
 	ring := func(agent string) string {
+		var s string
 		if r := opt.Ring[agent]; r != "" {
-			return "\n    ring: " + r
+			s += "\n    ring: " + r
 		}
-		return ""
+		if r := opt.Roles[agent]; r != "" {
+			s += "\n    role: " + r
+		}
+		return s
 	}
 	// The server listens on ports the system picks; Start reads them from its log.
 	cfg := fmt.Sprintf(`sip:
