@@ -53,10 +53,7 @@ func (embedded) Analyze(ctx context.Context, c *record.Call) (Text, error) {
 	if otherN > 0 {
 		out.Sentiment.Other = otherSum / float64(otherN)
 	}
-	if n := len(callerScores); n >= 2 {
-		k := max(1, n/3)
-		out.Sentiment.Trend = mean(callerScores[n-k:]) - mean(callerScores[:k])
-	}
+	out.Sentiment.Trend = trend(callerScores)
 	out.Sentiment.Label = Label(out.Sentiment.Caller)
 
 	ranked := rankTopics(topics)
