@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -25,6 +26,9 @@ const (
 	maxSummaryLen = 2000             // characters
 	maxShortLen   = 80               // an intent or a topic
 	maxListLen    = 20               // topics, action items
+	// maxTurnPrompt bounds one turn's text in the prompt, so a runaway recognition (a
+	// transcribed radio) cannot push the rest of the call out of the model's context.
+	maxTurnPrompt = 1500 // bytes
 )
 
 // llmFormats are tried in order: a strict JSON schema (OpenAI, vLLM, recent Ollama), a plain
@@ -110,7 +114,15 @@ func transcriptPrompt(turns []record.Turn) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Transcript (%d turns):\n", len(turns))
 	for i, t := range turns {
-		fmt.Fprintf(&b, "[%d] %s: %s\n", i, t.Speaker, strings.Join(strings.Fields(t.Text), " "))
+		text := strings.Join(strings.Fields(t.Text), " ")
+		if len(text) > maxTurnPrompt {
+			cut := maxTurnPrompt
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+			text = text[:cut] + " …"
+		}
+		fmt.Fprintf(&b, "[%d] %s: %s\n", i, t.Speaker, text)
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -122,6 +123,9 @@ func TestLLMGood(t *testing.T) {
 		if !strings.Contains(user, want) {
 			t.Errorf("user message lacks %q:\n%s", want, user)
 		}
+	}
+	if p := transcriptPrompt([]record.Turn{{Speaker: "caller", Text: strings.Repeat("退款", 2000)}}); len(p) > 2000 || !utf8.ValidString(p) {
+		t.Errorf("a 4000-character turn gave a prompt of %d bytes (valid UTF-8: %v)", len(p), utf8.ValidString(p))
 	}
 	if strings.Contains(user, "13812345678") {
 		t.Error("the handoff's unredacted summary reached the model")

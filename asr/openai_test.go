@@ -144,10 +144,12 @@ func TestOpenAIFormatFallback(t *testing.T) {
 func TestOpenAIErrors(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
+	failures := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		switch r.URL.Path {
 		case "/fail/audio/transcriptions":
+			failures++
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
 			io.WriteString(w, `{"error":{"message":"model exploded","type":"server_error"}}`)
@@ -164,6 +166,9 @@ func TestOpenAIErrors(t *testing.T) {
 	fail, _ := NewOpenAI(Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/fail"}})
 	if _, err := fail.Recognize(context.Background(), u); err == nil || !strings.Contains(err.Error(), "model exploded") {
 		t.Errorf("server error: err = %v", err)
+	}
+	if failures != 1 {
+		t.Errorf("a server error was retried in another format: %d requests", failures)
 	}
 
 	slow, _ := NewOpenAI(Config{Endpoint: openaicompat.Endpoint{BaseURL: srv.URL + "/slow"}, Timeout: 100 * time.Millisecond})

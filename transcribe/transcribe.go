@@ -42,6 +42,9 @@ type Options struct {
 	// turns. Outside them and the bot's turns, the right side is prompts or
 	// hold music, and is skipped.
 	Agent []record.Interval
+	// Hold are spans the caller was on hold (an agent's hold inside an agent span): the right
+	// side there is music, and is skipped.
+	Hold []record.Interval
 }
 
 func (o Options) withDefaults() Options {
@@ -111,7 +114,7 @@ func agentSegments(segs []analysis.Segment, start time.Time, opts Options) []ana
 		if overlap(a, b, bot) >= minOverlap {
 			continue
 		}
-		if overlap(a, b, opts.Agent) < minOverlap {
+		if overlap(a, b, opts.Agent) < minOverlap || overlap(a, b, opts.Hold) >= minOverlap {
 			continue
 		}
 		out = append(out, s)

@@ -76,13 +76,15 @@ func TestTranscribe(t *testing.T) {
 		span{4, 6, 700},        // the bot speaking
 		span{7, 10, 900},       // hold music, no agent yet
 		span{10.5, 11.8, 1100}, // the agent
+		span{14.5, 15.8, 1300}, // music while the agent has the caller on hold
 	)
 	f := &fake{lang: "en", script: map[float64]string{
-		300: "I want a refund", 500: "thanks a lot", 700: "BOT RE-TRANSCRIBED", 900: "MUSIC TRANSCRIBED", 1100: "let me check",
+		300: "I want a refund", 500: "thanks a lot", 700: "BOT RE-TRANSCRIBED", 900: "MUSIC TRANSCRIBED", 1100: "let me check", 1300: "HOLD MUSIC TRANSCRIBED",
 	}}
 	bot := record.Turn{Speaker: record.SpeakerBot, Text: "How can I help?", Start: sec(4), End: sec(6)}
 	turns, err := Transcribe(context.Background(), f, left, right, rate, t0, Options{
 		Lang: "en-US", BotTurns: []record.Turn{bot}, Agent: []record.Interval{{Start: sec(10.2), End: sec(16)}},
+		Hold: []record.Interval{{Start: sec(14.3), End: sec(16)}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +123,7 @@ func TestTranscribe(t *testing.T) {
 		}
 	}
 	for _, h := range f.heard {
-		if h == 700 || h == 900 {
+		if h == 700 || h == 900 || h == 1300 {
 			t.Errorf("the recognizer was asked about %v Hz (bot or music)", h)
 		}
 	}
