@@ -18,7 +18,8 @@ const (
 
 // VoiceContext is what the call record says about the recording's timeline;
 // FromCall builds it. Intervals are absolute times; the parts outside the
-// recording are ignored.
+// recording are ignored. Without RecordingStart they cannot be placed: the
+// agent figures stay 0, nothing is masked, and HoldMs is the holds' sum.
 type VoiceContext struct {
 	// RecordingStart is when the recording's first sample was captured.
 	RecordingStart time.Time
