@@ -151,3 +151,30 @@ func TestFromCall(t *testing.T) {
 		t.Errorf("hold = %+v, want the queue wait before the agent", vc.Hold)
 	}
 }
+
+func FuzzVoice(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4}, []byte{200, 100}, 8000, int64(0), int64(1e9))
+	f.Add(make([]byte, 4000), []byte{}, 16000, int64(-5e9), int64(3e9))
+	f.Fuzz(func(t *testing.T, l, r []byte, rate int, holdFrom, holdTo int64) {
+		if rate < 1 || rate > 48000 {
+			return
+		}
+		pcm := func(b []byte) media.PCM16 {
+			p := make(media.PCM16, len(b)/2)
+			for i := range p {
+				p[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
+			}
+			return p
+		}
+		left, right := pcm(l), pcm(r)
+		vc := VoiceContext{RecordingStart: t0, Hold: []record.Interval{{Start: t0.Add(time.Duration(holdFrom)), End: t0.Add(time.Duration(holdTo))}},
+			Agent: []record.Interval{{Start: t0.Add(time.Duration(holdTo)), End: t0.Add(time.Duration(holdFrom))}}}
+		st := Voice(left, right, rate, vc)
+		if st.SilenceMs+st.CallerTalkMs+st.OtherTalkMs-st.OvertalkMs != st.DurationMs {
+			t.Fatalf("silence + talk - overtalk != duration: %+v", st)
+		}
+		if st.SilenceShare < 0 || st.SilenceShare > 1 || st.AgentTalkRatio < 0 || st.AgentTalkRatio > 1 {
+			t.Fatalf("shares out of range: %+v", st)
+		}
+	})
+}
