@@ -44,6 +44,19 @@ type Result struct {
 	// Confidence is in [0,1]; backends that report none give 1 for a
 	// non-empty text and 0 for an empty one.
 	Confidence float64
+	// Words are the recognised words with their times, where the backend
+	// gives them (nil otherwise).
+	Words []Word
+	// Lang is the language the backend heard (ISO 639-1 such as "en"),
+	// where it says; "" otherwise.
+	Lang string
+}
+
+// Word is one recognised word; Start and End are offsets from the start
+// of the utterance.
+type Word struct {
+	Text       string
+	Start, End time.Duration
 }
 
 var (

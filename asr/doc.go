@@ -8,6 +8,11 @@
 // that cannot hear every call say so through CanHear (rate, language,
 // expected phrases), so callers fall back to keys where speech is useless.
 //
+// Results carry word timestamps and the heard language where the backend gives them: the
+// OpenAI-compatible client asks for verbose_json with word granularity and steps down to json and
+// text for servers that do not offer it. Whole-call transcription (package transcribe) uses them
+// to place words on the call's timeline, for redaction and for the call page.
+//
 // The embedded PocketSphinx backend accepts 16 kHz audio only: its acoustic
 // model recognises nothing useful on 8 kHz G.711 audio, so narrowband calls
 // should rely on DTMF or an OpenAI-compatible recognizer.
