@@ -24,7 +24,10 @@ type callLeg struct {
 	agentHungUp bool
 }
 
-var _ ivr.AgentControls = (*callLeg)(nil)
+var (
+	_ ivr.AgentControls    = (*callLeg)(nil)
+	_ ivr.RecordingWatcher = (*callLeg)(nil)
+)
 
 func newCallLeg(leg ivr.AgentLeg, a *agentDesk, call string, dev Device, holdAudio media.PCM16) *callLeg {
 	c := &callLeg{AgentLeg: leg, agent: a, call: call, device: dev, requests: make(chan ivr.AgentRequest, 4)}
@@ -60,6 +63,11 @@ func (c *callLeg) Requests() <-chan ivr.AgentRequest { return c.requests }
 // ConsultProgress implements ivr.AgentControls: the agent's desktop is told.
 func (c *callLeg) ConsultProgress(state ivr.ConsultState, colleague string) {
 	c.agent.emit(ConsultChanged{Call: c.call, State: state, Colleague: colleague})
+}
+
+// RecordingChanged implements ivr.RecordingWatcher: the agent's desktop is told.
+func (c *callLeg) RecordingChanged(state ivr.RecordingState, allowed bool) {
+	c.agent.emit(RecordingChanged{Call: c.call, State: state, Allowed: allowed})
 }
 
 // request hands an agent's request to the call; false when one is already waiting.
