@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -96,6 +97,61 @@ func TestCallRecording(t *testing.T) {
 		t.Fatalf("agent not released: %v", err)
 	}
 
+	checkCallRecording(t, srv, recordedSpans{tone: toneAt, pause: pauseAt, resume: resumeAt})
+}
+
+// TestCallRecordingBrowser: the same with an agent on the desktop's WebRTC softphone, who
+// pauses and resumes the recording with the page's button, which shows the recording's state.
+func TestCallRecordingBrowser(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: recordingDialplan, Extra: desktopConfig})
+	bctx, run := browserAgent(t, srv, "alice", "alice-demo", agentTone)
+	goAvailable(t, bctx)
+
+	caller := recDial(t, srv, "5000")
+	defer caller.close()
+	go caller.talk()
+	jsWait(t, bctx, `!document.getElementById("btn-answer").classList.contains("hidden")`, 30*time.Second)
+	if err := run(chromedp.Click("#btn-answer")); err != nil {
+		t.Fatal(err)
+	}
+	recordButton := func(state, label string) {
+		t.Helper()
+		jsWait(t, bctx, `window.hotline.recording === "`+state+`" && document.getElementById("btn-record").textContent === "`+label+
+			`" && !document.getElementById("btn-record").classList.contains("hidden")`, 10*time.Second)
+	}
+	recordButton("recording", "Pause recording")
+	if s := jsString(t, bctx, `document.getElementById("rec-state").textContent`); !strings.Contains(s, "Recording") {
+		t.Errorf("the page shows %q for a recorded call", s)
+	}
+	time.Sleep(1500 * time.Millisecond) // the browser's audio settles
+	toneAt := caller.startTone()
+	time.Sleep(1500 * time.Millisecond)
+	pauseAt := time.Now()
+	if err := run(chromedp.Click("#btn-record")); err != nil {
+		t.Fatal(err)
+	}
+	recordButton("paused", "Resume recording")
+	time.Sleep(1500 * time.Millisecond)
+	resumeAt := time.Now()
+	if err := run(chromedp.Click("#btn-record")); err != nil {
+		t.Fatal(err)
+	}
+	recordButton("recording", "Pause recording")
+	time.Sleep(1500 * time.Millisecond)
+	caller.hangup()
+	jsWait(t, bctx, `document.getElementById("btn-record").classList.contains("hidden") && window.hotline.recording === null`, 10*time.Second)
+	checkCallRecording(t, srv, recordedSpans{tone: toneAt, pause: pauseAt, resume: resumeAt})
+}
+
+// recordedSpans are the moments a recording test made things happen: the caller's first tone
+// packet went, the agent asked for the pause, the agent asked to resume.
+type recordedSpans struct{ tone, pause, resume time.Time }
+
+// checkCallRecording checks the one recording of the one call: each party on their channel
+// only, the caller's tone where it was sent, and the agent's pause silent and recorded.
+func checkCallRecording(t *testing.T, srv *Server, at recordedSpans) {
+	t.Helper()
+	toneAt, pauseAt, resumeAt := at.tone, at.pause, at.resume
 	c := srv.WaitCalls(t, 1, 10*time.Second)[0]
 	if len(c.Recordings) != 1 {
 		t.Fatalf("call record lists %d recordings: %+v", len(c.Recordings), c.Recordings)
@@ -109,9 +165,9 @@ func TestCallRecording(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(tm time.Time) int { return int(tm.Sub(rec.Start) * time.Duration(rate) / time.Second) }
+	pos := func(tm time.Time) int { return int(tm.Sub(rec.Start) * time.Duration(rate) / time.Second) }
 	span := func(ch media.PCM16, from, to time.Time) media.PCM16 {
-		a, b := max(0, at(from)), min(len(ch), at(to))
+		a, b := max(0, pos(from)), min(len(ch), pos(to))
 		if a >= b {
 			t.Fatalf("span %v-%v is outside the recording (%d samples at %d Hz)", from.Sub(rec.Start), to.Sub(rec.Start), len(ch), rate)
 		}
@@ -141,7 +197,7 @@ func TestCallRecording(t *testing.T) {
 	onset := -1
 	step := rate / 200 // 5 ms
 	search := span(left, toneAt.Add(-500*time.Millisecond), toneAt.Add(500*time.Millisecond))
-	base := max(0, at(toneAt.Add(-500*time.Millisecond)))
+	base := max(0, pos(toneAt.Add(-500*time.Millisecond)))
 	for i := 0; i+step <= len(search); i += step {
 		if audiotest.RMSdBFS(search[i:i+step]) > -30 {
 			onset = base + i
@@ -151,22 +207,14 @@ func TestCallRecording(t *testing.T) {
 	if onset < 0 {
 		t.Fatal("the caller's tone is not in the left channel around when it was sent")
 	}
-	skew := time.Duration(onset-at(toneAt)) * time.Second / time.Duration(rate)
+	skew := time.Duration(onset-pos(toneAt)) * time.Second / time.Duration(rate)
 	t.Logf("caller's tone: sent at %v, in the file at %v (skew %v)", toneAt.Sub(rec.Start), time.Duration(onset)*time.Second/time.Duration(rate), skew)
 	if skew < -60*time.Millisecond || skew > 60*time.Millisecond {
 		t.Errorf("the caller's tone is %v off its send time in the recording, want within 60ms", skew)
 	}
 
-	// The pause: silence on both channels, and in the record.
-	for name, ch := range map[string]media.PCM16{"left": left, "right": right} {
-		if db := audiotest.RMSdBFS(span(ch, pauseAt.Add(150*time.Millisecond), resumeAt.Add(-100*time.Millisecond))); db > -60 {
-			t.Errorf("%s channel during the pause: %.1f dBFS, want silence", name, db)
-		}
-		after := span(ch, resumeAt.Add(300*time.Millisecond), resumeAt.Add(1200*time.Millisecond))
-		if db := audiotest.RMSdBFS(after); db < -30 {
-			t.Errorf("%s channel after the resume: %.1f dBFS, want the tone back", name, db)
-		}
-	}
+	// The pause: in the record, from when the agent asked to when they asked again, and
+	// silence on both channels, with the parties heard just before and after it.
 	if len(rec.Paused) != 1 {
 		t.Fatalf("paused intervals %+v, want one", rec.Paused)
 	}
@@ -176,6 +224,17 @@ func TestCallRecording(t *testing.T) {
 	}
 	if d := p.End.Sub(resumeAt); d < 0 || d > 500*time.Millisecond {
 		t.Errorf("pause ends %v after the agent pressed resume", d)
+	}
+	for name, ch := range map[string]media.PCM16{"left": left, "right": right} {
+		if db := audiotest.RMSdBFS(span(ch, p.Start.Add(40*time.Millisecond), p.End.Add(-40*time.Millisecond))); db > -60 {
+			t.Errorf("%s channel during the pause: %.1f dBFS, want silence", name, db)
+		}
+		if db := audiotest.RMSdBFS(span(ch, p.Start.Add(-700*time.Millisecond), p.Start.Add(-100*time.Millisecond))); db < -40 {
+			t.Errorf("%s channel before the pause: %.1f dBFS, want the party heard", name, db)
+		}
+		if db := audiotest.RMSdBFS(span(ch, p.End.Add(300*time.Millisecond), p.End.Add(1200*time.Millisecond))); db < -40 {
+			t.Errorf("%s channel after the resume: %.1f dBFS, want the party heard again", name, db)
+		}
 	}
 	if !strings.Contains(srv.Log(), `msg="recording started" call_id=`) {
 		t.Error("the server did not log the recording's start")
