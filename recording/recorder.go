@@ -270,7 +270,7 @@ func (r *Recorder) finish(w *writer, end time.Time) {
 	r.m.active.Add(-1)
 	r.m.untrack(r)
 	r.result = record.Recording{File: r.rel, Format: Format, Rate: r.rate, Channels: 2, Start: r.start,
-		End: r.start.Add(time.Duration(dataLen/bytesPerFrame) * time.Second / time.Duration(r.rate)),
+		End:    r.start.Add(time.Duration(dataLen/bytesPerFrame) * time.Second / time.Duration(r.rate)),
 		Paused: pauses, Incomplete: w.err != nil}
 	if w.err == nil {
 		r.result.End = end
