@@ -355,3 +355,86 @@ func TestRecordAlignment(t *testing.T) {
 		t.Errorf("other side's onset at %.1f ms, sent at %.1f ms", gotR, wantR)
 	}
 }
+
+// longestSilenceMs is the longest run of near-silent 10 ms windows.
+func longestSilenceMs(p media.PCM16, rate int) int {
+	win := rate / 100
+	longest, run := 0, 0
+	for i := 0; i+win <= len(p); i += win {
+		if audiotest.RMSdBFS(p[i:i+win]) < -40 {
+			run += 10
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// A re-INVITE moves the call from G.711 to G.722 (another rate): the file
+// stays 8 kHz, both sides go on with at most a short gap.
+func TestRecordCodecChange(t *testing.T) {
+	m := newManager(t)
+	caller, phone := pair(t, media.PCMU())
+	rec, err := m.Record(caller, "reinvite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	play(ctx, &wg, phone.AudioOut(), toneA)
+	play(ctx, &wg, caller.AudioOut(), toneB)
+	time.Sleep(1000 * time.Millisecond)
+	caller.SetCodec(media.G722(), 101, 0)
+	phone.SetCodec(media.G722(), 101, 0)
+	time.Sleep(1000 * time.Millisecond)
+	r := rec.Stop()
+	cancel()
+	wg.Wait()
+	left, right := checkChannels(t, filepath.Join(m.Dir(), filepath.FromSlash(r.File)), 8000)
+	after := func(p media.PCM16) media.PCM16 { return p[8000*1300/1000 : 8000*1900/1000] }
+	if ok, ratio := audiotest.DetectTone(after(left), toneA, 8000); !ok {
+		t.Errorf("left after the change: no caller tone (ratio %.2f)", ratio)
+	}
+	if ok, ratio := audiotest.DetectTone(after(right), toneB, 8000); !ok {
+		t.Errorf("right after the change: no other side's tone (ratio %.2f)", ratio)
+	}
+	mid := func(p media.PCM16) media.PCM16 { return p[8000*200/1000 : 8000*1900/1000] }
+	if l, r := longestSilenceMs(mid(left), 8000), longestSilenceMs(mid(right), 8000); l > 100 || r > 100 {
+		t.Errorf("silent for %d ms (left), %d ms (right) around the change", l, r)
+	}
+}
+
+// Key presses are not audio: the caller's channel holds no noise from them.
+func TestRecordSkipsDTMF(t *testing.T) {
+	m := newManager(t)
+	caller, phone := pair(t, media.PCMU())
+	rec, err := m.Record(caller, "dtmf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, d := range "123" {
+		if err := phone.SendDTMF(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []rune
+	for deadline := time.After(2 * time.Second); len(got) < 3; {
+		select {
+		case d := <-caller.DTMF():
+			got = append(got, d)
+		case <-deadline:
+			t.Fatalf("keys %q arrived", string(got))
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	r := rec.Stop()
+	left, right, _, err := recording.ReadStereo(filepath.Join(m.Dir(), filepath.FromSlash(r.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lv, rv := audiotest.RMSdBFS(left), audiotest.RMSdBFS(right); lv > -60 || rv > -60 {
+		t.Fatalf("key presses left sound in the file: %.1f / %.1f dBFS", lv, rv)
+	}
+}
