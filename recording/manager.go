@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -45,9 +46,11 @@ type Stats struct {
 // Manager starts recordings under one directory and keeps it within its
 // retention. It is safe for concurrent use.
 type Manager struct {
-	opts  Options
-	log   *slog.Logger
-	now   func() time.Time // the retention sweep's clock
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time // the retention sweep's clock
+	// sink wraps each file's writes; tests make it fail (a full disk).
+	sink  func(io.Writer) io.Writer
 	stats struct {
 		framesWritten, framesDropped, bytesWritten, errors atomic.Uint64
 	}
@@ -113,7 +116,11 @@ func (m *Manager) Record(s *media.RTPSession, callID string) (*Recorder, error) 
 		}
 		return nil, fmt.Errorf("recording call %s: %w", callID, err)
 	}
-	w := &writer{r: r, f: f, bw: bufio.NewWriterSize(f, writeBuffer), hdrLen: int64(len(hdr))}
+	var dst io.Writer = f
+	if m.sink != nil {
+		dst = m.sink(f)
+	}
+	w := &writer{r: r, f: f, bw: bufio.NewWriterSize(dst, writeBuffer), hdrLen: int64(len(hdr))}
 	w.tracks[0].rate, w.tracks[1].rate = rate, rate
 	m.active.Add(1)
 	m.track(r)

@@ -13,12 +13,14 @@ import (
 )
 
 const (
-	// flushEvery is how often the recorder writes what has settled.
-	flushEvery = 250 * time.Millisecond
+	// flushEvery is how often the recorder takes the tap's payloads and
+	// writes what has settled.
+	flushEvery = 200 * time.Millisecond
 	// settle is how long audio stays pending before it is written: a
-	// packet may be placed up to reanchorLag before its arrival, and the
-	// recorder may be a little behind its queue.
-	settle = 500 * time.Millisecond
+	// payload waits up to flushEvery in the tap's queue and may be placed
+	// up to reanchorLag before its arrival; the rest is slack for a
+	// recorder running late.
+	settle = 600 * time.Millisecond
 	// writeBuffer is the file's write buffer: about a second of 8 kHz stereo.
 	writeBuffer = 32 << 10
 )
@@ -106,15 +108,15 @@ type writer struct {
 
 func (r *Recorder) run(w *writer) {
 	defer close(r.done)
+	// The recorder wakes on its ticker only, and takes what the tap queued
+	// meanwhile in one go: a wake-up per packet would cost more CPU than
+	// decoding and writing the audio.
 	tick := time.NewTicker(flushEvery)
 	defer tick.Stop()
-	frames := r.tap.Frames()
 	for {
 		select {
-		case f := <-frames:
-			w.frame(f)
-			r.tap.Release(f)
 		case now := <-tick.C:
+			r.drain(w, now)
 			w.flushTo(r.sampleAt(now.Add(-settle)))
 			if w.err != nil {
 				r.sess.Untap(r.tap)
@@ -124,6 +126,21 @@ func (r *Recorder) run(w *writer) {
 			return
 		case <-r.sess.Context().Done():
 			r.finish(w, time.Now())
+			return
+		}
+	}
+}
+
+// drain places the queued payloads that arrived by until.
+func (r *Recorder) drain(w *writer, until time.Time) {
+	for {
+		select {
+		case f := <-r.tap.Frames():
+			if !f.At.After(until) {
+				w.frame(f)
+			}
+			r.tap.Release(f)
+		default:
 			return
 		}
 	}
@@ -231,17 +248,7 @@ func (r *Recorder) finish(w *writer, end time.Time) {
 	}
 	pauses := append([]record.Interval(nil), r.pauses...)
 	r.mu.Unlock()
-	for drained := false; !drained; {
-		select {
-		case f := <-r.tap.Frames():
-			if !f.At.After(end) {
-				w.frame(f)
-			}
-			r.tap.Release(f)
-		default:
-			drained = true
-		}
-	}
+	r.drain(w, end)
 	w.flushTo(r.sampleAt(end))
 	if w.err == nil {
 		if err := w.bw.Flush(); err != nil {
@@ -270,7 +277,7 @@ func (r *Recorder) finish(w *writer, end time.Time) {
 	r.m.active.Add(-1)
 	r.m.untrack(r)
 	r.result = record.Recording{File: r.rel, Format: Format, Rate: r.rate, Channels: 2, Start: r.start,
-		End: r.start.Add(time.Duration(dataLen/bytesPerFrame) * time.Second / time.Duration(r.rate)),
+		End:    r.start.Add(time.Duration(dataLen/bytesPerFrame) * time.Second / time.Duration(r.rate)),
 		Paused: pauses, Incomplete: w.err != nil}
 	if w.err == nil {
 		r.result.End = end

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 // Forgetter drops what was derived from a call's audio (its transcript and
@@ -112,7 +114,8 @@ func (m *Manager) Sweep(forget Forgetter) (Swept, error) {
 		s.Freed += f.size
 		removeEmptyDirs(m.opts.Dir, filepath.Dir(f.path))
 		if forget != nil {
-			if err := forget.ForgetMedia(f.callID); err != nil {
+			// A file with no call record (a crash before it was added) has nothing to forget.
+			if err := forget.ForgetMedia(f.callID); err != nil && !errors.Is(err, record.ErrNotFound) {
 				errs = append(errs, fmt.Errorf("forget call %s: %w", f.callID, err))
 			}
 		}

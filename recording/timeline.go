@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
@@ -163,7 +164,9 @@ func (t *track) emit(cursor int64) bool {
 		if need > maxPending*t.rate {
 			return false // nonsense position; the aligner never places audio ahead of its arrival
 		}
-		t.pend = append(t.pend, make(media.PCM16, need-len(t.pend))...)
+		old := len(t.pend)
+		t.pend = slices.Grow(t.pend, need-old)[:need]
+		clear(t.pend[old:])
 	}
 	copy(t.pend[off:], out)
 	return true
