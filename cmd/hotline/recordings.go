@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
-	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/recording"
 	"github.com/hotline-cc/hotline/store"
 )
@@ -46,38 +44,15 @@ func newRecordings(ctx context.Context, cfg *config.Config, st *store.Store, log
 		log.Error("recordings: some interrupted files could not be recovered", "dir", dir, "error", err)
 	}
 	for _, r := range recovered {
-		if err := attachRecording(st, r.CallID, r.Recording); err != nil {
+		// A call whose server died has no record yet: AddRecording makes one.
+		if err := st.AddRecording(r.CallID, r.Recording); err != nil {
 			log.Error("recordings: recovered file not attached to its call", "call_id", r.CallID, "file", r.Recording.File, "error", err)
 			continue
 		}
 		log.Info("recordings: recovered an interrupted recording", "call_id", r.CallID, "file", r.Recording.File)
 	}
-	var forget recording.Forgetter
-	if f, ok := any(st).(recording.Forgetter); ok {
-		forget = f
-	}
-	go m.RunRetention(ctx, time.Hour, forget)
+	// Retention drops a deleted recording's transcript and analysis text with it.
+	go m.RunRetention(ctx, time.Hour, st)
 	log.Info("recordings", "dir", dir, "retention_days", cfg.Recordings.RetentionDays, "max_gb", cfg.Recordings.MaxGB)
 	return m, nil
-}
-
-// attachRecording adds a recording to a stored call: with the store's own method where it has
-// one, else by rewriting the call (at startup nothing else writes it).
-func attachRecording(st *store.Store, callID string, rec record.Recording) error {
-	if a, ok := any(st).(interface {
-		AddRecording(callID string, r record.Recording) error
-	}); ok {
-		return a.AddRecording(callID, rec)
-	}
-	c, err := st.GetCall(callID)
-	if err != nil {
-		return fmt.Errorf("call %s: %w", callID, err)
-	}
-	for _, have := range c.Recordings {
-		if have.File == rec.File {
-			return nil
-		}
-	}
-	c.Recordings = append(c.Recordings, rec)
-	return st.PutCall(c)
 }
