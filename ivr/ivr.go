@@ -5,7 +5,10 @@
 // who answers, and transferring them to agents, queues or external numbers.
 // It owns the per-call state (digits, path, the call record it writes when
 // the call ends) and publishes every call in progress for supervisors
-// (Engine.Calls).
+// (Engine.Calls). It decides when a whole call is recorded (the dialplan's
+// record: policies, the agent's pause and resume; recording.go) and keeps the
+// recordings in the call record; package recording, behind Engine.Recorders,
+// writes the files.
 //
 // It does not know SIP or agents' devices: the inbound leg, agent legs and
 // trunk legs arrive as interfaces (media.Leg plus answer/reject), so a WebRTC
