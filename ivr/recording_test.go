@@ -351,3 +351,65 @@ func wantLines(t *testing.T, what string, got, want []string) {
 		t.Errorf("%s:\ngot:  %v\nwant: %v", what, got, want)
 	}
 }
+
+// TestRecordingDuringConsultation: while the agent consults a colleague (the caller on hold), the
+// agent can still pause and resume the caller's recording.
+func TestRecordingDuringConsultation(t *testing.T) {
+	h := newHarness(map[string]string{"alice": "consult", "bob": "stay"}, "alice", "bob")
+	recs := &fakeRecorders{}
+	h.engine.Recorders, h.engine.TTS = recs, lengthTTS{}
+	leg := newTestLeg("c1")
+	defer leg.Close()
+	c := h.call("c1", leg)
+	c.plan = &dialplan.Plan{}
+	c.recording = newCallRecording(h.engine, leg, "c1", dialplan.RecordAlways)
+	c.startAnnounced("answer")
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Queue(leg.Context(), dialplan.QueueRequest{Queue: queue("alice")})
+		done <- err
+	}()
+	var alice *consultLeg
+	for range 400 {
+		h.dialer.mu.Lock()
+		alice = h.dialer.consulter
+		h.dialer.mu.Unlock()
+		if alice != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if alice == nil {
+		t.Fatal("alice never answered")
+	}
+	alice.req <- AgentRequest{Kind: RequestConsult, Agent: "bob"}
+	if s := <-alice.states; s != "ringing:bob" {
+		t.Fatal(s)
+	}
+	if s := <-alice.states; s != "connected:bob" {
+		t.Fatal(s)
+	}
+	waitEvents := func(want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Second)
+		for !slices.Equal(recs.Events(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("recorder: %v, want %v", recs.Events(), want)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	alice.req <- AgentRequest{Kind: RequestRecord, On: false}
+	waitEvents("start 1", "pause 1")
+	alice.req <- AgentRequest{Kind: RequestRecord, On: true}
+	waitEvents("start 1", "pause 1", "resume 1")
+	alice.req <- AgentRequest{Kind: RequestCancelConsult}
+	if s := <-alice.states; s != "cancelled:bob" {
+		t.Fatal(s)
+	}
+	leg.HangUp()
+	<-done
+	if got := c.recording.finish(); len(got) != 1 || len(got[0].Paused) != 1 {
+		t.Fatalf("recordings %+v", got)
+	}
+}
