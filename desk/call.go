@@ -19,9 +19,10 @@ type callLeg struct {
 	requests chan ivr.AgentRequest
 	hold     *holdSwitch // desktop calls only
 
-	mu          sync.Mutex // guards cause and agentHungUp
+	mu          sync.Mutex // guards cause, agentHungUp and recording
 	cause       string
 	agentHungUp bool
+	recording   *RecordingChanged // the call's recording state as last told; nil: never told
 }
 
 var (
@@ -67,7 +68,22 @@ func (c *callLeg) ConsultProgress(state ivr.ConsultState, colleague string) {
 
 // RecordingChanged implements ivr.RecordingWatcher: the agent's desktop is told.
 func (c *callLeg) RecordingChanged(state ivr.RecordingState, allowed bool) {
-	c.agent.emit(RecordingChanged{Call: c.call, State: state, Allowed: allowed})
+	e := RecordingChanged{Call: c.call, State: state, Allowed: allowed}
+	c.mu.Lock()
+	c.recording = &e
+	c.mu.Unlock()
+	c.agent.emit(e)
+}
+
+// lastRecording is the recording state the desktop was last told, for a desktop that connects
+// during the call.
+func (c *callLeg) lastRecording() (RecordingChanged, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.recording == nil {
+		return RecordingChanged{}, false
+	}
+	return *c.recording, true
 }
 
 // request hands an agent's request to the call; false when one is already waiting.

@@ -603,4 +603,12 @@ func TestDesktopRecord(t *testing.T) {
 	if err := bob.Do(Record{Call: "c1", On: false}); err == nil {
 		t.Fatal("bob paused alice's recording")
 	}
+	// A desktop that connects during the call (a reload) is told the recording state too.
+	again := r.desk.Connect("alice")
+	defer again.Close()
+	next[Offered](t, again)
+	next[Connected](t, again)
+	if e := next[RecordingChanged](t, again); e.State != ivr.RecordingPaused {
+		t.Fatalf("the new desktop was told %+v", e)
+	}
 }
