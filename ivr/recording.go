@@ -135,7 +135,11 @@ func (c *call) startAnnounced(why string) {
 	if !r.wantsStart() {
 		return
 	}
-	if a := c.plan.Settings.RecordAnnouncement; !a.IsZero() {
+	var a dialplan.Announcement
+	if c.plan != nil {
+		a = c.plan.Settings.RecordAnnouncement
+	}
+	if !a.IsZero() {
 		ctx := c.leg.Context()
 		samples, err := c.engine.prompt(ctx, a.Prompt(c.lang), c.leg.OutputRate())
 		if err != nil {
