@@ -79,7 +79,7 @@ type track struct {
 	rate  int // the file's
 	align aligner
 
-	codec   media.Codec
+	codec   media.CodecInfo // what dec decodes
 	dec     media.PayloadWriter
 	flusher media.Flusher // the resampler, when the codec runs at another rate
 	decIn   int           // samples (codec rate) the decoder wrote for the current payload
@@ -97,9 +97,8 @@ type track struct {
 func (t *track) tolerance() int64 { return int64(t.rate / 100) } // 10 ms
 
 // setCodec gives the track a decoder for c, writing at the file's rate.
-func (t *track) setCodec(c media.Codec) {
-	info := c.Info()
-	t.codec = c
+func (t *track) setCodec(c media.Codec, info media.CodecInfo) {
+	t.codec = info
 	collect := media.FrameWriterFunc{Name: "recording", Rate: t.rate, Fn: func(p media.PCM16) error {
 		t.decOut = append(t.decOut, p...)
 		return nil
@@ -122,13 +121,13 @@ func (t *track) setCodec(c media.Codec) {
 // add decodes one tapped payload and places it at pos (time since start);
 // cursor is the first sample not yet written. It reports whether any of it
 // could be placed (false: too late, already written).
-func (t *track) add(f media.TapFrame, pos time.Duration, cursor int64) bool {
-	if t.dec == nil || !sameCodec(t.codec, f.Codec) {
+func (t *track) add(f media.TapFrame, info media.CodecInfo, pos time.Duration, cursor int64) bool {
+	if t.dec == nil || t.codec != info {
 		if t.flusher != nil {
 			_ = t.flusher.Flush()
 			t.emit(cursor)
 		}
-		t.setCodec(f.Codec)
+		t.setCodec(f.Codec, info)
 	}
 	p := int64(pos) * int64(t.rate) / int64(time.Second)
 	if !t.synced || p > t.inPos+t.tolerance() || p < t.inPos-t.tolerance() {
@@ -142,7 +141,7 @@ func (t *track) add(f media.TapFrame, pos time.Duration, cursor int64) bool {
 	}
 	t.decIn = 0
 	_ = t.dec.WritePayload(f.Payload)
-	t.inPos += int64(t.decIn) * int64(t.rate) / int64(f.Codec.Info().SampleRate)
+	t.inPos += int64(t.decIn) * int64(t.rate) / int64(info.SampleRate)
 	return t.emit(cursor)
 }
 
@@ -181,12 +180,4 @@ func (t *track) take(dst media.PCM16) {
 	clear(dst[n:])
 	rest := copy(t.pend, t.pend[n:])
 	t.pend = t.pend[:rest]
-}
-
-func sameCodec(a, b media.Codec) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	ai, bi := a.Info(), b.Info()
-	return ai.Name == bi.Name && ai.ClockRate == bi.ClockRate && ai.PayloadType == bi.PayloadType && ai.SampleRate == bi.SampleRate
 }
