@@ -162,8 +162,8 @@ func (w *writer) frame(f media.TapFrame) {
 	}
 	t := &w.tracks[ch]
 	info := f.Codec.Info()
-	pos := t.align.place(f.Timestamp, f.SSRC, info.ClockRate, f.At.Sub(w.r.start))
-	if t.add(f, info, pos, w.cursor) {
+	pos, ok := t.align.place(f.Timestamp, f.SSRC, info.ClockRate, f.At.Sub(w.r.start))
+	if ok && t.add(f, info, pos, w.cursor) {
 		w.r.m.stats.framesWritten.Add(1)
 	} else {
 		w.r.m.stats.framesDropped.Add(1)

@@ -29,6 +29,12 @@ const (
 	// maxTSJump is a timestamp step taken as a restart of the stream rather
 	// than as time that passed.
 	maxTSJump = 30 * time.Second
+	// ssrcHold is how long a stream keeps its place against another SSRC
+	// arriving at the same time (a stray stream: old packets still in
+	// flight after a re-INVITE, a second source): two interleaved streams
+	// would each re-anchor the other, so the newcomer waits until the
+	// current stream has gone quiet this long.
+	ssrcHold = 60 * time.Millisecond
 )
 
 // aligner places one direction's packets in time.
@@ -39,17 +45,23 @@ type aligner struct {
 	lastTS uint32        // newest timestamp seen
 	ext    int64         // lastTS extended, in ticks since the anchor
 	offset time.Duration // position of the anchor's timestamp on the timeline
+	heard  time.Duration // the stream's newest arrival
 }
 
 // place returns where a packet with timestamp ts that arrived at (time
-// since the recording started) goes on the timeline.
-func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) time.Duration {
-	if !a.set || ssrc != a.ssrc || clock != a.clock {
-		return a.anchor(ts, ssrc, clock, at)
+// since the recording started) goes on the timeline; ok is false for a
+// packet of another stream while the current one is still running.
+func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) (_ time.Duration, ok bool) {
+	if a.set && ssrc != a.ssrc && at-a.heard < ssrcHold {
+		return 0, false
 	}
+	if !a.set || ssrc != a.ssrc || clock != a.clock {
+		return a.anchor(ts, ssrc, clock, at), true
+	}
+	a.heard = max(a.heard, at)
 	d := int64(int32(ts - a.lastTS))
 	if time.Duration(d)*time.Second/time.Duration(clock) > maxTSJump || -d > int64(clock) {
-		return a.anchor(ts, ssrc, clock, at)
+		return a.anchor(ts, ssrc, clock, at), true
 	}
 	ext := a.ext + d
 	if d > 0 {
@@ -60,15 +72,15 @@ func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) time.Durat
 	case off < a.offset:
 		a.offset = off
 	case off-a.offset > reanchorLag:
-		return a.anchor(ts, ssrc, clock, at)
+		return a.anchor(ts, ssrc, clock, at), true
 	default:
 		a.offset += min(off-a.offset, leak)
 	}
-	return tsTime + a.offset
+	return tsTime + a.offset, true
 }
 
 func (a *aligner) anchor(ts, ssrc uint32, clock int, at time.Duration) time.Duration {
-	*a = aligner{set: true, ssrc: ssrc, clock: clock, lastTS: ts, offset: at}
+	*a = aligner{set: true, ssrc: ssrc, clock: clock, lastTS: ts, offset: at, heard: at}
 	return at
 }
 
