@@ -15,12 +15,12 @@ import (
 const (
 	// flushEvery is how often the recorder takes the tap's payloads and
 	// writes what has settled.
-	flushEvery = 200 * time.Millisecond
+	flushEvery = 400 * time.Millisecond
 	// settle is how long audio stays pending before it is written: a
 	// payload waits up to flushEvery in the tap's queue and may be placed
 	// up to reanchorLag before its arrival; the rest is slack for a
 	// recorder running late.
-	settle = 600 * time.Millisecond
+	settle = 900 * time.Millisecond
 	// writeBuffer is the file's write buffer: about a second of 8 kHz stereo.
 	writeBuffer = 32 << 10
 )
@@ -161,8 +161,9 @@ func (w *writer) frame(f media.TapFrame) {
 		ch = 1
 	}
 	t := &w.tracks[ch]
-	pos := t.align.place(f.Timestamp, f.SSRC, f.Codec.Info().ClockRate, f.At.Sub(w.r.start))
-	if t.add(f, pos, w.cursor) {
+	info := f.Codec.Info()
+	pos, ok := t.align.place(f.Timestamp, f.SSRC, info.ClockRate, f.At.Sub(w.r.start))
+	if ok && t.add(f, info, pos, w.cursor) {
 		w.r.m.stats.framesWritten.Add(1)
 	} else {
 		w.r.m.stats.framesDropped.Add(1)

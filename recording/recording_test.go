@@ -438,3 +438,39 @@ func TestRecordSkipsDTMF(t *testing.T) {
 		t.Fatalf("key presses left sound in the file: %.1f / %.1f dBFS", lv, rv)
 	}
 }
+
+// The caller hangs up: the recording finishes by itself, and a later Stop
+// returns it.
+func TestRecordEndsWithSession(t *testing.T) {
+	m := newManager(t)
+	caller, phone := pair(t, media.PCMU())
+	rec, err := m.Record(caller, "hangup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	play(ctx, &wg, phone.AudioOut(), toneA)
+	time.Sleep(700 * time.Millisecond)
+	closed := time.Now()
+	caller.Close()
+	for deadline := time.Now().Add(2 * time.Second); m.Stats().Active != 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the recording outlived its session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	r := rec.Stop()
+	if d := r.End.Sub(closed); d < 0 || d > 100*time.Millisecond || r.Incomplete {
+		t.Fatalf("recording %+v ended %v after the session closed", r, d)
+	}
+	left, _, _, err := recording.ReadStereo(filepath.Join(m.Dir(), filepath.FromSlash(r.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := audiotest.DetectTone(left, toneA, 8000); !ok {
+		t.Fatal("the caller's audio before the hangup is missing")
+	}
+}

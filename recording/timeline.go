@@ -29,6 +29,12 @@ const (
 	// maxTSJump is a timestamp step taken as a restart of the stream rather
 	// than as time that passed.
 	maxTSJump = 30 * time.Second
+	// ssrcHold is how long a stream keeps its place against another SSRC
+	// arriving at the same time (a stray stream: old packets still in
+	// flight after a re-INVITE, a second source): two interleaved streams
+	// would each re-anchor the other, so the newcomer waits until the
+	// current stream has gone quiet this long.
+	ssrcHold = 60 * time.Millisecond
 )
 
 // aligner places one direction's packets in time.
@@ -39,17 +45,23 @@ type aligner struct {
 	lastTS uint32        // newest timestamp seen
 	ext    int64         // lastTS extended, in ticks since the anchor
 	offset time.Duration // position of the anchor's timestamp on the timeline
+	heard  time.Duration // the stream's newest arrival
 }
 
 // place returns where a packet with timestamp ts that arrived at (time
-// since the recording started) goes on the timeline.
-func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) time.Duration {
-	if !a.set || ssrc != a.ssrc || clock != a.clock {
-		return a.anchor(ts, ssrc, clock, at)
+// since the recording started) goes on the timeline; ok is false for a
+// packet of another stream while the current one is still running.
+func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) (_ time.Duration, ok bool) {
+	if a.set && ssrc != a.ssrc && at-a.heard < ssrcHold {
+		return 0, false
 	}
+	if !a.set || ssrc != a.ssrc || clock != a.clock {
+		return a.anchor(ts, ssrc, clock, at), true
+	}
+	a.heard = max(a.heard, at)
 	d := int64(int32(ts - a.lastTS))
 	if time.Duration(d)*time.Second/time.Duration(clock) > maxTSJump || -d > int64(clock) {
-		return a.anchor(ts, ssrc, clock, at)
+		return a.anchor(ts, ssrc, clock, at), true
 	}
 	ext := a.ext + d
 	if d > 0 {
@@ -60,15 +72,15 @@ func (a *aligner) place(ts, ssrc uint32, clock int, at time.Duration) time.Durat
 	case off < a.offset:
 		a.offset = off
 	case off-a.offset > reanchorLag:
-		return a.anchor(ts, ssrc, clock, at)
+		return a.anchor(ts, ssrc, clock, at), true
 	default:
 		a.offset += min(off-a.offset, leak)
 	}
-	return tsTime + a.offset
+	return tsTime + a.offset, true
 }
 
 func (a *aligner) anchor(ts, ssrc uint32, clock int, at time.Duration) time.Duration {
-	*a = aligner{set: true, ssrc: ssrc, clock: clock, lastTS: ts, offset: at}
+	*a = aligner{set: true, ssrc: ssrc, clock: clock, lastTS: ts, offset: at, heard: at}
 	return at
 }
 
@@ -79,7 +91,7 @@ type track struct {
 	rate  int // the file's
 	align aligner
 
-	codec   media.Codec
+	codec   media.CodecInfo // what dec decodes
 	dec     media.PayloadWriter
 	flusher media.Flusher // the resampler, when the codec runs at another rate
 	decIn   int           // samples (codec rate) the decoder wrote for the current payload
@@ -97,9 +109,8 @@ type track struct {
 func (t *track) tolerance() int64 { return int64(t.rate / 100) } // 10 ms
 
 // setCodec gives the track a decoder for c, writing at the file's rate.
-func (t *track) setCodec(c media.Codec) {
-	info := c.Info()
-	t.codec = c
+func (t *track) setCodec(c media.Codec, info media.CodecInfo) {
+	t.codec = info
 	collect := media.FrameWriterFunc{Name: "recording", Rate: t.rate, Fn: func(p media.PCM16) error {
 		t.decOut = append(t.decOut, p...)
 		return nil
@@ -122,13 +133,13 @@ func (t *track) setCodec(c media.Codec) {
 // add decodes one tapped payload and places it at pos (time since start);
 // cursor is the first sample not yet written. It reports whether any of it
 // could be placed (false: too late, already written).
-func (t *track) add(f media.TapFrame, pos time.Duration, cursor int64) bool {
-	if t.dec == nil || !sameCodec(t.codec, f.Codec) {
+func (t *track) add(f media.TapFrame, info media.CodecInfo, pos time.Duration, cursor int64) bool {
+	if t.dec == nil || t.codec != info {
 		if t.flusher != nil {
 			_ = t.flusher.Flush()
 			t.emit(cursor)
 		}
-		t.setCodec(f.Codec)
+		t.setCodec(f.Codec, info)
 	}
 	p := int64(pos) * int64(t.rate) / int64(time.Second)
 	if !t.synced || p > t.inPos+t.tolerance() || p < t.inPos-t.tolerance() {
@@ -142,7 +153,7 @@ func (t *track) add(f media.TapFrame, pos time.Duration, cursor int64) bool {
 	}
 	t.decIn = 0
 	_ = t.dec.WritePayload(f.Payload)
-	t.inPos += int64(t.decIn) * int64(t.rate) / int64(f.Codec.Info().SampleRate)
+	t.inPos += int64(t.decIn) * int64(t.rate) / int64(info.SampleRate)
 	return t.emit(cursor)
 }
 
@@ -181,12 +192,4 @@ func (t *track) take(dst media.PCM16) {
 	clear(dst[n:])
 	rest := copy(t.pend, t.pend[n:])
 	t.pend = t.pend[:rest]
-}
-
-func sameCodec(a, b media.Codec) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	ai, bi := a.Info(), b.Info()
-	return ai.Name == bi.Name && ai.ClockRate == bi.ClockRate && ai.PayloadType == bi.PayloadType && ai.SampleRate == bi.SampleRate
 }

@@ -26,7 +26,7 @@ func TestAlignerIgnoresJitter(t *testing.T) {
 	base := 300 * ms
 	for k := range 500 {
 		jitter := time.Duration(rng.IntN(8000)) * time.Microsecond
-		pos := a.place(uint32(5000+k*160), 9, 8000, base+time.Duration(k)*20*ms+jitter)
+		pos, _ := a.place(uint32(5000+k*160), 9, 8000, base+time.Duration(k)*20*ms+jitter)
 		want := base + time.Duration(k)*20*ms
 		if k > 50 && (pos < want-ms || pos > want+2*ms) {
 			t.Fatalf("packet %d at %v, sent at %v (jitter %v)", k, pos, want, jitter)
@@ -39,27 +39,34 @@ func TestAlignerReanchors(t *testing.T) {
 	for k := range 10 {
 		a.place(uint32(k*160), 1, 8000, time.Duration(k)*20*ms)
 	}
-	// A new SSRC (a transfer, a re-INVITE): where it arrives.
-	if pos := a.place(777, 2, 8000, 205*ms); pos != 205*ms {
+	// Another SSRC while the stream runs is a stray: not placed.
+	if _, ok := a.place(555, 5, 8000, 190*ms); ok {
+		t.Fatal("a stray stream's packet was placed")
+	}
+	if pos, ok := a.place(10*160, 1, 8000, 200*ms); !ok || !near(pos, 200*ms) {
+		t.Fatalf("the stream after a stray packet: %v %v", pos, ok)
+	}
+	// A new SSRC once the old stream stopped (a transfer, a re-INVITE): where it arrives.
+	if pos, _ := a.place(777, 2, 8000, 205*ms+ssrcHold); pos != 205*ms+ssrcHold {
 		t.Fatalf("new SSRC placed at %v", pos)
 	}
 	// A new clock rate on the same SSRC.
-	if pos := a.place(777, 2, 16000, 225*ms); pos != 225*ms {
+	if pos, _ := a.place(777, 2, 16000, 225*ms+ssrcHold); pos != 225*ms+ssrcHold {
 		t.Fatalf("new clock placed at %v", pos)
 	}
 	// The sender's clock stood still for a second: the packet is placed where it arrived.
-	if pos := a.place(777+320, 2, 16000, 1245*ms); pos != 1245*ms {
+	if pos, _ := a.place(777+320, 2, 16000, 1245*ms+ssrcHold); pos != 1245*ms+ssrcHold {
 		t.Fatalf("after a stalled clock at %v", pos)
 	}
 	// The timestamp jumps ten seconds ahead of the arrivals: never later than arrival.
-	if pos := a.place(777+320+160000, 2, 16000, 1265*ms); pos != 1265*ms {
+	if pos, _ := a.place(777+320+160000, 2, 16000, 1265*ms+ssrcHold); pos != 1265*ms+ssrcHold {
 		t.Fatalf("after a jump at %v", pos)
 	}
 	// A late packet goes back in time, and the stream goes on where it was.
-	if pos := a.place(777+320+160000-320, 2, 16000, 1285*ms); !near(pos, 1245*ms) {
+	if pos, _ := a.place(777+320+160000-320, 2, 16000, 1285*ms+ssrcHold); !near(pos, 1245*ms+ssrcHold) {
 		t.Fatalf("late packet at %v", pos)
 	}
-	if pos := a.place(777+320+160000+320, 2, 16000, 1285*ms); !near(pos, 1285*ms) {
+	if pos, _ := a.place(777+320+160000+320, 2, 16000, 1285*ms+ssrcHold); !near(pos, 1285*ms+ssrcHold) {
 		t.Fatalf("next packet at %v", pos)
 	}
 }
@@ -72,7 +79,7 @@ func TestAlignerFollowsSlowClock(t *testing.T) {
 	var a aligner
 	for k := range 3000 { // a minute
 		at := time.Duration(float64(k) * 20 * 1.0005 * float64(ms))
-		pos := a.place(uint32(k*160), 3, 8000, at)
+		pos, _ := a.place(uint32(k*160), 3, 8000, at)
 		if d := at - pos; d < 0 || d > 5*ms {
 			t.Fatalf("packet %d placed %v before its arrival", k, d)
 		}
