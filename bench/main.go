@@ -35,7 +35,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot or bargein")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein or recording")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -61,6 +61,9 @@ func main() {
 	}
 	if part("bargein") {
 		r.bargeIn(bin)
+	}
+	if part("recording") {
+		r.recordingBench()
 	}
 	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
 		fatal(err)

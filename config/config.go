@@ -39,6 +39,8 @@ type Config struct {
 	Desktop      Desktop  `yaml:"desktop"`
 	// Trunks are the credentials of the dialplan's SIP trunks, by trunk name (trunks.go).
 	Trunks map[string]*Trunk `yaml:"trunks"`
+	// Recordings keeps whole-call recordings (recordings.go).
+	Recordings Recordings `yaml:"recordings"`
 
 	// Analysis and Webhooks: what happens to a call after it ends (analysis.go).
 	Analysis Analysis `yaml:"analysis"`
@@ -376,6 +378,7 @@ func (c *Config) validate() error {
 		seen[a.ID] = a.line
 	}
 	c.validateTrunks(bad)
+	c.validateRecordings(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)

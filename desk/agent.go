@@ -94,6 +94,11 @@ func (a *agentDesk) attach(s *Session) *Session {
 		case Talking:
 			s.emit(Offered{Call: c.id, Info: c.info, Device: c.device})
 			s.emit(Connected{Call: c.id, Device: c.device})
+			if c.leg != nil {
+				if e, ok := c.leg.lastRecording(); ok {
+					s.emit(e)
+				}
+			}
 		case WrappingUp:
 			s.emit(Offered{Call: c.id, Info: c.info, Device: c.device})
 			s.emit(Ended{Call: c.id, Cause: "wrap_up"})

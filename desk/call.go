@@ -19,12 +19,16 @@ type callLeg struct {
 	requests chan ivr.AgentRequest
 	hold     *holdSwitch // desktop calls only
 
-	mu          sync.Mutex // guards cause and agentHungUp
+	mu          sync.Mutex // guards cause, agentHungUp and recording
 	cause       string
 	agentHungUp bool
+	recording   *RecordingChanged // the call's recording state as last told; nil: never told
 }
 
-var _ ivr.AgentControls = (*callLeg)(nil)
+var (
+	_ ivr.AgentControls    = (*callLeg)(nil)
+	_ ivr.RecordingWatcher = (*callLeg)(nil)
+)
 
 func newCallLeg(leg ivr.AgentLeg, a *agentDesk, call string, dev Device, holdAudio media.PCM16) *callLeg {
 	c := &callLeg{AgentLeg: leg, agent: a, call: call, device: dev, requests: make(chan ivr.AgentRequest, 4)}
@@ -60,6 +64,26 @@ func (c *callLeg) Requests() <-chan ivr.AgentRequest { return c.requests }
 // ConsultProgress implements ivr.AgentControls: the agent's desktop is told.
 func (c *callLeg) ConsultProgress(state ivr.ConsultState, colleague string) {
 	c.agent.emit(ConsultChanged{Call: c.call, State: state, Colleague: colleague})
+}
+
+// RecordingChanged implements ivr.RecordingWatcher: the agent's desktop is told.
+func (c *callLeg) RecordingChanged(state ivr.RecordingState, allowed bool) {
+	e := RecordingChanged{Call: c.call, State: state, Allowed: allowed}
+	c.mu.Lock()
+	c.recording = &e
+	c.mu.Unlock()
+	c.agent.emit(e)
+}
+
+// lastRecording is the recording state the desktop was last told, for a desktop that connects
+// during the call.
+func (c *callLeg) lastRecording() (RecordingChanged, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.recording == nil {
+		return RecordingChanged{}, false
+	}
+	return *c.recording, true
 }
 
 // request hands an agent's request to the call; false when one is already waiting.

@@ -25,6 +25,14 @@ type Hold struct {
 	On   bool
 }
 
+// Record starts or resumes (On) the recording of a call the agent is talking on, or pauses it
+// while the caller reads out what must not be kept (a card number). The call's dialplan may
+// forbid recording it; the desktop is told the state that results (RecordingChanged).
+type Record struct {
+	Call string
+	On   bool
+}
+
 // SendDigit sends a key from the desktop's pad to the caller: 0-9, *, #, A-D.
 type SendDigit struct {
 	Call  string
@@ -51,6 +59,7 @@ func (Answer) command()          {}
 func (Reject) command()          {}
 func (Hangup) command()          {}
 func (Hold) command()            {}
+func (Record) command()          {}
 func (SendDigit) command()       {}
 func (Transfer) command()        {}
 func (Consult) command()         {}

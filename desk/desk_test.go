@@ -559,3 +559,56 @@ func TestHoldSwitchResamples(t *testing.T) {
 		t.Fatalf("the music, resampled: ratio %.2f", r)
 	}
 }
+
+// TestDesktopRecord: the agent's record and pause reach the call as requests on the agent's leg,
+// and the call's recording state reaches the desktop.
+func TestDesktopRecord(t *testing.T) {
+	r := newRig(t)
+	s := r.desk.Connect("alice")
+	defer s.Close()
+	got := r.dial(context.Background(), "alice", "c1")
+	next[Offered](t, s)
+	if err := s.Do(Record{Call: "c1", On: true}); err == nil {
+		t.Fatal("recorded a ringing call")
+	}
+	if err := s.Do(Answer{Call: "c1", SDP: "browser-offer"}); err != nil {
+		t.Fatal(err)
+	}
+	next[Answered](t, s)
+	next[Connected](t, s)
+	d := <-got
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	defer d.leg.Close()
+	ctl := d.leg.(ivr.AgentControls)
+	w, ok := d.leg.(ivr.RecordingWatcher)
+	if !ok {
+		t.Fatal("the agent's leg is not told the recording state")
+	}
+	for _, on := range []bool{true, false} {
+		if err := s.Do(Record{Call: "c1", On: on}); err != nil {
+			t.Fatal(err)
+		}
+		if req := <-ctl.Requests(); req.Kind != ivr.RequestRecord || req.On != on {
+			t.Fatalf("request %+v, want record on=%v", req, on)
+		}
+	}
+	w.RecordingChanged(ivr.RecordingPaused, true)
+	if e := next[RecordingChanged](t, s); e.Call != "c1" || e.State != ivr.RecordingPaused || !e.Allowed {
+		t.Fatalf("event %+v", e)
+	}
+	bob := r.desk.Connect("bob")
+	defer bob.Close()
+	if err := bob.Do(Record{Call: "c1", On: false}); err == nil {
+		t.Fatal("bob paused alice's recording")
+	}
+	// A desktop that connects during the call (a reload) is told the recording state too.
+	again := r.desk.Connect("alice")
+	defer again.Close()
+	next[Offered](t, again)
+	next[Connected](t, again)
+	if e := next[RecordingChanged](t, again); e.State != ivr.RecordingPaused {
+		t.Fatalf("the new desktop was told %+v", e)
+	}
+}

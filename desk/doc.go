@@ -5,9 +5,10 @@
 // once. While it rings, is talked on, and until the agent has wrapped it up, the call is one of
 // the agent's calls here, whatever the device; the agent's desktop session sees each step as an
 // event (offered, connected, held, ended, wrap-up saved…) and acts on it with commands (answer,
-// reject, hang up, hold, keys, transfer, consult, wrap up, set my state). Transfers and
-// consultations reach the caller's goroutine as requests on the agent's leg
-// (ivr.AgentControls); nothing here runs call flow. Wrap-ups are stored keyed by (call, agent)
+// reject, hang up, hold, keys, transfer, consult, record or pause the recording, wrap up, set my
+// state). Transfers, consultations and recording changes reach the caller's goroutine as
+// requests on the agent's leg (ivr.AgentControls); the call's recording state comes back the
+// same way (ivr.RecordingWatcher); nothing here runs call flow. Wrap-ups are stored keyed by (call, agent)
 // the moment the agent saves them.
 //
 // Package web turns the desktop's WebSocket into commands and events into messages; it holds no

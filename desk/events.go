@@ -43,6 +43,15 @@ type HoldChanged struct {
 	On   bool
 }
 
+// RecordingChanged is the recording state of a call the agent talks on: when the agent is
+// connected and on every change. Allowed is false where the dialplan says the call is not to be
+// recorded (the desktop offers no button then).
+type RecordingChanged struct {
+	Call    string
+	State   ivr.RecordingState
+	Allowed bool
+}
+
 // ConsultChanged is how a consultation goes.
 type ConsultChanged struct {
 	Call      string
@@ -57,13 +66,14 @@ type Ended struct{ Call, Cause string }
 // WrapUpSaved is a wrap-up stored.
 type WrapUpSaved struct{ Call string }
 
-func (Hello) event()          {}
-func (Status) event()         {}
-func (Offered) event()        {}
-func (Withdrawn) event()      {}
-func (Answered) event()       {}
-func (Connected) event()      {}
-func (HoldChanged) event()    {}
-func (ConsultChanged) event() {}
-func (Ended) event()          {}
-func (WrapUpSaved) event()    {}
+func (Hello) event()            {}
+func (Status) event()           {}
+func (Offered) event()          {}
+func (Withdrawn) event()        {}
+func (Answered) event()         {}
+func (Connected) event()        {}
+func (HoldChanged) event()      {}
+func (ConsultChanged) event()   {}
+func (RecordingChanged) event() {}
+func (Ended) event()            {}
+func (WrapUpSaved) event()      {}

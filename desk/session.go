@@ -131,6 +131,13 @@ func (s *Session) Do(cmd Command) error {
 		leg.hold.held.Store(c.On)
 		a.emit(HoldChanged{Call: c.Call, On: c.On})
 		return nil
+	case Record:
+		leg, err := s.talking(c.Call)
+		if err != nil {
+			return err
+		}
+		d.cfg.Log.Info("desktop recording", "call_id", c.Call, "agent", a.id, "on", c.On)
+		return s.request(leg, ivr.AgentRequest{Kind: ivr.RequestRecord, On: c.On})
 	case SendDigit:
 		leg, err := s.talking(c.Call)
 		if err != nil {

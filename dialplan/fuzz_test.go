@@ -34,6 +34,7 @@ flows:
       - &x {id: d, type: hangup}
 `))
 	f.Add([]byte("version: 1\nflows:\n  main:\n    start: a\n   nodes: x\n"))
+	f.Add([]byte("version: 1\nsettings: {record: on_demand, record_announcement: {file: prompts/beep.wav}}\nqueues: {q: {members: [alice], record: never}}\nroutes: [{name: r, flow: m, record: always}]\nflows: {m: {start: a, nodes: [{id: a, type: queue, queue: q}]}}\n"))
 	f.Add([]byte(`version: 1
 settings:
   timezone: Asia/Shanghai

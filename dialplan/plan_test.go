@@ -60,6 +60,8 @@ func describe(p *dialplan.Plan) string {
 	st := p.Settings
 	fmt.Fprintf(&b, "settings language=%s voice=%q timezone=%s digit_timeout=%s inter_digit_timeout=%s http_timeout=%s record_max=%s\n",
 		st.Language, st.Voice, st.Location, st.DigitTimeout, st.InterDigitTimeout, st.HTTPTimeout, st.RecordMax)
+	fmt.Fprintf(&b, "record %s announcement file=%q\n", st.Record, st.RecordAnnouncement.File)
+	describeText(&b, "announcement", st.RecordAnnouncement.Text)
 	for _, name := range sortedKeys(st.Calendars) {
 		c := st.Calendars[name]
 		fmt.Fprintf(&b, "calendar %s timezone=%s", c.Name, c.Location)
@@ -74,6 +76,9 @@ func describe(p *dialplan.Plan) string {
 		q := p.Queues[name]
 		fmt.Fprintf(&b, "queue %s members=%s strategy=%s skills=%v ring_timeout=%s max_wait=%s max_length=%d wrap_up=%s announce_every=%s hold_music=%q\n",
 			q.Name, strings.Join(q.Members, ","), q.Strategy, q.Skills, q.RingTimeout, q.MaxWait, q.MaxLength, q.WrapUp, q.AnnounceEvery, q.HoldMusic)
+		if q.Record != "" {
+			fmt.Fprintf(&b, "    record %s\n", q.Record)
+		}
 	}
 	for _, name := range sortedKeys(p.Trunks) {
 		t := p.Trunks[name]
@@ -110,7 +115,7 @@ func describe(p *dialplan.Plan) string {
 		if r.Default {
 			b.WriteString(" default")
 		}
-		fmt.Fprintf(&b, " → %s (%s)\n", r.Flow, r.Language)
+		fmt.Fprintf(&b, " → %s (%s) record=%s\n", r.Flow, r.Language, r.Record)
 	}
 	for _, name := range sortedKeys(p.Flows) {
 		f := p.Flows[name]

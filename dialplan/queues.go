@@ -23,6 +23,8 @@ import (
 //	    wrap_up: 10s             # an agent's after-call time before the next call
 //	    announce_every: 30s      # how often a waiting caller hears their position
 //	    hold_music: prompts/hold.wav
+//	    record: never            # optional: always starts recording the caller here, never stops it,
+//	                             # on_demand leaves it to the agent; unset: the call's policy goes on
 type Queue struct {
 	Name          string
 	Members       []string       // agent ids, in file order
@@ -34,6 +36,7 @@ type Queue struct {
 	WrapUp        time.Duration  // time after a call before an agent gets the next; 0 means none
 	AnnounceEvery time.Duration  // interval between position announcements; 0 means none
 	HoldMusic     string         // absolute path of a WAV file, or "" for the generated tone pattern
+	Record        string         // recording policy on entering the queue; "" leaves the call's as it is
 
 	line, column int // where the queue is defined
 }
@@ -82,6 +85,7 @@ func (p *parser) decodeQueues(top *fields) {
 		q.WrapUp = f.duration("wrap_up", 0)
 		q.AnnounceEvery = f.duration("announce_every", 0)
 		_, q.HoldMusic = f.file("hold_music", false)
+		q.Record = f.recordPolicy("record", "")
 		f.done()
 		p.plan.Queues[q.Name] = q
 	}

@@ -26,6 +26,7 @@ import (
 //	    header: {name: X-Campaign, value: spring}   # or pattern: "^spring"; a SIP header of the INVITE
 //	    flow: main
 //	    language: zh-CN             # optional; the plan's default otherwise
+//	    record: always              # optional: always, never or on_demand; settings.record otherwise
 //	  - {name: fallback, default: true, flow: main}
 type Route struct {
 	Name          string
@@ -45,6 +46,7 @@ type Route struct {
 	Default       bool      // taken when no other route matches
 	Flow          string    // name of the flow to run
 	Language      string    // prompt language of calls on this route (the plan's default unless set)
+	Record        string    // recording policy of calls on this route (the plan's default unless set)
 
 	toRE, fromRE, headerRE *regexp.Regexp
 	line                   int
@@ -190,6 +192,7 @@ func (p *parser) decodeRoutes(top *fields) {
 		r.Default = f.boolean("default", false)
 		r.Flow = f.str("flow", true)
 		r.Language = f.language("language", p.plan.Settings.Language)
+		r.Record = f.recordPolicy("record", p.plan.Settings.Record)
 		f.done()
 
 		p.atMostOne(f, "to", r.To, "to_prefix", r.ToPrefix, "to_pattern", r.ToPattern)

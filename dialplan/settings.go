@@ -25,6 +25,8 @@ import (
 //	  http_timeout: 3s             # default timeout of http nodes
 //	  record_max: 2m               # default longest recording of record/voicemail nodes
 //	  recordings_dir: ../data/recordings   # where record nodes save WAV files (relative to this file)
+//	  record: always               # whole-call recording: always, never (default) or on_demand (recording.go)
+//	  record_announcement: "This call may be recorded."   # or {en-US: …, zh-CN: …}, or {file: prompts/rec.wav}
 //	  calendars:
 //	    support-hours:
 //	      timezone: Asia/Shanghai  # optional; default settings.timezone
@@ -40,6 +42,11 @@ type Settings struct {
 	RecordMax         time.Duration // default longest recording
 	RecordingsDir     string        // absolute directory recordings are written to
 	Calendars         map[string]*Calendar
+	// Record is the plan's whole-call recording policy (RecordAlways, RecordNever, RecordOnDemand);
+	// routes take it unless they set their own.
+	Record string
+	// RecordAnnouncement is played to the caller before a recording starts; zero: none.
+	RecordAnnouncement Announcement
 }
 
 // Default settings used when a dialplan leaves them out.
@@ -87,6 +94,7 @@ func (p *parser) decodeSettings(top *fields) {
 	s.InterDigitTimeout, s.HTTPTimeout, s.RecordMax = DefaultInterDigitTimeout, DefaultHTTPTimeout, DefaultRecordMax
 	s.RecordingsDir = p.resolvePath(DefaultRecordingsDir)
 	s.Calendars = map[string]*Calendar{}
+	s.Record = DefaultRecord
 	if top.value("settings", false) == nil {
 		return
 	}
@@ -101,6 +109,8 @@ func (p *parser) decodeSettings(top *fields) {
 	if d := f.str("recordings_dir", false); d != "" {
 		s.RecordingsDir = p.resolvePath(d)
 	}
+	s.Record = f.recordPolicy("record", DefaultRecord)
+	s.RecordAnnouncement = f.announcement("record_announcement")
 	p.decodeCalendars(f)
 	f.done()
 }

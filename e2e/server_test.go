@@ -182,7 +182,10 @@ func demoDialplan(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Replace(string(b), "knowledge_base: kb", "knowledge_base: "+kb, 1)
+	dp := strings.Replace(string(b), "knowledge_base: kb", "knowledge_base: "+kb, 1)
+	// The demo records every call after an announcement; the tests written against its timing
+	// (keys pressed so long after the answer) run it unrecorded. recording_test.go records.
+	return strings.Replace(dp, "\n  record: always", "\n  record: never", 1)
 }
 
 // Start (re)starts the server process and waits until it listens.

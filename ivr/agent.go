@@ -44,6 +44,8 @@ type AgentRequest struct {
 	// With RequestTransfer: the queue or the agent the caller goes to (one of them). With
 	// RequestConsult: Agent is the colleague.
 	Queue, Agent string
+	// With RequestRecord: start or resume recording (true), or pause it (false).
+	On bool
 }
 
 // RequestKind says what an agent asks for.
@@ -59,6 +61,8 @@ const (
 	RequestCompleteConsult
 	// RequestCancelConsult ends the consultation; the caller comes back to the agent.
 	RequestCancelConsult
+	// RequestRecord starts, resumes or pauses the call's recording (recording.go); the bridge goes on.
+	RequestRecord
 )
 
 func (k RequestKind) String() string {
@@ -71,6 +75,8 @@ func (k RequestKind) String() string {
 		return "consult_complete"
 	case RequestCancelConsult:
 		return "consult_cancel"
+	case RequestRecord:
+		return "record"
 	}
 	return "unknown"
 }

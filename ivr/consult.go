@@ -28,6 +28,10 @@ func (c *call) bridge(ctx context.Context, agent AgentLeg, ctl AgentControls) *A
 			case <-bctx.Done():
 				return
 			case r := <-ctl.Requests():
+				if r.Kind == RequestRecord {
+					c.recording.agentRecord(r.On)
+					continue
+				}
 				if r.Kind == RequestTransfer || r.Kind == RequestConsult {
 					got <- r
 					cancel()
@@ -111,6 +115,8 @@ func (c *call) consult(ctx context.Context, agent AgentLeg, ctl AgentControls, c
 				return b
 			case RequestCancelConsult:
 				return drop()
+			case RequestRecord:
+				c.recording.agentRecord(r.On)
 			}
 		case <-agent.Context().Done():
 			release()
@@ -165,8 +171,11 @@ func (c *call) ringColleague(ctx context.Context, agent AgentLeg, ctl AgentContr
 			}
 			return r.leg
 		case r := <-ctl.Requests():
-			if r.Kind == RequestCancelConsult {
+			switch r.Kind {
+			case RequestCancelConsult:
 				return abandon()
+			case RequestRecord:
+				c.recording.agentRecord(r.On)
 			}
 		case <-agent.Context().Done():
 			return abandon()

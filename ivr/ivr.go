@@ -5,7 +5,10 @@
 // who answers, and transferring them to agents, queues or external numbers.
 // It owns the per-call state (digits, path, the call record it writes when
 // the call ends) and publishes every call in progress for supervisors
-// (Engine.Calls).
+// (Engine.Calls). It decides when a whole call is recorded (the dialplan's
+// record: policies, the agent's pause and resume; recording.go) and keeps the
+// recordings in the call record; package recording, behind Engine.Recorders,
+// writes the files.
 //
 // It does not know SIP or agents' devices: the inbound leg, agent legs and
 // trunk legs arrive as interfaces (media.Leg plus answer/reject), so a WebRTC
@@ -97,6 +100,9 @@ type Engine struct {
 	Speech MenuSpeech
 	// Trunks calls external numbers for transfers; nil makes them take their error edge.
 	Trunks TrunkDialer
+	// Recorders records whole calls as the dialplan's record: policies say (recording.go); nil
+	// records none.
+	Recorders Recorders
 
 	prompts promptCache
 	active  atomic.Int64
@@ -120,7 +126,9 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		Times:   record.Times{Start: time.Now()},
 		Outcome: record.Outcome{Codec: leg.Codec()},
 	}
+	var recording *callRecording // set once the call has a route
 	defer func() {
+		rec.Recordings = append(rec.Recordings, recording.finish()...)
 		if rec.End.IsZero() {
 			rec.End = time.Now()
 		}
@@ -160,8 +168,9 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 	if lang == "" {
 		lang = plan.Settings.Language
 	}
+	recording = newCallRecording(e, leg, info.ID, route.Record)
 	c := &call{
-		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan,
+		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan, recording: recording,
 		live: e.live.add(LiveCall{ID: info.ID, From: info.From, To: info.To, Route: route.Name, State: StateIVR,
 			Node: flow.Start, Start: rec.Start, Since: rec.Start}),
 		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
@@ -214,6 +223,7 @@ type call struct {
 	// reason a menu could not listen, logged once.
 	ear         *listener
 	keysOnlyWhy string
+	recording   *callRecording // whole-call recording (recording.go)
 }
 
 var _ dialplan.Call = (*call)(nil)
@@ -264,6 +274,7 @@ func (c *call) answer() error {
 	if c.rec.Codec == "" {
 		c.rec.Codec = c.leg.Codec()
 	}
+	c.startAnnounced("answer")
 	return nil
 }
 

@@ -74,6 +74,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 	}
 	waitCtx, cancelWait := context.WithTimeout(ctx, maxWait)
 	defer cancelWait()
+	c.recordInQueue(q)
 
 	// Announcements need an answered call; without them, an unanswered
 	// caller hears ringback, which costs nothing and sounds natural.
@@ -265,6 +266,8 @@ func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp 
 		return nil, err
 	}
 	c.log.Info("bridged", "agent_leg", agent.ID())
+	c.recording.watch(agentRecordWatcher(agent))
+	defer c.recording.watch(nil)
 	c.live.set(func(l *LiveCall) { l.State, l.Agent, l.Since = StateAgent, agentID, time.Now() })
 	go c.forwardAgentDTMF(agent)
 	ctl, _ := agent.(AgentControls)

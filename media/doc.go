@@ -39,8 +39,10 @@
 //     writing through the outbound stream (rtp_stream.go: SSRC, sequence
 //     numbers and timestamps, under its own lock, since a relaying peer's
 //     packets go out through it too); the relay (rtp_relay.go: a bridged
-//     peer's packets placed in our stream, PCMU↔PCMA mapped); and the RTP
-//     timeout (rtp_timeout.go). Sessions run on any net.PacketConn
+//     peer's packets placed in our stream, PCMU↔PCMA mapped); the RTP
+//     timeout (rtp_timeout.go); and the tap (rtp_tap.go: a copy of every
+//     audio payload received and sent, relayed ones included, queued without
+//     blocking for package recording). Sessions run on any net.PacketConn
 //     (rtp_socket.go); on a *net.UDPConn the per-packet path allocates
 //     nothing.
 //   - A session follows re-INVITEs (rtp_update.go): a new remote address, a

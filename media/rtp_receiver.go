@@ -20,6 +20,7 @@ type rtpReceiver struct {
 	remote  *rtpRemote
 	timeout *rtpTimeout
 	relayTo atomic.Pointer[rtpRelay] // the bridged peer's, set by RelayTo
+	taps    *tapPoint                // the session's
 	in      *SwitchWriter
 	rate    int       // the consumer's sample rate, for the session's life
 	dtmf    chan rune // key presses, to DTMF()
@@ -112,6 +113,9 @@ func (r *rtpReceiver) receive(pkt *rtp.Packet, w *rtpWire) {
 		relay.write(pkt, w)
 	}
 	audio := pkt.PayloadType == w.info.PayloadType
+	if audio && verdict != seqLate {
+		r.taps.in(w.codec, pkt.Timestamp, pkt.SSRC, pkt.Payload)
+	}
 	if verdict != seqLate {
 		// Telephone-events replace audio in the same sequence, so only a
 		// hole between two audio packets is missing audio.

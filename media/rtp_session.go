@@ -37,7 +37,8 @@ type RTPConfig struct {
 //     the outbound stream (rtp_stream.go: SSRC, sequence, timestamp);
 //   - the relay (rtp_relay.go): a bridged peer's packets, placed in our
 //     stream, PCMU↔PCMA mapped;
-//   - the timeout (rtp_timeout.go).
+//   - the timeout (rtp_timeout.go);
+//   - the tap (rtp_tap.go): a copy of the audio both ways, for a recording.
 //
 // Packet loss: the consumers (VAD and endpointer, ASR, recordings, mixing)
 // count time in frames, so a lost packet must not shorten the call. A run of
@@ -70,6 +71,7 @@ type RTPSession struct {
 	recv       *rtpReceiver
 	send       *rtpSender
 	relay      *rtpRelay
+	taps       tapPoint // a recording's (rtp_tap.go)
 	stopPacing func()
 }
 
@@ -94,11 +96,13 @@ func NewRTPSession(rtpConn, rtcpConn net.PacketConn, cfg RTPConfig) *RTPSession 
 		s.remote.signal(cfg.Remote)
 	}
 	s.timeout = newRTPTimeout(cfg.Timeout, cfg.OnTimeout, log)
+	s.taps.wire = &s.wire
 	stream := newRTPStream(s.rtpSock, s.remote)
+	stream.taps = &s.taps
 	s.relay = &rtpRelay{stream: stream, wire: &s.wire, dir: &s.dir}
 	s.send = newRTPSender(ctx, stream, s.rtcpSock, s.remote, s.relay, &s.dir, &s.wire, rate)
 	s.recv = &rtpReceiver{sock: s.rtpSock, ctx: ctx, wire: &s.wire, remote: s.remote, timeout: s.timeout,
-		in: NewSwitchWriter(rate), rate: rate, dtmf: make(chan rune, 32)}
+		in: NewSwitchWriter(rate), rate: rate, dtmf: make(chan rune, 32), taps: &s.taps}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()

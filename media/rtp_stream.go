@@ -22,8 +22,9 @@ type rtpStream struct {
 	ts      uint32 // of the newest frame sent
 	resumed bool   // the next packet starts a talkspurt: after a hold or a codec change
 	buf     []byte
-	packets uint32 // sent since the SSRC began, for RTCP
-	octets  uint32 // payload octets, likewise
+	packets uint32    // sent since the SSRC began, for RTCP
+	octets  uint32    // payload octets, likewise
+	taps    *tapPoint // the session's; nil in tests of the stream alone
 }
 
 func newRTPStream(sock packetSocket, remote *rtpRemote) *rtpStream {
@@ -38,6 +39,7 @@ func (s *rtpStream) sendFrame(pt uint8, step uint32, payload []byte) bool {
 	defer s.mu.Unlock()
 	s.seq++
 	s.ts += step
+	s.taps.out(pt, s.ts, s.ssrc, payload)
 	return s.writeLocked(s.seq, s.takeResumedLocked(), pt, s.ts, payload)
 }
 
@@ -67,6 +69,7 @@ func (s *rtpStream) sendRelayed(m *relayMap, step uint32, pkt *rtp.Packet, pt ui
 	if int16(seq-s.seq) > 0 {
 		s.seq, s.ts = seq, ts
 	}
+	s.taps.out(pt, ts, s.ssrc, payload)
 	return s.writeLocked(seq, pkt.Marker, pt, ts, payload)
 }
 

@@ -55,6 +55,7 @@ type wsMsg struct {
 	Dispositions []string         `json:"dispositions,omitempty"`
 	Queue        string           `json:"queue,omitempty"`    // transfer target
 	ToAgent      string           `json:"to_agent,omitempty"` // transfer or consultation target
+	Allowed      bool             `json:"allowed,omitempty"`  // recording: the agent may record this call
 }
 
 // command turns a desktop message into a desk command.
@@ -70,6 +71,8 @@ func command(m wsMsg) (desk.Command, error) {
 		return desk.Hangup{Call: m.CallID}, nil
 	case "hold":
 		return desk.Hold{Call: m.CallID, On: m.On}, nil
+	case "record":
+		return desk.Record{Call: m.CallID, On: m.On}, nil
 	case "dtmf":
 		d, n := utf8.DecodeRuneInString(m.Digit)
 		if n == 0 || n != len(m.Digit) {
@@ -108,6 +111,8 @@ func message(e desk.Event) (wsMsg, bool) {
 		return wsMsg{Type: "connected", CallID: e.Call, Device: string(e.Device)}, true
 	case desk.HoldChanged:
 		return wsMsg{Type: "held", CallID: e.Call, On: e.On}, true
+	case desk.RecordingChanged:
+		return wsMsg{Type: "recording", CallID: e.Call, State: string(e.State), Allowed: e.Allowed}, true
 	case desk.ConsultChanged:
 		return wsMsg{Type: "consult", CallID: e.Call, State: string(e.State), ToAgent: e.Colleague}, true
 	case desk.Ended:

@@ -10,7 +10,7 @@ import (
 func FuzzDesktopMessage(f *testing.F) {
 	for _, m := range []string{`{"type":"answer","call_id":"c1","sdp":"v=0"}`, `{"type":"dtmf","call_id":"c1","digit":"5"}`,
 		`{"type":"dtmf","digit":"ß"}`, `{"type":"transfer","call_id":"c1","queue":"support"}`, `{"type":"wrapup","notes":"x"}`,
-		`{"type":"state","state":"break","reason":"lunch"}`, `{"type":"bogus"}`, `{`} {
+		`{"type":"state","state":"break","reason":"lunch"}`, `{"type":"record","call_id":"c1","on":true}`, `{"type":"bogus"}`, `{`} {
 		f.Add([]byte(m))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

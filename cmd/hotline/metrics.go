@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/recording"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -94,4 +95,38 @@ func (r reinviteCollector) Collect(ch chan<- prometheus.Metric) {
 	for result, n := range r.counts() {
 		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.CounterValue, float64(n), result)
 	}
+}
+
+// recordingCollector exports the recording manager's counters.
+type recordingCollector struct {
+	m                                     *recording.Manager
+	active, written, dropped, bytes, errs *prometheus.Desc
+}
+
+func newRecordingCollector(m *recording.Manager) recordingCollector {
+	d := func(name, help string) *prometheus.Desc { return prometheus.NewDesc(name, help, nil, nil) }
+	return recordingCollector{m: m,
+		active:  d("hotline_recordings_active", "Whole-call recordings in progress."),
+		written: d("hotline_recording_frames_written_total", "Audio payloads decoded into recording files."),
+		dropped: d("hotline_recording_frames_dropped_total", "Audio payloads lost to recordings (a full tap queue, or too late to place): silence in the file."),
+		bytes:   d("hotline_recording_bytes_written_total", "Sample bytes written to recording files."),
+		errs:    d("hotline_recording_errors_total", "Recordings stopped by a write error (kept, marked incomplete)."),
+	}
+}
+
+func (c recordingCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.active
+	ch <- c.written
+	ch <- c.dropped
+	ch <- c.bytes
+	ch <- c.errs
+}
+
+func (c recordingCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.m.Stats()
+	ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, float64(s.Active))
+	ch <- prometheus.MustNewConstMetric(c.written, prometheus.CounterValue, float64(s.FramesWritten))
+	ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(s.FramesDropped))
+	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.CounterValue, float64(s.BytesWritten))
+	ch <- prometheus.MustNewConstMetric(c.errs, prometheus.CounterValue, float64(s.Errors))
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-cc/hotline/engines"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/recording"
 	"github.com/hotline-cc/hotline/rtc"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/hotline-cc/hotline/store"
@@ -73,6 +74,7 @@ type server struct {
 	log      *slog.Logger
 	store    *store.Store
 	plans    *live.Manager
+	recs     *recording.Manager
 	sip      *hsip.Server
 	http     *http.Server
 	draining atomic.Bool
@@ -149,6 +151,11 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 
 	calls.engine = &ivr.Engine{Plans: s.plans, TTS: eng.TTS(), ACD: agents, Agents: desks, Records: st, Log: log,
 		Bots: eng, Speech: eng, Trunks: trunkDialer{s.sip, cfg.Trunks}}
+	// Whole-call recordings, as the dialplan's record: policies say.
+	if s.recs, err = newRecordings(ctx, cfg, st, log); err != nil {
+		return nil, fmt.Errorf("recordings: %w", err)
+	}
+	calls.engine.Recorders = callRecorders{s.recs}
 
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
@@ -211,6 +218,9 @@ func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Regist
 	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
 		newReinviteCollector(s.sip.ReinviteCounts))
 	reg.MustRegister(s.plans.Collectors()...)
+	if s.recs != nil {
+		reg.MustRegister(newRecordingCollector(s.recs))
+	}
 	return reg
 }
 

@@ -57,6 +57,7 @@ type Trace struct {
 	RouteWhy string    `json:"route_why,omitempty"` // what the route matched on
 	Flow     string    `json:"flow,omitempty"`
 	Language string    `json:"language,omitempty"`
+	Record   string    `json:"record,omitempty"` // the route's recording policy: always, never, on_demand
 	Steps    []Step    `json:"steps"`
 	End      string    `json:"end"`              // how the call ended
 	Unused   []string  `json:"unused,omitempty"` // script input the call never asked for
@@ -92,7 +93,7 @@ func Simulate(plan *dialplan.Plan, s Script) (Trace, error) {
 		return tr, nil
 	}
 	tr.Route, tr.RouteWhy, tr.Flow = route.Name, describeRoute(route, at), flow.Name
-	tr.Language = route.Language
+	tr.Language, tr.Record = route.Language, route.Record
 	if tr.Language == "" {
 		tr.Language = plan.Settings.Language
 	}
@@ -300,7 +301,11 @@ func Format(t Trace) string {
 		fmt.Fprintf(&b, "%s\n", t.End)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "route %s (%s) → flow %s, language %s\n", t.Route, t.RouteWhy, t.Flow, t.Language)
+	fmt.Fprintf(&b, "route %s (%s) → flow %s, language %s", t.Route, t.RouteWhy, t.Flow, t.Language)
+	if t.Record != "" && t.Record != dialplan.RecordNever {
+		fmt.Fprintf(&b, ", recorded %s", t.Record)
+	}
+	b.WriteString("\n")
 	flow := t.Flow
 	for i, s := range t.Steps {
 		if s.Flow != flow {

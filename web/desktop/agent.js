@@ -70,6 +70,7 @@ function onMessage(m) {
     case "ended": log("call ended (" + (m.cause || "") + ")"); endCall(true); break;
     case "wrapup_saved": log("wrap-up saved"); show($("wrapup"), false); app.wrapCall = null; break;
     case "consult": onConsult(m.state, m.to_agent); break;
+    case "recording": onRecording(m.state, !!m.allowed); break;
     case "error": log("error: " + m.message); break;
   }
 }
@@ -210,6 +211,20 @@ function onConsult(state, who) {
   window.hotline.consult = state;
 }
 
+// The call's recording: "recording", "paused" or "off"; allowed is false where the dialplan says the
+// call is not recorded. The server tells the state once the caller is bridged and on every change.
+function onRecording(state, allowed) {
+  app.recording = state; window.hotline.recording = state;
+  const words = { recording: "● Recording", paused: "Recording paused", off: allowed ? "Not recorded" : "Not recorded (this line is never recorded)" };
+  $("rec-state").textContent = words[state] || state;
+  $("rec-state").classList.toggle("rec-on", state === "recording");
+  show($("rec-state"), !!app.call);
+  const b = $("btn-record");
+  b.textContent = state === "recording" ? "Pause recording" : state === "paused" ? "Resume recording" : "Record";
+  b.classList.toggle("on", state === "paused");
+  show(b, !!app.call && (allowed || state !== "off"));
+}
+
 function endCall(wrap) {
   stopRing();
   const c = app.call;
@@ -220,7 +235,8 @@ function endCall(wrap) {
   $("phone").className = "card phone idle";
   $("phone-title").textContent = "No call";
   $("phone-sub").textContent = "";
-  for (const id of ["btn-answer", "btn-reject", "btn-mute", "btn-hold", "btn-hangup", "levels", "dtmf", "transfer", "consult"]) show($(id), false);
+  for (const id of ["btn-answer", "btn-reject", "btn-mute", "btn-hold", "btn-record", "rec-state", "btn-hangup", "levels", "dtmf", "transfer", "consult"]) show($(id), false);
+  app.recording = null; window.hotline.recording = null;
   $("btn-mute").textContent = "Mute"; $("btn-mute").classList.remove("on");
   $("btn-hold").textContent = "Hold"; $("btn-hold").classList.remove("on");
   if (wrap && c) { app.wrapCall = c.call_id; $("wrapup-notes").value = ""; show($("wrapup"), true); }
@@ -266,6 +282,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("btn-mute").textContent = app.muted ? "Unmute" : "Mute"; $("btn-mute").classList.toggle("on", app.muted);
   });
   $("btn-hold").addEventListener("click", () => { if (app.call) send({ type: "hold", call_id: app.call.call_id, on: !app.held }); });
+  $("btn-record").addEventListener("click", () => { if (app.call) send({ type: "record", call_id: app.call.call_id, on: app.recording !== "recording" }); });
   $("btn-transfer").addEventListener("click", () => {
     if (!app.call) return;
     const [kind, target] = $("transfer-target").value.split(/:(.*)/);
