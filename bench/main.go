@@ -35,7 +35,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot or bargein")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein or search")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -46,7 +46,13 @@ func main() {
 	if !*skipGo && part("go") {
 		r.goBench()
 	}
-	bin := build()
+	if part("search") {
+		r.searchBench()
+	}
+	var bin string
+	if *only != "search" { // the search part needs no server
+		bin = build()
+	}
 	if part("rate") {
 		r.setupRate(bin)
 	}

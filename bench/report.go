@@ -19,6 +19,7 @@ type report struct {
 	wide      []concRun
 	bot       []botRun
 	barge     []bargeRun
+	search    *searchRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -230,6 +231,8 @@ func (r *report) markdown() string {
 		p("    go run %s./bench -only bargein", strings.Join(append(tagArgs(), ""), " "))
 		p("")
 	}
+
+	r.searchMarkdown(p)
 
 	if len(r.goResults) > 0 {
 		p("## Go benchmarks")
