@@ -29,7 +29,7 @@ type searchKind struct {
 
 type searchRun struct {
 	calls               int // stored
-	fill, open          time.Duration
+	fill, open, ready   time.Duration
 	fileMB, heapMB      float64
 	indexTerms          int
 	kinds               []*searchKind
@@ -168,12 +168,17 @@ func runSearchBench() *searchRun {
 	}
 	run.open = time.Since(t1)
 	defer s.Close()
+	if err := s.WaitSearch(); err != nil {
+		fatal(err)
+	}
+	run.ready = time.Since(t1)
 	runtime.GC()
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
 	run.heapMB = (float64(m1.HeapAlloc) - float64(m0.HeapAlloc)) / 1e6
 	_, run.indexTerms = s.SearchIndexSize()
-	logf("search: %d calls stored in %s, reopened in %s; %d queries", run.calls, run.fill.Round(time.Second), run.open.Round(time.Millisecond), searchQueries)
+	logf("search: %d calls stored in %s, reopened in %s, index loaded in %s; %d queries", run.calls, run.fill.Round(time.Second),
+		run.open.Round(time.Millisecond), run.ready.Round(time.Millisecond), searchQueries)
 
 	end := base.Add(90 * 24 * time.Hour)
 	enWord := func() string {
@@ -259,8 +264,9 @@ func (r *report) searchMarkdown(p func(string, ...any)) {
 	p("(summary, sentiment, categories), half with wrap-up notes, spread over 90 days across 5 queues and 40 agents. Then %d", searchQueries)
 	p("queries of the kinds below in turn, one at a time. Target: p95 ≤ %.0f ms.", searchTargetMs)
 	p("")
-	p("Filling took %s (1,000 calls per transaction); the file is %.0f MB. Opening it, which loads the search index into", s.fill.Round(time.Second), s.fileMB)
-	p("memory, took %s; the index holds %d distinct terms and %.0f MB of heap. Queries matched %.0f calls on average.", s.open.Round(time.Millisecond), s.indexTerms, s.heapMB, s.meanHits)
+	p("Filling took %s (1,000 calls per transaction); the file is %.0f MB. Reopening it took %s; the search index then", s.fill.Round(time.Second), s.fileMB, s.open.Round(time.Millisecond))
+	p("loaded in the background in %s (searches wait for it; calls are recorded meanwhile). It holds %d distinct terms", s.ready.Round(time.Millisecond), s.indexTerms)
+	p("in %.0f MB of heap. Queries matched %.0f calls on average.", s.heapMB, s.meanHits)
 	p("")
 	p("| query | queries | p50 | p95 | max |")
 	p("|---|---|---|---|---|")
@@ -271,7 +277,7 @@ func (r *report) searchMarkdown(p func(string, ...any)) {
 	if s.notMeasured != "" {
 		result = s.notMeasured + " at 100,000 calls: " + s.reason
 	}
-	p("| **all** | %d | %.1f ms | **%.1f ms** |", len(s.all), pct(s.all, 0.5), pct(s.all, 0.95), pct(s.all, 1))
+	p("| **all** | %d | %.1f ms | **%.1f ms** | %.1f ms |", len(s.all), pct(s.all, 0.5), pct(s.all, 0.95), pct(s.all, 1))
 	p("")
 	p("Target p95 ≤ %.0f ms: %s. Command:", searchTargetMs, result)
 	p("")

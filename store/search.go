@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,23 +16,31 @@ import (
 
 // Call search. The calls page filters and full-text searches every stored call, so it must not
 // decode call records (transcripts make them large). Each call has a compact search entry in
-// call_search, written in the transaction that writes the call (PutCall, EndCall, UpdateCall,
-// PutWrapUp), holding the call's summary fields and its index terms. At Open the entries are
-// loaded into memory: the summaries as a slice of docs and an inverted index term → doc numbers.
-// A query intersects the posting lists of its terms, checks the filters on the candidates and
-// sorts the matches by start time; a query without text checks the filters on every doc, which
-// is a pass over plain structs, not over bbolt.
+// call_search (its summary fields, JSON) and its index terms in call_terms (space-separated,
+// raw: it is derived data, and JSON-decoding it would double the load time), both written in
+// the transaction that writes the call (PutCall, EndCall, UpdateCall, PutWrapUp). At Open the
+// entries are loaded into memory, in the background so the server starts at once (SearchCalls
+// waits until the load is done): the summaries as a slice of docs and an inverted index term →
+// doc numbers. A query intersects the posting lists of its terms, checks the filters on the
+// candidates and picks the newest page from the matches; a query without text checks the
+// filters on every doc, a pass over plain structs, not over bbolt. An inverted index in bbolt
+// was the other choice: it would cost hundreds of random key writes per call written and a
+// cursor walk per term per query, where the in-memory one costs the load at start (about 5 s
+// and 110 MB of heap for 100,000 calls on a slow 2-core machine; see BENCHMARKS.md).
 //
 // Updates never edit a posting list in place: a rewritten call gets a new doc number and its old
 // doc is marked dead (posting lists stay sorted and appends are cheap). When the dead outnumber
-// the live, the index is rebuilt from call_search in the background, with updates made meanwhile
-// replayed into the new index before it replaces the old one.
+// the live, the index is rebuilt from the buckets in the background, with updates made meanwhile
+// replayed into the new index before it replaces the old one; the first load is the same
+// rebuild.
 //
-// Entries carry a version taken inside the writing transaction. bbolt runs one writer at a time,
-// so versions grow in commit order; the in-memory index is updated after commit (tx.OnCommit),
-// where two commits may land out of order, and keeps the entry with the higher version.
+// An entry's version is call_search's bucket sequence, taken inside the writing transaction:
+// bbolt runs one writer at a time, so versions grow in commit order, and survive restarts. The
+// in-memory index is updated after commit (tx.OnCommit), where two commits may land out of
+// order, and keeps the entry with the higher version.
 var (
 	bucketCallSearch = []byte("call_search")
+	bucketCallTerms  = []byte("call_terms")
 	metaSearchBuilt  = []byte("search_index")
 )
 
@@ -44,7 +53,7 @@ type searchEntry struct {
 	record.CallSummary
 	Agents       []string `json:"agents,omitempty"`       // the call's agent and its wrap-up agents
 	Dispositions []string `json:"dispositions,omitempty"` // the call's disposition and its wrap-up codes
-	Terms        string   `json:"terms,omitempty"`        // index terms, space-separated, each once
+	Terms        string   `json:"-"`                      // index terms, space-separated, each once (in call_terms)
 }
 
 // doc is a search entry in memory.
@@ -68,10 +77,11 @@ type searchIndex struct {
 	// log collects the entries applied while a rebuild runs, to replay into the new index.
 	rebuilding bool
 	log        []*searchEntry
+	ready      chan struct{} // closed when the first load is done
 }
 
 func newSearchIndex() *searchIndex {
-	return &searchIndex{byID: map[string]uint32{}, postings: map[string][]uint32{}}
+	return &searchIndex{byID: map[string]uint32{}, postings: map[string][]uint32{}, ready: make(chan struct{})}
 }
 
 func digitsOf(s string) string {
@@ -133,18 +143,25 @@ func (s *Store) applySearch(e *searchEntry) {
 	}
 }
 
-// loadSearch builds the in-memory index from call_search; called by Open, and in the
-// background when dead docs pile up.
+// rebuildSearch builds the in-memory index from the stored entries: the first load, and a
+// compaction when dead docs pile up. s.search.rebuilding is set by the caller.
 func (s *Store) rebuildSearch() error {
 	fresh := newSearchIndex()
-	var maxVer uint64
 	err := s.db.View(func(tx *bolt.Tx) error {
+		terms := tx.Bucket(bucketCallTerms).Cursor()
+		tk, tv := terms.First()
 		return tx.Bucket(bucketCallSearch).ForEach(func(k, v []byte) error {
 			e := new(searchEntry)
 			if err := json.Unmarshal(v, e); err != nil {
 				return fmt.Errorf("search entry %q: %w", k, err)
 			}
-			maxVer = max(maxVer, e.Ver)
+			// Both buckets are keyed by call id, so one cursor walks beside the other.
+			for tk != nil && bytes.Compare(tk, k) < 0 {
+				tk, tv = terms.Next()
+			}
+			if bytes.Equal(tk, k) {
+				e.Terms = string(tv)
+			}
 			fresh.add(e)
 			return nil
 		})
@@ -160,17 +177,11 @@ func (s *Store) rebuildSearch() error {
 		fresh.add(e)
 	}
 	s.search.docs, s.search.byID, s.search.postings, s.search.dead = fresh.docs, fresh.byID, fresh.postings, fresh.dead
-	for {
-		v := s.searchVer.Load()
-		if v >= maxVer || s.searchVer.CompareAndSwap(v, maxVer) {
-			break
-		}
-	}
 	return nil
 }
 
-// loadSearch fills call_search from the calls of a file written before it existed, then loads
-// the index.
+// loadSearch fills the search buckets from the calls of a file written before they existed,
+// then starts loading the index.
 func (s *Store) loadSearch() error {
 	s.search = newSearchIndex()
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -192,7 +203,24 @@ func (s *Store) loadSearch() error {
 	if err != nil {
 		return fmt.Errorf("index stored calls: %w", err)
 	}
-	return s.rebuildSearch()
+	s.search.rebuilding = true // writes made while it loads are replayed into it
+	go func() {
+		defer close(s.search.ready)
+		if err := s.rebuildSearch(); err != nil {
+			s.searchErr.Store(&err)
+		}
+	}()
+	return nil
+}
+
+// WaitSearch blocks until the search index has loaded after Open, and returns the error of
+// that load if it failed.
+func (s *Store) WaitSearch() error {
+	<-s.search.ready
+	if p := s.searchErr.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // summarize builds the search entry of c (with its wrap-ups merged in).
@@ -255,12 +283,20 @@ func (s *Store) indexCallIn(tx *bolt.Tx, c *record.Call) error {
 		return err
 	}
 	e := summarize(&merged)
-	e.Ver = s.searchVer.Add(1)
+	b := tx.Bucket(bucketCallSearch)
+	ver, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Ver = ver
 	val, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("search entry of call %s: %w", c.ID, err)
 	}
-	if err := tx.Bucket(bucketCallSearch).Put([]byte(c.ID), val); err != nil {
+	if err := b.Put([]byte(c.ID), val); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCallTerms).Put([]byte(c.ID), []byte(e.Terms)); err != nil {
 		return err
 	}
 	if s.search != nil {
@@ -370,8 +406,8 @@ func SearchTerms(text string) []string {
 // SearchCalls returns the page of calls matching f, newest first, and how many match in all.
 // A text whose words are all stopwords has no terms and does not narrow the search.
 func (s *Store) SearchCalls(f record.CallFilter) (page []record.CallSummary, total int, err error) {
-	if p := s.searchErr.Load(); p != nil {
-		return nil, 0, *p
+	if err := s.WaitSearch(); err != nil {
+		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -409,27 +445,76 @@ func (s *Store) SearchCalls(f record.CallFilter) (page []record.CallSummary, tot
 			}
 		}
 	}
-	slices.SortFunc(hits, func(a, b uint32) int {
+	newer := func(a, b uint32) bool { // a lists before b: newest first, ties by id
 		da, db := &ix.docs[a], &ix.docs[b]
 		if da.start != db.start {
-			if da.start > db.start {
-				return -1
-			}
-			return 1
+			return da.start > db.start
 		}
-		return -strings.Compare(da.sum.ID, db.sum.ID)
-	})
+		return da.sum.ID > db.sum.ID
+	}
 	total = len(hits)
 	if offset >= total {
 		return nil, total, nil
 	}
-	hits = hits[offset:min(total, offset+limit)]
+	hits = firstK(hits, min(total, offset+limit), newer)[offset:]
 	page = make([]record.CallSummary, len(hits))
 	for i, n := range hits {
 		page[i] = ix.docs[n].sum
 		page[i].Categories = slices.Clone(page[i].Categories)
 	}
 	return page, total, nil
+}
+
+// firstK returns the k first of v in the order less gives, sorted. For a page out of many
+// matches it keeps a heap of k instead of sorting them all (the /calls list without a filter
+// would sort every call for its first 50).
+func firstK(v []uint32, k int, less func(a, b uint32) bool) []uint32 {
+	if k <= 0 {
+		return nil
+	}
+	if k*4 >= len(v) {
+		slices.SortFunc(v, func(a, b uint32) int { return cmpBy(less, a, b) })
+		return v[:k]
+	}
+	// h is a max-heap of the k first seen so far: h[0] is the last of them.
+	h := slices.Clone(v[:k])
+	down := func(i int) {
+		for {
+			l, m := 2*i+1, i
+			if l < k && less(h[m], h[l]) {
+				m = l
+			}
+			if r := l + 1; r < k && less(h[m], h[r]) {
+				m = r
+			}
+			if m == i {
+				return
+			}
+			h[i], h[m] = h[m], h[i]
+			i = m
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, n := range v[k:] {
+		if less(n, h[0]) {
+			h[0] = n
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b uint32) int { return cmpBy(less, a, b) })
+	return h
+}
+
+func cmpBy(less func(a, b uint32) bool, a, b uint32) int {
+	switch {
+	case less(a, b):
+		return -1
+	case less(b, a):
+		return 1
+	}
+	return 0
 }
 
 // inAll reports whether n is in every sorted list.
@@ -498,6 +583,7 @@ func (m *matcher) match(d *doc) bool {
 
 // SearchIndexSize reports the calls the search index holds and its distinct terms.
 func (s *Store) SearchIndexSize() (calls, terms int) {
+	<-s.search.ready
 	s.search.mu.RLock()
 	defer s.search.mu.RUnlock()
 	return len(s.search.docs) - s.search.dead, len(s.search.postings)

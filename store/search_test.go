@@ -249,11 +249,13 @@ func TestSearchIndexBuiltForOldFile(t *testing.T) {
 	fill(t, s)
 	// A file from before the search index: no entries and no meta mark.
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketCallSearch); err != nil {
-			return err
-		}
-		if _, err := tx.CreateBucket(bucketCallSearch); err != nil {
-			return err
+		for _, b := range [][]byte{bucketCallSearch, bucketCallTerms} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(bucketMeta).Delete(metaSearchBuilt)
 	})
@@ -275,15 +277,16 @@ func TestSearchIndexCompacts(t *testing.T) {
 	s, _ := openTemp(t)
 	fill(t, s)
 	// Rewrite one call often enough that dead docs outnumber live ones past the threshold.
+	if err := s.WaitSearch(); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 10050 {
 		c := searchCall("zh-invoice", 10, time.Minute, func(c *record.Call) {
 			c.Transcript = []record.Turn{{Text: fmt.Sprintf("version v%d", i)}}
 		})
-		s.search.mu.Lock()
 		e := summarize(c)
-		e.Ver = s.searchVer.Add(1)
-		s.search.mu.Unlock()
-		s.applySearch(e) // the index side of a write, without 10,000 commits
+		e.Ver = 1<<40 + uint64(i) // newer than any stored entry
+		s.applySearch(e)          // the index side of a write, without 10,000 commits
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -347,4 +350,57 @@ func FuzzSearchText(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFirstK(t *testing.T) {
+	less := func(a, b uint32) bool { return a%97 < b%97 || a%97 == b%97 && a < b }
+	for _, n := range []int{0, 1, 5, 100, 1000} {
+		for _, k := range []int{1, 3, 50, 2000} {
+			v := make([]uint32, n)
+			for i := range v {
+				v[i] = uint32(i*7919) % 1009
+			}
+			want := slices.Clone(v)
+			slices.SortFunc(want, func(a, b uint32) int { return cmpBy(less, a, b) })
+			want = want[:min(k, n)]
+			if got := firstK(v, min(k, n), less); !slices.Equal(got, want) {
+				t.Fatalf("n=%d k=%d: got %v, want %v", n, k, got, want)
+			}
+		}
+	}
+}
+
+func TestWritesWhileIndexLoads(t *testing.T) {
+	s, path := openTemp(t)
+	var calls []*record.Call
+	for i := range 3000 {
+		calls = append(calls, searchCall(fmt.Sprintf("w%04d", i), i, time.Minute, func(c *record.Call) {
+			c.Transcript = []record.Turn{{Text: "original words"}}
+		}))
+	}
+	if err := s.PutCalls(calls); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	// Written at once, most likely while the index is still loading in the background.
+	for _, id := range []string{"w0000", "w1500", "w2999"} {
+		err := s2.UpdateCall(id, func(c *record.Call) error {
+			c.Transcript[0].Text = "rewritten " + id
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, total := search(t, s2, record.CallFilter{Text: "rewritten"}); total != 3 || got[0] != "w2999" {
+		t.Fatalf("rewritten: %v (%d)", got, total)
+	}
+	if _, total := search(t, s2, record.CallFilter{Text: "original"}); total != 2997 {
+		t.Fatalf("original: %d, want 2997", total)
+	}
 }

@@ -36,7 +36,6 @@ type Store struct {
 	path string
 
 	search    *searchIndex          // calls in memory for SearchCalls (search.go)
-	searchVer atomic.Uint64         // version of the newest search entry written
 	searchErr atomic.Pointer[error] // a failed background rebuild of the search index
 }
 
@@ -75,7 +74,7 @@ func Open(path string) (*Store, error) {
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketAgentStates, bucketWrapUps, bucketMeta,
-			bucketJobs, bucketJobsDue, bucketJobsState, bucketOutboxEvents, bucketOutboxDeliveries, bucketOutboxDue, bucketOutboxCounts, bucketCallSearch} {
+			bucketJobs, bucketJobsDue, bucketJobsState, bucketOutboxEvents, bucketOutboxDeliveries, bucketOutboxDue, bucketOutboxCounts, bucketCallSearch, bucketCallTerms} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
