@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hotline-cc/hotline/record"
@@ -14,13 +15,15 @@ import (
 
 // Jobs are a durable work queue. A job's record lives in jobs under its ID; two index buckets
 // hold keys only: jobs_due orders queued jobs by the time they may run (so ClaimJob is one seek),
-// and jobs_state groups jobs by state, newest change first (so counts and listings never decode
-// the records of the other states). Every change moves a job's index keys in the same
-// transaction as its record, so the three never disagree.
+// and jobs_state groups jobs by state, newest change first (so listings never decode the records
+// of the other states). jobs_counts keeps the number per state, so a metrics scrape reads four
+// keys. Every change moves a job's index keys and counts in the same transaction as its record,
+// so they never disagree.
 var (
-	bucketJobs      = []byte("jobs")
-	bucketJobsDue   = []byte("jobs_due")
-	bucketJobsState = []byte("jobs_state")
+	bucketJobs       = []byte("jobs")
+	bucketJobsDue    = []byte("jobs_due")
+	bucketJobsState  = []byte("jobs_state")
+	bucketJobsCounts = []byte("jobs_counts")
 )
 
 // ErrJobRunning is returned by RequeueJob for a job a worker is running.
@@ -60,6 +63,12 @@ func putJob(tx *bolt.Tx, old, j *record.Job) error {
 		if err := states.Delete(jobStateKey(old.State, old.Updated, old.ID)); err != nil {
 			return err
 		}
+		if err := addCount(tx.Bucket(bucketJobsCounts), old.State, -1); err != nil {
+			return err
+		}
+	}
+	if err := addCount(tx.Bucket(bucketJobsCounts), j.State, 1); err != nil {
+		return err
 	}
 	val, err := json.Marshal(j)
 	if err != nil {
@@ -284,14 +293,9 @@ func (s *Store) ListJobs(state string, limit int) ([]record.Job, error) {
 func (s *Store) JobCounts() (map[string]int, error) {
 	out := make(map[string]int, len(record.JobStates))
 	err := s.db.View(func(tx *bolt.Tx) error {
-		cur := tx.Bucket(bucketJobsState).Cursor()
+		b := tx.Bucket(bucketJobsCounts)
 		for _, st := range record.JobStates {
-			prefix := append([]byte(st), 0)
-			n := 0
-			for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-				n++
-			}
-			out[st] = n
+			out[st] = int(getCount(b, st))
 		}
 		return nil
 	})
@@ -299,6 +303,20 @@ func (s *Store) JobCounts() (map[string]int, error) {
 		return nil, fmt.Errorf("store: job counts: %w", err)
 	}
 	return out, nil
+}
+
+// getCount and addCount keep a counter as an 8-byte big-endian value under key.
+func getCount(b *bolt.Bucket, key string) int64 {
+	if v := b.Get([]byte(key)); len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
+func addCount(b *bolt.Bucket, key string, delta int64) error {
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, uint64(max(getCount(b, key)+delta, 0)))
+	return b.Put([]byte(key), v)
 }
 
 // recoverJobs puts jobs a crash left running back in the queue, due now: their worker is gone.
@@ -337,6 +355,7 @@ func (s *Store) EndCall(c *record.Call, jobs ...record.Job) error {
 	if err := validCall(c); err != nil {
 		return err
 	}
+	jobs = slices.Clone(jobs) // the caller's slice is not written to
 	for i := range jobs {
 		jobs[i].CallID = c.ID
 		if err := validJob(&jobs[i]); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,14 +31,7 @@ func deliveryKey(created time.Time, eventID, endpoint string) []byte {
 }
 
 func outboxCount(tx *bolt.Tx, state string, delta int64) error {
-	b := tx.Bucket(bucketOutboxCounts)
-	var n int64
-	if v := b.Get([]byte(state)); len(v) == 8 {
-		n = int64(binary.BigEndian.Uint64(v))
-	}
-	v := make([]byte, 8)
-	binary.BigEndian.PutUint64(v, uint64(max(n+delta, 0)))
-	return b.Put([]byte(state), v)
+	return addCount(tx.Bucket(bucketOutboxCounts), state, delta)
 }
 
 // putDelivery writes d, moving its due key and state count from old (nil for a new one).
@@ -235,12 +227,11 @@ func (s *Store) ListDeliveries(limit int) ([]record.WebhookDelivery, error) {
 func (s *Store) DeliveryCounts() (map[string]int, error) {
 	out := map[string]int{record.DeliveryPending: 0, record.DeliveryDelivered: 0, record.DeliveryFailed: 0}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOutboxCounts).ForEach(func(k, v []byte) error {
-			if len(v) == 8 {
-				out[string(k)] = int(binary.BigEndian.Uint64(v))
-			}
-			return nil
-		})
+		b := tx.Bucket(bucketOutboxCounts)
+		for st := range out {
+			out[st] = int(getCount(b, st))
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: webhook delivery counts: %w", err)
