@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -146,25 +148,11 @@ func (s *Store) applySearch(e *searchEntry) {
 // rebuildSearch builds the in-memory index from the stored entries: the first load, and a
 // compaction when dead docs pile up. s.search.rebuilding is set by the caller.
 func (s *Store) rebuildSearch() error {
-	fresh := newSearchIndex()
+	var fresh *searchIndex
 	err := s.db.View(func(tx *bolt.Tx) error {
-		terms := tx.Bucket(bucketCallTerms).Cursor()
-		tk, tv := terms.First()
-		return tx.Bucket(bucketCallSearch).ForEach(func(k, v []byte) error {
-			e := new(searchEntry)
-			if err := json.Unmarshal(v, e); err != nil {
-				return fmt.Errorf("search entry %q: %w", k, err)
-			}
-			// Both buckets are keyed by call id, so one cursor walks beside the other.
-			for tk != nil && bytes.Compare(tk, k) < 0 {
-				tk, tv = terms.Next()
-			}
-			if bytes.Equal(tk, k) {
-				e.Terms = string(tv)
-			}
-			fresh.add(e)
-			return nil
-		})
+		var err error
+		fresh, err = loadIndex(tx)
+		return err
 	})
 	s.search.mu.Lock()
 	defer s.search.mu.Unlock()
@@ -178,6 +166,86 @@ func (s *Store) rebuildSearch() error {
 	}
 	s.search.docs, s.search.byID, s.search.postings, s.search.dead = fresh.docs, fresh.byID, fresh.postings, fresh.dead
 	return nil
+}
+
+// loadIndex reads every search entry in tx into a new index. Decoding and indexing are most of
+// the time of a start, so workers share them, each building an index of its own entries; the
+// parts are then joined.
+func loadIndex(tx *bolt.Tx) (*searchIndex, error) {
+	type raw struct{ k, v, terms []byte } // valid while tx is open, which outlasts the workers
+	workers := min(max(runtime.GOMAXPROCS(0), 1), 8)
+	chunks := make(chan []raw, workers)
+	parts := make([]*searchIndex, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		parts[w] = newSearchIndex()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for chunk := range chunks {
+				for _, r := range chunk {
+					if errs[w] != nil {
+						continue // drain, so the reader is never stuck
+					}
+					e := new(searchEntry)
+					if err := json.Unmarshal(r.v, e); err != nil {
+						errs[w] = fmt.Errorf("search entry %q: %w", r.k, err)
+						continue
+					}
+					e.Terms = string(r.terms)
+					parts[w].add(e)
+				}
+			}
+		}()
+	}
+	terms := tx.Bucket(bucketCallTerms).Cursor()
+	tk, tv := terms.First()
+	var chunk []raw
+	cur := tx.Bucket(bucketCallSearch).Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		// Both buckets are keyed by call id, so one cursor walks beside the other.
+		for tk != nil && bytes.Compare(tk, k) < 0 {
+			tk, tv = terms.Next()
+		}
+		r := raw{k: k, v: v}
+		if bytes.Equal(tk, k) {
+			r.terms = tv
+		}
+		if chunk = append(chunk, r); len(chunk) == 512 {
+			chunks <- chunk
+			chunk = nil
+		}
+	}
+	chunks <- chunk
+	close(chunks)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return joinIndexes(parts), nil
+}
+
+// joinIndexes joins indexes of distinct calls: the docs of each part are numbered after the
+// last part's, so each posting list, copied part after part, stays sorted.
+func joinIndexes(parts []*searchIndex) *searchIndex {
+	out := parts[0]
+	for _, p := range parts[1:] {
+		base := uint32(len(out.docs))
+		out.docs = append(out.docs, p.docs...)
+		out.dead += p.dead
+		for id, n := range p.byID {
+			out.byID[id] = base + n
+		}
+		for t, list := range p.postings {
+			dst := out.postings[t]
+			for _, n := range list {
+				dst = append(dst, base+n)
+			}
+			out.postings[t] = dst
+		}
+	}
+	return out
 }
 
 // loadSearch fills the search buckets from the calls of a file written before they existed,
