@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -147,5 +148,39 @@ func TestEndCallWritesCallAndJob(t *testing.T) {
 	}
 	if _, err := s.GetCall("end2"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("call of a refused EndCall: %v", err)
+	}
+}
+
+func TestListJobsNewestFirstByState(t *testing.T) {
+	s, _ := openTemp(t)
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if _, err := s.EnqueueJob(record.Job{Kind: record.JobAnalyze, CallID: id}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond) // distinct Updated times
+	}
+	j, _, _ := s.ClaimJob(time.Now()) // a, due longest
+	if err := s.FinishJob(j.ID); err != nil {
+		t.Fatal(err)
+	}
+	j, _, _ = s.ClaimJob(time.Now()) // b stays running
+	var got []string
+	all, err := s.ListJobs("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range all {
+		got = append(got, j.CallID+":"+j.State)
+	}
+	want := "[d:queued c:queued b:running a:done]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("ListJobs = %v, want %s", got, want)
+	}
+	if q, _ := s.ListJobs(record.JobQueued, 1); len(q) != 1 || q[0].CallID != "d" {
+		t.Fatalf("ListJobs(queued, 1) = %+v", q)
+	}
+	counts, _ := s.JobCounts()
+	if counts[record.JobQueued] != 2 || counts[record.JobRunning] != 1 || counts[record.JobDone] != 1 || counts[record.JobFailed] != 0 {
+		t.Fatalf("counts %v", counts)
 	}
 }
