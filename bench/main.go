@@ -6,6 +6,7 @@
 //	go run ./bench -out BENCHMARKS.md          (what `make bench` runs)
 //	go run ./bench -quick                      (shorter runs, for a smoke test)
 //	go run ./bench -only bargein -out x.md     (one part only)
+//	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main

@@ -36,6 +36,9 @@ import (
 // replayed into the new index before it replaces the old one; the first load is the same
 // rebuild.
 //
+// A file written before these buckets existed gets its entries at its first Open, in one pass
+// over the stored calls (decoding every record once), marked done in meta.
+//
 // An entry's version is call_search's bucket sequence, taken inside the writing transaction:
 // bbolt runs one writer at a time, so versions grow in commit order, and survive restarts. The
 // in-memory index is updated after commit (tx.OnCommit), where two commits may land out of
