@@ -131,7 +131,7 @@ func (ix *searchIndex) add(e *searchEntry) bool {
 	return !ix.rebuilding && ix.dead > 10000 && ix.dead > live
 }
 
-// apply adds e to the index after the transaction that wrote it committed.
+// applySearch adds e to the index after the transaction that wrote it committed.
 func (s *Store) applySearch(e *searchEntry) {
 	s.search.mu.Lock()
 	rebuild := s.search.add(e)
