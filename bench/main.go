@@ -6,6 +6,7 @@
 //	go run ./bench -out BENCHMARKS.md          (what `make bench` runs)
 //	go run ./bench -quick                      (shorter runs, for a smoke test)
 //	go run ./bench -only bargein -out x.md     (one part only)
+//	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main
@@ -35,7 +36,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein or recording")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording or search")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -46,7 +47,13 @@ func main() {
 	if !*skipGo && part("go") {
 		r.goBench()
 	}
-	bin := build()
+	if part("search") {
+		r.searchBench()
+	}
+	var bin string
+	if *only != "search" { // the search part needs no server
+		bin = build()
+	}
 	if part("rate") {
 		r.setupRate(bin)
 	}

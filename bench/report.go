@@ -20,6 +20,7 @@ type report struct {
 	bot       []botRun
 	barge     []bargeRun
 	rec       []recRun
+	search    *searchRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -233,6 +234,7 @@ func (r *report) markdown() string {
 	}
 
 	r.recordingSection(p)
+	r.searchMarkdown(p)
 
 	if len(r.goResults) > 0 {
 		p("## Go benchmarks")

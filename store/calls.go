@@ -54,27 +54,47 @@ func (s *Store) PutCall(c *record.Call) error {
 	if err := validCall(c); err != nil {
 		return err
 	}
+	return s.putCall(c, nil)
+}
+
+// putCall writes c and its search entry, then runs also (if set) in the same transaction.
+func (s *Store) putCall(c *record.Call, also func(tx *bolt.Tx) error) error {
 	val, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("store: call %s: %w", c.ID, err)
 	}
-	key := callKey(c.Start, c.ID)
 	err = s.db.Batch(func(tx *bolt.Tx) error {
-		calls, byID := tx.Bucket(bucketCalls), tx.Bucket(bucketCallsByID)
-		if old := byID.Get([]byte(c.ID)); old != nil && !bytes.Equal(old, key) {
-			if err := calls.Delete(old); err != nil {
-				return err
-			}
-		}
-		if err := calls.Put(key, val); err != nil {
+		if err := s.putCallIn(tx, c, val); err != nil {
 			return err
 		}
-		return byID.Put([]byte(c.ID), key)
+		if also != nil {
+			return also(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: put call %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// putCallIn writes c (encoded as val) under its time key, drops the key it had if its Start
+// changed, and keeps its search entry in step.
+func (s *Store) putCallIn(tx *bolt.Tx, c *record.Call, val []byte) error {
+	key := callKey(c.Start, c.ID)
+	calls, byID := tx.Bucket(bucketCalls), tx.Bucket(bucketCallsByID)
+	if old := byID.Get([]byte(c.ID)); old != nil && !bytes.Equal(old, key) {
+		if err := calls.Delete(old); err != nil {
+			return err
+		}
+	}
+	if err := calls.Put(key, val); err != nil {
+		return err
+	}
+	if err := byID.Put([]byte(c.ID), key); err != nil {
+		return err
+	}
+	return s.indexCallIn(tx, c)
 }
 
 // GetCall returns the record of call id, or an error wrapping ErrNotFound.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,6 +34,9 @@ var (
 type Store struct {
 	db   *bolt.DB
 	path string
+
+	search    *searchIndex          // calls in memory for SearchCalls (search.go)
+	searchErr atomic.Pointer[error] // a failed background rebuild of the search index
 }
 
 // Open opens (or creates) the store file at path, creating its directory.
@@ -56,12 +60,21 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
+	if err := s.recoverJobs(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: recover jobs: %w", path, err)
+	}
+	if err := s.loadSearch(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
 	return s, nil
 }
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketAgentStates, bucketWrapUps, bucketMeta} {
+		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketAgentStates, bucketWrapUps, bucketMeta,
+			bucketJobs, bucketJobsDue, bucketJobsState, bucketJobsCounts, bucketOutboxEvents, bucketOutboxDeliveries, bucketOutboxDue, bucketOutboxCounts, bucketCallSearch, bucketCallTerms} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -37,7 +37,10 @@ func (s *Store) PutWrapUp(callID string, w record.WrapUp) error {
 		return fmt.Errorf("store: wrap-up of call %s: %w", callID, err)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketWrapUps).Put(wrapUpKey(callID, w.Agent), val)
+		if err := tx.Bucket(bucketWrapUps).Put(wrapUpKey(callID, w.Agent), val); err != nil {
+			return err
+		}
+		return s.reindexCallIn(tx, callID) // notes and codes are searchable
 	})
 	if err != nil {
 		return fmt.Errorf("store: wrap-up of call %s by %s: %w", callID, w.Agent, err)
