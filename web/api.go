@@ -49,6 +49,12 @@ type API struct {
 	Desktop *Desktop
 	// Mounts are extra handlers by path pattern (the demo CRM).
 	Mounts map[string]http.Handler
+
+	// The staff pages and API over stored calls (calls.go). Archive nil: not mounted.
+	Archive       Archive
+	RecordingsDir string     // where call recordings are; their names in the records are relative to it
+	Analysis      Analysis   // nil: no analysis queue to show or drive
+	Webhooks      Deliveries // nil: no webhook deliveries to list
 }
 
 // Handler returns the mux.
@@ -67,8 +73,12 @@ func (a *API) Handler() http.Handler {
 	for pattern, h := range a.Mounts {
 		mux.Handle(pattern, h)
 	}
-	mux.Handle("GET /api/calls", a.admin(a.listCalls))
-	mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))
+	if a.Archive != nil {
+		a.staffRoutes(mux)
+	} else {
+		mux.Handle("GET /api/calls", a.admin(a.listCalls))
+		mux.Handle("GET /api/calls/{id}", a.admin(a.getCall))
+	}
 	mux.Handle("GET /api/agents", a.admin(a.listAgents))
 	mux.Handle("GET /api/agents/{id}/states", a.admin(a.agentStates))
 	mux.Handle("GET /api/queues", a.admin(a.listQueues))
