@@ -261,6 +261,8 @@ func TestSilenceSpans(t *testing.T) {
 		body = append(body, byte(s), byte(uint16(s)>>8), byte(s), byte(uint16(s)>>8))
 	}
 	os.WriteFile(p, append(hdr, body...), 0o640)
+	made := time.Now().Add(-72 * time.Hour).Truncate(time.Second)
+	os.Chtimes(p, made, made)
 	err := SilenceSpans(p, []Span{{Channel: 0, From: 100 * time.Millisecond, To: 200 * time.Millisecond},
 		{Channel: -1, From: 500 * time.Millisecond, To: 600 * time.Millisecond}})
 	if err != nil {
@@ -286,6 +288,9 @@ func TestSilenceSpans(t *testing.T) {
 	}
 	if zero(left[1600:4000]) || zero(left[4800:]) || zero(left[:800]) {
 		t.Error("audio outside the spans silenced")
+	}
+	if st, err := os.Stat(p); err != nil || !st.ModTime().Equal(made) {
+		t.Error("redaction renewed the file's time, which retention counts its age from")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
