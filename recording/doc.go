@@ -40,7 +40,7 @@
 //
 // Pause and Resume (an agent taking a card number) silence both channels
 // from the moment of the call; the audio is still pending then (it is
-// written about 0.6 s after it arrives), so it never reaches the disk.
+// written about a second after it arrives), so it never reaches the disk.
 // The intervals are in record.Recording.Paused.
 //
 // A write error (a full disk) stops that recording, logs once with the call
