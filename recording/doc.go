@@ -32,7 +32,8 @@
 // decoder before every analysis, and a torn Ogg page loses audio.
 //
 // Files: Dir/YYYY/MM/DD/<call>.wav (UTC date of the start), written as
-// <call>.wav.part and renamed when the recording stops; record.Recording.File
+// <call>.wav.part, its header sizes brought up to date every 10 s, and
+// renamed when the recording stops; record.Recording.File
 // is the path relative to Dir with forward slashes. <call> is the call id
 // when it is made only of [A-Za-z0-9._-], else its hex (a hash when too
 // long): call ids come from the network. The real call id and start time

@@ -321,3 +321,39 @@ func TestFileName(t *testing.T) {
 		t.Errorf("relPath = %q", got)
 	}
 }
+
+// While recording, the .part file's header is brought up to date now and
+// then, so the file plays up to there even before Recover.
+func TestPartHeaderUpdated(t *testing.T) {
+	old := headerEvery
+	headerEvery = 2
+	defer func() { headerEvery = old }()
+	m, err := NewManager(Options{Dir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, cc, _ := testPorts.ListenPair()
+	prc, pcc, _ := testPorts.ListenPair()
+	caller := media.NewRTPSession(rc, cc, media.RTPConfig{Codec: media.PCMU(), Remote: prc.LocalAddr().(*net.UDPAddr)})
+	phone := media.NewRTPSession(prc, pcc, media.RTPConfig{Codec: media.PCMU(), Remote: rc.LocalAddr().(*net.UDPAddr)})
+	defer caller.Close()
+	defer phone.Close()
+	rec, err := m.Record(caller, "growing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	time.Sleep(2 * time.Second)
+	f, err := os.Open(filepath.Join(m.Dir(), filepath.FromSlash(rec.File())+".part"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h, size, err := readHeaderFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.dataLen < 4000 || h.dataOffset+h.dataLen > size {
+		t.Fatalf("header says %d bytes of samples in a file of %d", h.dataLen, size)
+	}
+}
