@@ -39,7 +39,7 @@ type TapFrame struct {
 // tapPayloadCap is the buffer each tapped payload is copied into: a G.711 or
 // G.722 frame (160 bytes) and a usual Opus frame fit; a larger one grows its
 // buffer once.
-const tapPayloadCap = 256
+const tapPayloadCap = 160
 
 // RTPTap copies a session's audio payloads, both ways, into a bounded queue
 // for a consumer that must never slow the media down (a recorder). The RTP

@@ -32,15 +32,16 @@
 // decoder before every analysis, and a torn Ogg page loses audio.
 //
 // Files: Dir/YYYY/MM/DD/<call>.wav (UTC date of the start), written as
-// <call>.wav.part and renamed when the recording stops; record.Recording.File
-// is the path relative to Dir with forward slashes. <call> is the call id
-// when it is made only of [A-Za-z0-9._-], else its hex (a hash when too
-// long): call ids come from the network. The real call id and start time
-// are kept in the file's LIST/INFO chunk (ICMT, ICRD), which players skip.
+// <call>.wav.part, its header sizes brought up to date every 10 s, and
+// renamed when the recording stops; record.Recording.File is the path
+// relative to Dir with forward slashes. <call> is the call id when it is
+// made only of [A-Za-z0-9._-], else its hex (a hash when too long): call
+// ids come from the network. The real call id and start time are kept in
+// the file's LIST/INFO chunk (ICMT, ICRD), which players skip.
 //
 // Pause and Resume (an agent taking a card number) silence both channels
 // from the moment of the call; the audio is still pending then (it is
-// written about 0.6 s after it arrives), so it never reaches the disk.
+// written about a second after it arrives), so it never reaches the disk.
 // The intervals are in record.Recording.Paused.
 //
 // A write error (a full disk) stops that recording, logs once with the call

@@ -132,7 +132,7 @@ func (m *Manager) Record(s *media.RTPSession, callID string) (*Recorder, error) 
 // create makes the .part file of a new recording, numbering it when the
 // call was recorded before.
 func (m *Manager) create(start time.Time, callID string) (string, *os.File, error) {
-	for n := 1; n < 100; n++ {
+	for n, tries := 1, 0; n < 100; n++ {
 		rel := relPath(start, callID, n)
 		abs := filepath.Join(m.opts.Dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
@@ -142,7 +142,13 @@ func (m *Manager) create(start time.Time, callID string) (string, *os.File, erro
 			continue
 		}
 		f, err := os.OpenFile(abs+".part", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
-		if errors.Is(err, fs.ErrExist) {
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			continue
+		case errors.Is(err, fs.ErrNotExist) && tries < 3:
+			// A retention sweep removed the day's directory, empty, just now.
+			tries++
+			n--
 			continue
 		}
 		return rel, f, err

@@ -25,6 +25,11 @@ const (
 	writeBuffer = 32 << 10
 )
 
+// headerEvery is how many ticks (10 s) pass between header updates: a
+// .part file is a playable WAV up to its last update, before Recover. A
+// variable for the tests.
+var headerEvery = 25
+
 // Recorder records one call. Its goroutine owns the file and the tracks;
 // Pause, Resume and Stop reach it through the mutex-guarded pauses and the
 // stop channel.
@@ -113,11 +118,15 @@ func (r *Recorder) run(w *writer) {
 	// decoding and writing the audio.
 	tick := time.NewTicker(flushEvery)
 	defer tick.Stop()
+	ticks := 0
 	for {
 		select {
 		case now := <-tick.C:
 			r.drain(w, now)
 			w.flushTo(r.sampleAt(now.Add(-settle)))
+			if ticks++; ticks%headerEvery == 0 {
+				w.syncHeader()
+			}
 			if w.err != nil {
 				r.sess.Untap(r.tap)
 			}
@@ -205,6 +214,20 @@ func (w *writer) flushTo(end int64) {
 	w.cursor = end
 	w.written += int64(len(b))
 	w.r.m.stats.bytesWritten.Add(uint64(len(b)))
+}
+
+// syncHeader writes out the buffer and sets the header's sizes to it.
+func (w *writer) syncHeader() {
+	if w.err != nil {
+		return
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.fail(err)
+		return
+	}
+	if err := fixSizes(w.f, w.hdrLen, w.written); err != nil {
+		w.fail(err)
+	}
 }
 
 // pausedSamples returns the paused spans within [from, to) as offsets from from.

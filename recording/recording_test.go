@@ -474,3 +474,88 @@ func TestRecordEndsWithSession(t *testing.T) {
 		t.Fatal("the caller's audio before the hangup is missing")
 	}
 }
+
+const toneC = 2200.0 // a second agent's
+
+// A blind transfer in relay mode: the caller is relayed to one agent, then
+// to another; the recording follows the caller through both, in one file.
+func TestRecordTransfer(t *testing.T) {
+	m := newManager(t)
+	caller, callerPhone := pair(t, media.PCMU())
+	agent1, phone1 := pair(t, media.PCMU())
+	agent2, phone2 := pair(t, media.PCMU())
+	rec, err := m.Record(caller, "transfer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	play(ctx, &wg, callerPhone.AudioOut(), toneA)
+	play(ctx, &wg, phone1.AudioOut(), toneB)
+	play(ctx, &wg, phone2.AudioOut(), toneC)
+	caller.RelayTo(agent1)
+	agent1.RelayTo(caller)
+	time.Sleep(time.Second)
+	agent1.RelayTo(nil)
+	caller.RelayTo(agent2)
+	agent2.RelayTo(caller)
+	time.Sleep(time.Second)
+	r := rec.Stop()
+	cancel()
+	wg.Wait()
+	left, right, rate, err := recording.ReadStereo(filepath.Join(m.Dir(), filepath.FromSlash(r.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := right[rate*200/1000:rate*900/1000], right[rate*1200/1000:rate*1900/1000]
+	if ok, ratio := audiotest.DetectTone(first, toneB, rate); !ok {
+		t.Errorf("first agent not on the right before the transfer (ratio %.2f)", ratio)
+	}
+	if ok, ratio := audiotest.DetectTone(second, toneC, rate); !ok {
+		t.Errorf("second agent not on the right after the transfer (ratio %.2f)", ratio)
+	}
+	if ok, _ := audiotest.DetectTone(left[rate*1200/1000:rate*1900/1000], toneA, rate); !ok {
+		t.Error("caller missing on the left after the transfer")
+	}
+	if s := longestSilenceMs(right[rate*200/1000:rate*1900/1000], rate); s > 60 {
+		t.Errorf("right channel silent for %d ms across the transfer", s)
+	}
+}
+
+// The caller holds the call (a=sendonly from the phone: we stop sending):
+// the right channel is silent for the hold, and the other side's audio
+// comes back in its place afterwards.
+func TestRecordHold(t *testing.T) {
+	m := newManager(t)
+	caller, phone := pair(t, media.PCMU())
+	rec, err := m.Record(caller, "hold")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	play(ctx, &wg, phone.AudioOut(), toneA)
+	play(ctx, &wg, caller.AudioOut(), toneB)
+	time.Sleep(700 * time.Millisecond)
+	held := time.Now()
+	caller.SetDirection(media.RecvOnly)
+	time.Sleep(700 * time.Millisecond)
+	resumed := time.Now()
+	caller.SetDirection(media.SendRecv)
+	time.Sleep(700 * time.Millisecond)
+	r := rec.Stop()
+	cancel()
+	wg.Wait()
+	_, right, rate, err := recording.ReadStereo(filepath.Join(m.Dir(), filepath.FromSlash(r.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(t time.Time) int { return int(t.Sub(r.Start) * time.Duration(rate) / time.Second) }
+	during := right[at(held)+rate/20 : at(resumed)-rate/20]
+	if lv := audiotest.RMSdBFS(during); lv > -60 {
+		t.Errorf("right channel during the hold at %.1f dBFS, want silence", lv)
+	}
+	if ok, _ := audiotest.DetectTone(right[at(resumed)+rate/10:at(resumed)+rate/2], toneB, rate); !ok {
+		t.Error("the other side's audio did not come back after the hold")
+	}
+}

@@ -75,8 +75,11 @@ func silenceSpans(path string, spans []Span) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	// The redacted file keeps the original's mode and time: retention
+	// counts a recording's age from it, and redaction must not renew it.
 	if st, err := in.Stat(); err == nil {
 		_ = os.Chmod(tmp.Name(), st.Mode().Perm())
+		_ = os.Chtimes(tmp.Name(), st.ModTime(), st.ModTime())
 	}
 	return os.Rename(tmp.Name(), path)
 }

@@ -162,11 +162,18 @@ func readHeaderFile(f *os.File) (header, int64, error) {
 	if err != nil {
 		return header{}, 0, err
 	}
-	buf := make([]byte, min(st.Size(), maxHeaderLen))
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return header{}, 0, err
+	// Our headers take a few hundred bytes; another tool's may hold more
+	// chunks before the samples.
+	var h header
+	for _, n := range []int64{4 << 10, maxHeaderLen} {
+		buf := make([]byte, min(st.Size(), n))
+		if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
+			return header{}, 0, err
+		}
+		if h, err = parseHeader(buf); err == nil || int64(len(buf)) == st.Size() {
+			break
+		}
 	}
-	h, err := parseHeader(buf)
 	return h, st.Size(), err
 }
 
