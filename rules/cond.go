@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -51,11 +52,16 @@ func (p *parser) condIn(f *fields, depth int, what string) cond {
 	case f.bad:
 		return nil
 	case len(given) == 0:
+		for _, e := range f.order {
+			if !slices.Contains(f.known, e.key) {
+				return nil // an unknown key, reported by done with a hint, is most likely the condition
+			}
+		}
 		f.errorf(f.m, "one of: "+strings.Join(condKeys, ", "), "%s needs a condition", what)
 		return nil
 	case len(given) > 1:
 		f.errorf(f.vals[given[1]].keyNode, "combine conditions under all: or any:",
-			"%s has one condition, not both %s and %s", what, given[0], given[1])
+			"%s has one condition key, not both %s and %s", what, given[0], given[1])
 		return nil
 	}
 	k := given[0]
@@ -70,7 +76,7 @@ func (p *parser) condIn(f *fields, depth int, what string) cond {
 // condition reads a condition written as a mapping of one key, such as {phrase: {...}}.
 func (p *parser) condition(n *yaml.Node, rule, where string, depth int) cond {
 	f := p.fields(n, rule, where, "a condition")
-	c := p.condIn(f, depth+1, "a condition")
+	c := p.condIn(f, depth+1, "each condition")
 	f.done()
 	return c
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -57,8 +58,9 @@ func decodePhrase(p *parser, rule string, n *yaml.Node, _ int) cond {
 		}
 		switch {
 		case c.match == matchRegex:
-			re, err := regexp.Compile("(?i)" + t)
-			if err != nil {
+			_, err := regexp.Compile(t)
+			re, _ := regexp.Compile("(?i)" + t)
+			if err != nil || re == nil {
 				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 				p.errorf(f.pos("text"), rule, "", "phrase: text: invalid regular expression %q: %s", t, msg)
 				continue
@@ -112,18 +114,23 @@ func (c *phraseCond) matchTurn(t *turnView, pt *pattern) (string, bool) {
 			return t.text[i : i+len(pt.lower)], true
 		}
 	case c.match == matchKeyword:
-		var said []string
+		var at []int // the word each stem was found at
 		for _, s := range pt.stems {
-			found := false
-			for _, w := range t.words {
-				if w.stem == s {
-					said, found = append(said, t.text[w.start:w.end]), true
-					break
-				}
-			}
-			if !found {
+			k := slices.IndexFunc(t.words, func(w token) bool { return w.stem == s })
+			if k < 0 {
 				return "", false
 			}
+			at = append(at, k)
+		}
+		// Words said together are quoted together; words apart are joined with an ellipsis.
+		var said []string
+		first := 0
+		for i := 1; i <= len(at); i++ {
+			if i < len(at) && at[i] == at[i-1]+1 {
+				continue
+			}
+			said = append(said, t.text[t.words[at[first]].start:t.words[at[i-1]].end])
+			first = i
 		}
 		return strings.Join(said, " … "), true
 	default:

@@ -86,7 +86,11 @@ func parseYAML(file string, data []byte) (root *yaml.Node, perr *Error) {
 	}()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlSyntaxError(file, err)
+		e := yamlSyntaxError(file, err)
+		if line := errorLine(data); line > 0 {
+			e.Line = line
+		}
+		return nil, e
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, &Error{File: file, Line: 1, Msg: "the rules file is empty", Hint: "start with: rules:"}
@@ -130,15 +134,16 @@ func (p *parser) decodeFile(root *yaml.Node) []Rule {
 	ids := map[string]int{}
 	for _, raw := range list.Content {
 		r, ok := p.decodeRule(raw)
-		if !ok {
-			continue
+		if r.ID != "" {
+			if first, dup := ids[r.ID]; dup {
+				p.errorf(raw, r.ID, fmt.Sprintf("first given at line %d", first), "duplicate rule id %q", r.ID)
+				continue
+			}
+			ids[r.ID] = r.Line
 		}
-		if first, dup := ids[r.ID]; dup {
-			p.errorf(raw, r.ID, fmt.Sprintf("first given at line %d", first), "duplicate rule id %q", r.ID)
-			continue
+		if ok {
+			out = append(out, r)
 		}
-		ids[r.ID] = r.Line
-		out = append(out, r)
 	}
 	return out
 }
