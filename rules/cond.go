@@ -40,6 +40,10 @@ func init() {
 // maxDepth bounds nesting of all, any and not: deeper is a mistake, or a fuzzer.
 const maxDepth = 32
 
+// maxConds bounds the conditions of one file. YAML aliases can repeat a list of conditions inside
+// itself, which would otherwise take exponential time to decode and evaluate.
+const maxConds = 10_000
+
 // condIn reads the one condition key of mapping f (a rule, or a condition of all/any/not).
 func (p *parser) condIn(f *fields, depth int, what string) cond {
 	var given []string
@@ -66,6 +70,12 @@ func (p *parser) condIn(f *fields, depth int, what string) cond {
 	}
 	k := given[0]
 	e := f.vals[k]
+	if p.conds++; p.conds > maxConds {
+		if p.conds == maxConds+1 {
+			f.errorf(e.keyNode, "an alias (*name) that repeats conditions inside itself?", "more than %d conditions", maxConds)
+		}
+		return nil
+	}
 	if depth >= maxDepth {
 		f.errorf(e.keyNode, "", "conditions nested more than %d deep", maxDepth)
 		return nil

@@ -17,8 +17,9 @@ import (
 // that the rest are reported as unknown with a did-you-mean.
 
 type parser struct {
-	file string
-	errs []*Error
+	file  string
+	errs  []*Error
+	conds int // conditions decoded, against maxConds
 }
 
 func (p *parser) errorf(n *yaml.Node, rule, hint, format string, args ...any) {
