@@ -124,8 +124,9 @@ func apply(s string, found []Finding) string {
 // emailRE matches an address; the domain ends in a letter, so sentence punctuation stays out.
 var emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}`)
 
-// expiryRE matches MM/YY and MM/YYYY (also with spaces around the slash).
-var expiryRE = regexp.MustCompile(`(?:^|[^0-9/])((?:0?[1-9]|1[0-2]) ?/ ?(?:20[0-9]{2}|[0-9]{2}))(?:$|[^0-9/])`)
+// expiryRE matches MM/YY and MM/YYYY (also with spaces around the slash); expiryMatches checks
+// that no digit or slash is glued on either side (a date, a fraction).
+var expiryRE = regexp.MustCompile(`(?:0?[1-9]|1[0-2]) ?/ ?(?:20[0-9]{2}|[0-9]{2})`)
 
 // scan finds personal data in one round, sorted by position, not overlapping.
 func (r *Redactor) scan(s string) []Finding {
@@ -139,7 +140,7 @@ func (r *Redactor) scan(s string) []Finding {
 		}
 	}
 	for _, m := range expiryMatches(s) {
-		st, en := m[2], m[3]
+		st, en := m[0], m[1]
 		if overlaps(found, st, en) || !near(lower, st, en, cardWords, 60, 30) {
 			continue
 		}
@@ -157,7 +158,15 @@ func expiryMatches(s string) [][]int {
 	if strings.IndexByte(s, '/') < 0 {
 		return nil
 	}
-	return expiryRE.FindAllStringSubmatchIndex(s, -1)
+	glued := func(c byte) bool { return c >= '0' && c <= '9' || c == '/' }
+	var out [][]int
+	for _, m := range expiryRE.FindAllStringIndex(s, -1) {
+		if m[0] > 0 && glued(s[m[0]-1]) || m[1] < len(s) && glued(s[m[1]]) {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func overlaps(found []Finding, start, end int) bool {

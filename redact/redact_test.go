@@ -88,7 +88,29 @@ func TestText(t *testing.T) {
 		{"zeros", "0000000000000000", "0000000000000000"},
 		{"version", "v1.2.3 build 45", "v1.2.3 build 45"},
 		{"at sign not email", "meet @ noon", "meet @ noon"},
+		{"ticket number", "your ticket number is 20240115123456789", "your ticket number is 20240115123456789"},
+		{"zh order glued", "订单号20240115123456789", "订单号20240115123456789"},
+		{"year and room", "I was born in 1990, in room 1203", "I was born in 1990, in room 1203"},
+		{"zip", "zip code 100080", "zip code 100080"},
+		{"counting words", "I have two kids and one dog", "I have two kids and one dog"},
+		{"counting to ten", "one two three four five six seven eight nine ten", "one two three four five six seven eight nine ten"},
+		{"extension", "Extension 8001 please", "Extension 8001 please"},
+		{"ip address", "IP 192.168.1.100", "IP 192.168.1.100"},
+		{"decimal amount", "the amount was 4,111.11", "the amount was 4,111.11"},
+		{"amount near card", "I paid 300 dollars with my card", "I paid 300 dollars with my card"},
+		// A known miss: digits glued to letters are read as a code (see the package doc).
+		{"glued id", "my wechat is abc13800138000", "my wechat is abc13800138000"},
 		{"empty", "", ""},
+		// more positives
+		{"fullwidth", "１３８００１３８０００", "[PHONE]"},
+		{"nanp +1", "+1 555 123 4567", "[PHONE]"},
+		{"landline parens", "号码 (010) 1234 5678", "号码 [PHONE]"},
+		{"two expiries", "card expires 12/27 or 01/28", "card expires [EXPIRY] or [EXPIRY]"},
+		{"two expiries close", "card expires 12/27 01/28", "card expires [EXPIRY] [EXPIRY]"},
+		{"fraction near card", "card 1/2/2025 and 3/45/6", "card 1/2/2025 and 3/45/6"},
+		{"card spoken zh", "卡号是六二一二二六二零一零二零一二三四五六一", "卡号是[CARD]"},
+		{"card and phone", "my card is 4111-1111-1111-1111 and my phone 13800138000", "my card is [CARD] and my phone [PHONE]"},
+		{"cvv after amount", "I paid 300 dollars with my card, the cvv is 456", "I paid 300 dollars with my card, the cvv is [CVV]"},
 	}
 	r := New(Config{})
 	for _, c := range cases {
