@@ -3,6 +3,8 @@ package redact
 import (
 	"strings"
 	"testing"
+
+	"github.com/hotline-cc/hotline/record"
 )
 
 // FuzzText checks that Text never panics, that its findings are in order, inside the text and
@@ -40,6 +42,32 @@ func FuzzText(f *testing.F) {
 		again, more := r.Text(out)
 		if again != out || len(more) > 0 {
 			t.Fatalf("not idempotent: Text(%q) = %q, then %q (%+v)", s, out, again, more)
+		}
+	})
+}
+
+// FuzzTurns checks that Turns never panics on words cut anywhere, that the words it returns say
+// nothing it would redact again, and that every span lies within the turn's words.
+func FuzzTurns(f *testing.F) {
+	f.Add("my number is one three eight zero zero one three eight zero zero zero")
+	f.Add("card 4111 1111 1111 1111, exp 12/27 cvv 123")
+	f.Add("幺 三 八 零 零 幺 三 八 零 零 零 a@b.cn,13800138000")
+	r := New(Config{})
+	f.Fuzz(func(t *testing.T, text string) {
+		ws := words(0, text)
+		turns := []record.Turn{{Speaker: record.SpeakerCaller, Text: text, Start: at(0), End: at(300*len(ws) + 300), Words: ws}}
+		out, _, spans := r.Turns(turns)
+		var joined []string
+		for _, w := range out[0].Words {
+			joined = append(joined, w.Text)
+		}
+		if _, found := r.Text(strings.Join(joined, " ")); len(found) > 0 {
+			t.Fatalf("words %q still hold %+v", joined, found)
+		}
+		for _, sp := range spans {
+			if sp.Start.Before(turns[0].Start) || sp.End.After(turns[0].End) || sp.End.Before(sp.Start) {
+				t.Fatalf("span %v outside the turn", sp)
+			}
 		}
 	})
 }
