@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,6 +37,19 @@ type Finding struct {
 	Kind       string
 	Start, End int    // byte offsets of the original in the text given
 	Original   string // only with Config.KeepOriginal
+}
+
+// Validate reports entity names that are not kinds (a typo would otherwise leave that kind on
+// without a word), each wrapping ErrUnknownKind.
+func (c Config) Validate() error {
+	var errs []error
+	for k := range c.Entities {
+		if !slices.Contains(Kinds, strings.ToUpper(k)) {
+			errs = append(errs, fmt.Errorf("%w %q (kinds: %s)", ErrUnknownKind, k, strings.Join(Kinds, ", ")))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errors.Join(errs...)
 }
 
 // Redactor replaces personal data with tokens. It is immutable and safe for concurrent use.

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -166,6 +167,16 @@ func TestEntitiesOff(t *testing.T) {
 	r = New(Config{Entities: map[string]bool{KindCard: false}})
 	if got, _ := r.Text("6212262010201234561"); got != "6212262010201234561" {
 		t.Errorf("card off: got %q", got)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if err := (Config{Entities: map[string]bool{"phone": false, "CARD": true}}).Validate(); err != nil {
+		t.Errorf("valid config: %v", err)
+	}
+	err := (Config{Entities: map[string]bool{"phnoe": false}}).Validate()
+	if !errors.Is(err, ErrUnknownKind) || !strings.Contains(err.Error(), `"phnoe"`) {
+		t.Errorf("typo: %v", err)
 	}
 }
 

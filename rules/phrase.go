@@ -157,9 +157,13 @@ func (c *phraseCond) describe() string {
 		}
 		texts = append(texts, fmt.Sprintf("%q", pt.text))
 	}
-	s := c.party + " said " + strings.Join(texts, " or ")
+	who, whose := c.party, "their"
+	if who == "any" {
+		who, whose = "someone", "the call's"
+	}
+	s := who + " said " + strings.Join(texts, " or ")
 	if c.firstTurns > 0 {
-		s += fmt.Sprintf(" in their first %d turns", c.firstTurns)
+		s += fmt.Sprintf(" in %s first %d turns", whose, c.firstTurns)
 	}
 	return s
 }
