@@ -48,6 +48,7 @@ func zhCall() *record.Call {
 			{Speaker: record.SpeakerAgent, Text: "请问有什么可以帮您"},
 			{Speaker: record.SpeakerCaller, Text: "我要投诉，你们这个服务太差了，我要找你们领导", Sentiment: f64(-0.8)},
 			{Speaker: record.SpeakerCaller, Text: "不然我就取消合同", Sentiment: f64(-0.4)},
+			{Speaker: record.SpeakerCaller, Text: "我 已经 打过 三次 了"}, // a recognizer's word spacing
 		},
 	}
 }
@@ -94,6 +95,8 @@ func TestLeaves(t *testing.T) {
 		{"zh substring", "    phrase: {party: caller, text: [找你们领导]}\n", true, "caller: 找你们领导"},
 		{"zh keyword list", "    phrase: {party: caller, text: [退款, 投诉], match: keyword}\n", true, "caller: 投诉"},
 		{"zh not said", "    phrase: {party: caller, text: [退款]}\n", true, ""},
+		{"zh spaced in the rule", "    phrase: {party: caller, text: [不然 我就取消]}\n", true, "caller: 不然我就取消"},
+		{"zh spaced in the turn", "    phrase: {party: caller, text: [打过三次]}\n", true, "caller: 打过 三次"},
 		{"zh agent", "    phrase: {party: agent, text: [取消合同]}\n", true, ""},
 		// sentiment
 		{"sentiment below", "    sentiment: {party: caller, below: -0.4}\n", false, "caller sentiment -0.55"},
@@ -210,7 +213,7 @@ func TestDemoRules(t *testing.T) {
 	}
 	if got, want := names(s.Evaluate(zhCall())), "cancellation-threat=caller: 取消合同 | complaint=caller: 投诉 | "+
 		`no-greeting=disposition answered; not agent said "hello" or "hi" or "good morning" or … in their first 2 turns | `+
-		"angry-caller=caller sentiment -0.60 | escalation=caller: 找你们领导"; got != want {
+		"angry-caller=caller sentiment -0.60 | escalation=caller: 找你们领导 | repeat-caller=caller: 已经 打过"; got != want {
 		t.Errorf("zh call:\n got %s\nwant %s", got, want)
 	}
 	c := call()

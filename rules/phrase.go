@@ -49,12 +49,15 @@ func decodePhrase(p *parser, rule string, n *yaml.Node, _ int) cond {
 	}
 	f.done()
 	for _, t := range texts {
-		pt := pattern{text: t, lower: asciiLower(strings.TrimSpace(t))}
+		pt := pattern{text: t}
 		for _, r := range t {
 			if isHan(r) {
 				pt.han = true
 				break
 			}
+		}
+		if pt.han {
+			pt.lower, _ = compact(asciiLower(t))
 		}
 		switch {
 		case c.match == matchRegex:
@@ -110,8 +113,8 @@ func (c *phraseCond) matchTurn(t *turnView, pt *pattern) (string, bool) {
 			return t.text[m[0]:m[1]], true
 		}
 	case pt.han:
-		if i := strings.Index(t.lower, pt.lower); i >= 0 {
-			return t.text[i : i+len(pt.lower)], true
+		if i := strings.Index(t.compact, pt.lower); i >= 0 && pt.lower != "" {
+			return t.text[t.compactAt[i] : t.compactAt[i+len(pt.lower)-1]+1], true
 		}
 	case c.match == matchKeyword:
 		var at []int // the word each stem was found at

@@ -20,6 +20,10 @@ type turnView struct {
 	text    string // as said
 	lower   string // ASCII letters lower-cased, same byte offsets as text
 	words   []token
+	// compact is lower without white space, for Chinese phrases: recognizers put spaces between
+	// Chinese words ("取消 合同"). compactAt[k] is the offset in text of compact's byte k.
+	compact   string
+	compactAt []int
 }
 
 // token is one English (or other non-Chinese) word of a turn.
@@ -33,6 +37,7 @@ func newView(c *record.Call) *view {
 	count := map[string]int{}
 	for _, t := range c.Transcript {
 		tv := turnView{speaker: t.Speaker, nth: count[t.Speaker], text: t.Text, lower: asciiLower(t.Text), words: tokenize(t.Text)}
+		tv.compact, tv.compactAt = compact(tv.lower)
 		count[t.Speaker]++
 		v.turns = append(v.turns, tv)
 	}
@@ -47,6 +52,28 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// compact drops white space from s, and says where each remaining byte was.
+func compact(s string) (string, []int) {
+	var b strings.Builder
+	at := make([]int, 0, len(s))
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		n := utf8.RuneLen(r)
+		if r == utf8.RuneError {
+			n = 1 // an invalid byte stays one byte
+			b.WriteByte(s[i])
+		} else {
+			b.WriteRune(r)
+		}
+		for k := range n {
+			at = append(at, i+k)
+		}
+	}
+	return b.String(), at
 }
 
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
