@@ -17,6 +17,9 @@ var (
 	cvvWords = []string{"cvv", "cvc", "cv2", "cid", "security code", "security number", "card verification",
 		"three digits on the back", "digits on the back", "back of the card",
 		"安全码", "验证码", "校验码", "后三位", "背面"}
+	// cardTokens make 3–4 digits right after them a security code: "[CARD], [EXPIRY], 123" is how
+	// callers read a card out. They are there from the second round of redaction on.
+	cardTokens = []string{"[card]", "[expiry]"}
 	// phoneWords make ten bare digits a North American phone number.
 	phoneWords = []string{"phone", "call", "number", "cell", "mobile", "reach", "text me", "fax", "tel",
 		"电话", "手机", "号码", "联系", "致电"}

@@ -13,7 +13,7 @@
 // usual shape ((555) 123-4567, 555-123-4567), an 18-character resident ID with a valid
 // ISO 7064 MOD 11-2 check character and a plausible birth date, or 13–19 digits starting 2–6
 // that pass the Luhn check. A 3–4 digit number is a CVV only near a security-code word (cvv, cvc,
-// security code, 安全码, 后三位…); MM/YY and MM/YYYY are an expiry only near a card word (card,
+// security code, 安全码, 后三位…) or right after a card number or expiry date; MM/YY and MM/YYYY are an expiry only near a card word (card,
 // expiry, expires, 有效期, 卡号…). Digits glued to letters (order A12345, 3rd, 10am) are codes,
 // not personal data, and a card- or ID-shaped number after an order or tracking word (order,
 // 订单, 单号, tracking…) with no card word near is left alone. Text is redacted until nothing

@@ -296,7 +296,7 @@ func classify(s, lower string, gs []group) (Finding, bool) {
 	case len(d) == 11 && d[0] == '1' && isNANP(d[1:]) && (shape(1, 3, 3, 4) || spoken):
 		return found(KindPhone)
 	case len(d) >= 3 && len(d) <= 4 && (len(gs) == 1 && !spoken || spoken && len(gs) == len(d)) &&
-		near(lower, start, end, cvvWords, 60, 0):
+		(near(lower, start, end, cvvWords, 60, 0) || near(lower, start, end, cardTokens, 16, 0)):
 		return found(KindCVV)
 	}
 	return Finding{}, false
