@@ -3,7 +3,7 @@
 // numbers ([ID]), bank card numbers ([CARD]), card security codes ([CVV]) and expiry dates
 // ([EXPIRY]) said near card words, and e-mail addresses ([EMAIL]). It reads English and Chinese,
 // mixed in one sentence, and digits written as digits or spoken as words ("one three eight",
-// "oh", "double five", "triple zero", 幺三八, 两, 洞).
+// "oh", "double five", "triple zero", "plus eight six", 幺三八, 两, 洞).
 //
 // How it decides. A number is a run of digit groups — written digits, or spoken digit words and
 // characters — joined by spaces, dashes or brackets (commas too, between spoken digits). Within a
@@ -21,7 +21,7 @@
 //
 // What it can miss, and what a reader of a redacted transcript must not assume: names and
 // postal addresses are not detected at all; numbers said with unusual words ("a hundred and
-// thirty-eight", "十三", "double-oh-seven" as a word, "plus" for +), spelled-out e-mail
+// thirty-eight", "十三", "double-oh-seven" as one word), spelled-out e-mail
 // addresses ("john at example dot com"); digits the recognizer split across unrelated words or
 // broke with words of its own ("one three eight uh zero zero"); a number whose digits were
 // misrecognised so that its checksum fails (a resident ID or card with one wrong digit); local

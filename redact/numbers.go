@@ -12,7 +12,8 @@ type group struct {
 	start, end int    // byte span in the text
 	digits     string // ASCII digits; a resident ID's check character X is kept as "X"
 	spoken     bool
-	plus       bool // a '+' right before it
+	plus       bool // an international prefix before it: '+', or the word "plus"
+	from       int  // where the prefix starts, when plus
 	attached   bool // glued to letters (A12345, 3rd, 10am): a code, never personal data
 }
 
@@ -67,6 +68,22 @@ func unitAt(s string, i int) (group, bool) {
 		if d, ok := spokenDigits[w]; ok {
 			return group{start: i, end: j, digits: string(d), spoken: true}, true
 		}
+		if w == "plus" {
+			// "plus eight six …": the spoken international prefix.
+			k := j
+			for k < len(s) && s[k] == ' ' && k-j < 3 {
+				k++
+			}
+			if k == j || k >= len(s) {
+				return group{}, false
+			}
+			next, ok := unitAt(s, k)
+			if !ok || !next.spoken || next.plus {
+				return group{}, false
+			}
+			next.plus, next.from = true, i
+			return next, true
+		}
 		if n, ok := repeats[w]; ok {
 			k := j
 			for k < len(s) && (s[k] == ' ' || s[k] == '-') && k-j < 3 {
@@ -106,7 +123,7 @@ func digitsAt(s string, i int) (group, bool) {
 	if i > 0 {
 		prev, _ := utf8.DecodeLastRuneInString(s[:i])
 		g.attached = isWordLetter(prev) || prev == '_'
-		g.plus = prev == '+'
+		g.plus, g.from = prev == '+', i-1
 	}
 	if next, _ := utf8.DecodeRuneInString(s[j:]); j < len(s) && (isWordLetter(next) || next == '_') && !isCheckX(s, j) {
 		g.attached = true
@@ -197,7 +214,7 @@ func numbers(s string, taken []Finding) []Finding {
 			i = g.end
 			continue
 		}
-		if len(run) > 0 && !joins(s[run[len(run)-1].end:g.start], run[len(run)-1], g) {
+		if len(run) > 0 && (g.plus || !joins(s[run[len(run)-1].end:g.start], run[len(run)-1], g)) {
 			flush()
 		}
 		run = append(run, g)
@@ -250,7 +267,10 @@ func classify(s, lower string, gs []group) (Finding, bool) {
 	paren := start > 0 && s[start-1] == '(' && len(gs) > 1 && strings.Contains(s[gs[0].end:gs[1].start], ")")
 	found := func(kind string) (Finding, bool) {
 		st := start
-		if plus || paren {
+		switch {
+		case plus:
+			st = gs[0].from
+		case paren:
 			st--
 		}
 		return Finding{Kind: kind, Start: st, End: end}, true

@@ -35,6 +35,8 @@ func TestText(t *testing.T) {
 		{"spoken dashes", "one-three-eight-zero-zero-one-three-eight-zero-zero-zero", "[PHONE]"},
 		{"spoken commas", "one three eight, zero zero one three, eight zero zero zero", "[PHONE]"},
 		{"spoken mixed digits", "it is 138 zero zero one three 8000", "it is [PHONE]"},
+		{"spoken plus", "it's plus eight six one three eight zero zero one three eight zero zero zero", "it's [PHONE]"},
+		{"plus alone", "one plus one is two", "one plus one is two"},
 		{"spoken zh", "电话是幺三八零零幺三八零零零", "电话是[PHONE]"},
 		{"spoken zh yi liang dong", "一三九一二三四五六七两号", "[PHONE]号"},
 		{"spoken zh spaced", "幺 三 八 洞 洞 幺 三 八 洞 洞 洞", "[PHONE]"},
