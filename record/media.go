@@ -23,11 +23,14 @@ type Interval struct {
 
 // Analysis is what the analysers found in a conversation, and where its analysis job stands.
 type Analysis struct {
-	Status   string    `json:"status"`          // one of the Analysis* constants
-	Error    string    `json:"error,omitempty"` // why the last attempt failed
-	Attempts int       `json:"attempts,omitempty"`
-	Engine   string    `json:"engine,omitempty"` // which analysers produced it ("embedded", or the model)
-	At       time.Time `json:"at,omitzero"`      // when it was done
+	Status   string `json:"status"`          // one of the Analysis* constants
+	Error    string `json:"error,omitempty"` // why the last attempt failed
+	Attempts int    `json:"attempts,omitempty"`
+	// Run numbers the analyses asked for: 1 when the call ended, one more per rerun. It tells
+	// apart the call.analyzed events of one call (their idempotency keys).
+	Run    int       `json:"run,omitempty"`
+	Engine string    `json:"engine,omitempty"` // which analysers produced it ("embedded", or the model)
+	At     time.Time `json:"at,omitzero"`      // when it was done
 
 	Voice      VoiceStats  `json:"voice"` // from voice activity on the two channels; needs no recognizer
 	Sentiment  Sentiment   `json:"sentiment"`

@@ -75,6 +75,7 @@ type server struct {
 	store    *store.Store
 	plans    *live.Manager
 	recs     *recording.Manager
+	after    *afterCall
 	sip      *hsip.Server
 	http     *http.Server
 	draining atomic.Bool
@@ -156,6 +157,12 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		return nil, fmt.Errorf("recordings: %w", err)
 	}
 	calls.engine.Recorders = callRecorders{s.recs}
+	// After a call: redaction, the analysis queue, webhooks.
+	if s.after, err = newAfterCall(ctx, cfg, st, eng, s.recs.Dir(), log); err != nil {
+		return nil, err
+	}
+	calls.engine.Records = s.after
+	s.after.run(ctx)
 
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
@@ -169,7 +176,11 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		Desktop: &web.Desktop{Accounts: st, Desk: desks, ACD: agents, Calls: calls.engine, ICEServers: webrtc.ICEServers(),
 			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
 		// The demo dialplan looks callers up in this demo CRM.
-		Mounts: map[string]http.Handler{"/demo/crm/": democrm.Handler()}}
+		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},
+		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st}
+	if s.after.pipeline != nil {
+		api.Analysis = analysisAdmin{s.after.pipeline}
+	}
 	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	d := eng.Describe()
@@ -220,6 +231,9 @@ func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Regist
 	reg.MustRegister(s.plans.Collectors()...)
 	if s.recs != nil {
 		reg.MustRegister(newRecordingCollector(s.recs))
+	}
+	if s.after != nil {
+		reg.MustRegister(s.after.collectors()...)
 	}
 	return reg
 }
