@@ -470,6 +470,13 @@ func (c *recCaller) startTone() time.Time {
 	}
 }
 
+// stopTone makes the caller send silence again.
+func (c *recCaller) stopTone() {
+	c.mu.Lock()
+	c.tone = false
+	c.mu.Unlock()
+}
+
 func (c *recCaller) hangup() {
 	select {
 	case <-c.done:

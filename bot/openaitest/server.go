@@ -21,8 +21,11 @@ import (
 
 // Reply is one scripted chat completion.
 type Reply struct {
-	Deltas []string      // text pieces, streamed in order
-	Delay  time.Duration // before each delta (and before the tool calls)
+	// Content, when set, makes a non-streamed reply from the request (an analyser's JSON that
+	// must fit the transcript it was given); Deltas are then ignored for such requests.
+	Content func(req ChatRequest) string
+	Deltas  []string      // text pieces, streamed in order
+	Delay   time.Duration // before each delta (and before the tool calls)
 	// Hold keeps the stream open after the deltas until the client goes
 	// away or Release is called: a model that is still "thinking".
 	Hold      bool
@@ -150,10 +153,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	if !req.Stream {
 		// A plain (non-streamed) completion, as analysers ask for: the deltas joined.
+		content := strings.Join(rep.Deltas, "")
+		if rep.Content != nil {
+			content = rep.Content(req)
+		}
 		json.NewEncoder(w).Encode(map[string]any{
 			"id": "chatcmpl-test", "object": "chat.completion", "model": req.Model,
 			"choices": []map[string]any{{"index": 0, "finish_reason": "stop",
-				"message": map[string]any{"role": "assistant", "content": strings.Join(rep.Deltas, "")}}},
+				"message": map[string]any{"role": "assistant", "content": content}}},
 		})
 		return
 	}

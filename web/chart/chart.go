@@ -46,13 +46,14 @@ func (c *Chart) size() (w, h int) {
 	return w, h
 }
 
-// max is the largest value over every series, at least 1 (an empty chart still has an axis).
+// max is the largest value over every series, at least 1 (an empty chart still has an axis);
+// gaps (NaN) do not count.
 func (c *Chart) max(stacked bool) float64 {
 	m := 0.0
 	for i := range c.Labels {
 		sum := 0.0
 		for _, s := range c.Series {
-			if i < len(s.Values) {
+			if i < len(s.Values) && !math.IsNaN(s.Values[i]) {
 				if stacked {
 					sum += s.Values[i]
 				} else {

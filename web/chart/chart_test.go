@@ -67,3 +67,13 @@ func TestNiceCeil(t *testing.T) {
 		}
 	}
 }
+
+func TestLinesWithGapsKeepTheirAxis(t *testing.T) {
+	svg := Lines(Chart{Title: "sl", Labels: []string{"a", "b", "c"}, Unit: "%", Series: []Series{{Name: "x", Values: []float64{math.NaN(), 80, math.NaN()}}}})
+	if strings.Contains(svg, "NaN") {
+		t.Fatalf("a gap reached the drawing: %s", svg)
+	}
+	if !strings.Contains(svg, "<circle") {
+		t.Error("the one value is not drawn")
+	}
+}
