@@ -14,7 +14,8 @@
 //
 // Phrase matching: English words match on word boundaries, case-insensitively, after a small
 // suffix stemmer (cancel, cancels, cancelled and cancelling are one word); Chinese (any phrase
-// with a Han character) matches as a substring. It has no synonyms, no fuzzy matching for
+// with a Han character) matches as a substring, ignoring the spaces recognizers put between
+// Chinese words. It has no synonyms, no fuzzy matching for
 // recognition errors, and no understanding of negation ("I do not want to cancel" matches
 // "cancel"): write a not condition, or leave such judgement to the analysers' intent.
 //

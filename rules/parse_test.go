@@ -127,3 +127,20 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadBroken(t *testing.T) {
+	_, err := Load("testdata/broken.yaml")
+	want := []string{
+		`testdata/broken.yaml:6: rule "cancel": phrase: party: unknown value "callr" (did you mean "caller"?)`,
+		`testdata/broken.yaml:10: rule "silence": silence: longest_over: duration "10" has no unit (write 10s)`,
+		`testdata/broken.yaml:11: rule "cancel": duplicate rule id "cancel" (first given at line 3)`,
+		`testdata/broken.yaml:16: rule "angry": unknown key "sentimnet" (did you mean "sentiment"?)`,
+		`testdata/broken.yaml:20: rule "wait": unknown key "discription" (did you mean "description"?)`,
+	}
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+	if _, err := Load("testdata/missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
