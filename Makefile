@@ -51,6 +51,11 @@ fuzz:
 	$(FUZZ) FuzzCheckRequest ./sip $(FUZZTIME)
 	$(FUZZ) FuzzParseScript ./dialplan/sim $(FUZZTIME)
 	$(FUZZ) FuzzDesktopMessage ./web $(FUZZTIME)
+	$(FUZZ) FuzzParse ./rules $(FUZZTIME)
+	$(FUZZ) FuzzText ./redact $(FUZZTIME)
+	$(FUZZ) FuzzParseHeader ./recording $(FUZZTIME)
+	$(FUZZ) FuzzParseSignature ./webhook $(FUZZTIME)
+	$(FUZZ) FuzzParseReply ./analysis $(FUZZTIME)
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build
