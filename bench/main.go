@@ -7,6 +7,7 @@
 //	go run ./bench -quick                      (shorter runs, for a smoke test)
 //	go run ./bench -only bargein -out x.md     (one part only)
 //	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
+//	go run ./bench -only analysis -out x.md    (post-call analysis of 3-minute calls, embedded analysers; no server)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main
@@ -36,7 +37,7 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording or search")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording, search or analysis")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
@@ -50,8 +51,11 @@ func main() {
 	if part("search") {
 		r.searchBench()
 	}
+	if part("analysis") {
+		r.analysisBench()
+	}
 	var bin string
-	if *only != "search" { // the search part needs no server
+	if *only != "search" && *only != "analysis" { // these parts need no server
 		bin = build()
 	}
 	if part("rate") {

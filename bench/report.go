@@ -21,6 +21,7 @@ type report struct {
 	barge     []bargeRun
 	rec       []recRun
 	search    *searchRun
+	analysis  *analysisRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -235,6 +236,7 @@ func (r *report) markdown() string {
 
 	r.recordingSection(p)
 	r.searchMarkdown(p)
+	r.analysisMarkdown(p)
 
 	if len(r.goResults) > 0 {
 		p("## Go benchmarks")
