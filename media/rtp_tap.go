@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -25,8 +26,8 @@ func (d TapDirection) String() string {
 }
 
 // TapFrame is one audio payload a tap saw, with what is needed to decode it
-// and place it in time. Payload belongs to the tap: hand the frame back with
-// Release once done with it.
+// and place it in time. Payload belongs to the tap and is valid until the
+// next Take.
 type TapFrame struct {
 	Dir       TapDirection
 	Codec     Codec // the codec the payload is encoded in
@@ -36,69 +37,81 @@ type TapFrame struct {
 	Payload   []byte
 }
 
-// tapPayloadCap is the buffer each tapped payload is copied into: a G.711 or
-// G.722 frame (160 bytes) and a usual Opus frame fit; a larger one grows its
-// buffer once.
+// tapPayloadCap is the room kept per queued payload: a G.711 or G.722 frame
+// (160 bytes) and a usual Opus frame fit; larger ones grow the batch once.
 const tapPayloadCap = 160
 
 // RTPTap copies a session's audio payloads, both ways, into a bounded queue
 // for a consumer that must never slow the media down (a recorder). The RTP
-// goroutines only copy the payload into a free buffer and send it without
-// blocking; when the consumer falls behind and no buffer is free, the packet
-// is dropped and counted. Telephone-events, late and duplicate packets are
-// not audio and are not tapped.
+// goroutines only append the payload to the batch being filled, under a lock
+// held for that copy; the consumer takes the whole batch at once (Take), so
+// the two meet once per batch, not per packet. When the consumer falls behind
+// and the batch is full, packets are dropped and counted. Telephone-events,
+// late and duplicate packets are not audio and are not tapped.
 type RTPTap struct {
-	frames  chan TapFrame
-	free    chan []byte
+	mu      sync.Mutex // guards fill
+	fill    tapBatch   // being filled by the RTP goroutines
+	taken   tapBatch   // what the last Take returned; the consumer's
+	depth   int
 	dropped atomic.Uint64
 }
 
-// NewRTPTap returns a tap queuing up to depth payloads (0 or less: 250, five
-// seconds of both directions).
+// tapBatch is queued frames with their payloads in one arena: frame i's
+// payload is arena[offs[i]:offs[i+1]].
+type tapBatch struct {
+	frames []TapFrame
+	offs   []int
+	arena  []byte
+}
+
+func newTapBatch(depth int) tapBatch {
+	return tapBatch{frames: make([]TapFrame, 0, depth), offs: make([]int, 1, depth+1), arena: make([]byte, 0, depth*tapPayloadCap)}
+}
+
+// NewRTPTap returns a tap queuing up to depth payloads between two Takes (0
+// or less: 250, five seconds of both directions).
 func NewRTPTap(depth int) *RTPTap {
 	if depth <= 0 {
 		depth = 250
 	}
-	t := &RTPTap{frames: make(chan TapFrame, depth), free: make(chan []byte, depth)}
-	// Buffers circulate between the RTP goroutines, the queue and the
-	// consumer, so tapping allocates nothing per packet, and holding a free
-	// buffer means there is room in the queue.
-	for range depth {
-		t.free <- make([]byte, 0, tapPayloadCap)
-	}
-	return t
+	// Two batches circulate between the RTP goroutines and the consumer, so
+	// tapping allocates nothing per packet.
+	return &RTPTap{fill: newTapBatch(depth), taken: newTapBatch(depth), depth: depth}
 }
 
-// Frames delivers the tapped payloads in the order they were seen.
-func (t *RTPTap) Frames() <-chan TapFrame { return t.frames }
-
-// Release returns a frame's buffer to the tap.
-func (t *RTPTap) Release(f TapFrame) {
-	select {
-	case t.free <- f.Payload[:0]:
-	default: // not one of ours
+// Take returns the payloads tapped since the last Take, in the order they
+// were seen. They stay valid until the next Take; only one goroutine may
+// call it.
+func (t *RTPTap) Take() []TapFrame {
+	spare := t.taken
+	spare.frames, spare.offs, spare.arena = spare.frames[:0], spare.offs[:1], spare.arena[:0]
+	t.mu.Lock()
+	t.taken, t.fill = t.fill, spare
+	t.mu.Unlock()
+	b := &t.taken
+	for i := range b.frames {
+		b.frames[i].Payload = b.arena[b.offs[i]:b.offs[i+1]:b.offs[i+1]]
 	}
+	return b.frames
 }
 
 // Dropped counts payloads dropped because the consumer was behind.
 func (t *RTPTap) Dropped() uint64 { return t.dropped.Load() }
 
-// put copies one payload; it never blocks.
+// put copies one payload; it never blocks for longer than another put.
 func (t *RTPTap) put(dir TapDirection, c Codec, ts, ssrc uint32, payload []byte) {
-	var buf []byte
-	select {
-	case buf = <-t.free:
-	default:
+	at := time.Now()
+	t.mu.Lock()
+	b := &t.fill
+	if len(b.frames) >= t.depth {
+		t.mu.Unlock()
 		t.dropped.Add(1)
 		return
 	}
-	f := TapFrame{Dir: dir, Codec: c, Timestamp: ts, SSRC: ssrc, At: time.Now(), Payload: append(buf, payload...)}
-	select {
-	case t.frames <- f:
-	default:
-		t.free <- buf
-		t.dropped.Add(1)
-	}
+	b.arena = append(b.arena, payload...)
+	b.offs = append(b.offs, len(b.arena))
+	b.frames = append(b.frames, TapFrame{Dir: dir, Codec: c, Timestamp: ts, SSRC: ssrc, At: at})
+	t.mu.Unlock()
 }
 
 // tapPoint is where a session's receiver and stream find its tap: one atomic

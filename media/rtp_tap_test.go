@@ -48,20 +48,14 @@ func TestRTPTapSeesAudioOnly(t *testing.T) {
 	s.Untap(tap)
 	var in []media.TapFrame
 	var out int
-	for drained := false; !drained; {
-		select {
-		case f := <-tap.Frames():
-			if f.Dir == media.TapIn {
-				in = append(in, f)
-			} else {
-				out++
-				if f.Codec.Info().Name != "PCMA" || len(f.Payload) != 160 {
-					t.Errorf("sent frame %+v", f)
-				}
+	for _, f := range tap.Take() {
+		if f.Dir == media.TapIn {
+			in = append(in, f)
+		} else {
+			out++
+			if f.Codec.Info().Name != "PCMA" || len(f.Payload) != 160 {
+				t.Errorf("sent frame %+v", f)
 			}
-			tap.Release(f)
-		default:
-			drained = true
 		}
 	}
 	if len(in) != 3 || in[0].Timestamp != 1000 || in[1].Timestamp != 1640 || in[2].Timestamp != 1800 || in[0].SSRC != 42 {
@@ -89,7 +83,7 @@ func TestRTPTapFullDrops(t *testing.T) {
 	if d := tap.Dropped(); d < 5 {
 		t.Fatalf("%d dropped from a full queue of 2", d)
 	}
-	if got := len(tap.Frames()); got != 2 {
+	if got := len(tap.Take()); got != 2 {
 		t.Fatalf("queue holds %d", got)
 	}
 }

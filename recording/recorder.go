@@ -122,7 +122,7 @@ func (r *Recorder) run(w *writer) {
 	for {
 		select {
 		case now := <-tick.C:
-			r.drain(w, now)
+			r.drain(w)
 			w.flushTo(r.sampleAt(now.Add(-settle)))
 			if ticks++; ticks%headerEvery == 0 {
 				w.syncHeader()
@@ -140,18 +140,10 @@ func (r *Recorder) run(w *writer) {
 	}
 }
 
-// drain places the queued payloads that arrived by until.
-func (r *Recorder) drain(w *writer, until time.Time) {
-	for {
-		select {
-		case f := <-r.tap.Frames():
-			if !f.At.After(until) {
-				w.frame(f)
-			}
-			r.tap.Release(f)
-		default:
-			return
-		}
+// drain places the payloads tapped since the last drain.
+func (r *Recorder) drain(w *writer) {
+	for _, f := range r.tap.Take() {
+		w.frame(f)
 	}
 }
 
@@ -272,7 +264,7 @@ func (r *Recorder) finish(w *writer, end time.Time) {
 	}
 	pauses := append([]record.Interval(nil), r.pauses...)
 	r.mu.Unlock()
-	r.drain(w, end)
+	r.drain(w)
 	w.flushTo(r.sampleAt(end))
 	if w.err == nil {
 		if err := w.bw.Flush(); err != nil {
