@@ -54,6 +54,8 @@ type Pipeline struct {
 	Analyzer   analysis.Analyzer // the embedded analysers or an LLM
 	Rules      RuleSource        // nil: no categories
 	Webhooks   Publisher
+	// Originals keeps what redaction replaced (analysis.redact.keep_original; nil: nothing kept).
+	Originals Originals
 	// MaxAttempts is the job runner's; the last failed attempt marks the analysis failed.
 	MaxAttempts int
 	// Wake tells the job runner that jobs were queued (reruns).
@@ -62,6 +64,11 @@ type Pipeline struct {
 
 	mu    sync.Mutex
 	rerun RerunStatus
+}
+
+// Originals keeps a call's turns as they were before redaction, for the admin role.
+type Originals interface {
+	PutOriginals(id string, turns []record.Turn) error
 }
 
 // RuleSource gives the category rules in force (rules.Live).
@@ -191,6 +198,9 @@ func (p *Pipeline) analyse(ctx context.Context, c *record.Call, log *slog.Logger
 				}
 			}
 			redactedTurns, counts, spans := p.redactTurns(turns)
+			if err := p.keepOriginals(c.ID, turns, counts); err != nil {
+				return nil, err
+			}
 			res.turns, res.redacted, res.analysis.Redacted = redactedTurns, true, counts
 			if len(spans) > 0 {
 				if err := recording.SilenceSpans(path, audioSpans(spans, rec.Start)); err != nil {
@@ -242,6 +252,18 @@ func (p *Pipeline) analyse(ctx context.Context, c *record.Call, log *slog.Logger
 		log.Info("call analysed in part", "note", res.analysis.Error)
 	}
 	return res, nil
+}
+
+// keepOriginals stores the turns before redaction when they had something redacted and the
+// configuration keeps originals.
+func (p *Pipeline) keepOriginals(id string, turns []record.Turn, counts []record.Redaction) error {
+	if p.Originals == nil || len(counts) == 0 {
+		return nil
+	}
+	if err := p.Originals.PutOriginals(id, turns); err != nil {
+		return fmt.Errorf("keeping the originals: %w", err)
+	}
+	return nil
 }
 
 func (p *Pipeline) redactTurns(turns []record.Turn) ([]record.Turn, []record.Redaction, []redact.AudioSpan) {

@@ -180,7 +180,7 @@ func TestPipelineTranscribesRedactsAnalyses(t *testing.T) {
 	rec := &scripted{texts: []string{"please cancel my contract my number is 13800138000 thanks", "I will send you the refund today"}}
 	an := &seen{Analyzer: analysis.Embedded()}
 	hooks := &published{}
-	p.Recognizer, p.Analyzer, p.Webhooks = rec, an, hooks
+	p.Recognizer, p.Analyzer, p.Webhooks, p.Originals = rec, an, hooks, st
 	if err := p.Handle(context.Background(), record.Job{ID: "analyze/c1", Kind: record.JobAnalyze, CallID: c.ID, Attempts: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -250,6 +250,9 @@ func TestPipelineTranscribesRedactsAnalyses(t *testing.T) {
 	}
 	if ok, _ := audiotest.DetectTone(left[int(0.6*float64(r)):int(1.2*float64(r))], 440, r); !ok {
 		t.Error("the caller's speech before the number was silenced too")
+	}
+	if orig, err := st.Originals(c.ID); err != nil || len(orig) == 0 || !strings.Contains(orig[0].Text, "13800138000") {
+		t.Errorf("originals kept: %+v %v", orig, err)
 	}
 	if len(hooks.events) != 1 || hooks.events[0] != record.EventCallAnalyzed {
 		t.Errorf("webhooks %v", hooks.events)

@@ -47,7 +47,10 @@ func (s *Store) AddRecording(callID string, rec record.Recording) error {
 		if !replaced {
 			c.Recordings = append(c.Recordings, rec)
 		}
-		return putStoredCall(tx, key, c)
+		if err := putStoredCall(tx, key, c); err != nil {
+			return err
+		}
+		return s.indexCallIn(tx, c)
 	})
 	if err != nil {
 		return fmt.Errorf("store: add recording to call %s: %w", callID, err)
@@ -104,7 +107,16 @@ func (s *Store) ForgetMedia(callID string) error {
 			a.Categories[i].Evidence = ""
 		}
 		a.Error = MediaRemoved
-		return putStoredCall(tx, key, c)
+		// What redaction kept aside goes too, and the search index forgets the words.
+		if b := tx.Bucket(bucketOriginals); b != nil {
+			if err := b.Delete([]byte(callID)); err != nil {
+				return err
+			}
+		}
+		if err := putStoredCall(tx, key, c); err != nil {
+			return err
+		}
+		return s.indexCallIn(tx, c)
 	})
 	if err != nil {
 		return fmt.Errorf("store: forget media of call %s: %w", callID, err)

@@ -55,6 +55,7 @@ type API struct {
 	RecordingsDir string     // where call recordings are; their names in the records are relative to it
 	Analysis      Analysis   // nil: no analysis queue to show or drive
 	Webhooks      Deliveries // nil: no webhook deliveries to list
+	Originals     Originals  // nil: redaction keeps nothing aside
 }
 
 // Handler returns the mux.

@@ -57,6 +57,11 @@ type RerunStatus struct {
 	Error     string    `json:"error,omitempty"`
 }
 
+// Originals gives a call's turns before redaction, where the configuration keeps them.
+type Originals interface {
+	Originals(id string) ([]record.Turn, error)
+}
+
 // Deliveries lists webhook deliveries, newest first.
 type Deliveries interface {
 	ListDeliveries(limit int) ([]record.WebhookDelivery, error)
@@ -82,6 +87,7 @@ func (a *API) staffRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/calls/{id}", a.staff(a.getCall, false))
 	mux.Handle("GET /api/calls/{id}/recordings/{n}", a.staff(a.recording, false))
 	mux.Handle("GET /api/calls/{id}/audit", a.staff(a.callAudit, false))
+	mux.Handle("GET /api/calls/{id}/original", a.staff(a.callOriginal, false))
 	mux.Handle("GET /api/insights", a.staff(a.insights, false))
 	mux.Handle("GET /api/insights/charts/{name}", a.staff(a.insightChart, false))
 	mux.Handle("GET /api/analysis", a.staff(a.analysisStatus, false))
@@ -263,6 +269,35 @@ func (a *API) recordingPath(name string) (string, bool) {
 		return "", false
 	}
 	return full, true
+}
+
+// callOriginal serves what redaction replaced in a call's transcript: the admin role only, kept
+// only when the configuration says so, and audited.
+func (a *API) callOriginal(w http.ResponseWriter, r *http.Request) {
+	v := viewerOf(r)
+	if v.Role != record.RoleAdmin {
+		writeError(w, http.StatusForbidden, "what redaction replaced is shown to the admin role only")
+		return
+	}
+	if a.Originals == nil {
+		writeError(w, http.StatusNotFound, "originals are not kept (analysis.redact.keep_original is off)")
+		return
+	}
+	turns, err := a.Originals.Originals(r.PathValue("id"))
+	if errors.Is(err, record.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no originals were kept for that call")
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if err := a.Archive.AppendAudit(record.Audit{At: time.Now(), Who: v.ID, Action: record.AuditOriginal, Call: r.PathValue("id")}); err != nil {
+		writeError(w, http.StatusInternalServerError, "the reading could not be audited, so it is refused: "+err.Error())
+		return
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	writeJSON(w, http.StatusOK, turns)
 }
 
 func (a *API) callAudit(w http.ResponseWriter, r *http.Request) {

@@ -212,3 +212,34 @@ func TestInsightsAndCharts(t *testing.T) {
 		t.Errorf("bad bucket: %d %s", resp.StatusCode, body)
 	}
 }
+
+type fakeOriginals map[string][]record.Turn
+
+func (f fakeOriginals) Originals(id string) ([]record.Turn, error) {
+	if t, ok := f[id]; ok {
+		return t, nil
+	}
+	return nil, record.ErrNotFound
+}
+
+func TestOriginalsForTheAdminOnlyAndAudited(t *testing.T) {
+	srv, arch, _ := testStaffAPI(t)
+	if resp, body := get(t, srv.URL+"/api/calls/c1/original", "tok"); resp.StatusCode != 404 || !strings.Contains(body, "keep_original") {
+		t.Errorf("originals not kept: %d %s", resp.StatusCode, body)
+	}
+	api := &API{Records: arch, Archive: arch, AdminToken: "tok", Log: slog.New(slog.DiscardHandler),
+		Originals: fakeOriginals{"c1": {{Speaker: record.SpeakerCaller, Text: "13800138000"}}}}
+	s2 := httptest.NewServer(api.Handler())
+	defer s2.Close()
+	resp, body := get(t, s2.URL+"/api/calls/c1/original", "tok")
+	if resp.StatusCode != 200 || !strings.Contains(body, "13800138000") {
+		t.Fatalf("admin: %d %s", resp.StatusCode, body)
+	}
+	audits, _ := arch.Audits("c1", 10)
+	if len(audits) != 1 || audits[0].Action != record.AuditOriginal {
+		t.Errorf("audits %+v", audits)
+	}
+	if resp, _ := get(t, s2.URL+"/api/calls/c1/original", ""); resp.StatusCode != 401 {
+		t.Errorf("without a token: %d", resp.StatusCode)
+	}
+}

@@ -24,6 +24,7 @@ import (
 // analysis job, the job runner analyses them (postcall), and the webhooks hear of both.
 type afterCall struct {
 	st       *store.Store
+	keepOrig bool // analysis.redact.keep_original
 	redactor *redact.Redactor
 	pipeline *postcall.Pipeline // nil: analysis off
 	runner   *jobs.Runner
@@ -33,7 +34,7 @@ type afterCall struct {
 }
 
 func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng *engines.Set, recordingsDir string, log *slog.Logger) (*afterCall, error) {
-	a := &afterCall{st: st, log: log}
+	a := &afterCall{st: st, keepOrig: cfg.Analysis.Redact.KeepOriginal, log: log}
 	keep := map[string]bool{}
 	for _, k := range cfg.Analysis.Redact.Keep {
 		keep[k] = false
@@ -72,6 +73,10 @@ func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng 
 	}
 	a.pipeline = &postcall.Pipeline{Store: st, Recordings: recordingsDir, Recognizer: eng.Recognizer(), Redactor: a.redactor,
 		Analyzer: analyzer, MaxAttempts: cfg.Analysis.MaxAttempts, Log: log}
+	if a.keepOrig {
+		a.pipeline.Originals = st
+		log.Warn("analysis.redact.keep_original is on: what redaction replaces is kept, for the admin role")
+	}
 	if a.rules != nil {
 		a.pipeline.Rules = a.rules
 	}
@@ -127,7 +132,14 @@ func (a *afterCall) PutCall(c *record.Call) error {
 // the bot kept, its handoff to the agent.
 func (a *afterCall) redactRecord(c *record.Call) {
 	if len(c.Transcript) > 0 {
-		c.Transcript, _, _ = a.redactor.Turns(c.Transcript)
+		orig := c.Transcript
+		var counts []record.Redaction
+		c.Transcript, counts, _ = a.redactor.Turns(c.Transcript)
+		if a.keepOrig && len(counts) > 0 {
+			if err := a.st.PutOriginals(c.ID, orig); err != nil {
+				a.log.Error("keeping the originals of the transcript failed", "call_id", c.ID, "error", err)
+			}
+		}
 	}
 	if h := c.Handoff; h != nil {
 		h.Summary, _ = a.redactor.Text(h.Summary)

@@ -178,6 +178,9 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		// The demo dialplan looks callers up in this demo CRM.
 		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},
 		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st}
+	if cfg.Analysis.Redact.KeepOriginal {
+		api.Originals = st
+	}
 	if s.after.pipeline != nil {
 		api.Analysis = analysisAdmin{s.after.pipeline}
 	}
