@@ -25,6 +25,17 @@ async function load() {
     const parts = Object.entries(j.jobs || {}).map(([k, v]) => t(k) + ": " + v);
     $("jobs").textContent = parts.join(" · ") || "—";
   } catch (e) { $("jobs").textContent = e.message; }
+  try {
+    const list = await api("/api/webhooks/deliveries");
+    const by = {};
+    for (const d of list) by[d.state] = (by[d.state] || 0) + 1;
+    $("hooks").textContent = Object.entries(by).map(([k, v]) => k + ": " + v).join(" · ") || "—";
+    const rows = $("hook-rows"); rows.innerHTML = "";
+    for (const d of list.filter((d) => d.state !== "delivered").slice(0, 10)) {
+      rows.append(el("tr", {}, el("td", {}, d.endpoint), el("td", {}, d.state), el("td", {}, String(d.attempts)),
+        el("td", {}, d.last_status ? String(d.last_status) : "—"), el("td", {}, d.last_error || ""), el("td", {}, when(d.next_at))));
+    }
+  } catch (e) { $("hooks").textContent = e.message; }
 }
 document.addEventListener("DOMContentLoaded", () => {
   translatePage();
