@@ -90,6 +90,10 @@ func Transcribe(ctx context.Context, rec asr.Recognizer, left, right media.PCM16
 	return turns, nil
 }
 
+// Check says whether rec can transcribe whole calls: nil, or an error wrapping ErrNoTranscriber
+// that says why not (for the startup log and the docs).
+func Check(rec asr.Recognizer) error { return canTranscribe(rec, 8000, "") }
+
 // canTranscribe refuses recognizers that cannot follow a conversation.
 func canTranscribe(rec asr.Recognizer, rate int, lang string) error {
 	if _, ok := rec.(*asr.PocketSphinx); ok {

@@ -15,6 +15,7 @@ import (
 	"github.com/hotline-cc/hotline/redact"
 	"github.com/hotline-cc/hotline/rules"
 	"github.com/hotline-cc/hotline/store"
+	"github.com/hotline-cc/hotline/transcribe"
 	"github.com/hotline-cc/hotline/web"
 	"github.com/hotline-cc/hotline/webhook"
 	"github.com/prometheus/client_golang/prometheus"
@@ -86,9 +87,12 @@ func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng 
 	a.runner = &jobs.Runner{Queue: st, Handler: a.pipeline.Handle, Concurrency: cfg.Analysis.Concurrency,
 		MaxAttempts: cfg.Analysis.MaxAttempts, Log: log}
 	a.pipeline.Wake = a.runner.Notify
-	asr := "none"
+	asr := "none (voice analytics only)"
 	if r := eng.Recognizer(); r != nil {
 		asr = r.Name()
+		if err := transcribe.Check(r); err != nil {
+			asr = "none (voice analytics only): " + err.Error()
+		}
 	}
 	log.Info("post-call analysis", "analyzer", analyzer.Name(), "transcripts", asr, "rules", cfg.Analysis.Rules,
 		"concurrency", cfg.Analysis.Concurrency, "webhooks", len(cfg.Webhooks.Endpoints))

@@ -255,7 +255,7 @@ func (s *server) run() error {
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", s.cfg.HTTP.Listen, err)
 	}
-	s.log.Info("http listening", "addr", ln.Addr().String(), "pages", "/agent /supervisor /admin/dialplan/", "api", "/api/... /metrics /healthz")
+	s.log.Info("http listening", "addr", ln.Addr().String(), "pages", "/agent /supervisor /calls /insights /admin/dialplan/", "api", "/api/... /metrics /healthz")
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
