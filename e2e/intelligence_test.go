@@ -20,6 +20,7 @@ import (
 	"github.com/hotline-cc/hotline/bot/openaitest"
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/media/audiotest"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/recording"
 	"github.com/hotline-cc/hotline/webhook"
@@ -514,5 +515,51 @@ func TestAnalysisSurvivesKill(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	if _, accepted, _ = hooks.snapshot(); len(accepted[record.EventCallAnalyzed]) != 1 {
 		t.Errorf("call.analyzed arrived under %d keys", len(accepted[record.EventCallAnalyzed]))
+	}
+}
+
+// TestRecordingSurvivesKill: the server is killed (SIGKILL) in the middle of a recorded call.
+// After the restart the interrupted file is closed and attached to the call, marked incomplete,
+// and it plays: the caller's tone up to the crash is in it.
+func TestRecordingSurvivesKill(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: intelDialplan, Ring: map[string]string{"alice": "sip"}})
+	agent := startAgent(t, srv, "alice", "alice-demo", true)
+	defer agent.Close()
+	caller := recDial(t, srv, "5000")
+	defer caller.close()
+	go caller.talk()
+	if _, err := agent.WaitEvent(ctxFor(t, 20*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	caller.startTone()
+	// Past the first periodic header update and with audio on disk.
+	time.Sleep(12 * time.Second)
+	srv.Kill()
+	srv.Start()
+	if !srv.WaitLog("recovered an interrupted recording", 10*time.Second) {
+		t.Fatalf("no recovery logged:\n%s", srv.Log())
+	}
+	var calls []record.Call
+	staffGet(t, srv, "/api/calls", &calls)
+	if len(calls) != 1 || len(calls[0].Recordings) != 1 {
+		t.Fatalf("after the restart the calls are %+v", calls)
+	}
+	rec := calls[0].Recordings[0]
+	if !rec.Incomplete {
+		t.Errorf("the interrupted recording is not marked incomplete: %+v", rec)
+	}
+	left, _, rate, err := recording.ReadStereo(filepath.Join(srv.Dir, "data", "recordings", "calls", filepath.FromSlash(rec.File)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Duration(len(left)) * time.Second / time.Duration(rate); d < 8*time.Second {
+		t.Errorf("the recovered file holds %v of audio, want the ~12 s before the crash", d)
+	}
+	tail := left[max(0, len(left)-3*rate):]
+	if ok, ratio := audiotest.DetectTone(tail, recCallerTone, rate); !ok {
+		t.Errorf("the caller's tone is not in the last seconds before the crash (ratio %.2f)", ratio)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Dir, "data", "recordings", "calls", filepath.FromSlash(rec.File)+".part")); !os.IsNotExist(err) {
+		t.Errorf("the .part file is still there: %v", err)
 	}
 }
