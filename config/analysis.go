@@ -18,6 +18,9 @@ type Analysis struct {
 	Concurrency int `yaml:"concurrency"`
 	// MaxAttempts is how often a failing analysis is tried before it is marked failed; default 5.
 	MaxAttempts int `yaml:"max_attempts"`
+	// YieldAboveCalls: while more calls than this are in progress, no new analysis starts (live
+	// calls come first at a peak; the queue catches up after). Default 100 per core.
+	YieldAboveCalls int `yaml:"yield_above_calls"`
 	// Analyzer is embedded (lexicon sentiment, extractive summary, keyword intents) or llm (the
 	// engines.llm model, given the redacted transcript). Default: llm when engines.llm.backend is
 	// openai, else embedded.
@@ -74,6 +77,9 @@ func (c *Config) analysisDefaults() {
 	if a.MaxAttempts == 0 {
 		a.MaxAttempts = 5
 	}
+	if a.YieldAboveCalls == 0 {
+		a.YieldAboveCalls = 100 * runtime.NumCPU()
+	}
 	if a.Analyzer == "" {
 		a.Analyzer = "embedded"
 		if c.Engines.LLM.Backend == "openai" {
@@ -95,6 +101,9 @@ func (c *Config) validateAnalysis(bad func(line int, format string, args ...any)
 	}
 	if a.MaxAttempts < 1 || a.MaxAttempts > 100 {
 		bad(c.line("analysis", "max_attempts"), "analysis.max_attempts %d: want 1 to 100", a.MaxAttempts)
+	}
+	if a.YieldAboveCalls < 1 {
+		bad(c.line("analysis", "yield_above_calls"), "analysis.yield_above_calls %d: want a number of calls, at least 1", a.YieldAboveCalls)
 	}
 	switch a.Analyzer {
 	case "embedded":

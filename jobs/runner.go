@@ -43,6 +43,10 @@ type Runner struct {
 	Poll time.Duration
 	Now  func() time.Time // the clock; time.Now when nil
 	Log  *slog.Logger
+	// Yield, when set and true, holds back new jobs (those running go on): background work
+	// gives way to what cannot wait, such as live calls at a peak. It is asked before each claim
+	// and again every Poll.
+	Yield func() bool
 
 	once    sync.Once
 	wake    chan struct{}
@@ -129,8 +133,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		// Fill the free slots with due jobs.
-		for len(slots) < n {
+		// Fill the free slots with due jobs, unless the runner must give way.
+		for len(slots) < n && (r.Yield == nil || !r.Yield()) {
 			j, ok, err := r.Queue.ClaimJob(r.now())
 			if err != nil {
 				r.log().Error("jobs: claim", "err", err)

@@ -265,3 +265,24 @@ func TestRetryDelay(t *testing.T) {
 		t.Errorf("RetryDelay(40) = %v, want the cap %v", got, DefaultMaxBackoff)
 	}
 }
+
+// While Yield says so, no job starts; once it stops, the queued jobs run.
+func TestYieldHoldsBackNewJobs(t *testing.T) {
+	s, _ := openStore(t)
+	enqueue(t, s, "c1")
+	var busy atomic.Bool
+	busy.Store(true)
+	var ran atomic.Int64
+	r := &Runner{Queue: s, Log: quiet(), Poll: 10 * time.Millisecond, Yield: busy.Load,
+		Handler: func(ctx context.Context, j record.Job) error { ran.Add(1); return nil }}
+	defer start(t, r)()
+	time.Sleep(200 * time.Millisecond)
+	if ran.Load() != 0 {
+		t.Fatalf("a job ran while the runner had to yield")
+	}
+	if j := waitState(t, s, record.JobID(record.JobAnalyze, "c1"), record.JobQueued); j.Attempts != 0 {
+		t.Fatalf("job %+v", j)
+	}
+	busy.Store(false)
+	waitState(t, s, record.JobID(record.JobAnalyze, "c1"), record.JobDone)
+}

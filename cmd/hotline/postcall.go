@@ -34,7 +34,8 @@ type afterCall struct {
 	log      *slog.Logger
 }
 
-func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng *engines.Set, recordingsDir string, log *slog.Logger) (*afterCall, error) {
+func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng *engines.Set, recordingsDir string,
+	activeCalls func() int, log *slog.Logger) (*afterCall, error) {
 	a := &afterCall{st: st, keepOrig: cfg.Analysis.Redact.KeepOriginal, log: log}
 	keep := map[string]bool{}
 	for _, k := range cfg.Analysis.Redact.Keep {
@@ -84,8 +85,11 @@ func newAfterCall(ctx context.Context, cfg *config.Config, st *store.Store, eng 
 	if a.hooks != nil {
 		a.pipeline.Webhooks = callEvents{a.hooks}
 	}
+	yieldAbove := cfg.Analysis.YieldAboveCalls
 	a.runner = &jobs.Runner{Queue: st, Handler: a.pipeline.Handle, Concurrency: cfg.Analysis.Concurrency,
-		MaxAttempts: cfg.Analysis.MaxAttempts, Log: log}
+		MaxAttempts: cfg.Analysis.MaxAttempts, Log: log,
+		// Live calls come first: at a peak the analysis queue waits and catches up after.
+		Yield: func() bool { return activeCalls() > yieldAbove }}
 	a.pipeline.Wake = a.runner.Notify
 	asr := "none (voice analytics only)"
 	if r := eng.Recognizer(); r != nil {

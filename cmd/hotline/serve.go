@@ -158,7 +158,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	}
 	calls.engine.Recorders = callRecorders{s.recs}
 	// After a call: redaction, the analysis queue, webhooks.
-	if s.after, err = newAfterCall(ctx, cfg, st, eng, s.recs.Dir(), log); err != nil {
+	if s.after, err = newAfterCall(ctx, cfg, st, eng, s.recs.Dir(), func() int { return s.sip.ActiveCalls() }, log); err != nil {
 		return nil, err
 	}
 	calls.engine.Records = s.after
