@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -79,28 +78,6 @@ func benchCall(rng *rand.Rand, i int, start time.Time) (*record.Call, media.PCM1
 	return c, left, right
 }
 
-// writeBenchWAV writes a two-channel PCM16 WAV.
-func writeBenchWAV(path string, left, right media.PCM16) error {
-	data := make([]byte, 44+4*len(left))
-	copy(data, "RIFF")
-	binary.LittleEndian.PutUint32(data[4:], uint32(len(data)-8))
-	copy(data[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(data[16:], 16)
-	binary.LittleEndian.PutUint16(data[20:], 1)
-	binary.LittleEndian.PutUint16(data[22:], 2)
-	binary.LittleEndian.PutUint32(data[24:], 8000)
-	binary.LittleEndian.PutUint32(data[28:], 8000*4)
-	binary.LittleEndian.PutUint16(data[32:], 4)
-	binary.LittleEndian.PutUint16(data[34:], 16)
-	copy(data[36:], "data")
-	binary.LittleEndian.PutUint32(data[40:], uint32(4*len(left)))
-	for i := range left {
-		binary.LittleEndian.PutUint16(data[44+4*i:], uint16(left[i]))
-		binary.LittleEndian.PutUint16(data[46+4*i:], uint16(right[i]))
-	}
-	return os.WriteFile(path, data, 0o644)
-}
-
 func (r *report) analysisBench() {
 	run := &analysisRun{calls: 40}
 	if *quick {
@@ -127,7 +104,7 @@ func (r *report) analysisBench() {
 	for i := range run.calls {
 		c, l, rt := benchCall(rng, i, start)
 		p := filepath.Join(dir, c.ID+".wav")
-		if err := writeBenchWAV(p, l, rt); err != nil {
+		if err := recording.WriteStereo(p, l, rt, 8000); err != nil {
 			fatal(err)
 		}
 		calls = append(calls, prepared{c, p})

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -174,7 +173,7 @@ func (p *Pipeline) analyse(ctx context.Context, c *record.Call, log *slog.Logger
 	}
 	turns := c.Transcript
 	if rec := firstRecording(c); rec != nil {
-		path, err := p.recordingPath(rec.File)
+		path, err := recording.Resolve(p.Recordings, rec.File)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", jobs.ErrPermanent, err)
 		}
@@ -306,18 +305,6 @@ func firstRecording(c *record.Call) *record.Recording {
 		return nil
 	}
 	return &c.Recordings[0]
-}
-
-func (p *Pipeline) recordingPath(name string) (string, error) {
-	root, err := filepath.Abs(p.Recordings)
-	if err != nil {
-		return "", err
-	}
-	full := filepath.Join(root, filepath.FromSlash(name))
-	if rel, err := filepath.Rel(root, full); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("recording %q is outside the recordings directory", name)
-	}
-	return full, nil
 }
 
 // agentSpans are the spans a human was on the other side: an agent from their answer, an external

@@ -2,10 +2,8 @@ package postcall
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,39 +24,10 @@ import (
 
 const rate = 8000
 
-// writeStereo writes a two-channel PCM16 WAV.
+// writeStereo writes a two-channel recording.
 func writeStereo(t *testing.T, path string, left, right media.PCM16) {
 	t.Helper()
-	n := max(len(left), len(right))
-	data := make([]byte, 4*n)
-	for i := range n {
-		var l, r int16
-		if i < len(left) {
-			l = left[i]
-		}
-		if i < len(right) {
-			r = right[i]
-		}
-		binary.LittleEndian.PutUint16(data[4*i:], uint16(l))
-		binary.LittleEndian.PutUint16(data[4*i+2:], uint16(r))
-	}
-	h := make([]byte, 44)
-	copy(h, "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+len(data)))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1)
-	binary.LittleEndian.PutUint16(h[22:], 2)
-	binary.LittleEndian.PutUint32(h[24:], rate)
-	binary.LittleEndian.PutUint32(h[28:], rate*4)
-	binary.LittleEndian.PutUint16(h[32:], 4)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(len(data)))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, append(h, data...), 0o644); err != nil {
+	if err := recording.WriteStereo(path, left, right, rate); err != nil {
 		t.Fatal(err)
 	}
 }

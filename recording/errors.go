@@ -9,4 +9,6 @@ var (
 	ErrTapped = errors.New("recording: session already recorded")
 	// ErrNoDir is returned by NewManager without a directory.
 	ErrNoDir = errors.New("recording: no directory")
+	// ErrOutsideDir is returned (wrapped) by Resolve for a name that leaves the directory.
+	ErrOutsideDir = errors.New("recording: name outside the recordings directory")
 )

@@ -3,8 +3,11 @@ package recording
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,4 +44,22 @@ func relPath(start time.Time, callID string, n int) string {
 		name += "-" + strconv.Itoa(n)
 	}
 	return path.Join(start.UTC().Format("2006/01/02"), name+".wav")
+}
+
+// Resolve turns a recording's stored name (record.Recording.File, relative to dir, forward
+// slashes) into its path, refusing names that would leave dir: the names are in records that
+// the API serves, so they are checked wherever a file is opened from one.
+func Resolve(dir, name string) (string, error) {
+	if name == "" || strings.Contains(name, "\x00") || filepath.IsAbs(name) {
+		return "", fmt.Errorf("%w: %q", ErrOutsideDir, name)
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	full := filepath.Join(root, filepath.FromSlash(name))
+	if rel, err := filepath.Rel(root, full); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%w: %q", ErrOutsideDir, name)
+	}
+	return full, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hotline-cc/hotline/media"
@@ -199,6 +200,28 @@ func fixSizes(f *os.File, dataOffset, dataLen int64) error {
 	binary.LittleEndian.PutUint32(b[:], uint32(dataLen))
 	_, err := f.WriteAt(b[:], dataOffset-4)
 	return err
+}
+
+// WriteStereo writes a complete two-channel recording at rate (left the caller, right the other
+// side), as the recorder leaves it: for tests, benchmarks and imports.
+func WriteStereo(path string, left, right media.PCM16, rate int) error {
+	n := max(len(left), len(right))
+	data := make([]byte, n*bytesPerFrame)
+	for i := range n {
+		var l, r int16
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		binary.LittleEndian.PutUint16(data[bytesPerFrame*i:], uint16(l))
+		binary.LittleEndian.PutUint16(data[bytesPerFrame*i+2:], uint16(r))
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(encodeHeader(rate, "", time.Time{}, int64(len(data))), data...), 0o644)
 }
 
 // ReadStereo reads a recording: the caller's channel, the other side's, and

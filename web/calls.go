@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/insights"
 	"github.com/hotline-cc/hotline/record"
+	"github.com/hotline-cc/hotline/recording"
 )
 
 // The staff pages over stored calls: /calls (list, filter, search, CSV), /calls/{id} (recording,
@@ -223,8 +223,8 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "the call has no such recording")
 		return
 	}
-	file, ok := a.recordingPath(c.Recordings[n].File)
-	if !ok {
+	file, err := recording.Resolve(a.RecordingsDir, c.Recordings[n].File)
+	if a.RecordingsDir == "" || err != nil {
 		a.Log.Warn("recording path outside the recordings directory", "call_id", c.ID, "file", c.Recordings[n].File)
 		writeError(w, http.StatusNotFound, "the recording is not available")
 		return
@@ -252,23 +252,6 @@ func (a *API) recording(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, path.Base(file), st.ModTime(), fh)
-}
-
-// recordingPath resolves a recording's stored name to a file inside the recordings directory.
-func (a *API) recordingPath(name string) (string, bool) {
-	if a.RecordingsDir == "" || name == "" || strings.Contains(name, "\x00") || filepath.IsAbs(name) {
-		return "", false
-	}
-	root, err := filepath.Abs(a.RecordingsDir)
-	if err != nil {
-		return "", false
-	}
-	full := filepath.Join(root, filepath.FromSlash(name))
-	rel, err := filepath.Rel(root, full)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	return full, true
 }
 
 // callOriginal serves what redaction replaced in a call's transcript: the admin role only, kept
