@@ -85,9 +85,11 @@ type server struct {
 func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	ctx, stop := context.WithCancel(context.Background())
 	s = &server{cfg: cfg, log: log, stop: stop}
+	// The error returns set s to nil: close what was opened through its own pointer.
+	opened := s
 	defer func() {
 		if err != nil {
-			s.close()
+			opened.close()
 		}
 	}()
 	if s.store, err = store.Open(cfg.Path(cfg.Store)); err != nil {
