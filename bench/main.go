@@ -34,17 +34,25 @@ import (
 )
 
 var (
-	out    = flag.String("out", "BENCHMARKS.md", "report file")
-	quick  = flag.Bool("quick", false, "short runs (smoke test)")
-	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording, search or analysis")
-	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
+	out       = flag.String("out", "BENCHMARKS.md", "report file")
+	quick     = flag.Bool("quick", false, "short runs (smoke test)")
+	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
+	callsFlag = flag.Int("calls", 0, "concurrent part: hold this many calls instead of the target's (with -quick: 200)")
+	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis")
+	merge     = flag.Bool("merge", false, "with -only: replace those parts' sections in the existing -out file and keep the others")
+	goFrom    = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
 func main() {
 	flag.Parse()
 	r := &report{started: time.Now()}
-	part := func(name string) bool { return *only == "" || *only == name }
+	parts := map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			parts[p] = true
+		}
+	}
+	part := func(name string) bool { return len(parts) == 0 || parts[name] }
 	if !*skipGo && part("go") {
 		r.goBench()
 	}
@@ -55,7 +63,7 @@ func main() {
 		r.analysisBench()
 	}
 	var bin string
-	if *only != "search" && *only != "analysis" { // these parts need no server
+	if needsServer(parts) {
 		bin = build()
 	}
 	if part("rate") {
@@ -76,10 +84,38 @@ func main() {
 	if part("recording") {
 		r.recordingBench()
 	}
-	if err := os.WriteFile(*out, []byte(r.markdown()), 0o644); err != nil {
+	md := r.markdown()
+	if *merge && len(parts) > 0 {
+		old, err := os.ReadFile(*out)
+		if err != nil {
+			fatal(fmt.Errorf("-merge: %w", err))
+		}
+		names := make([]string, 0, len(parts))
+		for p := range parts {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		md = mergeReport(string(old), md, fmt.Sprintf("Rewritten in part on %s by `go run ./bench -only %s -merge` (these parts: %s); every other section is from the run named above.",
+			r.started.UTC().Format("2006-01-02 15:04 UTC"), *only, strings.Join(names, ", ")))
+	}
+	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 		fatal(err)
 	}
 	fmt.Println("wrote", *out)
+}
+
+// needsServer tells whether any chosen part runs the server (search and
+// analysis do not).
+func needsServer(parts map[string]bool) bool {
+	if len(parts) == 0 {
+		return true
+	}
+	for p := range parts {
+		if p != "search" && p != "analysis" {
+			return true
+		}
+	}
+	return false
 }
 
 func fatal(err error) {
@@ -499,6 +535,10 @@ func (r *report) concurrent(bin string) {
 	calls, hold := concCalls, 40*time.Second
 	if *quick {
 		calls, hold = 200, 10*time.Second
+	}
+	if *callsFlag > 0 {
+		calls = *callsFlag
+		hold = time.Duration(calls/100)*time.Second + 20*time.Second
 	}
 	reps := 3
 	if *quick {

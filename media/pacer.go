@@ -1,6 +1,7 @@
 package media
 
 import (
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -29,8 +30,13 @@ func Pace(p Paced) (stop func()) { return pacer.add(p) }
 // of that slot only. A sender is therefore served every 20 ms at the same
 // offset, the work is spread evenly over the period instead of one burst
 // per frame, and each walk is short, so a preemption of the shard's thread
-// delays few packets. time.Ticker keeps an absolute schedule (no drift) and
-// drops ticks rather than bunching them.
+// delays few packets.
+//
+// Each shard runs on a thread of its own, above normal priority where the
+// process may raise it (pacer_priority_linux.go), and sleeps to an
+// absolute schedule of the monotonic clock (pacer_clock_linux.go: no
+// drift, no Go timer in between). RTP timing is what a busy machine
+// degrades first; this keeps the kernel's scheduler on the pacer's side.
 var pacer = newPacerPool(runtime.GOMAXPROCS(0))
 
 const pacerSlots = 10
@@ -100,31 +106,84 @@ func (sh *pacerShard) remove(slot int, e *pacedEntry) {
 	}
 }
 
+// CheckPacerPriority tells whether the pacer's threads can run above
+// normal priority (nice pacerNice), and if not, why: it raises a thread of
+// its own the same way and lets it end. For the startup log.
+func CheckPacerPriority() (nice int, err error) {
+	ch := make(chan error, 1)
+	go func() {
+		// The goroutine ends locked, which ends its thread and the
+		// priority with it.
+		runtime.LockOSThread()
+		ch <- raiseThreadPriority()
+	}()
+	if err := <-ch; err != nil {
+		return 0, err
+	}
+	return pacerNice, nil
+}
+
 func (sh *pacerShard) run() {
+	// A thread of its own at a higher priority (pacer_priority_*.go). The
+	// thread ends with the goroutine when the shard goes idle, which is
+	// also how its priority is dropped.
+	runtime.LockOSThread()
+	if os.Getenv("HOTLINE_PACER_PRIORITY") != "normal" {
+		_ = raiseThreadPriority() // CheckPacerPriority reports a failure at startup
+	}
 	const period = FrameDurationMs * time.Millisecond / pacerSlots
+	if os.Getenv("HOTLINE_PACER") == "ticker" {
+		sh.runTicker(period)
+		return
+	}
+	clock := newPacerClock(period)
+	var done int64 // slot ticks served so far
+	for {
+		// Serve every slot whose time has come: after a stall the late
+		// slots are served at once rather than skipped (up to one period).
+		due := clock.sleepUntil(done + 1)
+		if due-done > pacerSlots {
+			done = due - pacerSlots
+		}
+		now := time.Now()
+		for ; done < due; done++ {
+			if sh.tickSlot(done, now) {
+				return
+			}
+		}
+	}
+}
+
+// tickSlot ticks the senders of slot tick k; it reports true when the shard
+// has nothing left to pace and has stopped.
+func (sh *pacerShard) tickSlot(k int64, now time.Time) (stopped bool) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	for _, e := range sh.slots[k%pacerSlots] {
+		e.p.Tick(now)
+	}
+	if sh.idleLocked() {
+		// Nothing to pace: stop waking up; the next add starts again.
+		sh.started = false
+		return true
+	}
+	return false
+}
+
+func (sh *pacerShard) runTicker(period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	start := time.Now()
 	var done int64 // slot ticks served so far
 	for now := range t.C {
-		// Serve every slot whose time has come: a tick the ticker dropped
-		// (the process was starved) is served late rather than skipped.
 		due := int64(now.Sub(start) / period)
 		if due-done > pacerSlots {
 			done = due - pacerSlots
 		}
 		for ; done < due; done++ {
-			sh.mu.Lock()
-			for _, e := range sh.slots[done%pacerSlots] {
-				e.p.Tick(now)
-			}
-			if sh.idleLocked() {
-				// Nothing to pace: stop waking up; the next add starts again.
-				sh.started = false
-				sh.mu.Unlock()
+			if sh.tickSlot(done, now) {
 				return
 			}
-			sh.mu.Unlock()
 		}
 	}
 }

@@ -248,6 +248,12 @@ func (s *server) run() error {
 	defer stop()
 	errc := make(chan error, 2)
 	go func() { errc <- s.sip.Serve(ctx) }()
+	if nice, err := media.CheckPacerPriority(); err != nil {
+		s.log.Warn("rtp pacer at normal priority: RTP timing suffers first when the machine is busy; give hotline CAP_SYS_NICE (systemd: AmbientCapabilities=CAP_SYS_NICE) to raise it",
+			"error", err)
+	} else {
+		s.log.Info("rtp pacer threads above normal priority", "nice", nice)
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
