@@ -277,6 +277,7 @@ func startServer(bin, dialplan string, sections ...string) *server {
   rtp_timeout: 60s
 http:
   listen: %s
+  admin_token: %s
 store: data/hotline.db
 dialplan: %s
 drain_timeout: 5s
@@ -286,7 +287,7 @@ agents:
     password: alice-demo
   - id: bob
     password: bob-demo
-`, s.sipPort, s.httpAddr, abs)
+`, s.sipPort, s.httpAddr, benchAdminToken, abs)
 	extra := strings.Join(sections, "")
 	if !strings.Contains(extra, "\ntts:") && !strings.HasPrefix(extra, "tts:") {
 		extra += "tts:\n  engine: espeak\n  cache_dir: data/tts-cache\n"
@@ -445,6 +446,8 @@ type rateRun struct {
 	serverCPU  float64 // % of one core
 	cpuPerCall float64 // server CPU time per call, ms
 	achieved   float64
+	profile    []cpuShare // where the server's CPU went (the first target run)
+	profTotal  string
 }
 
 func (r *report) setupRate(bin string) {
@@ -457,13 +460,24 @@ func (r *report) setupRate(bin string) {
 	// call. sipp's own audio playback (play_pcap_audio) starts a thread per
 	// call and, at these rates, took more CPU than the server.
 	scenario := "bench/uac_hold.xml"
-	one := func(rate, seconds int) rateRun {
+	one := func(rate, seconds int, profile bool) rateRun {
 		calls := rate * seconds
+		profc := make(chan string, 1)
+		if profile {
+			// A CPU profile of the middle of the run.
+			go func() {
+				d := time.Duration(seconds/3) * time.Second
+				time.Sleep(d)
+				profc <- cpuProfile(srv.httpAddr, d)
+			}()
+		} else {
+			profc <- ""
+		}
 		c0, t0 := cpuTicks(pid), time.Now()
 		run := runSipp(remote, freePort(), scenario, "-s", "4008001234", "-r", strconv.Itoa(rate), "-m", strconv.Itoa(calls),
 			"-l", strconv.Itoa(rate*5), "-mp", strconv.Itoa(40000+2*(rate%1000)), "-rtp_echo", "-key", "call_ms", "1000",
 			"-key", "pt", "8", "-key", "rtpmap", "PCMA/8000",
-			"-timeout", strconv.Itoa(seconds+60)+"s", "-max_socket", "60000")
+			"-timeout", strconv.Itoa(seconds+60)+"s", "-max_socket", "60000", "-buff_size", "4194304")
 		wall := time.Since(t0)
 		rr := rateRun{rate: rate, seconds: seconds, run: run,
 			serverCPU: (cpuTicks(pid) - c0) / wall.Seconds(),
@@ -471,6 +485,7 @@ func (r *report) setupRate(bin string) {
 		if run.total > 0 {
 			rr.cpuPerCall = (cpuTicks(pid) - c0) * 10 / float64(run.total) // ticks are 10 ms
 		}
+		rr.profile, rr.profTotal = profileShares(bin, <-profc)
 		logf("setup rate %d cps × %d s: %d ok, %d failed, server CPU %.0f%% (%.2f ms per call), sipp CPU %.0f%%", rate, seconds, run.ok, run.failed,
 			rr.serverCPU, rr.cpuPerCall, run.sippCPU)
 		time.Sleep(3 * time.Second) // let the last calls' records and timers settle
@@ -485,7 +500,7 @@ func (r *report) setupRate(bin string) {
 	}
 	kneeOK := true
 	for _, rate := range []int{400, 600, 800, 1000, 1200, setupTarget} {
-		rr := one(rate, kneeSecs)
+		rr := one(rate, kneeSecs, false)
 		r.knee = append(r.knee, rr)
 		if rr.run.failed > 0 || rr.run.exit != 0 || !rr.run.finished {
 			kneeOK = false
@@ -501,7 +516,7 @@ func (r *report) setupRate(bin string) {
 	}
 	// A run sipp did not finish is kept in the report, as such, and another is made: at most two more.
 	for done, tries := 0, 0; done < reps && tries < reps+2; tries++ {
-		rr := one(setupTarget, secs)
+		rr := one(setupTarget, secs, len(r.target) == 0)
 		r.target = append(r.target, rr)
 		if rr.run.finished {
 			done++
@@ -581,7 +596,7 @@ func oneConcurrent(bin string, calls int, hold time.Duration, pt int, rtpmap str
 		done <- runSippNice(10, remote, freePort(), "bench/uac_hold.xml", "-s", "4008001234", "-r", strconv.Itoa(rate),
 			"-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls), "-mp", "41000", "-rtp_echo",
 			"-key", "call_ms", strconv.Itoa(int(hold/time.Millisecond)), "-timeout", strconv.Itoa(int((ramp+hold).Seconds())+60)+"s",
-			"-max_socket", "60000", "-key", "pt", strconv.Itoa(pt), "-key", "rtpmap", rtpmap)
+			"-max_socket", "60000", "-buff_size", "4194304", "-key", "pt", strconv.Itoa(pt), "-key", "rtpmap", rtpmap)
 	}()
 	// Measure while every call is up: from when the last one is
 	// established to before the first one hangs up.

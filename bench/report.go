@@ -99,6 +99,17 @@ func (r *report) markdown() string {
 			p("| %d | %d | %d | %.0f | %.0f %% | %.2f ms | %.0f %% |", k.rate, k.run.total, k.run.failed, k.achieved, k.serverCPU, k.cpuPerCall, k.run.sippCPU)
 		}
 		p("")
+		if t := r.target[0]; len(t.profile) > 0 {
+			p("Where the server's CPU went in the first target run (a CPU profile of its middle third, %s; shares of the", t.profTotal)
+			p("sampled CPU, cumulative, so a row includes what it calls and rows overlap):")
+			p("")
+			p("| part | share |")
+			p("|---|---|")
+			for _, row := range t.profile {
+				p("| %s | %.1f %% |", row.what, row.share)
+			}
+			p("")
+		}
 		p("Command (target run):")
 		p("")
 		p("    %s", r.target[0].run.cmdline())

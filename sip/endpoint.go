@@ -145,7 +145,22 @@ func (s *Server) ServeTCP(ctx context.Context, l net.Listener) error {
 	return s.serveTCP(ctx, l)
 }
 
+// udpSocketBuffer is what the SIP UDP socket asks the kernel to queue each
+// way. Every call's requests and responses arrive on this one socket and
+// one goroutine reads it; with the kernel's default (about 200 KB, a hundred
+// datagrams) a burst of call set-ups while that goroutine waits for a CPU
+// overflows it, and each lost INVITE or ACK costs the caller a 500 ms
+// retransmission. The kernel caps it at net.core.rmem_max / wmem_max.
+const udpSocketBuffer = 4 << 20
+
 func (s *Server) serveUDP(ctx context.Context, conn net.PacketConn) error {
+	if c, ok := conn.(interface {
+		SetReadBuffer(int) error
+		SetWriteBuffer(int) error
+	}); ok {
+		_ = c.SetReadBuffer(udpSocketBuffer)
+		_ = c.SetWriteBuffer(udpSocketBuffer)
+	}
 	s.log.Info("sip listening", "transport", "udp", "addr", conn.LocalAddr().String())
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
