@@ -395,6 +395,10 @@ func runSippNice(nice int, remote string, port int, scenario string, extra ...st
 	if nice > 0 {
 		cmd = exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(nice), "sipp"}, args...)...)
 	}
+	// At the bound sipp is asked to quit (SIGINT, as its q key), which
+	// makes it print its counters; killed only if it does not go.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 20 * time.Second
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
 	t0 := time.Now()

@@ -66,7 +66,12 @@ func (r *report) markdown() string {
 		var finished []rateRun
 		for i, t := range r.target {
 			if !t.run.finished {
-				p("| %d | %d | %d s | — | — | — | %.0f %% | — | %.0f %% | not measured: sipp did not finish (killed after %s) |", i+1, t.rate, t.seconds,
+				if t.run.total > 0 {
+					p("| %d | %d | %d s | %d so far | %d so far | — | %.0f %% | — | %.0f %% | **missed**: sipp was stopped after %s with calls still hanging |", i+1, t.rate, t.seconds,
+						t.run.total, t.run.failed, t.serverCPU, t.run.sippCPU, t.run.wall.Round(time.Second))
+					continue
+				}
+				p("| %d | %d | %d s | — | — | — | %.0f %% | — | %.0f %% | not measured: sipp did not finish (stopped after %s) |", i+1, t.rate, t.seconds,
 					t.serverCPU, t.run.sippCPU, t.run.wall.Round(time.Second))
 				continue
 			}
@@ -93,7 +98,7 @@ func (r *report) markdown() string {
 		p("|---|---|---|---|---|---|---|")
 		for _, k := range r.knee {
 			if !k.run.finished {
-				p("| %d | — | — | — | %.0f %% | — | %.0f %% (sipp did not finish: not measured) |", k.rate, k.serverCPU, k.run.sippCPU)
+				p("| %d | %d so far | %d so far | — | %.0f %% | — | %.0f %% (sipp was stopped with calls hanging) |", k.rate, k.run.total, k.run.failed, k.serverCPU, k.run.sippCPU)
 				continue
 			}
 			p("| %d | %d | %d | %.0f | %.0f %% | %.2f ms | %.0f %% |", k.rate, k.run.total, k.run.failed, k.achieved, k.serverCPU, k.cpuPerCall, k.run.sippCPU)
