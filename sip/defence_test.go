@@ -1,0 +1,155 @@
+package sip
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/admission"
+)
+
+func TestPeekRequest(t *testing.T) {
+	tests := []struct {
+		name, msg string
+		ok        bool
+		method    admission.Method
+		inDialog  bool
+		ua        string
+	}{
+		{"invite", goodInvite, true, admission.Invite, false, ""},
+		{"re-invite", strings.Replace(goodInvite, "To: <sip:100@127.0.0.1>", "To: <sip:100@127.0.0.1>;tag=abc", 1), true, admission.Invite, true, ""},
+		{"tag in the uri only", strings.Replace(goodInvite, "To: <sip:100@127.0.0.1>", "To: <sip:100@127.0.0.1;tag=x>", 1), true, admission.Invite, false, ""},
+		{"compact to with tag", "INVITE sip:x SIP/2.0\nt: sip:x@h ; TAG=9\nUser-Agent:  friendly-scanner \n\n", true, admission.Invite, true, "friendly-scanner"},
+		{"register", "REGISTER sip:h SIP/2.0\r\nuser-agent: sipcli/v1.8\r\nTo: <sip:1@h>\r\n\r\n", true, admission.Register, false, "sipcli/v1.8"},
+		{"options", "OPTIONS sip:100@h SIP/2.0\r\nUser-Agent: friendly-scanner\r\n\r\n", true, admission.Other, false, "friendly-scanner"},
+		{"ua in the body is not a header", "OPTIONS sip:h SIP/2.0\r\nVia: x\r\n\r\nUser-Agent: friendly-scanner\r\n", true, admission.Other, false, ""},
+		{"response", "SIP/2.0 200 OK\r\nUser-Agent: friendly-scanner\r\n\r\n", false, 0, false, ""},
+		{"keepalive", "\r\n\r\n", false, 0, false, ""},
+	}
+	for _, tt := range tests {
+		r, ok := peekRequest([]byte(tt.msg))
+		if ok != tt.ok || ok && (r.Method != tt.method || r.InDialog != tt.inDialog || string(r.UserAgent) != tt.ua) {
+			t.Errorf("%s: %+v %v (ua %q), want method %v in-dialog %v ua %q", tt.name, r, ok, r.UserAgent, tt.method, tt.inDialog, tt.ua)
+		}
+	}
+}
+
+func TestServiceUnavailable(t *testing.T) {
+	resp := serviceUnavailable([]byte(goodInvite), 3)
+	m, err := gsip.ParseMessage(resp)
+	if err != nil {
+		t.Fatalf("503 does not parse: %v\n%s", err, resp)
+	}
+	res := m.(*gsip.Response)
+	if res.StatusCode != 503 || res.GetHeader("Retry-After").Value() != "3" || res.CallID().Value() != "abc" ||
+		res.Via().Params.GetOr("branch", "") != "z9hG4bK1" || res.CSeq().SeqNo != 1 {
+		t.Errorf("503:\n%s", resp)
+	}
+	if tag, _ := res.To().Params.Get("tag"); tag == "" {
+		t.Errorf("503 without a To tag:\n%s", resp)
+	}
+	if serviceUnavailable([]byte("INVITE sip:x SIP/2.0\r\nCall-ID: a\r\n\r\n"), 1) != nil {
+		t.Error("answered a request without Via")
+	}
+}
+
+func FuzzPeekRequest(f *testing.F) {
+	f.Add([]byte(goodInvite))
+	f.Add([]byte("INVITE sip:x SIP/2.0\nt: sip:x@h ; TAG=9\nUser-Agent: friendly-scanner\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, ok := peekRequest(b); ok {
+			_ = serviceUnavailable(b, 1)
+		}
+	})
+}
+
+// TestDefenceOnTheWire: with the admission screen on the server's socket, a scanner's OPTIONS gets
+// no response at all, REGISTERs past the source's bucket get a stateless 503 with Retry-After, and
+// another source still gets through.
+func TestDefenceOnTheWire(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: opens sockets")
+	}
+	adm := admission.New(admission.Config{Scanners: admission.DefaultScanners, Register: admission.Rate{PerSecond: 0.001, Burst: 2}},
+		admission.Options{})
+	_, srvAddr := startTestServer(t, nil, 23000, func(c *Config) { c.Admission = adm })
+	listen := func(ip string) *sipPeer {
+		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
+		if err != nil {
+			t.Skipf("cannot bind %s: %v", ip, err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return &sipPeer{t: t, conn: conn, srv: srvAddr}
+	}
+	p := listen("127.0.0.1")
+	req := func(method, callID, ua string) string {
+		return fmt.Sprintf("%s sip:hotline@%s SIP/2.0\nVia: SIP/2.0/UDP %s;branch=z9hG4bK-%s\nFrom: <sip:1001@hotline>;tag=f%s\n"+
+			"To: <sip:1001@hotline>\nCall-ID: %s\nCSeq: 1 %s\nUser-Agent: %s\nMax-Forwards: 70\nContent-Length: 0\n\n",
+			method, srvAddr, p.conn.LocalAddr(), callID, callID, callID, method, ua)
+	}
+	byCallID := func(id string) func(gsip.Message) bool {
+		return func(m gsip.Message) bool {
+			res, ok := m.(*gsip.Response)
+			if ok && res.CallID().Value() != id && strings.HasPrefix(res.CallID().Value(), "scan") {
+				t.Errorf("the scanner's request %s was answered: %d %s", res.CallID().Value(), res.StatusCode, res.Reason)
+			}
+			return ok && res.CallID().Value() == id
+		}
+	}
+	// The scanner's OPTIONS comes first; the first answer must be the phone's.
+	p.send(req("OPTIONS", "scan-1", "friendly-scanner"), "")
+	p.send(req("OPTIONS", "phone-1", "Yealink SIP-T46S"), "")
+	if res := p.next("the phone's OPTIONS", byCallID("phone-1")).(*gsip.Response); res.StatusCode != 200 {
+		t.Errorf("phone's OPTIONS: %d", res.StatusCode)
+	}
+	// No registrar: the stack answers 405; beyond the burst of 2, the screen answers 503.
+	for i := 1; i <= 2; i++ {
+		id := fmt.Sprintf("reg-%d", i)
+		p.send(req("REGISTER", id, "Yealink SIP-T46S"), "")
+		if res := p.next(id, byCallID(id)).(*gsip.Response); res.StatusCode != 405 {
+			t.Errorf("REGISTER %d within the burst: %d %s", i, res.StatusCode, res.Reason)
+		}
+	}
+	p.send(req("REGISTER", "reg-3", "Yealink SIP-T46S"), "")
+	res := p.next("reg-3", byCallID("reg-3")).(*gsip.Response)
+	if res.StatusCode != 503 || res.GetHeader("Retry-After") == nil {
+		t.Errorf("REGISTER past the burst: %d %s, Retry-After %v", res.StatusCode, res.Reason, res.GetHeader("Retry-After"))
+	}
+	q := listen("127.0.0.2")
+	q.send(strings.ReplaceAll(req("REGISTER", "other-1", "Yealink"), p.conn.LocalAddr().String(), q.conn.LocalAddr().String()), "")
+	if res := q.next("other-1", byCallID("other-1")).(*gsip.Response); res.StatusCode != 405 {
+		t.Errorf("REGISTER from another address: %d %s", res.StatusCode, res.Reason)
+	}
+	if got := adm.Stats().Refused; got[admission.Scanner] != 1 || got[admission.RegisterRate] != 1 {
+		t.Errorf("refusals %v", got)
+	}
+}
+
+// BenchmarkScreenInvite is the hot path's cost per INVITE datagram: reading the method, To tag and
+// User-Agent, and the admission check (scanner list, the source's bucket, call limit, guard) for a
+// request that passes, from 1,000 sources.
+func BenchmarkScreenInvite(b *testing.B) {
+	adm := admission.New(admission.Config{Scanners: admission.DefaultScanners, Invite: admission.Rate{PerSecond: 1e9, Burst: 1e9},
+		MaxCalls: 100000, Guard: admission.GuardConfig{MaxSendJitter: time.Millisecond}},
+		admission.Options{Calls: func() int { return 10 }, Probe: admission.NewMediaProbe()})
+	msg := []byte(strings.ReplaceAll("INVITE sip:100@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1-1-0\n"+
+		"From: sipp <sip:sipp@127.0.0.1:5070>;tag=1SIPpTag001\nTo: <sip:100@127.0.0.1:5060>\nCall-ID: 1-1@127.0.0.1\n"+
+		"CSeq: 1 INVITE\nContact: sip:sipp@127.0.0.1:5070\nMax-Forwards: 70\nUser-Agent: Yealink SIP-T46S 66.86.0.15\n"+
+		"Subject: Performance Test\nContent-Type: application/sdp\nContent-Length: 129\n\n", "\n", "\r\n"))
+	srcs := make([]netip.Addr, 1000)
+	for i := range srcs {
+		srcs[i] = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r, _ := peekRequest(msg)
+		r.Src = srcs[i%len(srcs)]
+		if adm.Check(r).Action != admission.Pass {
+			b.Fatal("refused")
+		}
+	}
+}
