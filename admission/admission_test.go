@@ -265,3 +265,22 @@ func TestMediaProbe(t *testing.T) {
 		t.Errorf("a second sample right after the first counts %d intervals", h.Intervals)
 	}
 }
+
+// BenchmarkCheck is the admission check of an INVITE that passes, from 1,000 sources, with every
+// check on.
+func BenchmarkCheck(b *testing.B) {
+	a := New(Config{Scanners: DefaultScanners, Invite: Rate{PerSecond: 1e9, Burst: 1e9}, MaxCalls: 1 << 20,
+		Guard: GuardConfig{MaxSendJitter: 10 * time.Millisecond}},
+		Options{Calls: func() int { return 10 }, Probe: NewMediaProbe()})
+	reqs := make([]Request, 1000)
+	for i := range reqs {
+		reqs[i] = Request{Src: netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), Method: Invite,
+			UserAgent: []byte("Yealink SIP-T46S 66.86.0.15")}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if a.Check(reqs[i%len(reqs)]).Action != Pass {
+			b.Fatal("refused")
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 //	  over_rate: reject               # reject (503 with Retry-After) or drop (no response)
 //	  exempt: [127.0.0.0/8, ::1/128]  # networks never rate limited (the dialplan's trunks are exempt too)
 //	  max_calls: 4000                 # calls in progress; beyond, new calls get 503 (0: no limit)
-//	  overload: {max_send_jitter: 1ms, min_calls: 100}
+//	  overload: {max_send_jitter: 10ms, min_calls: 100}
 //	  register_failures: 5            # failures for one user from one address block that user there
 //	  register_spray_users: 5         # failures for this many users from one address block the address
 //	  register_fail_window: 1m
@@ -49,7 +49,9 @@ type Rate struct {
 // Overload is the guard that refuses new calls while the media path is measurably late.
 type Overload struct {
 	// MaxSendJitter: refuse new calls while the last window's p99 deviation of the RTP send
-	// interval from 20 ms is above it (default 1ms, the product's target; 0 turns it off).
+	// interval from 20 ms is above it (0 turns it off). The default, 10ms, is half a frame: past
+	// it, phones' jitter buffers start to stretch and calls are heard to degrade. The product's
+	// engineering target is 1 ms; where the bench shows a box meets it, 2ms protects that.
 	MaxSendJitter Duration `yaml:"max_send_jitter"`
 	// MinCalls: the guard judges only windows with at least this many calls' worth of RTP; with
 	// fewer calls, calls are not what makes the box late, and refusing them would not help.
@@ -75,7 +77,7 @@ var (
 
 const (
 	defaultMaxCalls       = 4000
-	defaultMaxSendJitter  = time.Millisecond
+	defaultMaxSendJitter  = 10 * time.Millisecond
 	defaultOverloadWindow = time.Second
 )
 
@@ -200,8 +202,8 @@ func (c *Config) validateDefence(bad func(line int, format string, args ...any))
 		bad(c.line("defence", "retry_after"), "defence.retry_after %v: want 1s to 1h", d.RetryAfter.D())
 	}
 	o := d.Overload
-	if o.MaxSendJitter < 0 || o.MaxSendJitter.D() > 20*time.Millisecond {
-		bad(c.line("defence", "overload", "max_send_jitter"), "defence.overload.max_send_jitter %v: want 0 (off) to 20ms", o.MaxSendJitter.D())
+	if o.MaxSendJitter < 0 || o.MaxSendJitter.D() > 40*time.Millisecond {
+		bad(c.line("defence", "overload", "max_send_jitter"), "defence.overload.max_send_jitter %v: want 0 (off) to 40ms", o.MaxSendJitter.D())
 	}
 	if o.MaxSchedLatency < 0 {
 		bad(c.line("defence", "overload", "max_sched_latency"), "defence.overload.max_sched_latency %v: want 0 (off) or more", o.MaxSchedLatency.D())
