@@ -192,7 +192,7 @@ func (a *Admission) Check(r Request) Verdict {
 	var now int64
 	if a.buckets.limited(r.Method) && !a.exempt(src) {
 		now = a.opt.Now().UnixNano()
-		if ok, wait := a.buckets.take(src, r.Method, now); !ok {
+		if ok, wait := a.buckets.take(bucketAddr(src), r.Method, now); !ok {
 			reason := InviteRate
 			if r.Method == Register {
 				reason = RegisterRate
@@ -219,6 +219,16 @@ func (a *Admission) Check(r Request) Verdict {
 		}
 	}
 	return Verdict{}
+}
+
+// bucketAddr is the address a source is limited as: itself for IPv4, its /64 for IPv6, since one
+// subscriber (and one attacker) holds a whole /64 and would otherwise have 2^64 buckets.
+func bucketAddr(a netip.Addr) netip.Addr {
+	if !a.Is6() {
+		return a
+	}
+	p, _ := a.Prefix(64)
+	return p.Addr()
 }
 
 func seconds(d time.Duration) int {

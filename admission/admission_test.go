@@ -106,6 +106,18 @@ func TestBucketPerSource(t *testing.T) {
 	}
 }
 
+func TestBucketIPv6Prefix(t *testing.T) {
+	a := newTest(Config{Invite: Rate{PerSecond: 1, Burst: 2}}, newClock())
+	a.Check(invite("2001:db8:1:2::1"))
+	a.Check(invite("2001:db8:1:2::ffff"))
+	if v := a.Check(invite("2001:db8:1:2:aaaa::9")); v.Action != Reject {
+		t.Errorf("a third address of the same /64: %+v, want it to share the bucket", v)
+	}
+	if v := a.Check(invite("2001:db8:1:3::1")); v.Action != Pass {
+		t.Errorf("another /64: %+v", v)
+	}
+}
+
 func TestBucketDrop(t *testing.T) {
 	a := newTest(Config{Invite: Rate{PerSecond: 1, Burst: 1}, DropOverRate: true}, newClock())
 	a.Check(invite("192.0.2.1"))

@@ -24,6 +24,9 @@ func (s *Server) screenDatagram(conn net.PacketConn, msg []byte, from net.Addr) 
 	if a == nil {
 		return false
 	}
+	if bytes.HasPrefix(msg, []byte("ACK ")) && bytes.Contains(msg, []byte(rejectTag)) {
+		return true // the ACK of one of our stateless 503s: no transaction to give it to
+	}
 	r, ok := peekRequest(msg)
 	if !ok {
 		return false // a response, a keep-alive: not ours to screen
@@ -148,6 +151,9 @@ func hasTag(val []byte) bool {
 	}
 }
 
+// rejectTag is the To tag of the stateless 503s, by which their ACKs are known.
+const rejectTag = ";tag=hl503-admission"
+
 // serviceUnavailable builds a stateless 503 with Retry-After for a request, echoing its Via, From,
 // Call-ID and CSeq and its To with a tag of ours, as a final response must. Without a Via there is
 // nowhere to answer.
@@ -184,7 +190,7 @@ func serviceUnavailable(msg []byte, retryAfter int) []byte {
 				case bytes.EqualFold(key, []byte("to")) || bytes.EqualFold(key, []byte("t")):
 					b.Write(line)
 					if !hasTag(val) {
-						b.WriteString(";tag=hl503")
+						b.WriteString(rejectTag)
 					}
 					b.WriteString("\r\n")
 				}

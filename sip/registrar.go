@@ -77,6 +77,9 @@ type failures struct {
 
 type userKey struct{ ip, user string }
 
+// maxFailEntries bounds each failure table; entries leave a minute (FailWindow) after they start.
+const maxFailEntries = 100000
+
 // NewRegistrar returns a registrar checking passwords against creds.
 func NewRegistrar(cfg RegistrarConfig, creds Credentials, log *slog.Logger) *Registrar {
 	if cfg.MinExpires == 0 {
@@ -179,6 +182,13 @@ func (r *Registrar) fail(ip, user string) string {
 	now := r.now()
 	k := userKey{ip, user}
 	uf := r.userFails[k]
+	if uf == nil && len(r.userFails) >= maxFailEntries || r.fails[ip] == nil && len(r.fails) >= maxFailEntries {
+		// A flood of failures from ever new addresses (spoofed UDP needs no answer to send a
+		// malformed Authorization header) must not grow the tables without bound; the admission
+		// screen's rate limits keep real sources from getting here.
+		r.log.Debug("register: failure not tracked: failure tables full", "ip", ip)
+		return ""
+	}
 	if uf == nil || now.Sub(uf.first) > r.cfg.FailWindow {
 		uf = &failures{first: now}
 		r.userFails[k] = uf
