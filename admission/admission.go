@@ -244,13 +244,17 @@ func seconds(d time.Duration) int {
 func (a *Admission) refuse(r Request, v Verdict, scanner string) Verdict {
 	a.stats[v.Reason].Add(1)
 	log := a.opt.Log
+	n, due := a.logs[v.Reason].due(a.opt.Now().UnixNano())
+	if !due && !log.Enabled(context.Background(), slog.LevelDebug) {
+		return v // a flood costs a counter, not a log line
+	}
 	attrs := []any{"reason", v.Reason.String(), "src", r.Src.String(), "method", r.Method.String()}
 	if scanner != "" {
 		attrs = append(attrs, "scanner", scanner)
 	}
-	if n, ok := a.logs[v.Reason].due(a.opt.Now().UnixNano()); ok {
+	if due {
 		log.Info("sip requests refused", append(attrs, "refused_since_last_line", n, "dropped", v.Action == Drop)...)
-	} else if log.Enabled(context.Background(), slog.LevelDebug) {
+	} else {
 		log.Debug("sip request refused", attrs...)
 	}
 	return v

@@ -1,6 +1,8 @@
 package admission
 
 import (
+	"io"
+	"log/slog"
 	"net/netip"
 	"sync/atomic"
 	"testing"
@@ -293,6 +295,20 @@ func BenchmarkCheck(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if a.Check(reqs[i%len(reqs)]).Action != Pass {
 			b.Fatal("refused")
+		}
+	}
+}
+
+// BenchmarkCheckRefused is the cost of refusing a flood from one source (info logging on, so
+// after the first line each refusal is only counted).
+func BenchmarkCheckRefused(b *testing.B) {
+	a := New(Config{Invite: Rate{PerSecond: 1, Burst: 1}}, Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	r := Request{Src: netip.MustParseAddr("192.0.2.1"), Method: Invite}
+	a.Check(r)
+	b.ReportAllocs()
+	for b.Loop() {
+		if a.Check(r).Action != Reject {
+			b.Fatal("passed")
 		}
 	}
 }
