@@ -62,6 +62,17 @@ func TestDefenceScannerDropped(t *testing.T) {
 		Keys: map[string]string{"expected": "403"}}); err != nil {
 		t.Fatalf("the same source as a phone was not answered: %v", err)
 	}
+	// Over TCP the stack parses the request first; the screen drops it all the same.
+	before := metricValue(t, srv, `hotline_sip_refused_total{reason="scanner"}`)
+	res, err = peers.RunSipp(t, peers.SippArgs{Scenario: "uac_expect_4xx.xml", Remote: srv.SIPAddr(), Service: "900", Transport: "t1",
+		Keys: map[string]string{"expected": "403"}, Replace: map[string]string{"User-Agent: sipp hotline-e2e": "User-Agent: friendly-scanner"},
+		Timeout: 3 * time.Second, TraceMsg: true})
+	if err == nil || res.Successful != 0 || strings.Contains(res.MessageLog, "message received") {
+		t.Fatalf("the scanner's INVITE over TCP was answered: %v %s\n%s", err, res.Summary(), lastLines(res.MessageLog, 20))
+	}
+	if n := metricValue(t, srv, `hotline_sip_refused_total{reason="scanner"}`); n != before+1 {
+		t.Errorf("scanner refusals %v after one over TCP, want %v", n, before+1)
+	}
 }
 
 // TestDefenceInviteFlood: 20 INVITEs from one address at 50 a second, against a bucket of 2 a
