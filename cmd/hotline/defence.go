@@ -109,7 +109,7 @@ func resolveTrunk(ctx context.Context, hostport, name string, log *slog.Logger) 
 type defenceCollector struct {
 	d                                            defence
 	refused, sources, overloaded, jitter, blocks *prometheus.Desc
-	blocked, trips, overflowed                   *prometheus.Desc
+	blocked, trips, overflowed, sched            *prometheus.Desc
 }
 
 func newDefenceCollector(d defence) defenceCollector {
@@ -123,6 +123,8 @@ func newDefenceCollector(d defence) defenceCollector {
 		trips:      prometheus.NewDesc("hotline_overload_trips_total", "Times the overload guard started refusing new calls.", nil, nil),
 		jitter: prometheus.NewDesc("hotline_overload_send_jitter_p99_seconds",
 			"The overload guard's last measurement: p99 deviation of the RTP send interval from 20 ms over its window.", nil, nil),
+		sched: prometheus.NewDesc("hotline_overload_sched_latency_p99_seconds",
+			"The overload guard's last measurement: p99 Go scheduler latency over its window.", nil, nil),
 		blocks: prometheus.NewDesc("hotline_register_blocks_total",
 			"Registration brute-force blocks started, by scope: user (one user on one address) or address (failures for many users).", []string{"scope"}, nil),
 		blocked: prometheus.NewDesc("hotline_register_blocked", "Registration blocks in force, by scope (user, address).", []string{"scope"}, nil),
@@ -130,7 +132,7 @@ func newDefenceCollector(d defence) defenceCollector {
 }
 
 func (c defenceCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.refused, c.sources, c.overflowed, c.overloaded, c.trips, c.jitter, c.blocks, c.blocked} {
+	for _, d := range []*prometheus.Desc{c.refused, c.sources, c.overflowed, c.overloaded, c.trips, c.jitter, c.sched, c.blocks, c.blocked} {
 		ch <- d
 	}
 }
@@ -149,6 +151,7 @@ func (c defenceCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.overloaded, prometheus.GaugeValue, over)
 	ch <- prometheus.MustNewConstMetric(c.trips, prometheus.CounterValue, float64(s.GuardTrips))
 	ch <- prometheus.MustNewConstMetric(c.jitter, prometheus.GaugeValue, s.Health.SendJitter.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.sched, prometheus.GaugeValue, s.Health.SchedLatency.Seconds())
 	b := c.d.reg.BlockStats()
 	ch <- prometheus.MustNewConstMetric(c.blocks, prometheus.CounterValue, float64(b.UserBlocks), "user")
 	ch <- prometheus.MustNewConstMetric(c.blocks, prometheus.CounterValue, float64(b.AddressBlocks), "address")
