@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
+	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
 	"github.com/hotline-cc/hotline/admission"
@@ -27,7 +29,7 @@ func (s *Server) screenDatagram(conn net.PacketConn, msg []byte, from net.Addr) 
 	if bytes.HasPrefix(msg, []byte("ACK ")) && bytes.Contains(msg, []byte(rejectTag)) {
 		return true // the ACK of one of our stateless 503s: no transaction to give it to
 	}
-	r, ok := peekRequest(msg)
+	r, branch, ok := peekRequest(msg)
 	if !ok {
 		return false // a response, a keep-alive: not ours to screen
 	}
@@ -36,7 +38,17 @@ func (s *Server) screenDatagram(conn net.PacketConn, msg []byte, from net.Addr) 
 	} else if ap, err := netip.ParseAddrPort(from.String()); err == nil {
 		r.Src = ap.Addr().Unmap()
 	}
+	var tx uint64
+	if r.Method == admission.Invite && !r.InDialog && len(branch) > 0 {
+		tx = txKey(r.Src, branch)
+		if s.admitted.retransmission(tx, time.Now().UnixNano()) {
+			return false // the stack knows this transaction and absorbs the copy
+		}
+	}
 	v := a.Check(r)
+	if v.Action == admission.Pass && tx != 0 {
+		s.admitted.add(tx, time.Now().UnixNano())
+	}
 	switch v.Action {
 	case admission.Drop:
 		return true
@@ -87,12 +99,12 @@ func (s *Server) admitParsed(req *gsip.Request, tx gsip.ServerTransaction) bool 
 	return true
 }
 
-// peekRequest reads a request's method, whether its To has a tag, and its User-Agent. ok is false
-// for what is not a request (responses, keep-alives). It allocates nothing.
-func peekRequest(msg []byte) (r admission.Request, ok bool) {
+// peekRequest reads a request's method, whether its To has a tag, its User-Agent and the branch of
+// its top Via. ok is false for what is not a request (responses, keep-alives). It allocates nothing.
+func peekRequest(msg []byte) (r admission.Request, branch []byte, ok bool) {
 	sp := bytes.IndexByte(msg, ' ')
 	if sp <= 0 || bytes.HasPrefix(msg, []byte("SIP/")) {
-		return r, false
+		return r, nil, false
 	}
 	switch string(msg[:sp]) { // no allocation: the compiler compares in place
 	case "INVITE":
@@ -104,7 +116,7 @@ func peekRequest(msg []byte) (r admission.Request, ok bool) {
 	for {
 		nl := bytes.IndexByte(rest, '\n')
 		if nl < 0 {
-			return r, true
+			return r, branch, true
 		}
 		rest = rest[nl+1:]
 		line := rest
@@ -113,10 +125,10 @@ func peekRequest(msg []byte) (r admission.Request, ok bool) {
 		}
 		line = bytes.TrimRight(line, "\r")
 		if len(line) == 0 {
-			return r, true // end of the headers
+			return r, branch, true // end of the headers
 		}
-		if c := line[0] | 0x20; c != 'u' && c != 't' {
-			continue // only User-Agent and To matter
+		if c := line[0] | 0x20; c != 'u' && c != 't' && c != 'v' {
+			continue // only User-Agent, To and Via matter
 		}
 		name, val, found := bytes.Cut(line, []byte(":"))
 		if !found {
@@ -128,8 +140,94 @@ func peekRequest(msg []byte) (r admission.Request, ok bool) {
 			r.UserAgent = bytes.TrimSpace(val)
 		case bytes.EqualFold(name, []byte("to")) || bytes.EqualFold(name, []byte("t")):
 			r.InDialog = hasTag(val)
+		case branch == nil && (bytes.EqualFold(name, []byte("via")) || bytes.EqualFold(name, []byte("v"))):
+			branch = viaBranch(val)
 		}
 	}
+}
+
+// viaBranch is the branch parameter of the first Via in a header value ("" if none).
+func viaBranch(val []byte) []byte {
+	if c := bytes.IndexByte(val, ','); c >= 0 {
+		val = val[:c]
+	}
+	i := bytes.Index(val, []byte("branch="))
+	if i < 0 {
+		return []byte{}
+	}
+	b := val[i+len("branch="):]
+	if e := bytes.IndexAny(b, "; \t\r"); e >= 0 {
+		b = b[:e]
+	}
+	return b
+}
+
+// txKey identifies an INVITE transaction by its source and branch (FNV-1a): a copy from another
+// address is another transaction.
+func txKey(src netip.Addr, branch []byte) uint64 {
+	h := uint64(14695981039346656037)
+	a := src.As16()
+	for _, c := range a {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	for _, c := range branch {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h | 1 // never 0, which means none
+}
+
+// admitted remembers, for a few seconds, the INVITE transactions the screen let through, so that
+// their retransmissions (sent while our 100 Trying is on its way: when the server is busiest)
+// reach the stack, which absorbs them, instead of being refused as new calls by a bucket or a
+// guard that has tripped since. Each gets a few such passes, so a copy replayed at will is
+// screened again; the table is bounded.
+type admitted struct {
+	mu        sync.Mutex
+	m         map[uint64]admittedTx
+	lastSweep int64
+}
+
+type admittedTx struct {
+	expires int64
+	left    uint8 // retransmissions still let through
+}
+
+const (
+	admittedTTL     = int64(8 * time.Second) // Timer A doubles from 500 ms: copies at 0.5, 1.5, 3.5, 7.5 s
+	admittedMax     = 65536
+	admittedRetrans = 8
+)
+
+func (a *admitted) add(key uint64, now int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.m == nil {
+		a.m = map[uint64]admittedTx{}
+	}
+	if now-a.lastSweep > int64(time.Second) {
+		a.lastSweep = now
+		for k, tx := range a.m {
+			if now > tx.expires {
+				delete(a.m, k)
+			}
+		}
+	}
+	if len(a.m) < admittedMax {
+		a.m[key] = admittedTx{expires: now + admittedTTL, left: admittedRetrans}
+	}
+}
+
+// retransmission reports whether key is an admitted transaction with passes left, and takes one.
+func (a *admitted) retransmission(key uint64, now int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	tx, ok := a.m[key]
+	if !ok || now > tx.expires || tx.left == 0 {
+		return false
+	}
+	tx.left--
+	a.m[key] = tx
+	return true
 }
 
 // hasTag reports whether a To header value has a tag parameter (outside the <URI>, whose own

@@ -1,9 +1,9 @@
 package sip
 
 import (
+	"bytes"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -31,10 +31,51 @@ func TestPeekRequest(t *testing.T) {
 		{"keepalive", "\r\n\r\n", false, 0, false, ""},
 	}
 	for _, tt := range tests {
-		r, ok := peekRequest([]byte(tt.msg))
+		r, _, ok := peekRequest([]byte(tt.msg))
 		if ok != tt.ok || ok && (r.Method != tt.method || r.InDialog != tt.inDialog || string(r.UserAgent) != tt.ua) {
 			t.Errorf("%s: %+v %v (ua %q), want method %v in-dialog %v ua %q", tt.name, r, ok, r.UserAgent, tt.method, tt.inDialog, tt.ua)
 		}
+	}
+}
+
+func TestViaBranch(t *testing.T) {
+	for via, want := range map[string]string{
+		"Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n":                        "z9hG4bK1",
+		"v: SIP/2.0/UDP h;rport;branch=z9hG4bK-a;received=1.2.3.4\r\n":               "z9hG4bK-a",
+		"Via: SIP/2.0/UDP a;branch=z9hG4bKtop, SIP/2.0/UDP b;branch=z9hG4bKnext\r\n": "z9hG4bKtop",
+		"Via: SIP/2.0/UDP a\r\nVia: SIP/2.0/UDP b;branch=z9hG4bKsecond\r\n":          "",
+	} {
+		_, b, ok := peekRequest([]byte("INVITE sip:x SIP/2.0\r\n" + via + "\r\n"))
+		if !ok || string(b) != want {
+			t.Errorf("%q: branch %q, want %q", via, b, want)
+		}
+	}
+}
+
+// TestRetransmissionAdmitted: a copy of an INVITE the screen let through is not refused by a
+// bucket that has emptied since; a few copies only, and a new transaction is refused.
+func TestRetransmissionAdmitted(t *testing.T) {
+	srv := &Server{cfg: Config{Admission: admission.New(admission.Config{Invite: admission.Rate{PerSecond: 0.001, Burst: 1}}, admission.Options{})}}
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	from := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9} // discard: the 503s go nowhere
+	if srv.screenDatagram(conn, []byte(goodInvite), from) {
+		t.Fatal("the first INVITE was refused")
+	}
+	for i := range admittedRetrans {
+		if srv.screenDatagram(conn, []byte(goodInvite), from) {
+			t.Fatalf("retransmission %d was refused", i+1)
+		}
+	}
+	if !srv.screenDatagram(conn, []byte(goodInvite), from) {
+		t.Error("a copy replayed past the retransmissions was let through")
+	}
+	other := strings.Replace(goodInvite, "branch=z9hG4bK1", "branch=z9hG4bK2", 1)
+	if !srv.screenDatagram(conn, []byte(other), from) {
+		t.Error("a new INVITE from the empty bucket was let through")
 	}
 }
 
@@ -61,7 +102,7 @@ func FuzzPeekRequest(f *testing.F) {
 	f.Add([]byte(goodInvite))
 	f.Add([]byte("INVITE sip:x SIP/2.0\nt: sip:x@h ; TAG=9\nUser-Agent: friendly-scanner\n\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, ok := peekRequest(b); ok {
+		if _, _, ok := peekRequest(b); ok {
 			_ = serviceUnavailable(b, 1)
 		}
 	})
@@ -129,26 +170,30 @@ func TestDefenceOnTheWire(t *testing.T) {
 	}
 }
 
-// BenchmarkScreenInvite is the hot path's cost per INVITE datagram: reading the method, To tag and
-// User-Agent, and the admission check (scanner list, the source's bucket, call limit, guard) for a
-// request that passes, from 1,000 sources.
+// BenchmarkScreenInvite is the hot path's cost per INVITE datagram that passes: reading the method,
+// To tag, User-Agent and Via branch, remembering the transaction, and the admission check (scanner
+// list, the source's bucket, call limit, guard), each INVITE a new transaction from one of 1,000
+// sources.
 func BenchmarkScreenInvite(b *testing.B) {
 	adm := admission.New(admission.Config{Scanners: admission.DefaultScanners, Invite: admission.Rate{PerSecond: 1e9, Burst: 1e9},
-		MaxCalls: 100000, Guard: admission.GuardConfig{MaxSendJitter: time.Millisecond}},
+		MaxCalls: 100000, Guard: admission.GuardConfig{MaxSendJitter: 10 * time.Millisecond}},
 		admission.Options{Calls: func() int { return 10 }, Probe: admission.NewMediaProbe()})
-	msg := []byte(strings.ReplaceAll("INVITE sip:100@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-1-1-0\n"+
+	srv := &Server{cfg: Config{Admission: adm}}
+	msg := []byte(strings.ReplaceAll("INVITE sip:100@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-000000000000\n"+
 		"From: sipp <sip:sipp@127.0.0.1:5070>;tag=1SIPpTag001\nTo: <sip:100@127.0.0.1:5060>\nCall-ID: 1-1@127.0.0.1\n"+
 		"CSeq: 1 INVITE\nContact: sip:sipp@127.0.0.1:5070\nMax-Forwards: 70\nUser-Agent: Yealink SIP-T46S 66.86.0.15\n"+
 		"Subject: Performance Test\nContent-Type: application/sdp\nContent-Length: 129\n\n", "\n", "\r\n"))
-	srcs := make([]netip.Addr, 1000)
+	digits := msg[bytes.Index(msg, []byte("z9hG4bK-"))+8:][:12]
+	srcs := make([]net.Addr, 1000)
 	for i := range srcs {
-		srcs[i] = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+		srcs[i] = &net.UDPAddr{IP: net.IPv4(10, 0, byte(i>>8), byte(i)), Port: 5060}
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		r, _ := peekRequest(msg)
-		r.Src = srcs[i%len(srcs)]
-		if adm.Check(r).Action != admission.Pass {
+		for j, n := len(digits)-1, i; j >= 0; j, n = j-1, n/10 {
+			digits[j] = byte('0' + n%10)
+		}
+		if srv.screenDatagram(nil, msg, srcs[i%len(srcs)]) {
 			b.Fatal("refused")
 		}
 	}

@@ -69,6 +69,7 @@ type Server struct {
 	nActive    atomic.Int64
 	// reinvites counts re-INVITEs of calls by result (reinviteResults).
 	reinvites [len(reinviteResults)]atomic.Uint64
+	admitted  admitted // INVITE transactions the screen let through (defence.go)
 }
 
 // setStackLogger sets the SIP stack's process-wide logger once.
