@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/admission"
@@ -33,6 +34,10 @@ func newAdmission(cfg *config.Config, calls func() int, log *slog.Logger) *admis
 	scanners = append(slices.Clone(scanners), d.ExtraScanners...)
 	o := d.Overload
 	window := o.Window.D()
+	log.Info("scanner and flood defence", "scanners", len(scanners), "invite_per_second", d.Invite.PerSecond, "invite_burst", d.Invite.Burst,
+		"register_per_second", d.Register.PerSecond, "register_burst", d.Register.Burst, "over_rate", d.OverRate,
+		"exempt", strings.Join(d.Exempt, ","), "exempt_trunks", *d.ExemptTrunks, "max_calls", d.MaxCalls,
+		"overload_max_send_jitter", o.MaxSendJitter.D().String(), "overload_max_sched_latency", o.MaxSchedLatency.D().String())
 	return admission.New(admission.Config{
 		Scanners:     scanners,
 		Invite:       admission.Rate{PerSecond: d.Invite.PerSecond, Burst: d.Invite.Burst},
