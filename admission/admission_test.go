@@ -38,7 +38,7 @@ func TestScannerUserAgents(t *testing.T) {
 		}
 	}
 	for _, ua := range []string{"", "Yealink SIP-T46S 66.86.0.15", "baresip v3.10.1", "Asmap/1.0", "sipsak 0.9.8", "PortSIP VoIP SDK 11.2",
-		"Linphone/5.2 (belle-sip/5.2)", "Zoiper rv2.10"} {
+		"Linphone/5.2 (belle-sip/5.2)", "Zoiper rv2.10", "iWarp-Phone 2", "Gulpfiction"} {
 		v := a.Check(Request{Src: addr("192.0.2.1"), Method: Invite, UserAgent: []byte(ua)})
 		if v.Action != Pass {
 			t.Errorf("User-Agent %q: %+v, want passed", ua, v)

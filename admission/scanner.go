@@ -6,7 +6,7 @@ import (
 )
 
 // DefaultScanners are User-Agent names of SIP scanning and brute-force tools, matched case-
-// insensitively at the start of a word of the User-Agent header. Only tools that are nothing but
+// insensitively as a whole word of the User-Agent header ("smap 0.6.0", not "Asmap"). Only tools that are nothing but
 // attack tools are listed: SDKs that attackers also use (PortSIP, for one) are left out because real
 // softphones are built on them too; sipsak is a diagnostic tool admins use.
 var DefaultScanners = []string{
@@ -42,7 +42,7 @@ func newScanners(names []string) scanners {
 // uaMax bounds the part of a User-Agent that is looked at: scanners put their name first.
 const uaMax = 128
 
-// match returns the listed name ua contains at the start of a word, or "".
+// match returns the listed name ua contains as a whole word, or "".
 func (s scanners) match(ua []byte) string {
 	if len(ua) == 0 || len(s.names) == 0 {
 		return ""
@@ -61,8 +61,8 @@ func (s scanners) match(ua []byte) string {
 			if i < 0 {
 				break
 			}
-			at := off + i
-			if at == 0 || !isWordByte(low[at-1]) {
+			at, end := off+i, off+i+len(name)
+			if (at == 0 || !isWordByte(low[at-1])) && (end == len(low) || !isWordByte(low[end])) {
 				return string(name)
 			}
 			off = at + 1
