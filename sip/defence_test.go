@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
 	"github.com/hotline-cc/hotline/admission"
+	"github.com/hotline-cc/hotline/media/audiotest"
 )
 
 func TestPeekRequest(t *testing.T) {
@@ -196,5 +198,70 @@ func BenchmarkScreenInvite(b *testing.B) {
 		if srv.screenDatagram(nil, msg, srcs[i%len(srcs)]) {
 			b.Fatal("refused")
 		}
+	}
+}
+
+// switchProbe is a probe the test turns bad and good.
+type switchProbe struct{ bad atomic.Bool }
+
+func (p *switchProbe) Sample() admission.Health {
+	if p.bad.Load() {
+		return admission.Health{SendJitter: 5 * time.Millisecond, Intervals: 100000}
+	}
+	return admission.Health{SendJitter: 250 * time.Microsecond, Intervals: 100000}
+}
+
+// TestOverloadSparesEstablishedCalls: while the overload guard refuses new calls (503 with
+// Retry-After), a call already up keeps its audio and its dialog: a re-INVITE and the BYE are
+// served. When the guard clears, new calls are taken again.
+func TestOverloadSparesEstablishedCalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: opens sockets and runs SIP dialogs")
+	}
+	probe := &switchProbe{}
+	adm := admission.New(admission.Config{RetryAfter: 7 * time.Second,
+		Guard: admission.GuardConfig{MaxSendJitter: time.Millisecond, Every: time.Nanosecond, Hold: time.Nanosecond}},
+		admission.Options{Probe: probe})
+	h := toneHandler{ended: make(chan [2]string, 2)}
+	// RTP ports below the range the benchmarks and e2e servers use, which may be busy on a shared machine.
+	_, srvAddr := startTestServer(t, h, 6000, func(c *Config) { c.Admission = adm })
+
+	up := newDialog(t, srvAddr, "up")
+	ear := audiotest.NewRTPEar(t)
+	res := up.invite(callerSDP(ear.Port(), "0 101", "sendrecv", pcmuOnly...))
+	if res.StatusCode != 200 {
+		t.Fatalf("INVITE before the overload: %d %s", res.StatusCode, res.Reason)
+	}
+	up.ack("")
+	answer, err := ParseOffer(res.Body())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendRTP(t, ear, answer.Addr, 1)
+
+	probe.bad.Store(true)
+	late := newDialog(t, srvAddr, "late")
+	res = late.invite(callerSDP(audiotest.NewRTPEar(t).Port(), "0 101", "sendrecv", pcmuOnly...))
+	if res.StatusCode != 503 || res.GetHeader("Retry-After") == nil || res.GetHeader("Retry-After").Value() != "7" {
+		t.Fatalf("INVITE during the overload: %d %s, Retry-After %v; want 503 with Retry-After 7", res.StatusCode, res.Reason, res.GetHeader("Retry-After"))
+	}
+	hearsTone(t, "the established call during the overload", ear.Listen(700*time.Millisecond), 0)
+	if res := up.invite(callerSDP(ear.Port(), "0 101", "sendrecv", pcmuOnly...)); res.StatusCode != 200 {
+		t.Fatalf("re-INVITE of the established call during the overload: %d %s", res.StatusCode, res.Reason)
+	}
+	up.ack("")
+	up.bye()
+	<-h.ended
+
+	probe.bad.Store(false)
+	again := newDialog(t, srvAddr, "again")
+	if res := again.invite(callerSDP(audiotest.NewRTPEar(t).Port(), "0 101", "sendrecv", pcmuOnly...)); res.StatusCode != 200 {
+		t.Fatalf("INVITE after the overload: %d %s", res.StatusCode, res.Reason)
+	}
+	again.ack("")
+	again.bye()
+	<-h.ended
+	if s := adm.Stats(); s.Refused[admission.Overload] != 1 || s.GuardTrips != 1 {
+		t.Errorf("stats %+v, want one refusal and one trip", s)
 	}
 }
