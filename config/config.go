@@ -45,6 +45,8 @@ type Config struct {
 	// Analysis and Webhooks: what happens to a call after it ends (analysis.go).
 	Analysis Analysis `yaml:"analysis"`
 	Webhooks Webhooks `yaml:"webhooks"`
+	// Defence: scanner and flood defence, registration brute force (defence.go).
+	Defence Defence `yaml:"defence"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -205,6 +207,7 @@ func (c *Config) Defaults() {
 		c.LogLevel = "info"
 	}
 	c.analysisDefaults()
+	c.defenceDefaults()
 }
 
 // Path resolves p relative to the config file's directory.
@@ -379,6 +382,7 @@ func (c *Config) validate() error {
 	}
 	c.validateTrunks(bad)
 	c.validateRecordings(bad)
+	c.validateDefence(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)

@@ -23,8 +23,12 @@
 //   - Legs: InboundCall and OutboundCall are media.RTPLegs, so a bridge of two relays payloads,
 //     and media.DigitSenders (SendDigit: RFC 4733), so the IVR can pass a desktop agent's keys on.
 //   - Registration (registrar.go, digest.go): digest authentication against Credentials (HA1s
-//     only), one binding per user, and a throttle on failed attempts that runs on the registrar's
-//     own clock, so its tests move time instead of waiting.
+//     only), one binding per user, and a throttle on failed attempts (per user and address, and
+//     per address for failures across many users) that runs on the registrar's own clock, so its
+//     tests move time instead of waiting.
+//   - Scanner and flood defence (defence.go): Config.Admission sees every UDP datagram first,
+//     from the few bytes it needs (method, To tag, User-Agent), and a refusal is dropped or
+//     answered with a stateless 503 there; TCP requests are screened once parsed.
 //   - Malformed requests (malformed.go): a UDP datagram that is plainly a broken request is
 //     answered 400 with the reason before the stack parses it.
 //

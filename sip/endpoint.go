@@ -164,7 +164,7 @@ func (s *Server) serveUDP(ctx context.Context, conn net.PacketConn) error {
 	s.log.Info("sip listening", "transport", "udp", "addr", conn.LocalAddr().String())
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	err := s.srv.ServeUDP(guardConn{conn, s.log})
+	err := s.srv.ServeUDP(guardConn{PacketConn: conn, log: s.log, screen: s.screenDatagram})
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -15,6 +15,9 @@ import (
 type guardConn struct {
 	net.PacketConn
 	log *slog.Logger
+	// screen, when set, sees every datagram first (scanner and flood defence: defence.go) and
+	// reports whether it consumed it.
+	screen func(conn net.PacketConn, msg []byte, from net.Addr) bool
 }
 
 func (g guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -24,6 +27,9 @@ func (g guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
 			return n, addr, err
 		}
 		msg := p[:n]
+		if g.screen != nil && g.screen(g.PacketConn, msg, addr) {
+			continue
+		}
 		if reason := checkRequest(msg); reason != "" {
 			g.log.Warn("malformed sip request", "src", addr.String(), "reason", reason)
 			if resp := badRequest(msg, reason); resp != nil {

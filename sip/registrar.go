@@ -30,13 +30,24 @@ type RegistrarConfig struct {
 	Realm      string
 	MinExpires time.Duration // default 60 s
 	MaxExpires time.Duration // default 3600 s
-	// MaxFailures failed authentications (a wrong digest, an unknown user, a malformed
-	// Authorization header) from one IP within FailWindow of the first of them block that IP
-	// for FailWindow from the last: every REGISTER from it, for any user, gets 403 Too Many
-	// Failed Attempts without a challenge. A success neither counts nor resets the count, so
-	// one known password buys no guesses at others. Defaults: 5 within a minute.
+	// MaxFailures failed authentications for one user (a wrong digest, a malformed Authorization
+	// header) from one IP within FailWindow of the first of them block that user from that IP for
+	// FailWindow from the last: its REGISTERs get 403 Too Many Failed Attempts without a challenge,
+	// while the other users behind the same address (a NAT) still register. A success neither
+	// counts nor resets the count, so one known password buys no guesses at others. Default: 5
+	// within a minute.
 	MaxFailures int
 	FailWindow  time.Duration
+	// SprayUsers: failures for this many distinct users from one IP within FailWindow (someone
+	// trying user names, or one password on many users) block the whole address for FailWindow,
+	// every user. Default 5.
+	SprayUsers int
+}
+
+// BlockStats are the registrar's brute-force blocks: started since start, and in force now.
+type BlockStats struct {
+	UserBlocks, AddressBlocks      uint64 // blocks started: of one user on an address, of a whole address
+	BlockedUsers, BlockedAddresses int    // (address, user) pairs and addresses blocked now
 }
 
 // Registrar accepts REGISTER with digest auth and keeps one binding per user.
@@ -49,15 +60,25 @@ type Registrar struct {
 
 	mu       sync.Mutex
 	bindings map[string]*Binding
-	fails    map[string]*failures
-	onChange func(user string, b *Binding)
+	fails    map[string]*failures // by IP: failures for any user; users and blocks of the address
+	// userFails counts failures and blocks by (IP, user).
+	userFails  map[userKey]*failures
+	userBlocks uint64
+	addrBlocks uint64
+	onChange   func(user string, b *Binding)
 }
 
 type failures struct {
 	count        int
 	first        time.Time
 	blockedUntil time.Time
+	users        map[string]struct{} // of an address: the distinct users that failed (up to SprayUsers)
 }
+
+type userKey struct{ ip, user string }
+
+// maxFailEntries bounds each failure table; entries leave a minute (FailWindow) after they start.
+const maxFailEntries = 100000
 
 // NewRegistrar returns a registrar checking passwords against creds.
 func NewRegistrar(cfg RegistrarConfig, creds Credentials, log *slog.Logger) *Registrar {
@@ -73,11 +94,15 @@ func NewRegistrar(cfg RegistrarConfig, creds Credentials, log *slog.Logger) *Reg
 	if cfg.FailWindow == 0 {
 		cfg.FailWindow = time.Minute
 	}
+	if cfg.SprayUsers == 0 {
+		cfg.SprayUsers = 5
+	}
 	return &Registrar{
 		cfg: cfg, creds: creds, log: log, now: time.Now,
-		nonces:   newNonceSource(5 * time.Minute),
-		bindings: map[string]*Binding{},
-		fails:    map[string]*failures{},
+		nonces:    newNonceSource(5 * time.Minute),
+		bindings:  map[string]*Binding{},
+		fails:     map[string]*failures{},
+		userFails: map[userKey]*failures{},
 	}
 }
 
@@ -112,6 +137,11 @@ func (r *Registrar) Expire() {
 			delete(r.fails, ip)
 		}
 	}
+	for k, f := range r.userFails {
+		if now.After(f.blockedUntil) && now.Sub(f.first) > r.cfg.FailWindow {
+			delete(r.userFails, k)
+		}
+	}
 	r.mu.Unlock()
 	for _, u := range gone {
 		r.log.Info("registration expired", "user", u)
@@ -129,26 +159,98 @@ func sourceIP(src string) string {
 	return host
 }
 
-// blocked reports whether ip is throttled after repeated failures.
-func (r *Registrar) blocked(ip string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	f := r.fails[ip]
-	return f != nil && r.now().Before(f.blockedUntil)
-}
-
-func (r *Registrar) fail(ip string) {
+// blocked says whether user is throttled on ip after repeated failures, and how widely: "user"
+// (that user from that address) or "address" (every user from it); "" when not.
+func (r *Registrar) blocked(ip, user string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	f := r.fails[ip]
-	if f == nil || now.Sub(f.first) > r.cfg.FailWindow {
-		f = &failures{first: now}
-		r.fails[ip] = f
+	if f := r.fails[ip]; f != nil && now.Before(f.blockedUntil) {
+		return "address"
 	}
-	f.count++
-	if f.count >= r.cfg.MaxFailures {
-		f.blockedUntil = now.Add(r.cfg.FailWindow)
+	if f := r.userFails[userKey{ip, user}]; f != nil && now.Before(f.blockedUntil) {
+		return "user"
+	}
+	return ""
+}
+
+// fail counts a failed authentication for user from ip, and blocks the user on that address, or
+// the address, when that was one too many; it returns what it blocked ("user", "address" or "").
+func (r *Registrar) fail(ip, user string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	k := userKey{ip, user}
+	uf := r.userFails[k]
+	if uf == nil && len(r.userFails) >= maxFailEntries || r.fails[ip] == nil && len(r.fails) >= maxFailEntries {
+		// A flood of failures from ever new addresses (spoofed UDP needs no answer to send a
+		// malformed Authorization header) must not grow the tables without bound; the admission
+		// screen's rate limits keep real sources from getting here.
+		r.log.Debug("register: failure not tracked: failure tables full", "ip", ip)
+		return ""
+	}
+	if uf == nil || now.Sub(uf.first) > r.cfg.FailWindow {
+		uf = &failures{first: now}
+		r.userFails[k] = uf
+	}
+	uf.count++
+	af := r.fails[ip]
+	if af == nil || now.Sub(af.first) > r.cfg.FailWindow {
+		af = &failures{first: now, users: map[string]struct{}{}}
+		r.fails[ip] = af
+	}
+	af.count++
+	if len(af.users) < r.cfg.SprayUsers {
+		af.users[user] = struct{}{}
+	}
+	if len(af.users) >= r.cfg.SprayUsers {
+		fresh := !now.Before(af.blockedUntil)
+		af.blockedUntil = now.Add(r.cfg.FailWindow)
+		if fresh {
+			r.addrBlocks++
+			return "address"
+		}
+		return ""
+	}
+	if uf.count >= r.cfg.MaxFailures {
+		fresh := !now.Before(uf.blockedUntil)
+		uf.blockedUntil = now.Add(r.cfg.FailWindow)
+		if fresh {
+			r.userBlocks++
+			return "user"
+		}
+	}
+	return ""
+}
+
+// BlockStats reads the brute-force blocks.
+func (r *Registrar) BlockStats() BlockStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	s := BlockStats{UserBlocks: r.userBlocks, AddressBlocks: r.addrBlocks}
+	for _, f := range r.fails {
+		if now.Before(f.blockedUntil) {
+			s.BlockedAddresses++
+		}
+	}
+	for _, f := range r.userFails {
+		if now.Before(f.blockedUntil) {
+			s.BlockedUsers++
+		}
+	}
+	return s
+}
+
+// failed counts a failure and logs the block it started.
+func (r *Registrar) failed(log *slog.Logger, ip, user string) {
+	switch r.fail(ip, user) {
+	case "user":
+		log.Warn("register: user blocked on this address after failed attempts", "user", user, "ip", ip,
+			"failures", r.cfg.MaxFailures, "for", r.cfg.FailWindow.String(), "scope", "user")
+	case "address":
+		log.Warn("register: address blocked: failed attempts for many users", "ip", ip, "users", r.cfg.SprayUsers,
+			"for", r.cfg.FailWindow.String(), "scope", "address")
 	}
 }
 
@@ -157,17 +259,17 @@ func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
 	src := req.Source()
 	ip := sourceIP(src)
 	log := r.log.With("call_id", callID(req), "src", src)
-	if r.blocked(ip) {
-		log.Warn("register refused: too many failed attempts")
-		respond(tx, req, 403, "Too Many Failed Attempts")
-		return
-	}
 	to := req.To()
 	if to == nil {
 		respond(tx, req, 400, "Missing To")
 		return
 	}
 	user := to.Address.User
+	if scope := r.blocked(ip, user); scope != "" {
+		log.Debug("register refused: too many failed attempts", "user", user, "scope", scope)
+		respond(tx, req, 403, "Too Many Failed Attempts")
+		return
+	}
 	authz := req.GetHeader("Authorization")
 	if authz == nil {
 		r.sendChallenge(tx, req, false)
@@ -176,7 +278,7 @@ func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
 	cred, err := parseDigest(authz.Value())
 	if err != nil {
 		log.Warn("register: bad authorization header", "error", err)
-		r.fail(ip)
+		r.failed(log, ip, user)
 		respond(tx, req, 400, "Bad Authorization Header")
 		return
 	}
@@ -187,8 +289,8 @@ func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
 	}
 	ha1, ok := r.creds.HA1(cred.Username)
 	if !ok || cred.Username != user || (cred.Realm != "" && cred.Realm != r.cfg.Realm) || !verifyDigest(cred, ha1, "REGISTER") {
-		r.fail(ip)
 		log.Warn("register: authentication failed", "user", cred.Username)
+		r.failed(log, ip, user)
 		respond(tx, req, 403, "Forbidden")
 		return
 	}

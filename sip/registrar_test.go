@@ -79,11 +79,12 @@ func (c *regClient) register(src, user, password string) *gsip.Response {
 	return c.send(src, user, authz(user, password, m[1]))
 }
 
-// TestRegisterThrottle walks through the registrar's rule: 5 failed authentications from one
-// address within a minute (counted from the first of them; a success neither counts nor resets the
-// count) block that address for a minute from the 5th. Blocked, every REGISTER from the address is
-// refused with 403 and no challenge, whoever it names and whatever its credentials; other
-// addresses are served. After the minute the count starts over.
+// TestRegisterThrottle walks through the registrar's rule: 5 failed authentications for one user
+// from one address within a minute (counted from the first of them; a success neither counts nor
+// resets the count) block that user on that address for a minute from the 5th. Blocked, every
+// REGISTER for the user from the address is refused with 403 and no challenge, whatever its
+// credentials; other users behind the same address (a NAT), and other addresses, are served.
+// After the minute the count starts over.
 func TestRegisterThrottle(t *testing.T) {
 	clock := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	advance := func(d time.Duration) { clock = clock.Add(d) }
@@ -126,7 +127,10 @@ func TestRegisterThrottle(t *testing.T) {
 	r.Expire()
 	refused("blocked: a REGISTER without credentials", c.send(phone, "alice", ""))
 	refused("blocked: alice's password", c.send(phone, "alice", authz("alice", "alice-pw", r.nonces.make(clock))))
-	refused("blocked: another user", c.register(phone, "bob", "bob-pw"))
+	expect("another user on the same address during the block", c.register(phone, "bob", "bob-pw"), 200, "OK")
+	if st := r.BlockStats(); st.UserBlocks != 1 || st.BlockedUsers != 1 || st.AddressBlocks != 0 || st.BlockedAddresses != 0 {
+		t.Errorf("block stats %+v, want one user block in force", st)
+	}
 	expect("another address during the block", c.register(other, "alice", "alice-pw"), 200, "OK")
 
 	clock = blockedAt.Add(time.Minute - time.Millisecond)
@@ -151,4 +155,45 @@ func TestRegisterThrottle(t *testing.T) {
 	expect("a malformed Authorization header", c.send(phone, "alice", "Digest nonsense"), 400, "Bad Authorization Header")
 	wrong("failure 5 of the new minute", phone)
 	refused("blocked again", c.register(phone, "alice", "alice-pw"))
+}
+
+// TestRegisterSpray: failures for 5 distinct users from one address within a minute (someone
+// trying names, or one password on many users) block the whole address, every user, for a minute;
+// other addresses are served.
+func TestRegisterSpray(t *testing.T) {
+	clock := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	creds := testCreds{"bob": HA1("bob", regRealm, "bob-pw")}
+	r := NewRegistrar(RegistrarConfig{Realm: regRealm}, creds, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r.now = func() time.Time { return clock }
+	c := &regClient{t: t, r: r}
+	const nat, other = "192.0.2.10:5060", "198.51.100.20:5062"
+	for i := 1; i <= 4; i++ {
+		if res := c.register(nat, fmt.Sprintf("10%d", i), "1234"); res.StatusCode != 403 || res.Reason != "Forbidden" {
+			t.Fatalf("guess %d: %d %s", i, res.StatusCode, res.Reason)
+		}
+		clock = clock.Add(time.Second)
+	}
+	if res := c.register(nat, "bob", "bob-pw"); res.StatusCode != 200 {
+		t.Fatalf("bob after failures for 4 users: %d %s", res.StatusCode, res.Reason)
+	}
+	c.register(nat, "105", "1234")
+	for _, u := range []string{"bob", "106"} {
+		if res := c.register(nat, u, "bob-pw"); res.StatusCode != 403 || res.Reason != "Too Many Failed Attempts" {
+			t.Errorf("%s after failures for 5 users: %d %s, want the address blocked", u, res.StatusCode, res.Reason)
+		}
+	}
+	if res := c.register(other, "bob", "bob-pw"); res.StatusCode != 200 {
+		t.Errorf("bob from another address: %d %s", res.StatusCode, res.Reason)
+	}
+	if st := r.BlockStats(); st.AddressBlocks != 1 || st.BlockedAddresses != 1 || st.UserBlocks != 0 {
+		t.Errorf("block stats %+v, want one address block", st)
+	}
+	clock = clock.Add(time.Minute)
+	r.Expire()
+	if res := c.register(nat, "bob", "bob-pw"); res.StatusCode != 200 {
+		t.Errorf("bob after the minute: %d %s", res.StatusCode, res.Reason)
+	}
+	if st := r.BlockStats(); st.BlockedAddresses != 0 || st.AddressBlocks != 1 {
+		t.Errorf("block stats after the minute %+v", st)
+	}
 }

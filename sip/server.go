@@ -32,6 +32,8 @@ type Config struct {
 	// Codecs are the audio codecs offered and accepted, in preference
 	// order (nil: DefaultCodecs).
 	Codecs Codecs
+	// Admission screens requests as they arrive (nil: every request is served): defence.go.
+	Admission Admitter
 }
 
 // Handler runs inbound calls. HandleCall is called in the call's own
@@ -67,6 +69,7 @@ type Server struct {
 	nActive    atomic.Int64
 	// reinvites counts re-INVITEs of calls by result (reinviteResults).
 	reinvites [len(reinviteResults)]atomic.Uint64
+	admitted  admitted // INVITE transactions the screen let through (defence.go)
 }
 
 // setStackLogger sets the SIP stack's process-wide logger once.
@@ -124,6 +127,9 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 	srv.OnRegister(func(req *gsip.Request, tx gsip.ServerTransaction) {
 		if s.reg == nil {
 			respond(tx, req, 405, "Method Not Allowed")
+			return
+		}
+		if !s.admitParsed(req, tx) {
 			return
 		}
 		s.reg.Handle(req, tx)
@@ -192,6 +198,9 @@ func (s *Server) Drain(timeout time.Duration) {
 }
 
 func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
+	if !s.admitParsed(req, tx) {
+		return
+	}
 	log := s.log.With("call_id", callID(req))
 	if s.draining.Load() {
 		res := gsip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
@@ -322,6 +331,9 @@ func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
 }
 
 func (s *Server) onOptions(req *gsip.Request, tx gsip.ServerTransaction) {
+	if !s.admitParsed(req, tx) {
+		return
+	}
 	res := gsip.NewResponseFromRequest(req, 200, "OK", nil)
 	res.AppendHeader(gsip.NewHeader("Allow", allowed))
 	res.AppendHeader(gsip.NewHeader("Accept", "application/sdp"))

@@ -77,6 +77,7 @@ type server struct {
 	recs     *recording.Manager
 	after    *afterCall
 	sip      *hsip.Server
+	defence  defence // scanner and flood defence (defence.go)
 	http     *http.Server
 	draining atomic.Bool
 	stop     context.CancelFunc // ends what lives as long as the server (watchers)
@@ -123,7 +124,9 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	}
 
 	// SIP: the registrar for agents' phones, the B2BUA for calls.
-	reg := hsip.NewRegistrar(hsip.RegistrarConfig{Realm: cfg.SIP.Realm}, dir, log)
+	reg := hsip.NewRegistrar(registrarConfig(cfg), dir, log)
+	s.defence = defence{adm: newAdmission(cfg, func() int { return s.sip.ActiveCalls() }, log), reg: reg}
+	go watchTrunks(ctx, s.plans, s.defence.adm, log, *cfg.Defence.ExemptTrunks)
 	reg.OnChange(func(user string, b *hsip.Binding) { agents.SetOnline(user, b != nil) })
 	codecs, warnings, err := hsip.ConfiguredCodecs(cfg.SIP.Codecs)
 	if err != nil {
@@ -137,7 +140,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	s.sip, err = hsip.NewServer(hsip.Config{
 		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: parseIP(cfg.SIP.AdvertiseIP),
 		RTPPorts:   &media.PortRange{IP: parseIP(cfg.SIP.RTPIP), Min: lo, Max: hi},
-		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs,
+		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs, Admission: s.defence.adm,
 	}, reg, calls, log)
 	if err != nil {
 		return nil, err
@@ -232,7 +235,7 @@ func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Regist
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
 	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
-		newReinviteCollector(s.sip.ReinviteCounts))
+		newReinviteCollector(s.sip.ReinviteCounts), newDefenceCollector(s.defence))
 	reg.MustRegister(s.plans.Collectors()...)
 	if s.recs != nil {
 		reg.MustRegister(newRecordingCollector(s.recs))
