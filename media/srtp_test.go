@@ -44,7 +44,6 @@ func rtpPacket(t *testing.T, seq uint16, payload []byte) []byte {
 	return b
 }
 
-
 // A packet goes out encrypted (its payload is nowhere in the datagram),
 // the peer decrypts it to the very packet sent, and a packet with one bit
 // flipped, or one in the clear, is dropped and counted.
