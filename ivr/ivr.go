@@ -161,6 +161,11 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		return rec
 	}
 	rec.Route, rec.Flow = route.Name, flow.Name
+	if err := applySRTP(leg, route.SRTP); err != nil {
+		log.Warn("call refused: srtp", "route", route.Name, "srtp", route.SRTP, "error", err)
+		rec.Disposition, rec.HangupBy, rec.HangupCause = "rejected", "server", "srtp"
+		return rec
+	}
 	log.Info("call started", "from", info.From, "to", info.To, "route", route.Name, "flow", flow.Name,
 		"dialplan_version", plan.Version)
 

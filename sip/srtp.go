@@ -349,3 +349,14 @@ func (c *InboundCall) rejectSRTP(err error) bool {
 	c.reject(488, "Not Acceptable Here", se.warning())
 	return true
 }
+
+// ApplySRTP is SetSRTPPolicy with the policy's name, as a dialplan route
+// writes it ("" is off).
+func (c *InboundCall) ApplySRTP(policy string) error {
+	p, err := ParseSRTPPolicy(policy)
+	if err != nil {
+		c.reject(500, "Server Internal Error")
+		return err
+	}
+	return c.SetSRTPPolicy(p)
+}
