@@ -42,11 +42,12 @@ flows:
 
 // srtpPorts gives the test's phones RTP port ranges of their own, so that the loopback capture holds
 // this test's media and nobody else's: every packet of the call has a phone at one end.
-func srtpPorts() (caller, agent string, filter string) {
+// agentFilter captures the agent's leg only.
+func srtpPorts() (caller, agent, filter, agentFilter string) {
 	base := 21000 + (os.Getpid()%400)*20
 	caller = fmt.Sprintf("%d-%d", base, base+9)
 	agent = fmt.Sprintf("%d-%d", base+10, base+19)
-	return caller, agent, fmt.Sprintf("udp portrange %d-%d", base, base+19)
+	return caller, agent, fmt.Sprintf("udp portrange %d-%d", base, base+19), fmt.Sprintf("udp portrange %d-%d", base+10, base+19)
 }
 
 // loCapture is tcpdump writing the loopback traffic a filter matches to a file.
@@ -213,7 +214,7 @@ func srtpCall(t *testing.T, srv *Server, caller, agent *peers.Phone, number, fil
 // control call, plain RTP both ways on the same server, shows the same check finds them.
 func TestSRTPCallerReachesAgent(t *testing.T) {
 	srv := StartServer(t, ServerOptions{Dialplan: srtpDialplan, SRTP: map[string]string{"alice": "required", "bob": "optional"}})
-	callerPorts, agentPorts, filter := srtpPorts()
+	callerPorts, agentPorts, filter, agentFilter := srtpPorts()
 
 	t.Run("srtp", func(t *testing.T) {
 		agent := peers.StartPhone(t, peers.PhoneConfig{User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(),
@@ -245,6 +246,24 @@ func TestSRTPCallerReachesAgent(t *testing.T) {
 			MaxCallSeconds: 60, MediaEnc: "srtp", RTPPorts: callerPorts})
 		packets := srtpCall(t, srv, caller, agent, "2002", filter)
 		assertNoPlainTones(t, packets)
+	})
+
+	// A phone that takes SRTP only as RTP/SAVP refuses the optional offer (RTP/AVP with a=crypto)
+	// with 488; the server offers RTP/SAVP then. The agent's leg is encrypted, the caller's plain.
+	t.Run("optional to an SAVP-only phone", func(t *testing.T) {
+		agent := peers.StartPhone(t, peers.PhoneConfig{User: "bob", Password: "bob-demo", Registrar: srv.SIPAddr(),
+			AutoAnswer: true, PlayWAV: toneWAV(t, t.TempDir(), agentTone), MaxCallSeconds: 60,
+			MediaEnc: "srtp-mand", RTPPorts: agentPorts})
+		if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		caller := peers.StartPhone(t, peers.PhoneConfig{User: "13800000005", PlayWAV: toneWAV(t, t.TempDir(), callerTone),
+			MaxCallSeconds: 60, RTPPorts: callerPorts})
+		packets := srtpCall(t, srv, caller, agent, "2001", agentFilter)
+		assertNoPlainTones(t, packets)
+		if !srv.WaitLog("offering RTP/SAVP", 2*time.Second) {
+			t.Error("the server did not retry with RTP/SAVP")
+		}
 	})
 
 	// The control: plain RTP both ways on the same server. bob's policy is optional, and his phone

@@ -59,7 +59,7 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	log := s.log.With("call_id", id, "agent", b.User)
 	log.Info("ringing agent", "contact", b.Contact.String(), "via", b.Source)
 	// Reach the phone where its REGISTER came from: that is what works through NAT.
-	o, err := s.placeCall(ctx, outboundInvite{
+	o, err := s.placeCallSRTP(ctx, outboundInvite{
 		callID: id, uri: b.Contact, dest: b.Source, transport: b.Transport,
 		fromUser: req.FromUser, fromName: req.FromName, headers: req.Headers, srtp: req.SRTP, log: log,
 	})
@@ -93,7 +93,10 @@ type outboundInvite struct {
 	// answer and hands over its early audio; without it provisional SDP is ignored (agents' phones).
 	onEarlyMedia func(EarlyMedia)
 	srtp         SRTPPolicy
-	log          *slog.Logger
+	// offerSAVP offers SRTP as RTP/SAVP although the policy is optional: the retry after a 488 to
+	// our RTP/AVP offer with a=crypto (placeCallSRTP).
+	offerSAVP bool
+	log       *slog.Logger
 }
 
 // placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
@@ -108,7 +111,11 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	if err != nil {
 		return nil, err
 	}
-	sec, ours, err := offerSRTP(inv.srtp)
+	offerPolicy := inv.srtp
+	if inv.offerSAVP && offerPolicy == SRTPOptional {
+		offerPolicy = SRTPRequired
+	}
+	sec, ours, err := offerSRTP(offerPolicy)
 	if err != nil {
 		rc.Close()
 		cc.Close()

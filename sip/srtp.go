@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	gsip "github.com/emiago/sipgo/sip"
+	"github.com/google/uuid"
 	"github.com/hotline-cc/hotline/media"
 )
 
@@ -27,7 +29,8 @@ import (
 //     are ignored, which is what a plain-RTP phone does too.
 //   - optional: SRTP when the other side can. Inbound, an RTP/SAVP offer,
 //     or an RTP/AVP one with a=crypto, is answered encrypted; a plain one
-//     plainly. Outbound, we offer RTP/AVP with a=crypto (see offerSRTP).
+//     plainly. Outbound, we offer RTP/AVP with a=crypto, and RTP/SAVP
+//     after a 488 to that (see offerSRTP).
 //   - required: SRTP or no call. Inbound, an offer without a usable
 //     a=crypto is refused with 488 and a Warning that says why; outbound
 //     we offer RTP/SAVP and an answer without a=crypto ends the leg.
@@ -246,9 +249,11 @@ func answerSRTP(o *Offer, p SRTPPolicy, cur *srtpSession) (*srtpSession, error) 
 // RTP/AVP with a=crypto ("best effort", what Asterisk, FreeSWITCH and
 // baresip's mediaenc=srtp send). We take the second: one INVITE, and a
 // phone without SRTP ignores the unknown attribute and answers plain,
-// where the first costs a failed attempt (and a ring that stops) on every
-// such phone. required offers RTP/SAVP. Both offer the 80-bit tag first
-// and the 32-bit one as tag 2.
+// where the first costs a failed attempt on every such phone. A phone
+// that takes SRTP only as RTP/SAVP refuses ours with 488, and gets the
+// RTP/SAVP offer then (placeCallSRTP): the extra round trip is paid only
+// by those. required offers RTP/SAVP. Both offer the 80-bit tag first and
+// the 32-bit one as tag 2.
 func offerSRTP(p SRTPPolicy) (sdpSecurity, []Crypto, error) {
 	if p == SRTPOff {
 		return sdpSecurity{}, nil, nil
@@ -359,4 +364,21 @@ func (c *InboundCall) ApplySRTP(policy string) error {
 		return err
 	}
 	return c.SetSRTPPolicy(p)
+}
+
+// placeCallSRTP is placeCall, with one retry for optional SRTP: a phone or
+// trunk that answers our RTP/AVP offer with a=crypto by 488 Not Acceptable
+// Here may be one that takes SRTP only as RTP/SAVP (baresip's srtp-mand
+// does that), so the INVITE is sent once more, as RTP/SAVP, on a new
+// Call-ID. Such a refusal comes before any ringing: the phone does not
+// ring twice. A second refusal is final.
+func (s *Server) placeCallSRTP(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
+	o, err := s.placeCall(ctx, inv)
+	var re *ResponseError
+	if inv.srtp != SRTPOptional || !errors.As(err, &re) || re.Code != 488 || ctx.Err() != nil {
+		return o, err
+	}
+	inv.offerSAVP, inv.callID = true, uuid.NewString()
+	inv.log.Info("488 to srtp offered as RTP/AVP: offering RTP/SAVP", "retry_call_id", inv.callID)
+	return s.placeCall(ctx, inv)
 }

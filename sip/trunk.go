@@ -70,7 +70,7 @@ func (s *Server) DialTrunk(ctx context.Context, req TrunkRequest) (*OutboundCall
 	}
 	log.Info("dialling through trunk", "number", req.Number, "uri", uri.String(), "caller_id", fromUser,
 		"auth", req.Password != "")
-	o, err := s.placeCall(ctx, outboundInvite{
+	o, err := s.placeCallSRTP(ctx, outboundInvite{
 		callID: id, uri: uri, fromUser: fromUser, fromName: fromName,
 		username: req.Username, password: req.Password, onProgress: req.OnProgress,
 		onEarlyMedia: req.OnEarlyMedia, srtp: req.SRTP, log: log,
