@@ -163,3 +163,34 @@ func TestSRTPRequiredRejectsPlainInvite(t *testing.T) {
 		t.Fatalf("Warning %v", w)
 	}
 }
+
+// TestSRTPLateOffer: an INVITE without SDP on a call that requires SRTP
+// gets our offer, RTP/SAVP with our keys, in the 200 OK; the ACK's answer
+// picks tag 1 and the tone arrives encrypted with that key.
+func TestSRTPLateOffer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: opens sockets and runs a SIP dialog")
+	}
+	h := srtpToneHandler{toneHandler{ended: make(chan [2]string, 1)}}
+	_, srvAddr := startTestServer(t, h, 29200)
+	d := newDialog(t, srvAddr, "late")
+	ear := audiotest.NewRTPEar(t)
+	res := d.invite("")
+	if res.StatusCode != 200 {
+		t.Fatalf("INVITE: %d %s", res.StatusCode, res.Reason)
+	}
+	o, err := ParseOffer(res.Body())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Profile != "RTP/SAVP" || len(o.Crypto) != 2 || o.Crypto[0].Tag != 1 {
+		t.Fatalf("our late offer: %s with %v, want RTP/SAVP with tags 1 and 2:\n%s", o.Profile, o.Crypto, res.Body())
+	}
+	mine, _ := newCrypto(1, media.SuiteAESCM128SHA1_80)
+	d.ack(savpSDP(ear.Port(), "RTP/SAVP", mine))
+	pkts := ear.Listen(800 * time.Millisecond)
+	if n, tone := decryptTone(t, pkts, o.Crypto[0].Key); n < 20 || !tone {
+		t.Fatalf("%d of %d packets decrypt with our offered key (tone %v)", n, len(pkts), tone)
+	}
+	d.bye()
+}
