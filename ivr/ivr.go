@@ -145,7 +145,8 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		if m, ok := leg.(interface{ RTP() *media.RTPSession }); ok {
 			if r := m.RTP(); r != nil {
 				st := r.Stats()
-				attrs = append(attrs, "rtp_received", st.Received, "rtp_lost", st.Lost, "rtp_concealed", st.Concealed, "rtp_late", st.Late)
+				attrs = append(attrs, "rtp_received", st.Received, "rtp_lost", st.Lost, "rtp_concealed", st.Concealed, "rtp_late", st.Late,
+					"srtp", r.SRTP())
 			}
 		}
 		log.Info("call ended", attrs...)
