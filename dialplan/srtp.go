@@ -15,9 +15,12 @@ import (
 //	  - {name: secure, to: "200", flow: main, srtp: required}   # a plain-RTP offer gets 488
 //	trunks:
 //	  pstn: {host: sip.carrier.example, allow: ["^1"], srtp: optional}
+//	queues:
+//	  billing: {members: [alice], srtp: required}   # card numbers are read out here
 //
 // A route's policy applies to the caller's leg; a trunk's to the legs dialled through it. Agents'
-// phones have theirs in hotline.yaml (agents: - {id: alice, srtp: required}). The dialplan only
+// phones have theirs in hotline.yaml (agents: - {id: alice, srtp: required}); a queue's is the least
+// its calls get on the agents' phones (an agent's stricter policy wins), and unset leaves the agents'. The dialplan only
 // states the policy; package sip negotiates it (sip/srtp.go).
 const (
 	// SRTPOff is plain RTP; an offer that makes SRTP mandatory (RTP/SAVP) is refused.

@@ -74,6 +74,8 @@ type CallInfo struct {
 	Waited   time.Duration   // time in the queue so far
 	Language string          // the call's language (en-US, zh-CN)
 	Handoff  *record.Handoff // the bot's packet, when a bot escalated
+	// SRTP is the queue's srtp: policy, the least encryption of the agent's phone leg ("": the agent's).
+	SRTP string
 }
 
 // PlanSource gives the dialplan that is current now; a call keeps the plan it started with.

@@ -2,6 +2,8 @@ package ivr
 
 import (
 	"errors"
+
+	"github.com/hotline-cc/hotline/dialplan"
 )
 
 // srtpLeg is a leg whose media encryption follows its route's srtp: policy (a SIP caller's leg). It
@@ -23,4 +25,12 @@ func applySRTP(leg InboundLeg, policy string) error {
 		return errors.Join(errSRTPRefused, err)
 	}
 	return nil
+}
+
+// queueOf is the named queue of the call's plan, nil when there is none (tests run calls without one).
+func (c *call) queueOf(name string) *dialplan.Queue {
+	if c.plan == nil {
+		return nil
+	}
+	return c.plan.Queues[name]
 }

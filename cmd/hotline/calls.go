@@ -53,7 +53,7 @@ func (p sipPhones) DialPhone(ctx context.Context, agent string, caller ivr.CallI
 		return nil, fmt.Errorf("agent %s has no SIP phone registered", agent)
 	}
 	leg, err := p.srv.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From,
-		SRTP: p.srtp[agent]})
+		SRTP: max(p.srtp[agent], trunkSRTP(caller.SRTP))})
 	if err != nil {
 		return nil, err
 	}

@@ -18,8 +18,9 @@ func agentSRTP(agents []config.Agent) map[string]hsip.SRTPPolicy {
 	return m
 }
 
-// trunkSRTP reads a dialplan trunk's srtp: (validated by the dialplan parser). An unreadable value
-// is taken as required: a typo must not turn encryption off.
+// trunkSRTP reads a dialplan trunk's or queue's srtp: (validated by the dialplan parser; "" is off).
+// An unreadable value is taken as required: a typo must not turn encryption off. Policies are
+// ordered off < optional < required, so the stricter of two is their max.
 func trunkSRTP(s string) hsip.SRTPPolicy {
 	p, err := hsip.ParseSRTPPolicy(s)
 	if err != nil {
