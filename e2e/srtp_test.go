@@ -325,3 +325,79 @@ func TestSRTPRequiredRefusesPlain(t *testing.T) {
 		t.Fatalf("call record: disposition %q cause %q, want rejected, srtp", c.Disposition, c.HangupCause)
 	}
 }
+
+// TestSRTPAgentHoldResume: on an SRTP call the agent's phone holds and resumes with re-INVITEs
+// that carry its crypto; the server answers them with its keys (the same when the phone repeats its
+// own, new ones when it changes them) and after the resume the caller hears the agent again,
+// through SRTP on both legs.
+func TestSRTPAgentHoldResume(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: srtpDialplan, SRTP: map[string]string{"alice": "required"}})
+	agent := peers.StartPhone(t, peers.PhoneConfig{User: "alice", Password: "alice-demo", Registrar: srv.SIPAddr(),
+		AutoAnswer: true, PlayWAV: toneWAV(t, t.TempDir(), agentTone), MaxCallSeconds: 60, MediaEnc: "srtp-mand"})
+	if err := agent.WaitRegistered(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13800000006", PlayWAV: toneWAV(t, t.TempDir(), callerTone),
+		MaxCallSeconds: 60, MediaEnc: "srtp-mand"})
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond) // talk
+	if _, err := agent.Command("hold", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.WaitLog("direction=recvonly", 5*time.Second) && !srv.WaitLog("direction=inactive", time.Second) {
+		t.Fatalf("the server did not take the agent's hold")
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := agent.Command("resume", ""); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.WaitLog("direction=sendrecv", 5*time.Second) {
+		t.Fatalf("the server did not take the agent's resume")
+	}
+	resumed := time.Now()
+	time.Sleep(3 * time.Second)
+	for who, p := range map[string]*peers.Phone{"agent": agent, "caller": caller} {
+		for _, e := range p.Events() {
+			if e.Type == peers.EventCallClosed {
+				t.Fatalf("%s's call ended during hold or resume: %v", who, e)
+			}
+		}
+	}
+	talked := time.Since(resumed)
+	if err := caller.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := agent.WaitEvent(ctxFor(t, 10*time.Second), peers.EventCallClosed); err != nil {
+		t.Fatalf("agent was not released: %v", err)
+	}
+	caller.WaitEvent(ctxFor(t, 5*time.Second), peers.EventCallClosed)
+	samples, rate, err := audiotest.ReadWAVFile(caller.RecordedWAV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := rate * int(talked/time.Millisecond-1000) / 1000 // the last second may be the hangup
+	if tail <= rate || len(samples) < tail+rate {
+		t.Fatalf("caller's recording: %d samples at %d Hz, too short", len(samples), rate)
+	}
+	after := samples[len(samples)-tail-rate : len(samples)-rate]
+	if ok, ratio := audiotest.DetectTone(after, agentTone, rate); !ok {
+		t.Fatalf("after the resume the caller does not hear the agent (ratio %.2f)", ratio)
+	}
+	t.Logf("re-INVITE lines: %s", grepLines(srv.Log(), "re-invite"))
+}
+
+// grepLines returns the lines of s that contain sub, joined.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
