@@ -211,15 +211,23 @@ func (s *RTPSession) RelayTo(dst *RTPSession) {
 // them): from the next packet on, both ways use new contexts. Nil turns
 // SRTP off. On error the session keeps what it had.
 func (s *RTPSession) SetSRTP(c *SRTPConfig) error {
-	if c != nil {
-		if _, err := newSRTPTransform(c, false); err != nil {
-			return err
-		}
+	if c == nil {
+		s.rtpSock.sec.cur.Store(nil)
+		s.rtcpSock.sec.cur.Store(nil)
+		return nil
 	}
-	if err := s.rtpSock.setSRTP(c, false); err != nil {
+	// Both transforms first: a bad configuration changes neither socket.
+	rtp, err := newSRTPTransform(c, false)
+	if err != nil {
 		return err
 	}
-	return s.rtcpSock.setSRTP(c, true)
+	rtcp, err := newSRTPTransform(c, true)
+	if err != nil {
+		return err
+	}
+	s.rtpSock.sec.cur.Store(rtp)
+	s.rtcpSock.sec.cur.Store(rtcp)
+	return nil
 }
 
 // SRTP reports whether the session's media is encrypted.

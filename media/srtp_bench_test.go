@@ -67,3 +67,19 @@ func BenchmarkPacketSocket(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSRTPSetup is what SRTP adds to starting a leg: the contexts of
+// its RTP and RTCP sockets, both ways.
+func BenchmarkSRTPSetup(b *testing.B) {
+	ka, kb := testKeys()
+	c := &SRTPConfig{Suite: SuiteAESCM128SHA1_80, Local: ka, Remote: kb}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := newSRTPTransform(c, false); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := newSRTPTransform(c, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
