@@ -92,6 +92,7 @@ func NewRTPSession(rtpConn, rtcpConn net.PacketConn, cfg RTPConfig) *RTPSession 
 	}
 	s := &RTPSession{rtpSock: newPacketSocket(rtpConn), rtcpSock: newPacketSocket(rtcpConn), rate: rate, log: log,
 		ctx: ctx, cancel: cancel}
+	s.rtcpSock.sec.rtcp = true
 	s.wire.Store(newRTPWire(cfg.Codec, cfg.DTMFPayload, cfg.DTMFClockRate))
 	if err := s.SetSRTP(cfg.SRTP); err != nil {
 		// Never fall back to plain RTP: a session that cannot encrypt
@@ -216,17 +217,14 @@ func (s *RTPSession) SetSRTP(c *SRTPConfig) error {
 		s.rtcpSock.sec.cur.Store(nil)
 		return nil
 	}
-	// Both transforms first: a bad configuration changes neither socket.
-	rtp, err := newSRTPTransform(c, false)
+	// One transform for both sockets: its contexts keep SRTP and SRTCP
+	// state apart. A bad configuration changes neither socket.
+	t, err := newSRTPTransform(c)
 	if err != nil {
 		return err
 	}
-	rtcp, err := newSRTPTransform(c, true)
-	if err != nil {
-		return err
-	}
-	s.rtpSock.sec.cur.Store(rtp)
-	s.rtcpSock.sec.cur.Store(rtcp)
+	s.rtpSock.sec.cur.Store(t)
+	s.rtcpSock.sec.cur.Store(t)
 	return nil
 }
 

@@ -45,7 +45,7 @@ func (s packetSocket) readFrom(b []byte) (int, netip.AddrPort, error) {
 		if err != nil || t == nil {
 			return n, src, err
 		}
-		if m, ok := t.open(b, n); ok {
+		if m, ok := t.open(b, n, s.sec.rtcp); ok {
 			return m, src, nil
 		}
 		srtpDropped.Add(1)
@@ -68,7 +68,7 @@ func (s packetSocket) writeTo(b []byte, dst netip.AddrPort) (int, error) {
 	if t == nil {
 		return s.writeRaw(b, dst)
 	}
-	p, err := t.protect(b)
+	p, err := t.protect(b, s.sec.rtcp)
 	defer t.release()
 	if err != nil {
 		return 0, fmt.Errorf("srtp protect: %w", err)
@@ -86,13 +86,16 @@ func (s packetSocket) writeRaw(b []byte, dst netip.AddrPort) (int, error) {
 	return s.conn.WriteTo(b, net.UDPAddrFromAddrPort(dst))
 }
 
-// setSRTP protects the socket's packets with c from now on (nil: plain).
+// setSRTP makes the socket one of RTCP (isRTCP) or RTP and protects its
+// packets with c from now on (nil: plain). Sessions share one transform
+// between their two sockets (RTPSession.SetSRTP); tests key one socket.
 func (s packetSocket) setSRTP(c *SRTPConfig, isRTCP bool) error {
+	s.sec.rtcp = isRTCP
 	if c == nil {
 		s.sec.cur.Store(nil)
 		return nil
 	}
-	t, err := newSRTPTransform(c, isRTCP)
+	t, err := newSRTPTransform(c)
 	if err != nil {
 		return err
 	}

@@ -75,15 +75,16 @@ func SRTPDropped() uint64 { return srtpDropped.Load() }
 // carries plain RTP. It is one atomic load on every packet, so the plain
 // path costs what it did; a re-INVITE swaps the transform in place.
 type srtpSlot struct {
-	cur atomic.Pointer[srtpTransform]
+	cur  atomic.Pointer[srtpTransform]
+	rtcp bool // the socket carries RTCP: SRTCP (set before the session starts)
 }
 
-// srtpTransform protects one socket's packets: encrypt on write, decrypt
-// and authenticate on read. Each direction has its own context (pion's are
-// not safe for concurrent use), lock, and reused buffer and header, so a
-// packet allocates nothing.
+// srtpTransform protects a session's packets, RTP and RTCP (its two
+// sockets share it): encrypt on write, decrypt and authenticate on read.
+// Each direction has its own context (pion's are not safe for concurrent
+// use; one context keeps SRTP and SRTCP state apart), lock, and reused
+// buffer and headers, so a packet allocates nothing.
 type srtpTransform struct {
-	rtcp    bool // the socket carries RTCP: SRTCP
 	out, in srtpDir
 }
 
@@ -99,7 +100,7 @@ type srtpDir struct {
 // least 64): wide enough for the misordering the receiver tolerates.
 const replayWindow = 128
 
-func newSRTPTransform(c *SRTPConfig, isRTCP bool) (*srtpTransform, error) {
+func newSRTPTransform(c *SRTPConfig) (*srtpTransform, error) {
 	p, ok := c.Suite.profile()
 	if !ok {
 		return nil, fmt.Errorf("%w: suite %q is not supported", ErrSRTPConfig, c.Suite)
@@ -107,7 +108,7 @@ func newSRTPTransform(c *SRTPConfig, isRTCP bool) (*srtpTransform, error) {
 	if len(c.Local) != SRTPKeyLen || len(c.Remote) != SRTPKeyLen {
 		return nil, fmt.Errorf("%w: keys must be %d bytes (have %d and %d)", ErrSRTPConfig, SRTPKeyLen, len(c.Local), len(c.Remote))
 	}
-	t := &srtpTransform{rtcp: isRTCP}
+	t := &srtpTransform{}
 	var err error
 	if t.out.ctx, err = srtp.CreateContext(c.Local[:16], c.Local[16:], p); err != nil {
 		return nil, fmt.Errorf("srtp: our key: %w", err)
@@ -123,12 +124,12 @@ func newSRTPTransform(c *SRTPConfig, isRTCP bool) (*srtpTransform, error) {
 
 // protect returns p encrypted and authenticated, in a buffer that stays
 // valid until the caller unlocks (release).
-func (t *srtpTransform) protect(p []byte) ([]byte, error) {
+func (t *srtpTransform) protect(p []byte, rtcp bool) ([]byte, error) {
 	d := &t.out
 	d.mu.Lock()
 	var out []byte
 	var err error
-	if t.rtcp {
+	if rtcp {
 		out, err = d.ctx.EncryptRTCP(d.buf[:0], p, &d.rtcp)
 	} else {
 		out, err = d.ctx.EncryptRTP(d.buf[:0], p, &d.rtp)
@@ -143,13 +144,13 @@ func (t *srtpTransform) release() { t.out.mu.Unlock() }
 
 // open decrypts and authenticates the n-byte datagram in b in place and
 // returns the plain packet's length; ok is false for a packet to drop.
-func (t *srtpTransform) open(b []byte, n int) (int, bool) {
+func (t *srtpTransform) open(b []byte, n int, rtcp bool) (int, bool) {
 	d := &t.in
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []byte
 	var err error
-	if t.rtcp {
+	if rtcp {
 		out, err = d.ctx.DecryptRTCP(b[:0], b[:n], &d.rtcp)
 	} else {
 		out, err = d.ctx.DecryptRTP(b[:0], b[:n], &d.rtp)

@@ -219,7 +219,7 @@ func TestSRTPConfigErrors(t *testing.T) {
 		{Suite: "F8_128_HMAC_SHA1_80", Local: ka, Remote: kb},
 		{Suite: SuiteAESCM128SHA1_80, Local: ka[:16], Remote: kb},
 	} {
-		if _, err := newSRTPTransform(c, false); !errors.Is(err, ErrSRTPConfig) {
+		if _, err := newSRTPTransform(c); !errors.Is(err, ErrSRTPConfig) {
 			t.Errorf("%+v: error %v, want ErrSRTPConfig", c, err)
 		}
 	}
