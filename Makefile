@@ -50,6 +50,7 @@ fuzz:
 	$(FUZZ) FuzzParseOffer ./sip $(FUZZTIME)
 	$(FUZZ) FuzzCheckRequest ./sip $(FUZZTIME)
 	$(FUZZ) FuzzPeekRequest ./sip $(FUZZTIME)
+	$(FUZZ) FuzzParseCrypto ./sip $(FUZZTIME)
 	$(FUZZ) FuzzParseScript ./dialplan/sim $(FUZZTIME)
 	$(FUZZ) FuzzDesktopMessage ./web $(FUZZTIME)
 	$(FUZZ) FuzzParse ./rules $(FUZZTIME)

@@ -114,6 +114,7 @@ type Agent struct {
 	Role         string         `yaml:"role"`   // agent (default), supervisor or admin
 	Skills       map[string]int `yaml:"skills"` // skill → level 1-10
 	Ring         string         `yaml:"ring"`   // which device rings: browser (default, when the desktop is open), sip, or both
+	SRTP         string         `yaml:"srtp"`   // media encryption of calls to the agent's SIP phone: off (default), optional, required (srtp.go)
 	line         int
 }
 
@@ -381,6 +382,7 @@ func (c *Config) validate() error {
 		seen[a.ID] = a.line
 	}
 	c.validateTrunks(bad)
+	c.validateSRTP(bad)
 	c.validateRecordings(bad)
 	c.validateDefence(bad)
 	if len(errs) > 0 {

@@ -25,6 +25,8 @@ import (
 //	    hold_music: prompts/hold.wav
 //	    record: never            # optional: always starts recording the caller here, never stops it,
 //	                             # on_demand leaves it to the agent; unset: the call's policy goes on
+//	    srtp: required           # optional: the least media encryption of agents' SIP phones rung from
+//	                             # here (off, optional, required); an agent's own stricter policy wins
 type Queue struct {
 	Name          string
 	Members       []string       // agent ids, in file order
@@ -37,6 +39,7 @@ type Queue struct {
 	AnnounceEvery time.Duration  // interval between position announcements; 0 means none
 	HoldMusic     string         // absolute path of a WAV file, or "" for the generated tone pattern
 	Record        string         // recording policy on entering the queue; "" leaves the call's as it is
+	SRTP          string         // least SRTP policy of the agents' phone legs rung from here; "": the agents' own
 
 	line, column int // where the queue is defined
 }
@@ -86,6 +89,7 @@ func (p *parser) decodeQueues(top *fields) {
 		q.AnnounceEvery = f.duration("announce_every", 0)
 		_, q.HoldMusic = f.file("hold_music", false)
 		q.Record = f.recordPolicy("record", "")
+		q.SRTP = f.srtpPolicy("srtp", "")
 		f.done()
 		p.plan.Queues[q.Name] = q
 	}

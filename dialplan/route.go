@@ -27,6 +27,7 @@ import (
 //	    flow: main
 //	    language: zh-CN             # optional; the plan's default otherwise
 //	    record: always              # optional: always, never or on_demand; settings.record otherwise
+//	    srtp: required              # optional: off, optional or required; settings.srtp otherwise
 //	  - {name: fallback, default: true, flow: main}
 type Route struct {
 	Name          string
@@ -47,6 +48,7 @@ type Route struct {
 	Flow          string    // name of the flow to run
 	Language      string    // prompt language of calls on this route (the plan's default unless set)
 	Record        string    // recording policy of calls on this route (the plan's default unless set)
+	SRTP          string    // SRTP policy of the caller's leg (the plan's default unless set; srtp.go)
 
 	toRE, fromRE, headerRE *regexp.Regexp
 	line                   int
@@ -193,6 +195,7 @@ func (p *parser) decodeRoutes(top *fields) {
 		r.Flow = f.str("flow", true)
 		r.Language = f.language("language", p.plan.Settings.Language)
 		r.Record = f.recordPolicy("record", p.plan.Settings.Record)
+		r.SRTP = f.srtpPolicy("srtp", p.plan.Settings.SRTP)
 		f.done()
 
 		p.atMostOne(f, "to", r.To, "to_prefix", r.ToPrefix, "to_pattern", r.ToPattern)

@@ -27,6 +27,7 @@ import (
 //	  recordings_dir: ../data/recordings   # where record nodes save WAV files (relative to this file)
 //	  record: always               # whole-call recording: always, never (default) or on_demand (recording.go)
 //	  record_announcement: "This call may be recorded."   # or {en-US: …, zh-CN: …}, or {file: prompts/rec.wav}
+//	  srtp: optional               # media encryption of callers' legs: off (default), optional or required (srtp.go)
 //	  calendars:
 //	    support-hours:
 //	      timezone: Asia/Shanghai  # optional; default settings.timezone
@@ -47,6 +48,8 @@ type Settings struct {
 	Record string
 	// RecordAnnouncement is played to the caller before a recording starts; zero: none.
 	RecordAnnouncement Announcement
+	// SRTP is the routes' default SRTP policy (SRTPOff, SRTPOptional, SRTPRequired; srtp.go).
+	SRTP string
 }
 
 // Default settings used when a dialplan leaves them out.
@@ -95,6 +98,7 @@ func (p *parser) decodeSettings(top *fields) {
 	s.RecordingsDir = p.resolvePath(DefaultRecordingsDir)
 	s.Calendars = map[string]*Calendar{}
 	s.Record = DefaultRecord
+	s.SRTP = DefaultSRTP
 	if top.value("settings", false) == nil {
 		return
 	}
@@ -111,6 +115,7 @@ func (p *parser) decodeSettings(top *fields) {
 	}
 	s.Record = f.recordPolicy("record", DefaultRecord)
 	s.RecordAnnouncement = f.announcement("record_announcement")
+	s.SRTP = f.srtpPolicy("srtp", DefaultSRTP)
 	p.decodeCalendars(f)
 	f.done()
 }
@@ -268,12 +273,14 @@ func parseClock(s string) (int, error) {
 //	    transport: udp                                  # udp (default) or tcp
 //	    caller_id: "+861088880000"                      # optional: presented instead of the caller's number
 //	    allow: ["^1[3-9][0-9]{9}$", "^400[0-9]{7}$"]   # Go regular expressions on the dialled number
+//	    srtp: optional                                  # off (default), optional or required (srtp.go)
 type Trunk struct {
 	Name      string
 	Host      string // host or host:port
 	Transport string // "udp" or "tcp"
 	CallerID  string // number presented to the called party; "" for the caller's own
 	Allow     []string
+	SRTP      string // media encryption of the legs dialled through it (srtp.go)
 
 	allow []*regexp.Regexp
 }
@@ -333,6 +340,7 @@ func (p *parser) decodeTrunks(top *fields) {
 			t.Allow = append(t.Allow, s)
 			t.allow = append(t.allow, re)
 		}
+		t.SRTP = f.srtpPolicy("srtp", DefaultSRTP)
 		f.secretKeys()
 		f.done()
 		p.plan.Trunks[t.Name] = t

@@ -75,6 +75,8 @@ type ServerOptions struct {
 	Ring map[string]string
 	// Roles sets agents' roles (alice, bob: agent, supervisor or admin).
 	Roles map[string]string
+	// SRTP sets agents' SRTP policy (alice, bob: off, optional or required).
+	SRTP map[string]string
 }
 
 var rtpBase struct {
@@ -126,6 +128,9 @@ func StartServer(t testing.TB, opt ServerOptions) *Server {
 		}
 		if r := opt.Roles[agent]; r != "" {
 			s += "\n    role: " + r
+		}
+		if r := opt.SRTP[agent]; r != "" {
+			s += "\n    srtp: " + r
 		}
 		return s
 	}

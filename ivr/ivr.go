@@ -74,6 +74,8 @@ type CallInfo struct {
 	Waited   time.Duration   // time in the queue so far
 	Language string          // the call's language (en-US, zh-CN)
 	Handoff  *record.Handoff // the bot's packet, when a bot escalated
+	// SRTP is the queue's srtp: policy, the least encryption of the agent's phone leg ("": the agent's).
+	SRTP string
 }
 
 // PlanSource gives the dialplan that is current now; a call keeps the plan it started with.
@@ -145,7 +147,8 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		if m, ok := leg.(interface{ RTP() *media.RTPSession }); ok {
 			if r := m.RTP(); r != nil {
 				st := r.Stats()
-				attrs = append(attrs, "rtp_received", st.Received, "rtp_lost", st.Lost, "rtp_concealed", st.Concealed, "rtp_late", st.Late)
+				attrs = append(attrs, "rtp_received", st.Received, "rtp_lost", st.Lost, "rtp_concealed", st.Concealed, "rtp_late", st.Late,
+					"srtp", r.SRTP())
 			}
 		}
 		log.Info("call ended", attrs...)
@@ -161,6 +164,11 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		return rec
 	}
 	rec.Route, rec.Flow = route.Name, flow.Name
+	if err := applySRTP(leg, route.SRTP); err != nil {
+		log.Warn("call refused: srtp", "route", route.Name, "srtp", route.SRTP, "error", err)
+		rec.Disposition, rec.HangupBy, rec.HangupCause = "rejected", "server", "srtp"
+		return rec
+	}
 	log.Info("call started", "from", info.From, "to", info.To, "route", route.Name, "flow", flow.Name,
 		"dialplan_version", plan.Version)
 

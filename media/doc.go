@@ -29,6 +29,10 @@
 //     histograms by kind of leg (sip, webrtc): the interval between packets,
 //     taken when each is written, and how long the first frame after a
 //     silence waits to be written.
+//   - SRTP (srtp.go): with RTPConfig.SRTP (SDES keys from package sip) the
+//     session's sockets encrypt on write and authenticate and decrypt on read
+//     (SRTP, SRTCP; pion/srtp), so everything above sees plain RTP; packets
+//     that fail are dropped and counted (SRTPDropped). SetSRTP rekeys.
 //   - RTP sessions (rtp_session.go) connect these to the network. A session
 //     is a few parts, each owning its state, so that what two goroutines
 //     share has one owner: the receiver (rtp_receiver.go: the read loop,

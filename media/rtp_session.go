@@ -23,6 +23,10 @@ type RTPConfig struct {
 	Timeout   time.Duration
 	OnTimeout func()
 	Logger    *slog.Logger
+	// SRTP, when set, encrypts and authenticates the session's RTP and
+	// RTCP (SRTP and SRTCP, RFC 3711) with SDES keys (srtp.go). Nil is
+	// plain RTP.
+	SRTP *SRTPConfig
 }
 
 // RTPSession is the media end of a SIP leg: one RTP/RTCP port pair. It
@@ -88,7 +92,15 @@ func NewRTPSession(rtpConn, rtcpConn net.PacketConn, cfg RTPConfig) *RTPSession 
 	}
 	s := &RTPSession{rtpSock: newPacketSocket(rtpConn), rtcpSock: newPacketSocket(rtcpConn), rate: rate, log: log,
 		ctx: ctx, cancel: cancel}
+	s.rtcpSock.sec.rtcp = true
 	s.wire.Store(newRTPWire(cfg.Codec, cfg.DTMFPayload, cfg.DTMFClockRate))
+	if err := s.SetSRTP(cfg.SRTP); err != nil {
+		// Never fall back to plain RTP: a session that cannot encrypt
+		// sends and accepts nothing, and its RTP timeout ends the call.
+		log.Error("srtp unusable: the session carries no media", "error", err)
+		rtpConn.Close()
+		rtcpConn.Close()
+	}
 	s.dir.set(cfg.Direction)
 	s.changes.ch = make(chan struct{})
 	s.remote = &rtpRemote{log: log}
@@ -195,6 +207,29 @@ func (s *RTPSession) RelayTo(dst *RTPSession) {
 		to.active.Store(true)
 	}
 }
+
+// SetSRTP changes the session's SRTP keys (a re-INVITE that renegotiated
+// them): from the next packet on, both ways use new contexts. Nil turns
+// SRTP off. On error the session keeps what it had.
+func (s *RTPSession) SetSRTP(c *SRTPConfig) error {
+	if c == nil {
+		s.rtpSock.sec.cur.Store(nil)
+		s.rtcpSock.sec.cur.Store(nil)
+		return nil
+	}
+	// One transform for both sockets: its contexts keep SRTP and SRTCP
+	// state apart. A bad configuration changes neither socket.
+	t, err := newSRTPTransform(c)
+	if err != nil {
+		return err
+	}
+	s.rtpSock.sec.cur.Store(t)
+	s.rtcpSock.sec.cur.Store(t)
+	return nil
+}
+
+// SRTP reports whether the session's media is encrypted.
+func (s *RTPSession) SRTP() bool { return s.rtpSock.sec.cur.Load() != nil }
 
 // RTPStats counts a session's inbound RTP, for the call's end log.
 type RTPStats struct {

@@ -31,6 +31,9 @@
 //     answered with a stateless 503 there; TCP requests are screened once parsed.
 //   - Malformed requests (malformed.go): a UDP datagram that is plainly a broken request is
 //     answered 400 with the reason before the stack parses it.
+//   - SRTP (srtp.go): SDES a=crypto lines, RTP/SAVP and RTP/AVP+crypto offers and answers under
+//     a leg's off/optional/required policy (InboundCall.SetSRTPPolicy, DialRequest.SRTP,
+//     TrunkRequest.SRTP); the keys go to the media session, which encrypts at its socket.
 //
 // Never block in a sipgo transaction callback: the server hands the work to the call's goroutine.
 package sip

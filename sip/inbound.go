@@ -81,6 +81,8 @@ type InboundCall struct {
 	answerAt     time.Time
 	dtmfFallback chan rune // INFO digits before media exists; every digit of a late-offer call
 	reinv        reinviter // re-INVITEs (reinvite.go)
+	srtpPolicy   SRTPPolicy
+	srtpDone     bool // c.offer.srtp is negotiated under srtpPolicy
 }
 
 // ErrHungUp is returned when acting on a call that has ended.
@@ -156,6 +158,9 @@ func (c *InboundCall) ensureMedia() error {
 	if c.offer == nil {
 		return errAwaitingAnswer
 	}
+	if err := c.negotiateSRTPLocked(); err != nil {
+		return err
+	}
 	rc, cc, err := c.srv.cfg.RTPPorts.ListenPair()
 	if err != nil {
 		return err
@@ -170,6 +175,7 @@ func (c *InboundCall) startMediaLocked(rc, cc *net.UDPConn) {
 	c.rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
 		Codec: c.offer.Codec, DTMFPayload: c.offer.DTMFPT, DTMFClockRate: c.offer.DTMFRate, Remote: c.offer.Addr,
 		Direction: c.offer.Direction.Reverse(), Timeout: c.srv.cfg.RTPTimeout, Logger: c.log,
+		SRTP: c.offer.srtp.config(),
 		OnTimeout: func() {
 			// Before the answer a phone may rightly send nothing (early media flows one way): the
 			// timeout counts from the answer (Answer restarts it).
@@ -186,7 +192,8 @@ func (c *InboundCall) startMediaLocked(rc, cc *net.UDPConn) {
 	})
 	la := c.rtp.LocalAddr()
 	c.sdp = AnswerSDP(c.srv.cfg.AdvertiseIP, la.Port, c.offer)
-	c.log.Debug("media ready", "local", la.String(), "remote", c.offer.Addr.String(), "codec", c.offer.Codec.Info().Name)
+	c.log.Debug("media ready", "local", la.String(), "remote", c.offer.Addr.String(), "codec", c.offer.Codec.Info().Name,
+		"srtp", c.offer.srtp != nil)
 }
 
 func (c *InboundCall) localSDP() []byte {
@@ -216,6 +223,7 @@ func (c *InboundCall) Progress() error {
 		return ErrHungUp
 	}
 	if err := c.ensureMedia(); err != nil {
+		c.rejectSRTP(err)
 		return err
 	}
 	c.mu.Lock()
@@ -254,7 +262,9 @@ func (c *InboundCall) Answer() error {
 		return ErrHungUp
 	}
 	if err := c.ensureMedia(); err != nil {
-		c.reject(500, "Media Unavailable")
+		if !c.rejectSRTP(err) {
+			c.reject(500, "Media Unavailable")
+		}
 		return err
 	}
 	c.mu.Lock()
@@ -276,7 +286,7 @@ func (c *InboundCall) Reject(code int, reason string) {
 	c.reject(code, reason)
 }
 
-func (c *InboundCall) reject(code int, reason string) {
+func (c *InboundCall) reject(code int, reason string, hdrs ...gsip.Header) {
 	c.mu.Lock()
 	if c.answered || c.finished {
 		c.mu.Unlock()
@@ -285,7 +295,7 @@ func (c *InboundCall) reject(code int, reason string) {
 	c.finished = true
 	c.hangupBy, c.cause = ByServer, fmt.Sprintf("%d %s", code, reason)
 	c.mu.Unlock()
-	if err := c.dlg.Respond(code, reason, nil); err != nil && !errors.Is(err, gsip.ErrTransactionCanceled) {
+	if err := c.dlg.Respond(code, reason, nil, hdrs...); err != nil && !errors.Is(err, gsip.ErrTransactionCanceled) {
 		c.log.Debug("reject", "error", err)
 	}
 	c.cancel(ErrHungUp)

@@ -115,7 +115,17 @@ func (c *InboundCall) answerLate() error {
 		return err
 	}
 	local := rc.LocalAddr().(*net.UDPAddr)
-	offer := c.srv.cfg.Codecs.OfferSDP(c.srv.cfg.AdvertiseIP, local.Port)
+	c.mu.Lock()
+	policy := c.srtpPolicy
+	c.mu.Unlock()
+	sec, ours, err := offerSRTP(policy)
+	if err != nil {
+		rc.Close()
+		cc.Close()
+		c.reject(500, "Media Unavailable")
+		return err
+	}
+	offer := c.srv.cfg.Codecs.offerSDP(c.srv.cfg.AdvertiseIP, local.Port, sec)
 	c.mu.Lock()
 	c.answered, c.answerAt, c.sdp = true, time.Now(), offer
 	c.reinv.sent = offer // startMedia puts an answer in c.sdp, but this is what the caller has
@@ -142,7 +152,7 @@ func (c *InboundCall) answerLate() error {
 		acked = true
 	default: // RespondSDP's own 64*T1 limit can end its wait without an ACK
 	}
-	ans, cause, err := c.parseAnswer(acked, body)
+	ans, cause, err := c.parseAnswer(acked, body, ours, policy)
 	if err != nil {
 		rc.Close()
 		cc.Close()
@@ -181,7 +191,7 @@ func (c *InboundCall) failLate(cause string, err error) error {
 
 // parseAnswer reads the caller's answer from the ACK body. On failure it
 // returns the hangup cause to record.
-func (c *InboundCall) parseAnswer(acked bool, body []byte) (*Offer, string, error) {
+func (c *InboundCall) parseAnswer(acked bool, body []byte, ours []Crypto, policy SRTPPolicy) (*Offer, string, error) {
 	if !acked {
 		return nil, CauseNoACK, fmt.Errorf("%w: the 200 OK was not acknowledged", ErrNoSDPAnswer)
 	}
@@ -192,6 +202,9 @@ func (c *InboundCall) parseAnswer(acked bool, body []byte) (*Offer, string, erro
 	// finds the codec the caller chose (and its telephone-event).
 	ans, err := c.srv.cfg.Codecs.Negotiate(body)
 	if err != nil {
+		return nil, CauseBadSDPAnswer, fmt.Errorf("%w: %w", ErrNoSDPAnswer, err)
+	}
+	if ans.srtp, err = takeAnswerSRTP(ans, ours, policy); err != nil {
 		return nil, CauseBadSDPAnswer, fmt.Errorf("%w: %w", ErrNoSDPAnswer, err)
 	}
 	return ans, "", nil

@@ -22,6 +22,7 @@ type DialRequest struct {
 	FromUser string   // caller number shown to the agent
 	FromName string
 	Headers  []gsip.Header
+	SRTP     SRTPPolicy // the agent's (srtp.go)
 }
 
 // OutboundCall is a leg the server placed: an agent's phone (Dial) or an external number through a
@@ -46,6 +47,8 @@ type OutboundCall struct {
 	byUs       bool
 	sdp        []byte    // our SDP as the far end agreed to it: the INVITE's offer, then re-INVITEs'
 	reinv      reinviter // re-INVITEs from the far end (reinvite.go)
+	srtpPolicy SRTPPolicy
+	offered    []Crypto // our offer's a=crypto lines
 }
 
 // Dial sends an INVITE to a registered phone and waits until it answers,
@@ -56,9 +59,9 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	log := s.log.With("call_id", id, "agent", b.User)
 	log.Info("ringing agent", "contact", b.Contact.String(), "via", b.Source)
 	// Reach the phone where its REGISTER came from: that is what works through NAT.
-	o, err := s.placeCall(ctx, outboundInvite{
+	o, err := s.placeCallSRTP(ctx, outboundInvite{
 		callID: id, uri: b.Contact, dest: b.Source, transport: b.Transport,
-		fromUser: req.FromUser, fromName: req.FromName, headers: req.Headers, log: log,
+		fromUser: req.FromUser, fromName: req.FromName, headers: req.Headers, srtp: req.SRTP, log: log,
 	})
 	var re *ResponseError
 	switch {
@@ -69,7 +72,7 @@ func (s *Server) Dial(ctx context.Context, req DialRequest) (*OutboundCall, erro
 	case err != nil:
 		return nil, fmt.Errorf("invite %s: %w", b.User, err)
 	}
-	o.log.Info("agent answered", "codec", o.Codec())
+	o.log.Info("agent answered", "codec", o.Codec(), "srtp", o.SRTP())
 	return o, nil
 }
 
@@ -89,7 +92,11 @@ type outboundInvite struct {
 	// onEarlyMedia, when set, starts the leg's media at the first provisional response with an SDP
 	// answer and hands over its early audio; without it provisional SDP is ignored (agents' phones).
 	onEarlyMedia func(EarlyMedia)
-	log          *slog.Logger
+	srtp         SRTPPolicy
+	// offerSAVP offers SRTP as RTP/SAVP although the policy is optional: the retry after a 488 to
+	// our RTP/AVP offer with a=crypto (placeCallSRTP).
+	offerSAVP bool
+	log       *slog.Logger
 }
 
 // placeCall sends the INVITE with the server's SDP offer on fresh RTP ports and waits until it is
@@ -104,11 +111,21 @@ func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCa
 	if err != nil {
 		return nil, err
 	}
-	o := &OutboundCall{srv: s, rtpC: rc, rtcpC: cc, callID: inv.callID, log: inv.log}
+	offerPolicy := inv.srtp
+	if inv.offerSAVP && offerPolicy == SRTPOptional {
+		offerPolicy = SRTPRequired
+	}
+	sec, ours, err := offerSRTP(offerPolicy)
+	if err != nil {
+		rc.Close()
+		cc.Close()
+		return nil, err
+	}
+	o := &OutboundCall{srv: s, rtpC: rc, rtcpC: cc, callID: inv.callID, log: inv.log, srtpPolicy: inv.srtp, offered: ours}
 	port := rc.LocalAddr().(*net.UDPAddr).Port
 
 	req := gsip.NewRequest(gsip.INVITE, inv.uri)
-	offer := s.cfg.Codecs.OfferSDP(s.cfg.AdvertiseIP, port)
+	offer := s.cfg.Codecs.offerSDP(s.cfg.AdvertiseIP, port, sec)
 	req.SetBody(offer)
 	req.AppendHeader(gsip.NewHeader("Content-Type", "application/sdp"))
 	cid := gsip.CallIDHeader(inv.callID)
@@ -179,7 +196,20 @@ func (o *OutboundCall) answerSDP(body []byte) (*Offer, error) {
 		o.log.Debug("answer without sdp: the early media's stands")
 		return early, nil
 	}
-	return o.srv.cfg.Codecs.Negotiate(body)
+	return o.negotiateAnswer(body)
+}
+
+// negotiateAnswer reads an SDP answer to our offer: the codec, and the
+// SRTP keys under the leg's policy.
+func (o *OutboundCall) negotiateAnswer(body []byte) (*Offer, error) {
+	ans, err := o.srv.cfg.Codecs.Negotiate(body)
+	if err != nil {
+		return nil, err
+	}
+	if ans.srtp, err = takeAnswerSRTP(ans, o.offered, o.srtpPolicy); err != nil {
+		return nil, err
+	}
+	return ans, nil
 }
 
 // EarlyMedia is an outbound leg's audio before the answer: the far end's in-band ringback or
@@ -206,7 +236,7 @@ func (o *OutboundCall) startEarlyMedia(r *gsip.Response, inv outboundInvite) {
 	if inv.onEarlyMedia == nil || len(r.Body()) == 0 {
 		return
 	}
-	ans, err := o.srv.cfg.Codecs.Negotiate(r.Body())
+	ans, err := o.negotiateAnswer(r.Body())
 	if err != nil {
 		o.log.Warn("early media sdp unusable, ignored", "status", r.StatusCode, "error", err)
 		return
@@ -271,7 +301,7 @@ func (o *OutboundCall) answerMediaLocked(ans *Offer) error {
 func sameMedia(a, b *Offer) bool {
 	ai, bi := a.Codec.Info(), b.Codec.Info()
 	return ai.Name == bi.Name && ai.ClockRate == bi.ClockRate && ai.PayloadType == bi.PayloadType &&
-		a.DTMFPT == b.DTMFPT && a.DTMFRate == b.DTMFRate
+		a.DTMFPT == b.DTMFPT && a.DTMFRate == b.DTMFRate && a.srtp.same(b.srtp)
 }
 
 // startRTPLocked starts the leg's RTP session toward ans (o.mu held). Its RTP timeout hangs up an
@@ -280,7 +310,7 @@ func (o *OutboundCall) startRTPLocked(rc, cc *net.UDPConn, ans *Offer) {
 	var rtp *media.RTPSession
 	rtp = media.NewRTPSession(rc, cc, media.RTPConfig{
 		Codec: ans.Codec, DTMFPayload: ans.DTMFPT, DTMFClockRate: ans.DTMFRate, Remote: ans.Addr,
-		Timeout: o.srv.cfg.RTPTimeout, Logger: o.log,
+		Timeout: o.srv.cfg.RTPTimeout, Logger: o.log, SRTP: ans.srtp.config(),
 		OnTimeout: func() {
 			o.mu.Lock()
 			current, answered := o.rtp == rtp, o.answered
@@ -404,6 +434,13 @@ func (o *OutboundCall) Close() {
 	if o.rtp != nil {
 		o.rtp.Close()
 	}
+}
+
+// SRTP reports whether the leg's media is encrypted.
+func (o *OutboundCall) SRTP() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.negotiated != nil && o.negotiated.srtp != nil
 }
 
 func (o *OutboundCall) ID() string                  { return o.callID }

@@ -70,8 +70,9 @@ type reinviter struct {
 	mu     *sync.Mutex
 	ctx    func() context.Context // the call's; it ends the wait for an ACK
 	rtp    **media.RTPSession
-	remote **Offer // the remote's current session description
-	sdp    *[]byte // our SDP as the remote agreed to it
+	remote **Offer     // the remote's current session description
+	sdp    *[]byte     // our SDP as the remote agreed to it
+	srtp   *SRTPPolicy // the call's (srtp.go)
 	// refuseLocked says why the call cannot take a re-INVITE now (0: it
 	// can). mu held.
 	refuseLocked func() (code int, reason string, hdrs []gsip.Header)
@@ -144,6 +145,17 @@ func (r *reinviter) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 			}
 			return
 		}
+		if o.srtp, err = answerSRTP(o, *r.srtp, (*r.remote).srtp); err != nil {
+			r.mu.Unlock()
+			r.log.Info("re-invite rejected: the session stays as it was", "error", err)
+			var se *SRTPError
+			if errors.As(err, &se) {
+				reject(488, "Not Acceptable Here", se.warning())
+			} else {
+				reject(500, "Server Internal Error")
+			}
+			return
+		}
 		changed := r.updateLocked(o)
 		sdp = r.nextSDPLocked(AnswerSDP(ip, port, o))
 		*r.sdp = sdp
@@ -193,6 +205,13 @@ func (r *reinviter) updateLocked(o *Offer) []any {
 	if !prev.sameCodec(o) {
 		rtp.SetCodec(o.Codec, o.DTMFPT, o.DTMFRate)
 		changed = append(changed, "codec", o.Codec.Info().Name, "pt", o.Codec.Info().PayloadType)
+	}
+	if !prev.srtp.same(o.srtp) {
+		// New keys are new contexts, both ways, from the next packet.
+		if err := rtp.SetSRTP(o.srtp.config()); err != nil {
+			r.log.Error("re-invite: srtp keys unusable", "error", err)
+		}
+		changed = append(changed, "srtp", o.srtp != nil)
 	}
 	if d := o.Direction.Reverse(); d != rtp.Direction() {
 		rtp.SetDirection(d)
@@ -282,7 +301,19 @@ func (r *reinviter) parseAnswerLocked(body []byte) (*Offer, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errors.New("the ack has no body")
 	}
-	return r.srv.cfg.Codecs.negotiate(body, (*r.remote).Codec)
+	o, err := r.srv.cfg.Codecs.negotiate(body, (*r.remote).Codec)
+	if err != nil {
+		return nil, err
+	}
+	// Our re-offer repeated our crypto line, if any (reofferSDP).
+	var ours []Crypto
+	if cur := (*r.remote).srtp; cur != nil {
+		ours = []Crypto{cur.local}
+	}
+	if o.srtp, err = takeAnswerSRTP(o, ours, *r.srtp); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // notAcked ends a call whose 200 OK to a re-INVITE was never acknowledged.
@@ -302,7 +333,7 @@ func (r *reinviter) notAcked(p *pendingAck) {
 // newReinviter gives an inbound call its re-INVITE handling.
 func (c *InboundCall) newReinviter() reinviter {
 	return reinviter{
-		srv: c.srv, log: c.log, mu: &c.mu, ctx: c.Context, rtp: &c.rtp, remote: &c.offer, sdp: &c.sdp,
+		srv: c.srv, log: c.log, mu: &c.mu, ctx: c.Context, rtp: &c.rtp, remote: &c.offer, sdp: &c.sdp, srtp: &c.srtpPolicy,
 		refuseLocked: func() (int, string, []gsip.Header) {
 			switch {
 			case c.finished:
@@ -330,7 +361,7 @@ func (c *InboundCall) newReinviter() reinviter {
 func (o *OutboundCall) newReinviterLocked(offer []byte) reinviter {
 	o.sdp = offer
 	return reinviter{
-		srv: o.srv, log: o.log, mu: &o.mu, ctx: o.Context, rtp: &o.rtp, remote: &o.negotiated, sdp: &o.sdp,
+		srv: o.srv, log: o.log, mu: &o.mu, ctx: o.Context, rtp: &o.rtp, remote: &o.negotiated, sdp: &o.sdp, srtp: &o.srtpPolicy,
 		refuseLocked: func() (int, string, []gsip.Header) {
 			if o.closed || o.ctx.Err() != nil {
 				return 481, "Call/Transaction Does Not Exist", nil

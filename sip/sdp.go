@@ -82,6 +82,12 @@ type Offer struct {
 	// Direction is the remote's (a=sendonly: it holds the call); ours is
 	// its Reverse. A connection address of 0.0.0.0 means it does not receive.
 	Direction media.Direction
+	// Profile is the m= line's transport ("RTP/AVP", "RTP/SAVP"), Crypto
+	// the remote's a=crypto lines the server can use, in its order (srtp.go).
+	Profile string
+	Crypto  []Crypto
+	// srtp is the leg's SRTP as negotiated with this description (nil: plain).
+	srtp *srtpSession
 }
 
 // sameCodec reports whether o and b put the same codec on the wire: the
@@ -138,7 +144,7 @@ func (cs Codecs) negotiate(body []byte, keep media.Codec) (*Offer, error) {
 	if ip == nil {
 		return nil, fmt.Errorf("sdp: connection address %q is not an IP address", conn.Address.Address)
 	}
-	o := &Offer{Addr: &net.UDPAddr{IP: ip, Port: audio.MediaName.Port.Value}}
+	o := &Offer{Addr: &net.UDPAddr{IP: ip, Port: audio.MediaName.Port.Value}, Profile: strings.Join(audio.MediaName.Protos, "/")}
 	// Direction: the stream's attribute, else the session's (RFC 3264 §5.1).
 	for _, a := range sd.Attributes {
 		if d, ok := media.ParseDirection(a.Key); ok {
@@ -169,6 +175,11 @@ func (cs Codecs) negotiate(body []byte, keep media.Codec) (*Offer, error) {
 				continue
 			}
 			maps[uint8(n)] = rtpmap{strings.ToUpper(parts[0]), rate}
+		case "crypto":
+			// Lines we cannot use are skipped: the remote offers alternatives.
+			if c, err := ParseCrypto(a.Value); err == nil {
+				o.Crypto = append(o.Crypto, c)
+			}
 		case "fmtp":
 			pt, params, ok := strings.Cut(a.Value, " ")
 			if n, err := strconv.Atoi(pt); ok && err == nil && n >= 0 && n < 128 {
@@ -276,7 +287,7 @@ func AnswerSDP(ip net.IP, port int, o *Offer) []byte {
 	if o.DTMFPT != 0 {
 		dtmf = []sdpDTMF{{o.DTMFPT, o.DTMFRate}}
 	}
-	return buildSDP(ip, port, Codecs{o.Codec}, dtmf, o.Direction.Reverse())
+	return buildSDP(ip, port, Codecs{o.Codec}, dtmf, o.Direction.Reverse(), o.srtp.sdp())
 }
 
 // OfferSDP builds an offer with every default codec and telephone-event.
@@ -285,7 +296,10 @@ func OfferSDP(ip net.IP, port int) []byte { return DefaultCodecs().OfferSDP(ip, 
 // OfferSDP builds an offer with every codec of cs and telephone-event at
 // 8 kHz on payload type 101 and at each other clock rate of cs (48 kHz next
 // to Opus) on 110, 109, … so the remote can match the events to its codec.
-func (cs Codecs) OfferSDP(ip net.IP, port int) []byte {
+func (cs Codecs) OfferSDP(ip net.IP, port int) []byte { return cs.offerSDP(ip, port, sdpSecurity{}) }
+
+// offerSDP is OfferSDP with our SRTP offer (offerSRTP).
+func (cs Codecs) offerSDP(ip net.IP, port int, sec sdpSecurity) []byte {
 	dtmf := []sdpDTMF{{101, 8000}}
 	for _, c := range cs {
 		rate := c.Info().ClockRate
@@ -293,7 +307,7 @@ func (cs Codecs) OfferSDP(ip net.IP, port int) []byte {
 			dtmf = append(dtmf, sdpDTMF{uint8(111 - len(dtmf)), rate})
 		}
 	}
-	return buildSDP(ip, port, cs, dtmf, media.SendRecv)
+	return buildSDP(ip, port, cs, dtmf, media.SendRecv, sec)
 }
 
 // reofferSDP builds our offer on an established call whose remote sent a
@@ -354,7 +368,7 @@ func (cs Codecs) reofferSDP(ip net.IP, port int, cur *Offer) []byte {
 			dtmf = append(dtmf, sdpDTMF{pt, r})
 		}
 	}
-	return buildSDP(ip, port, codecs, dtmf, media.SendRecv)
+	return buildSDP(ip, port, codecs, dtmf, media.SendRecv, cur.srtp.sdp())
 }
 
 // nextSDP gives next, a new SDP for the call whose last SDP was prev, the
@@ -400,7 +414,7 @@ type sdpDTMF struct {
 	rate int
 }
 
-func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF, dir media.Direction) []byte {
+func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF, dir media.Direction, sec sdpSecurity) []byte {
 	ipv := "IP4"
 	if ip.To4() == nil {
 		ipv = "IP6"
@@ -412,7 +426,11 @@ func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF, dir media.Dire
 	b.WriteString("s=hotline\r\n")
 	fmt.Fprintf(&b, "c=IN %s %s\r\n", ipv, ip)
 	b.WriteString("t=0 0\r\n")
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP", port)
+	profile := sec.profile
+	if profile == "" {
+		profile = "RTP/AVP"
+	}
+	fmt.Fprintf(&b, "m=audio %d %s", port, profile)
 	for _, c := range codecs {
 		fmt.Fprintf(&b, " %d", c.Info().PayloadType)
 	}
@@ -433,6 +451,9 @@ func buildSDP(ip net.IP, port int, codecs Codecs, dtmf []sdpDTMF, dir media.Dire
 	}
 	for _, d := range dtmf {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-16\r\n", d.pt, d.rate, d.pt)
+	}
+	for _, c := range sec.crypto {
+		fmt.Fprintf(&b, "a=crypto:%s\r\n", c)
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
 	return []byte(b.String())

@@ -303,11 +303,23 @@ func TestNextSDP(t *testing.T) {
 func FuzzParseOffer(f *testing.F) {
 	f.Add(offer("m=audio 4000 RTP/AVP 0 8 101", "a=rtpmap:101 telephone-event/8000"))
 	f.Add(offer("m=audio 4000 RTP/AVP 96", "a=rtpmap:96 PCMU/8000"))
+	f.Add(offer("m=audio 4000 RTP/SAVP 0", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20"))
 	f.Add([]byte("v=0\r\nc=IN IP4 ::1\r\nm=audio 1 RTP/AVP 0\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		o, err := ParseOffer(b)
 		if err == nil && (o.Codec == nil || o.Addr == nil) {
 			t.Fatalf("accepted offer without codec or address: %+v", o)
+		}
+		if err != nil {
+			return
+		}
+		// Whatever the offer's crypto, every policy answers it or refuses it cleanly.
+		for _, p := range []SRTPPolicy{SRTPOff, SRTPOptional, SRTPRequired} {
+			s, err := answerSRTP(o, p, nil)
+			if err == nil {
+				o.srtp = s
+				_ = AnswerSDP(net.IPv4(127, 0, 0, 1), 5000, o)
+			}
 		}
 	})
 }

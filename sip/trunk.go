@@ -33,6 +33,8 @@ type TrunkRequest struct {
 	// 200 OK keeps that media; a failure closes it. Without OnEarlyMedia, provisional SDP is ignored.
 	// It runs on the dialling goroutine: it must not block.
 	OnEarlyMedia func(early EarlyMedia)
+	// SRTP is the trunk's SRTP policy (srtp.go); off by default.
+	SRTP SRTPPolicy
 	// Log is the logger of the call being transferred: every line of the trunk leg names that call.
 	Log *slog.Logger
 }
@@ -68,10 +70,10 @@ func (s *Server) DialTrunk(ctx context.Context, req TrunkRequest) (*OutboundCall
 	}
 	log.Info("dialling through trunk", "number", req.Number, "uri", uri.String(), "caller_id", fromUser,
 		"auth", req.Password != "")
-	o, err := s.placeCall(ctx, outboundInvite{
+	o, err := s.placeCallSRTP(ctx, outboundInvite{
 		callID: id, uri: uri, fromUser: fromUser, fromName: fromName,
 		username: req.Username, password: req.Password, onProgress: req.OnProgress,
-		onEarlyMedia: req.OnEarlyMedia, log: log,
+		onEarlyMedia: req.OnEarlyMedia, srtp: req.SRTP, log: log,
 	})
 	if err != nil {
 		log.Info("trunk call not answered", "number", req.Number, "error", err.Error())

@@ -37,8 +37,9 @@ var (
 
 // sipPhones rings agents' registered SIP phones for their desks.
 type sipPhones struct {
-	reg *hsip.Registrar
-	srv *hsip.Server
+	reg  *hsip.Registrar
+	srv  *hsip.Server
+	srtp map[string]hsip.SRTPPolicy // agent id → SRTP policy of calls to their phone (srtp.go)
 }
 
 func (p sipPhones) Registered(agent string) bool {
@@ -51,7 +52,8 @@ func (p sipPhones) DialPhone(ctx context.Context, agent string, caller ivr.CallI
 	if !ok {
 		return nil, fmt.Errorf("agent %s has no SIP phone registered", agent)
 	}
-	leg, err := p.srv.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From})
+	leg, err := p.srv.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From,
+		SRTP: max(p.srtp[agent], trunkSRTP(caller.SRTP))})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +70,7 @@ type trunkDialer struct {
 func (d trunkDialer) DialTrunk(ctx context.Context, req ivr.TrunkCall) (ivr.TrunkLeg, error) {
 	t := req.Trunk
 	tr := hsip.TrunkRequest{Trunk: t.Name, Number: req.Number, Host: t.Host, Transport: t.Transport,
-		CallerID: req.CallerID, OnProgress: req.OnProgress, Log: req.Log}
+		CallerID: req.CallerID, OnProgress: req.OnProgress, Log: req.Log, SRTP: trunkSRTP(t.SRTP)}
 	if req.OnEarlyMedia != nil {
 		tr.OnEarlyMedia = func(e hsip.EarlyMedia) { req.OnEarlyMedia(e) }
 	}

@@ -151,7 +151,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip}, WrapUps: st,
+	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip, agentSRTP(cfg.Agents)}, WrapUps: st,
 		Ring: dir.Ring, Queues: func() []string { return s.plans.Current().QueueNames() },
 		Dispositions: cfg.Desktop.Dispositions, ManualWrapUp: cfg.Desktop.ManualWrapUp, HoldAudio: ivr.HoldPattern(8000), Log: log})
 
@@ -235,7 +235,7 @@ func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Regist
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hotline_active_calls", Help: "Inbound calls in progress."},
 		func() float64 { return float64(s.sip.ActiveCalls()) }))
 	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
-		newReinviteCollector(s.sip.ReinviteCounts), newDefenceCollector(s.defence))
+		newReinviteCollector(s.sip.ReinviteCounts), newDefenceCollector(s.defence), srtpDroppedCounter)
 	reg.MustRegister(s.plans.Collectors()...)
 	if s.recs != nil {
 		reg.MustRegister(newRecordingCollector(s.recs))

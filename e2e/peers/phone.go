@@ -83,6 +83,10 @@ type PhoneConfig struct {
 	Wideband bool
 	// RTPPorts is baresip's rtp_ports range, e.g. "40000-40999". Default is baresip's.
 	RTPPorts string
+	// MediaEnc loads baresip's srtp module and sets the account's media encryption: "srtp"
+	// (offers RTP/AVP with a=crypto, takes plain RTP too), "srtp-mand" (offers RTP/SAVP, refuses
+	// plain RTP). Empty: plain RTP.
+	MediaEnc string
 	// MaxCallSeconds is the length of the generated mic WAV and therefore
 	// the longest possible call. Default 120. (baresip loads the whole WAV
 	// into memory when a call starts: 16 kB per second.)
@@ -335,6 +339,9 @@ func (p *Phone) configText(mic string) string {
 		w("opus_bitrate", "32000")
 	}
 	w("module", "g711.so")
+	if p.cfg.MediaEnc != "" {
+		w("module", "srtp.so")
+	}
 	w("module", "aufile.so")
 	w("module", "aubridge.so")
 	w("module", "sndfile.so")
@@ -386,6 +393,9 @@ func (p *Phone) accountLine() (line, aor string) {
 		params = append(params, "regint=0")
 	}
 	params = append(params, "answermode=manual")
+	if cfg.MediaEnc != "" {
+		params = append(params, "mediaenc="+cfg.MediaEnc)
+	}
 	if len(cfg.Codecs) > 0 {
 		// baresip matches name/rate/channels, and the rate defaults to 8000.
 		var cs []string
