@@ -66,6 +66,9 @@ type SIP struct {
 	// Codecs lists the audio codecs offered and accepted, in preference
 	// order (default: opus where built in, G722, PCMU, PCMA).
 	Codecs []string `yaml:"codecs"`
+	// TLS and WSS are SIP over TLS and over secure WebSocket (tls.go); nil: not served.
+	TLS *SIPTLS `yaml:"tls"`
+	WSS *SIPWSS `yaml:"wss"`
 }
 
 // HTTP configures the health/metrics/API listener.
@@ -378,6 +381,7 @@ func (c *Config) validate() error {
 		seen[a.ID] = a.line
 	}
 	c.validateTrunks(bad)
+	c.validateTLS(bad)
 	c.validateRecordings(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
