@@ -25,7 +25,7 @@ type Trunk struct {
 	// TLS requires a client certificate of the trunk's requests over TLS (tls.go); a trunk with
 	// only tls (calls in, none out) needs no credentials.
 	TLS  *TrunkTLS `yaml:"tls"`
-	line        int
+	line int
 }
 
 // Secret is the trunk's password: the environment variable's value when PasswordEnv is set.
