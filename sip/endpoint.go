@@ -33,8 +33,22 @@ var errNotServing = errors.New("sip: the server is not serving yet")
 type endpoint struct {
 	addr    netip.AddrPort
 	contact gsip.ContactHeader
-	dsc     *sipgo.DialogServerCache
-	dcc     *sipgo.DialogClientCache
+	dsc     serverDialogs
+	dcc     clientDialogs
+}
+
+// serverDialogs and clientDialogs are what the server uses of sipgo's dialog caches; the secure
+// transports have their own (secure.go).
+type serverDialogs interface {
+	ReadInvite(*gsip.Request, gsip.ServerTransaction) (*sipgo.DialogServerSession, error)
+	ReadAck(*gsip.Request, gsip.ServerTransaction) error
+	ReadBye(*gsip.Request, gsip.ServerTransaction) error
+}
+
+type clientDialogs interface {
+	WriteInvite(context.Context, *gsip.Request) (*sipgo.DialogClientSession, error)
+	MatchRequestDialog(*gsip.Request) (*sipgo.DialogClientSession, error)
+	ReadBye(*gsip.Request, gsip.ServerTransaction) error
 }
 
 // lifetime counts the serve calls in progress.
@@ -76,15 +90,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var port int
-	if pc != nil {
-		port, err = portOf(pc.LocalAddr())
-	} else {
-		port, err = portOf(l.Addr())
-	}
-	if err == nil {
-		err = s.begin(port)
-	}
+	secure, err := s.listenSecure()
 	if err != nil {
 		if pc != nil {
 			pc.Close()
@@ -94,11 +100,49 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		return err
 	}
-	defer s.end()
+
+	var port int
+	if pc != nil {
+		port, err = portOf(pc.LocalAddr())
+	} else {
+		port, err = portOf(l.Addr())
+	}
+	if err == nil {
+		err = s.begin(port)
+	}
+	if err == nil {
+		defer s.end()
+		for tr, sl := range secure {
+			var sp int
+			if sp, err = portOf(sl.Addr()); err == nil {
+				err = s.beginSecure(tr, sp)
+			}
+			if err != nil {
+				break
+			}
+			defer s.end()
+		}
+	}
+	if err != nil {
+		if pc != nil {
+			pc.Close()
+		}
+		if l != nil {
+			l.Close()
+		}
+		for _, sl := range secure {
+			sl.Close()
+		}
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 2)
+	errc := make(chan error, 2+len(secure))
 	n := 0
+	for tr, sl := range secure {
+		n++
+		go func() { errc <- s.serveSecure(ctx, tr, sl) }()
+	}
 	if pc != nil {
 		n++
 		go func() { errc <- s.serveUDP(ctx, pc) }()
@@ -193,12 +237,21 @@ func (s *Server) begin(port int) error {
 		return err
 	}
 	s.ep.Store(ep)
+	s.startLocked()
+	s.life.n++
+	return nil
+}
+
+// startLocked starts what runs while the server serves, at the first serve call of any
+// transport (life.mu held).
+func (s *Server) startLocked() {
+	if s.life.stopExpire != nil {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.life.stopExpire = cancel
 	go s.expireLoop(ctx)
 	close(s.ready)
-	s.life.n++
-	return nil
 }
 
 // end counts a serve call out; after the last, the SIP stack stops.

@@ -1,0 +1,447 @@
+package sip
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/emiago/sipgo"
+	gsip "github.com/emiago/sipgo/sip"
+)
+
+// SIP over TLS and over secure WebSocket (RFC 7118). Each secure transport has its own listener
+// and port, so its own endpoint: a Contact that says how to reach us that way (sips:…:5061 for
+// TLS, sip:…;transport=ws for WSS) and a Via sent-by with that port. Requests inside a dialog
+// that came over TLS or WSS go back over the connection it came on (sipgo's connection reuse,
+// keyed by the far end's address): a browser's Contact is a made-up *.invalid host, and a phone
+// behind NAT cannot be reached at the address in its Contact.
+
+// Secure transports, as sipgo names them in Via and Request.Transport.
+const (
+	transportTLS = "TLS"
+	transportWSS = "WSS"
+)
+
+// SecureConfig is the server's SIP over TLS and WSS.
+type SecureConfig struct {
+	// TLS is the handshake configuration of both listeners (certificate via GetCertificate, so
+	// it can change). The server asks for a client certificate when Trunks need one.
+	TLS *tls.Config
+	// TLSListen and WSSListen are host:port to serve on (Serve); "" does not serve that one.
+	TLSListen, WSSListen string
+	// Trunks are the trunks that must prove themselves with a client certificate.
+	Trunks []TrunkTLS
+}
+
+// TrunkTLS is a trunk whose requests must come over TLS with a client certificate: a request
+// claims to be the trunk when its From host is one of Domains. The certificate passes when it
+// chains to Roots (when set), carries Subject as its common name or a DNS name (when set), and
+// has the SHA-256 Fingerprint (when set); at least Roots or Fingerprint must be set.
+type TrunkTLS struct {
+	Name        string
+	Domains     []string
+	Roots       *x509.CertPool
+	Subject     string
+	Fingerprint []byte
+}
+
+// secureEndpoints are the server's TLS and WSS endpoints, once they serve.
+type secureEndpoints struct {
+	mu    sync.Mutex
+	byTr  map[string]*endpoint
+	peers peerCerts
+}
+
+// endpointFor is the endpoint a request arrived at (or a request is sent on): the TLS or WSS
+// one for those transports, else the plain one. It is nil when that transport is not served.
+func (s *Server) endpointFor(transport string) *endpoint {
+	switch t := strings.ToUpper(transport); t {
+	case transportTLS, transportWSS, "WS":
+		if t == "WS" {
+			t = transportWSS
+		}
+		s.secure.mu.Lock()
+		defer s.secure.mu.Unlock()
+		return s.secure.byTr[t]
+	}
+	return s.ep.Load()
+}
+
+// epOf is endpointFor the transport req came on.
+func (s *Server) epOf(req *gsip.Request) *endpoint { return s.endpointFor(req.Transport()) }
+
+// SecureAddr is where the server serves transport ("TLS" or "WSS"); the zero AddrPort when it
+// does not.
+func (s *Server) SecureAddr(transport string) netip.AddrPort {
+	if ep := s.endpointFor(transport); ep != nil && ep != s.ep.Load() {
+		return ep.addr
+	}
+	return netip.AddrPort{}
+}
+
+// ServeTLS serves SIP over TLS on l, a TCP listener (the TLS handshake is the server's, with
+// Config.Secure.TLS), until ctx is done (then it closes l and returns nil) or l fails.
+func (s *Server) ServeTLS(ctx context.Context, l net.Listener) error {
+	return s.serveSecureOn(ctx, transportTLS, l)
+}
+
+// ServeWSS serves SIP over secure WebSocket (RFC 7118, subprotocol "sip") on l, a TCP listener,
+// like ServeTLS.
+func (s *Server) ServeWSS(ctx context.Context, l net.Listener) error {
+	return s.serveSecureOn(ctx, transportWSS, l)
+}
+
+func (s *Server) serveSecureOn(ctx context.Context, transport string, l net.Listener) error {
+	if s.cfg.Secure == nil || s.cfg.Secure.TLS == nil {
+		l.Close()
+		return fmt.Errorf("sip %s: no tls configuration", strings.ToLower(transport))
+	}
+	port, err := portOf(l.Addr())
+	if err == nil {
+		err = s.beginSecure(transport, port)
+	}
+	if err != nil {
+		l.Close()
+		return err
+	}
+	defer s.end()
+	return s.serveSecure(ctx, transport, l)
+}
+
+// listenSecure opens the configured secure listeners (Serve).
+func (s *Server) listenSecure() (map[string]net.Listener, error) {
+	out := map[string]net.Listener{}
+	sc := s.cfg.Secure
+	if sc == nil {
+		return out, nil
+	}
+	for tr, addr := range map[string]string{transportTLS: sc.TLSListen, transportWSS: sc.WSSListen} {
+		if addr == "" {
+			continue
+		}
+		l, err := netBinder.tcp(addr)
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, fmt.Errorf("sip %s listen %s: %w", strings.ToLower(tr), addr, err)
+		}
+		out[tr] = l
+	}
+	return out, nil
+}
+
+func (s *Server) serveSecure(ctx context.Context, transport string, l net.Listener) error {
+	s.log.Info("sip listening", "transport", strings.ToLower(transport), "addr", l.Addr().String(),
+		"contact", s.endpointFor(transport).contact.Address.String())
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	tl := certListener{tls.NewListener(l, s.serverTLS()), &s.secure.peers}
+	var err error
+	if transport == transportWSS {
+		err = s.srv.ServeWSS(tl)
+	} else {
+		err = s.srv.ServeTLS(tl)
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err == nil {
+		err = fmt.Errorf("sip: %s listener closed", strings.ToLower(transport))
+	}
+	return err
+}
+
+// serverTLS is the handshake configuration: Secure.TLS, asking for (not requiring) a client
+// certificate when a trunk must show one. The trunk's certificate is checked per request
+// (checkTrunkTLS), since phones on the same port have none.
+func (s *Server) serverTLS() *tls.Config {
+	c := s.cfg.Secure.TLS.Clone()
+	if c.MinVersion == 0 {
+		c.MinVersion = tls.VersionTLS12
+	}
+	if len(s.cfg.Secure.Trunks) > 0 && c.ClientAuth == tls.NoClientCert {
+		c.ClientAuth = tls.RequestClientCert
+	}
+	return c
+}
+
+// beginSecure counts a serve call of a secure transport in, and makes its endpoint.
+func (s *Server) beginSecure(transport string, port int) error {
+	s.life.mu.Lock()
+	defer s.life.mu.Unlock()
+	if s.life.stopped {
+		return ErrServerStopped
+	}
+	s.secure.mu.Lock()
+	defer s.secure.mu.Unlock()
+	if s.secure.byTr[transport] != nil {
+		return fmt.Errorf("sip: already serving %s", strings.ToLower(transport))
+	}
+	ep, err := s.newSecureEndpoint(transport, port)
+	if err != nil {
+		return err
+	}
+	if s.secure.byTr == nil {
+		s.secure.byTr = map[string]*endpoint{}
+	}
+	s.secure.byTr[transport] = ep
+	s.startLocked()
+	s.life.n++
+	return nil
+}
+
+// newSecureEndpoint is the endpoint of a secure transport at AdvertiseIP and port. Its client
+// names no port, so that the transport fills Via's sent-by from the connection a request goes on.
+func (s *Server) newSecureEndpoint(transport string, port int) (*endpoint, error) {
+	ip, ok := netip.AddrFromSlice(s.cfg.AdvertiseIP)
+	if !ok {
+		return nil, fmt.Errorf("sip advertise address %v is not an IP", s.cfg.AdvertiseIP)
+	}
+	host := s.cfg.AdvertiseIP.String()
+	client, err := sipgo.NewClient(s.ua, sipgo.WithClientHostname(host), sipgo.WithClientLogger(s.stackLog))
+	if err != nil {
+		return nil, err
+	}
+	contact := gsip.ContactHeader{Address: gsip.Uri{Scheme: "sips", User: "hotline", Host: host, Port: port}}
+	if transport == transportWSS {
+		// RFC 7118 section 5: a SIP URI with transport=ws, for WS and WSS alike.
+		contact.Address.Scheme = "sip"
+		contact.Address.UriParams = gsip.NewParams()
+		contact.Address.UriParams.Add("transport", "ws")
+	}
+	ua := sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true}
+	return &endpoint{
+		addr:    netip.AddrPortFrom(ip.Unmap(), uint16(port)),
+		contact: contact,
+		dsc:     &sourceDialogsServer{ua: ua},
+		dcc:     &sourceDialogsClient{ua: ua},
+	}, nil
+}
+
+// sourceDialogsServer is sipgo's DialogServerCache with RewriteContact: our requests in the
+// dialog go to the address the INVITE came from, over its connection.
+type sourceDialogsServer struct {
+	ua      sipgo.DialogUA
+	dialogs sync.Map // id → *sipgo.DialogServerSession
+}
+
+func (d *sourceDialogsServer) ReadInvite(req *gsip.Request, tx gsip.ServerTransaction) (*sipgo.DialogServerSession, error) {
+	dlg, err := d.ua.ReadInvite(req, tx)
+	if err != nil {
+		return nil, err
+	}
+	id := dlg.ID
+	d.dialogs.Store(id, dlg)
+	context.AfterFunc(dlg.Context(), func() { d.dialogs.CompareAndDelete(id, dlg) })
+	return dlg, nil
+}
+
+func (d *sourceDialogsServer) match(req *gsip.Request) (*sipgo.DialogServerSession, error) {
+	id, err := gsip.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil, errors.Join(sipgo.ErrDialogOutsideDialog, err)
+	}
+	if v, ok := d.dialogs.Load(id); ok {
+		return v.(*sipgo.DialogServerSession), nil
+	}
+	return nil, sipgo.ErrDialogDoesNotExists
+}
+
+func (d *sourceDialogsServer) ReadAck(req *gsip.Request, tx gsip.ServerTransaction) error {
+	dlg, err := d.match(req)
+	if err != nil {
+		return err
+	}
+	return dlg.ReadAck(req, tx)
+}
+
+func (d *sourceDialogsServer) ReadBye(req *gsip.Request, tx gsip.ServerTransaction) error {
+	dlg, err := d.match(req)
+	if err != nil {
+		return err
+	}
+	return dlg.ReadBye(req, tx)
+}
+
+// sourceDialogsClient is sipgo's DialogClientCache with RewriteContact: ACK and BYE go to the
+// address the 200 OK came from.
+type sourceDialogsClient struct {
+	ua      sipgo.DialogUA
+	dialogs sync.Map // id → *sipgo.DialogClientSession
+}
+
+func (d *sourceDialogsClient) WriteInvite(ctx context.Context, req *gsip.Request) (*sipgo.DialogClientSession, error) {
+	dlg, err := d.ua.WriteInvite(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	dlg.OnState(func(st gsip.DialogState) {
+		if st == gsip.DialogStateEstablished && dlg.ID != "" {
+			id := dlg.ID
+			d.dialogs.Store(id, dlg)
+			context.AfterFunc(dlg.Context(), func() { d.dialogs.CompareAndDelete(id, dlg) })
+		}
+	})
+	return dlg, nil
+}
+
+func (d *sourceDialogsClient) MatchRequestDialog(req *gsip.Request) (*sipgo.DialogClientSession, error) {
+	id, err := gsip.DialogIDFromRequestUAC(req)
+	if err != nil {
+		return nil, errors.Join(err, sipgo.ErrDialogOutsideDialog)
+	}
+	if v, ok := d.dialogs.Load(id); ok {
+		return v.(*sipgo.DialogClientSession), nil
+	}
+	return nil, sipgo.ErrDialogDoesNotExists
+}
+
+func (d *sourceDialogsClient) ReadBye(req *gsip.Request, tx gsip.ServerTransaction) error {
+	dlg, err := d.MatchRequestDialog(req)
+	if err != nil {
+		return err
+	}
+	return dlg.ReadBye(req, tx)
+}
+
+// peerCerts are the client certificates of the TLS connections up, by the far end's address
+// (what Request.Source says).
+type peerCerts struct {
+	m sync.Map // "ip:port" → []*x509.Certificate
+}
+
+func (p *peerCerts) lookup(src string) []*x509.Certificate {
+	if v, ok := p.m.Load(src); ok {
+		return v.([]*x509.Certificate)
+	}
+	return nil
+}
+
+// certListener notes the client certificate of each connection it accepts.
+type certListener struct {
+	net.Listener // tls.NewListener's
+	peers        *peerCerts
+}
+
+func (l certListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return c, nil
+	}
+	return &certConn{Conn: tc, peers: l.peers}, nil
+}
+
+// certConn does its TLS handshake on the first Read (in the connection's own goroutine, so a
+// slow client holds up only itself) and records the client's certificate until it closes.
+type certConn struct {
+	*tls.Conn
+	peers *peerCerts
+	once  sync.Once
+	key   string
+}
+
+func (c *certConn) Read(b []byte) (int, error) {
+	c.once.Do(func() {
+		if err := c.Conn.Handshake(); err != nil {
+			return
+		}
+		if certs := c.Conn.ConnectionState().PeerCertificates; len(certs) > 0 {
+			c.key = c.Conn.RemoteAddr().String()
+			c.peers.m.Store(c.key, certs)
+		}
+	})
+	return c.Conn.Read(b)
+}
+
+func (c *certConn) Close() error {
+	c.once.Do(func() {}) // no handshake after close
+	if c.key != "" {
+		c.peers.m.Delete(c.key)
+	}
+	return c.Conn.Close()
+}
+
+// errTrunkCert: a request claimed to be a trunk that must show a client certificate, and did not.
+var errTrunkCert = errors.New("client certificate required")
+
+// checkTrunkTLS refuses a request whose From host names a trunk that must come over TLS with a
+// client certificate, unless it did. It names the trunk.
+func (s *Server) checkTrunkTLS(req *gsip.Request) (trunk string, err error) {
+	if s.cfg.Secure == nil || len(s.cfg.Secure.Trunks) == 0 {
+		return "", nil
+	}
+	from := req.From()
+	if from == nil {
+		return "", nil
+	}
+	host := strings.ToLower(strings.Trim(from.Address.Host, "[]"))
+	for i := range s.cfg.Secure.Trunks {
+		t := &s.cfg.Secure.Trunks[i]
+		for _, d := range t.Domains {
+			if strings.EqualFold(d, host) {
+				return t.Name, t.verify(req, s.secure.peers.lookup(req.Source()))
+			}
+		}
+	}
+	return "", nil
+}
+
+func (t *TrunkTLS) verify(req *gsip.Request, certs []*x509.Certificate) error {
+	if !strings.EqualFold(req.Transport(), transportTLS) {
+		return fmt.Errorf("%w: the request came over %s, not TLS", errTrunkCert, req.Transport())
+	}
+	if len(certs) == 0 {
+		return fmt.Errorf("%w: none presented", errTrunkCert)
+	}
+	leaf := certs[0]
+	if t.Fingerprint != nil {
+		if sum := sha256.Sum256(leaf.Raw); !bytes.Equal(sum[:], t.Fingerprint) {
+			return fmt.Errorf("%w: fingerprint does not match", errTrunkCert)
+		}
+	}
+	if t.Roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: t.Roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			return fmt.Errorf("%w: %v", errTrunkCert, err)
+		}
+	}
+	if t.Subject != "" && !strings.EqualFold(leaf.Subject.CommonName, t.Subject) {
+		named := false
+		for _, n := range leaf.DNSNames {
+			named = named || strings.EqualFold(n, t.Subject)
+		}
+		if !named {
+			return fmt.Errorf("%w: subject %q is not %q", errTrunkCert, leaf.Subject.CommonName, t.Subject)
+		}
+	}
+	return nil
+}
+
+// refuseUntrustedTrunk answers 403 to a request that claims a trunk without its certificate,
+// and reports whether it did.
+func (s *Server) refuseUntrustedTrunk(req *gsip.Request, tx gsip.ServerTransaction) bool {
+	trunk, err := s.checkTrunkTLS(req)
+	if err == nil {
+		return false
+	}
+	s.log.Warn("request refused: trunk without its client certificate", "call_id", callID(req), "method", req.Method.String(),
+		"trunk", trunk, "src", req.Source(), "transport", req.Transport(), "error", err.Error())
+	respond(tx, req, 403, "Client Certificate Required")
+	return true
+}
