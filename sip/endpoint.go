@@ -33,6 +33,7 @@ var errNotServing = errors.New("sip: the server is not serving yet")
 type endpoint struct {
 	addr    netip.AddrPort
 	contact gsip.ContactHeader
+	sips    gsip.ContactHeader // secure transports: the Contact in dialogs of sips: URIs (secure.go)
 	dsc     serverDialogs
 	dcc     clientDialogs
 }

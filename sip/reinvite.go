@@ -157,7 +157,7 @@ func (r *reinviter) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	r.mu.Unlock()
 
 	res := gsip.NewSDPResponseFromRequest(req, sdp)
-	res.AppendHeader(&r.srv.epOf(req).contact)
+	res.AppendHeader(r.srv.epOf(req).contactFor(req))
 	if err := tx.Respond(res); err != nil {
 		r.log.Warn("re-invite: sending the 200 OK failed", "error", err)
 	}

@@ -140,8 +140,9 @@ func (s *Server) listenSecure() (map[string]net.Listener, error) {
 }
 
 func (s *Server) serveSecure(ctx context.Context, transport string, l net.Listener) error {
+	ep := s.endpointFor(transport)
 	s.log.Info("sip listening", "transport", strings.ToLower(transport), "addr", l.Addr().String(),
-		"contact", s.endpointFor(transport).contact.Address.String())
+		"contact", ep.contact.Address.String(), "sips_contact", ep.sips.Address.String())
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
 	tl := certListener{tls.NewListener(l, s.serverTLS()), &s.secure.peers}
@@ -211,31 +212,62 @@ func (s *Server) newSecureEndpoint(transport string, port int) (*endpoint, error
 	if err != nil {
 		return nil, err
 	}
-	contact := gsip.ContactHeader{Address: gsip.Uri{Scheme: "sips", User: "hotline", Host: host, Port: port}}
+	// A request to a sips: URI gets a sips: Contact back (RFC 3261 12.1.1, 8.1.1.8); one to a
+	// sip: URI over TLS gets sip:…;transport=tls, which is what phones that register a sip: AOR
+	// over TLS expect (baresip ends a dialog whose Contact is sips: on a sip: account).
+	// RFC 7118 section 5: WebSocket contacts are SIP URIs with transport=ws, for WS and WSS alike.
+	param := "tls"
 	if transport == transportWSS {
-		// RFC 7118 section 5: a SIP URI with transport=ws, for WS and WSS alike.
-		contact.Address.Scheme = "sip"
-		contact.Address.UriParams = gsip.NewParams()
-		contact.Address.UriParams.Add("transport", "ws")
+		param = "ws"
 	}
-	ua := sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true}
+	contact := gsip.ContactHeader{Address: gsip.Uri{Scheme: "sip", User: "hotline", Host: host, Port: port, UriParams: gsip.NewParams()}}
+	contact.Address.UriParams.Add("transport", param)
+	sips := gsip.ContactHeader{Address: gsip.Uri{Scheme: "sips", User: "hotline", Host: host, Port: port}}
+	if transport == transportWSS {
+		sips.Address.UriParams = gsip.NewParams()
+		sips.Address.UriParams.Add("transport", "ws")
+	}
+	uas := contactUAs{
+		sip:  sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true},
+		sips: sipgo.DialogUA{Client: client, ContactHDR: sips, RewriteContact: true},
+	}
 	return &endpoint{
 		addr:    netip.AddrPortFrom(ip.Unmap(), uint16(port)),
 		contact: contact,
-		dsc:     &sourceDialogsServer{ua: ua},
-		dcc:     &sourceDialogsClient{ua: ua},
+		sips:    sips,
+		dsc:     &sourceDialogsServer{uas: uas},
+		dcc:     &sourceDialogsClient{uas: uas},
 	}, nil
+}
+
+// contactUAs make dialogs whose Contact is a sip: or a sips: URI.
+type contactUAs struct{ sip, sips sipgo.DialogUA }
+
+// forURI is the one for a dialog whose request URI is u.
+func (c *contactUAs) forURI(u gsip.Uri) *sipgo.DialogUA {
+	if strings.EqualFold(u.Scheme, "sips") {
+		return &c.sips
+	}
+	return &c.sip
+}
+
+// contactFor is the Contact the server gives in a dialog that req is part of.
+func (ep *endpoint) contactFor(req *gsip.Request) *gsip.ContactHeader {
+	if ep.sips.Address.Host != "" && strings.EqualFold(req.Recipient.Scheme, "sips") {
+		return &ep.sips
+	}
+	return &ep.contact
 }
 
 // sourceDialogsServer is sipgo's DialogServerCache with RewriteContact: our requests in the
 // dialog go to the address the INVITE came from, over its connection.
 type sourceDialogsServer struct {
-	ua      sipgo.DialogUA
+	uas     contactUAs
 	dialogs sync.Map // id → *sipgo.DialogServerSession
 }
 
 func (d *sourceDialogsServer) ReadInvite(req *gsip.Request, tx gsip.ServerTransaction) (*sipgo.DialogServerSession, error) {
-	dlg, err := d.ua.ReadInvite(req, tx)
+	dlg, err := d.uas.forURI(req.Recipient).ReadInvite(req, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -275,12 +307,12 @@ func (d *sourceDialogsServer) ReadBye(req *gsip.Request, tx gsip.ServerTransacti
 // sourceDialogsClient is sipgo's DialogClientCache with RewriteContact: ACK and BYE go to the
 // address the 200 OK came from.
 type sourceDialogsClient struct {
-	ua      sipgo.DialogUA
+	uas     contactUAs
 	dialogs sync.Map // id → *sipgo.DialogClientSession
 }
 
 func (d *sourceDialogsClient) WriteInvite(ctx context.Context, req *gsip.Request) (*sipgo.DialogClientSession, error) {
-	dlg, err := d.ua.WriteInvite(ctx, req)
+	dlg, err := d.uas.forURI(req.Recipient).WriteInvite(ctx, req)
 	if err != nil {
 		return nil, err
 	}

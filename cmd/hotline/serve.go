@@ -132,10 +132,14 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	}
 	calls := &callHandler{}
 	lo, hi, _ := cfg.RTPRange()
+	secure, err := secureSIP(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	s.sip, err = hsip.NewServer(hsip.Config{
 		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: parseIP(cfg.SIP.AdvertiseIP),
 		RTPPorts:   &media.PortRange{IP: parseIP(cfg.SIP.RTPIP), Min: lo, Max: hi},
-		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs,
+		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs, Secure: secure,
 	}, reg, calls, log)
 	if err != nil {
 		return nil, err
