@@ -150,7 +150,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip}, WrapUps: st,
+	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip, webrtc}, WrapUps: st,
 		Ring: dir.Ring, Queues: func() []string { return s.plans.Current().QueueNames() },
 		Dispositions: cfg.Desktop.Dispositions, ManualWrapUp: cfg.Desktop.ManualWrapUp, HoldAudio: ivr.HoldPattern(8000), Log: log})
 
