@@ -348,12 +348,16 @@ func (d *sourceDialogsClient) ReadBye(req *gsip.Request, tx gsip.ServerTransacti
 // peerCerts are the client certificates of the TLS connections up, by the far end's address
 // (what Request.Source says).
 type peerCerts struct {
-	m sync.Map // "ip:port" → []*x509.Certificate
+	m sync.Map // "ip:port" → *peerEntry
 }
+
+// peerEntry is one connection's certificates (a pointer, so that a closing connection removes its
+// own entry and not a newer one from the same address).
+type peerEntry struct{ certs []*x509.Certificate }
 
 func (p *peerCerts) lookup(src string) []*x509.Certificate {
 	if v, ok := p.m.Load(src); ok {
-		return v.([]*x509.Certificate)
+		return v.(*peerEntry).certs
 	}
 	return nil
 }
@@ -382,7 +386,11 @@ type certConn struct {
 	*tls.Conn
 	peers *peerCerts
 	once  sync.Once
-	key   string
+	// mu orders recording and removal, so that a connection closed during its handshake leaves
+	// no certificate behind for the next connection from its address.
+	mu     sync.Mutex
+	entry  *peerEntry // recorded under the remote address; nil when none was presented
+	closed bool
 }
 
 func (c *certConn) Read(b []byte) (int, error) {
@@ -391,18 +399,25 @@ func (c *certConn) Read(b []byte) (int, error) {
 			return
 		}
 		if certs := c.Conn.ConnectionState().PeerCertificates; len(certs) > 0 {
-			c.key = c.Conn.RemoteAddr().String()
-			c.peers.m.Store(c.key, certs)
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if !c.closed {
+				c.entry = &peerEntry{certs}
+				c.peers.m.Store(c.Conn.RemoteAddr().String(), c.entry)
+			}
 		}
 	})
 	return c.Conn.Read(b)
 }
 
 func (c *certConn) Close() error {
-	c.once.Do(func() {}) // no handshake after close
-	if c.key != "" {
-		c.peers.m.Delete(c.key)
+	c.mu.Lock()
+	c.closed = true
+	if c.entry != nil {
+		c.peers.m.CompareAndDelete(c.Conn.RemoteAddr().String(), c.entry)
+		c.entry = nil
 	}
+	c.mu.Unlock()
 	return c.Conn.Close()
 }
 
