@@ -108,19 +108,17 @@ func (s *Server) Serve(ctx context.Context) error {
 	} else {
 		port, err = portOf(l.Addr())
 	}
-	if err == nil {
-		err = s.begin(port)
+	ports := map[string]int{}
+	for tr, sl := range secure {
+		if err == nil {
+			ports[tr], err = portOf(sl.Addr())
+		}
 	}
 	if err == nil {
-		defer s.end()
-		for tr, sl := range secure {
-			var sp int
-			if sp, err = portOf(sl.Addr()); err == nil {
-				err = s.beginSecure(tr, sp)
-			}
-			if err != nil {
-				break
-			}
+		err = s.beginWith(port, ports)
+	}
+	if err == nil {
+		for range 1 + len(secure) {
 			defer s.end()
 		}
 	}
@@ -220,12 +218,38 @@ func (s *Server) serveTCP(ctx context.Context, l net.Listener) error {
 
 // begin counts a serve call on port in. The first one fixes the server's endpoint, which starts
 // it: registrations expire from then on, and outbound calls can be placed.
-func (s *Server) begin(port int) error {
+func (s *Server) begin(port int) error { return s.beginWith(port, nil) }
+
+// beginWith is begin, and beginSecure for each secure transport's port in secure, at once: the
+// server is ready when all its endpoints are. Each counts as one serve call; on an error none does.
+func (s *Server) beginWith(port int, secure map[string]int) error {
 	s.life.mu.Lock()
 	defer s.life.mu.Unlock()
 	if s.life.stopped {
 		return ErrServerStopped
 	}
+	eps := map[string]*endpoint{}
+	for tr, p := range secure {
+		ep, err := s.secureEndpointLocked(tr, p)
+		if err != nil {
+			return err
+		}
+		eps[tr] = ep
+	}
+	if err := s.beginLocked(port); err != nil {
+		return err
+	}
+	s.secure.mu.Lock()
+	for tr, ep := range eps {
+		s.addSecureLocked(tr, ep)
+	}
+	s.secure.mu.Unlock()
+	s.startLocked()
+	return nil
+}
+
+// beginLocked counts the plain transports' serve call in (life.mu held).
+func (s *Server) beginLocked(port int) error {
 	if ep := s.ep.Load(); ep != nil {
 		if int(ep.addr.Port()) != port {
 			return fmt.Errorf("sip: cannot serve on port %d: the server serves on port %d, and every transport on the same", port, ep.addr.Port())
@@ -238,7 +262,6 @@ func (s *Server) begin(port int) error {
 		return err
 	}
 	s.ep.Store(ep)
-	s.startLocked()
 	s.life.n++
 	return nil
 }

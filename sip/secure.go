@@ -182,22 +182,36 @@ func (s *Server) beginSecure(transport string, port int) error {
 	if s.life.stopped {
 		return ErrServerStopped
 	}
-	s.secure.mu.Lock()
-	defer s.secure.mu.Unlock()
-	if s.secure.byTr[transport] != nil {
-		return fmt.Errorf("sip: already serving %s", strings.ToLower(transport))
-	}
-	ep, err := s.newSecureEndpoint(transport, port)
+	ep, err := s.secureEndpointLocked(transport, port)
 	if err != nil {
 		return err
 	}
+	s.secure.mu.Lock()
+	s.addSecureLocked(transport, ep)
+	s.secure.mu.Unlock()
+	s.startLocked()
+	return nil
+}
+
+// secureEndpointLocked makes the endpoint of a secure transport not served yet (life.mu held).
+func (s *Server) secureEndpointLocked(transport string, port int) (*endpoint, error) {
+	s.secure.mu.Lock()
+	served := s.secure.byTr[transport] != nil
+	s.secure.mu.Unlock()
+	if served {
+		return nil, fmt.Errorf("sip: already serving %s", strings.ToLower(transport))
+	}
+	return s.newSecureEndpoint(transport, port)
+}
+
+// addSecureLocked serves transport at ep from now on and counts its serve call in (life.mu and
+// secure.mu held).
+func (s *Server) addSecureLocked(transport string, ep *endpoint) {
 	if s.secure.byTr == nil {
 		s.secure.byTr = map[string]*endpoint{}
 	}
 	s.secure.byTr[transport] = ep
-	s.startLocked()
 	s.life.n++
-	return nil
 }
 
 // newSecureEndpoint is the endpoint of a secure transport at AdvertiseIP and port. Its client
