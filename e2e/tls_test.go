@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,16 +20,22 @@ import (
 	"github.com/hotline-cc/hotline/tlscert/tlscerttest"
 )
 
+// serverCert is the server's test certificate: its CA, and the files.
+type serverCert struct {
+	CA                        *tlscerttest.CA
+	CAFile, CertFile, KeyFile string
+}
+
 // tlsServer starts hotline with SIP over TLS (and WSS when wss is set) on ports the system picks,
-// with a certificate of a test CA for 127.0.0.1 and hotline.test. It returns the server, the CA
-// file and the TLS (and WSS) ports.
-func tlsServer(t *testing.T, opt ServerOptions, wss bool) (srv *Server, caFile string, tlsPort, wssPort int) {
+// with a certificate of a test CA for 127.0.0.1 and hotline.test. It returns the server, its
+// certificate and the TLS (and WSS) ports.
+func tlsServer(t *testing.T, opt ServerOptions, wss bool) (srv *Server, cert serverCert, tlsPort, wssPort int) {
 	t.Helper()
 	dir := t.TempDir()
-	ca := tlscerttest.NewCA(t, "hotline e2e CA")
-	certFile, keyFile := ca.Issue(t, "hotline.test", "127.0.0.1", "localhost").Write(t, dir, "server")
-	caFile = ca.WriteCA(t, dir, "ca")
-	opt.SIP = fmt.Sprintf("  tls:\n    listen: 127.0.0.1:0\n    cert: %s\n    key: %s\n", certFile, keyFile)
+	cert.CA = tlscerttest.NewCA(t, "hotline e2e CA")
+	cert.CertFile, cert.KeyFile = cert.CA.Issue(t, "hotline.test", "127.0.0.1", "localhost").Write(t, dir, "server")
+	cert.CAFile = cert.CA.WriteCA(t, dir, "ca")
+	opt.SIP = fmt.Sprintf("  tls:\n    listen: 127.0.0.1:0\n    cert: %s\n    key: %s\n", cert.CertFile, cert.KeyFile)
 	if wss {
 		opt.SIP += "  wss:\n    listen: 127.0.0.1:0\n"
 	}
@@ -35,7 +44,7 @@ func tlsServer(t *testing.T, opt ServerOptions, wss bool) (srv *Server, caFile s
 	if wss {
 		wssPort = listeningPort(t, srv, "wss")
 	}
-	return srv, caFile, tlsPort, wssPort
+	return srv, cert, tlsPort, wssPort
 }
 
 // listeningPort is the port the server's log says transport listens on.
@@ -115,13 +124,13 @@ func plaintextSIP(pcap []byte) []string {
 // the other's tone. A capture of the TLS port for the whole time holds TLS records and no plaintext
 // SIP.
 func TestTLSAgentCall(t *testing.T) {
-	srv, caFile, tlsPort, _ := tlsServer(t, ServerOptions{Dialplan: testDialplan}, false)
+	srv, cert, tlsPort, _ := tlsServer(t, ServerOptions{Dialplan: testDialplan}, false)
 	if !strings.Contains(srv.Log(), `msg="sip tls certificate"`) || !strings.Contains(srv.Log(), "sha256=") {
 		t.Fatalf("startup log does not describe the certificate:\n%s", srv.Log())
 	}
 	stop := capture(t, fmt.Sprintf("tcp port %d", tlsPort))
 	tlsAddr := fmt.Sprintf("127.0.0.1:%d", tlsPort)
-	tlsPhone := []string{"sip_cafile " + caFile}
+	tlsPhone := []string{"sip_cafile " + cert.CAFile}
 
 	agent := peers.StartPhone(t, peers.PhoneConfig{
 		User: "alice", Password: "alice-demo", Registrar: tlsAddr, Transport: "tls", AutoAnswer: true,
@@ -168,4 +177,98 @@ func TestTLSAgentCall(t *testing.T) {
 		t.Fatalf("plaintext SIP on the TLS port: %q", found)
 	}
 	t.Logf("capture: %d bytes on port %d, no plaintext SIP", len(pcap), tlsPort)
+}
+
+// tlsOptions sends OPTIONS From sip:probe@<fromHost> over c and returns the response's status line.
+func tlsOptions(t *testing.T, c *tls.Conn, fromHost string) string {
+	t.Helper()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	local, remote := c.LocalAddr().String(), c.RemoteAddr().String()
+	n := time.Now().UnixNano()
+	req := fmt.Sprintf("OPTIONS sip:%s SIP/2.0\r\nVia: SIP/2.0/TLS %s;branch=z9hG4bK-%d\r\nFrom: <sip:probe@%s>;tag=p1\r\n"+
+		"To: <sip:%s>\r\nCall-ID: tls-options-%d\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		remote, local, n, fromHost, remote, n)
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("OPTIONS over TLS: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// TestTLSTrunkCertificateAndReload runs the server with a trunk that must show a client certificate
+// of its CA: over TLS without one, or with another CA's, its requests get 403, with one 200; a phone
+// needs none. Then the server's certificate file is replaced while it runs, and the next handshake
+// presents the new certificate while a connection opened before keeps working.
+func TestTLSTrunkCertificateAndReload(t *testing.T) {
+	dir := t.TempDir()
+	trunkCA := tlscerttest.NewCA(t, "carrier CA")
+	caFile := trunkCA.WriteCA(t, dir, "carrier-ca")
+	srv, cert, tlsPort, _ := tlsServer(t, ServerOptions{Dialplan: testDialplan, Extra: fmt.Sprintf(`trunks:
+  carrier:
+    tls:
+      domains: [sip.carrier.test]
+      client_ca: %s
+      subject: edge.carrier.test
+`, caFile)}, false)
+	if !srv.WaitLog(`msg="sip trunk requires a client certificate" trunk=carrier`, 5*time.Second) {
+		t.Fatalf("startup log does not name the trunk's certificate rule:\n%s", srv.Log())
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(cert.CA.Cert)
+	addr := fmt.Sprintf("127.0.0.1:%d", tlsPort)
+	dial := func(certs ...tls.Certificate) *tls.Conn {
+		t.Helper()
+		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: "hotline.test", Certificates: certs})
+		if err != nil {
+			t.Fatalf("tls dial %s: %v", addr, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	good := trunkCA.Issue(t, "edge.carrier.test").TLS(t)
+	stranger := tlscerttest.NewCA(t, "someone else").Issue(t, "edge.carrier.test").TLS(t)
+	for _, tc := range []struct {
+		name string
+		conn *tls.Conn
+		from string
+		want string
+	}{
+		{"phone without a certificate", dial(), "127.0.0.1", "SIP/2.0 200"},
+		{"trunk without a certificate", dial(), "sip.carrier.test", "SIP/2.0 403"},
+		{"trunk with another CA's certificate", dial(stranger), "sip.carrier.test", "SIP/2.0 403"},
+		{"trunk with its certificate", dial(good), "sip.carrier.test", "SIP/2.0 200"},
+	} {
+		if got := tlsOptions(t, tc.conn, tc.from); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s: %q, want %s", tc.name, got, tc.want)
+		}
+	}
+	if !strings.Contains(srv.Log(), "trunk without its client certificate") {
+		t.Errorf("refusals not logged")
+	}
+
+	// Replace the server's certificate (same CA, new serial) the way a renewer does.
+	before := dial()
+	oldSerial := before.ConnectionState().PeerCertificates[0].SerialNumber
+	next := cert.CA.Issue(t, "hotline.test", "127.0.0.1", "localhost")
+	next.Write(t, filepath.Dir(cert.CertFile), "server")
+	renewed := next.Cert.SerialNumber
+	future := time.Now().Add(2 * time.Second) // past the file system's timestamp granularity
+	for _, f := range []string{cert.CertFile, cert.KeyFile} {
+		if err := os.Chtimes(f, future, future); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := dial()
+	if got := after.ConnectionState().PeerCertificates[0].SerialNumber; got.Cmp(renewed) != 0 || got.Cmp(oldSerial) == 0 {
+		t.Fatalf("after the replace the server presents serial %v, want the new %v (old %v)", got, renewed, oldSerial)
+	}
+	if got := tlsOptions(t, before, "127.0.0.1"); !strings.HasPrefix(got, "SIP/2.0 200") {
+		t.Errorf("connection from before the reload: %q", got)
+	}
+	if !srv.WaitLog(`msg="tls certificate reloaded"`, 5*time.Second) {
+		t.Error("reload not logged")
+	}
 }
