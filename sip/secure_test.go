@@ -8,11 +8,13 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	gsip "github.com/emiago/sipgo/sip"
+	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/tlscert/tlscerttest"
 )
 
@@ -153,4 +155,93 @@ func TestTrunkFingerprint(t *testing.T) {
 func sha256Of(b []byte) []byte {
 	s := sha256.Sum256(b)
 	return s[:]
+}
+
+// answerHandler answers every call and hangs up at once.
+type answerHandler struct{}
+
+func (answerHandler) HandleCall(c *InboundCall) { _ = c.Answer() }
+
+// TestTLSContactFollowsRequestURI: an INVITE over TLS to a sips: URI is answered with a sips: Contact
+// (RFC 3261 12.1.1), one to a sip: URI with sip:…;transport=tls; both at the TLS port, with Via intact.
+func TestTLSContactFollowsRequestURI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: opens sockets")
+	}
+	ca := tlscerttest.NewCA(t, "hotline test CA")
+	server := ca.Issue(t, "hotline.test", "127.0.0.1").TLS(t)
+	srv, err := NewServer(Config{Listen: "127.0.0.1:0", Transports: []string{"udp"}, RTPPorts: &media.PortRange{IP: net.IPv4(127, 0, 0, 1), Min: 41000, Max: 41999},
+		Secure: &SecureConfig{TLS: &tls.Config{Certificates: []tls.Certificate{server}}, TLSListen: "127.0.0.1:0"}}, nil, answerHandler{}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-srv.ready
+	addr := srv.SecureAddr("TLS")
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	for scheme, want := range map[string]string{
+		"sips": fmt.Sprintf("<sips:hotline@127.0.0.1:%d>", addr.Port()),
+		"sip":  fmt.Sprintf("<sip:hotline@127.0.0.1:%d;transport=tls>", addr.Port()),
+	} {
+		c, err := tls.Dial("tcp", addr.String(), &tls.Config{RootCAs: pool, ServerName: "hotline.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		sdp := OfferSDP(net.IPv4(127, 0, 0, 1), 42000)
+		local := c.LocalAddr().String()
+		inv := fmt.Sprintf("INVITE %s:2000@%s SIP/2.0\r\nVia: SIP/2.0/TLS %s;branch=z9hG4bK-%s\r\nFrom: <%s:caller@127.0.0.1>;tag=c1\r\n"+
+			"To: <%s:2000@%s>\r\nCall-ID: contact-%s\r\nCSeq: 1 INVITE\r\nContact: <%s:caller@%s;transport=tls>\r\nMax-Forwards: 70\r\n"+
+			"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+			scheme, addr, local, scheme, scheme, scheme, addr, scheme, scheme, local, len(sdp), sdp)
+		if _, err := c.Write([]byte(inv)); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(c)
+		var contact, status string
+		for status != "SIP/2.0 200 OK" {
+			head, err := readHead(r)
+			if err != nil {
+				t.Fatalf("%s: reading responses: %v", scheme, err)
+			}
+			lines := strings.Split(head, "\r\n")
+			status = lines[0]
+			for _, l := range lines {
+				if v, ok := strings.CutPrefix(l, "Contact: "); ok {
+					contact = v
+				}
+			}
+		}
+		if contact != want {
+			t.Errorf("INVITE to a %s: URI over TLS: 200 OK Contact %q, want %q", scheme, contact, want)
+		}
+		c.Close()
+	}
+}
+
+// readHead reads one message's start line and headers, and skips its body.
+func readHead(r *bufio.Reader) (string, error) {
+	var b strings.Builder
+	n := 0
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return b.String(), err
+		}
+		if strings.TrimSpace(line) == "" {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+			n, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+		b.WriteString(line)
+	}
+	if _, err := r.Discard(n); err != nil {
+		return "", err
+	}
+	return strings.TrimRight(b.String(), "\r\n"), nil
 }
