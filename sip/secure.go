@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	gsip "github.com/emiago/sipgo/sip"
@@ -394,6 +395,9 @@ func (l certListener) Accept() (net.Conn, error) {
 	return &certConn{Conn: tc, peers: l.peers}, nil
 }
 
+// handshakeTimeout bounds a TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
 // certConn does its TLS handshake on the first Read (in the connection's own goroutine, so a
 // slow client holds up only itself) and records the client's certificate until it closes.
 type certConn struct {
@@ -409,7 +413,10 @@ type certConn struct {
 
 func (c *certConn) Read(b []byte) (int, error) {
 	c.once.Do(func() {
-		if err := c.Conn.Handshake(); err != nil {
+		// A client that connects and never finishes its handshake does not hold a connection.
+		ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+		defer cancel()
+		if err := c.Conn.HandshakeContext(ctx); err != nil {
 			return
 		}
 		if certs := c.Conn.ConnectionState().PeerCertificates; len(certs) > 0 {

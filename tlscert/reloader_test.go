@@ -155,3 +155,20 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("info = %+v", i)
 	}
 }
+
+// BenchmarkGetCertificate is the cost a handshake pays for the reload check (two stats).
+func BenchmarkGetCertificate(b *testing.B) {
+	dir := b.TempDir()
+	ca := tlscerttest.NewCA(b, "bench CA")
+	certFile, keyFile := ca.Issue(b, "hotline.test").Write(b, dir, "server")
+	r, err := tlscert.New(certFile, keyFile, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if c, _ := r.GetCertificate(nil); c == nil {
+			b.Fatal("no certificate")
+		}
+	}
+}
