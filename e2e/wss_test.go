@@ -109,6 +109,15 @@ func TestWSSBrowserAgentRings(t *testing.T) {
 	// The CANCEL reaches the browser over its WebSocket too.
 	waitEvent("failed:Canceled", 10*time.Second)
 	t.Logf("JsSIP events: %s", events())
+
+	// The browser's WebSocket closes (as when the tab goes): the registration ends with it, not
+	// at its expiry (10 minutes). JsSIP reconnects by itself a little later and registers again.
+	if _, err := eval[bool](bctx, `(socket.disconnect(), true)`); err != nil {
+		t.Fatal(err)
+	}
+	if !srv.WaitLog(`msg="registration ended with its connection" user=alice transport=WSS`, 10*time.Second) {
+		t.Fatalf("alice's binding outlived the browser's WebSocket:\n%s", srv.Log())
+	}
 }
 
 // TestWSSBrowserAgentTalks: the JsSIP agent answers; its WebRTC offer (in the 200 OK, the server's

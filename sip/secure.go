@@ -146,7 +146,8 @@ func (s *Server) serveSecure(ctx context.Context, transport string, l net.Listen
 		"contact", ep.contact.Address.String(), "sips_contact", ep.sips.Address.String())
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
-	tl := certListener{tls.NewListener(l, s.serverTLS()), &s.secure.peers}
+	tl := certListener{tls.NewListener(l, s.serverTLS()), &s.secure.peers,
+		func(remote string) { s.connClosed(transport, remote) }}
 	var err error
 	if transport == transportWSS {
 		err = s.srv.ServeWSS(tl)
@@ -381,6 +382,7 @@ func (p *peerCerts) lookup(src string) []*x509.Certificate {
 type certListener struct {
 	net.Listener // tls.NewListener's
 	peers        *peerCerts
+	closed       func(remote string) // after a connection closed
 }
 
 func (l certListener) Accept() (net.Conn, error) {
@@ -392,7 +394,7 @@ func (l certListener) Accept() (net.Conn, error) {
 	if !ok {
 		return c, nil
 	}
-	return &certConn{Conn: tc, peers: l.peers}, nil
+	return &certConn{Conn: tc, peers: l.peers, onClose: l.closed}, nil
 }
 
 // handshakeTimeout bounds a TLS handshake.
@@ -402,8 +404,9 @@ const handshakeTimeout = 10 * time.Second
 // slow client holds up only itself) and records the client's certificate until it closes.
 type certConn struct {
 	*tls.Conn
-	peers *peerCerts
-	once  sync.Once
+	peers   *peerCerts
+	onClose func(remote string)
+	once    sync.Once
 	// mu orders recording and removal, so that a connection closed during its handshake leaves
 	// no certificate behind for the next connection from its address.
 	mu     sync.Mutex
@@ -433,13 +436,47 @@ func (c *certConn) Read(b []byte) (int, error) {
 
 func (c *certConn) Close() error {
 	c.mu.Lock()
+	was := c.closed
 	c.closed = true
 	if c.entry != nil {
 		c.peers.m.CompareAndDelete(c.Conn.RemoteAddr().String(), c.entry)
 		c.entry = nil
 	}
 	c.mu.Unlock()
-	return c.Conn.Close()
+	err := c.Conn.Close()
+	if !was && c.onClose != nil {
+		c.onClose(c.Conn.RemoteAddr().String())
+	}
+	return err
+}
+
+// connClosed ends the registrations made over a TLS or WSS connection that closed: the server
+// reaches those phones and browsers only over their connection, so a binding without one would
+// ring nobody until it expired (a browser tab closed, a phone gone). A phone that reconnects
+// registers again.
+func (s *Server) connClosed(transport, remote string) {
+	if s.reg != nil {
+		s.reg.dropConnection(transport, remote)
+	}
+}
+
+// dropConnection removes the bindings registered over transport from remote.
+func (r *Registrar) dropConnection(transport, remote string) {
+	var gone []string
+	r.mu.Lock()
+	for u, b := range r.bindings {
+		if b.Source == remote && strings.EqualFold(b.Transport, transport) {
+			delete(r.bindings, u)
+			gone = append(gone, u)
+		}
+	}
+	r.mu.Unlock()
+	for _, u := range gone {
+		r.log.Info("registration ended with its connection", "user", u, "transport", transport, "src", remote)
+		if r.onChange != nil {
+			r.onChange(u, nil)
+		}
+	}
 }
 
 // errTrunkCert: a request claimed to be a trunk that must show a client certificate, and did not.
