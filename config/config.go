@@ -68,6 +68,9 @@ type SIP struct {
 	// Codecs lists the audio codecs offered and accepted, in preference
 	// order (default: opus where built in, G722, PCMU, PCMA).
 	Codecs []string `yaml:"codecs"`
+	// TLS and WSS are SIP over TLS and over secure WebSocket (tls.go); nil: not served.
+	TLS *SIPTLS `yaml:"tls"`
+	WSS *SIPWSS `yaml:"wss"`
 }
 
 // HTTP configures the health/metrics/API listener.
@@ -383,6 +386,7 @@ func (c *Config) validate() error {
 	}
 	c.validateTrunks(bad)
 	c.validateSRTP(bad)
+	c.validateTLS(bad)
 	c.validateRecordings(bad)
 	c.validateDefence(bad)
 	if len(errs) > 0 {

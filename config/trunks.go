@@ -22,7 +22,10 @@ type Trunk struct {
 	Username    string `yaml:"username"`
 	Password    string `yaml:"password"`     // plain; for demos
 	PasswordEnv string `yaml:"password_env"` // name of the environment variable holding the password
-	line        int
+	// TLS requires a client certificate of the trunk's requests over TLS (tls.go); a trunk with
+	// only tls (calls in, none out) needs no credentials.
+	TLS  *TrunkTLS `yaml:"tls"`
+	line int
 }
 
 // Secret is the trunk's password: the environment variable's value when PasswordEnv is set.
@@ -57,6 +60,8 @@ func (c *Config) validateTrunks(bad func(line int, format string, args ...any)) 
 		switch {
 		case t == nil:
 			bad(c.line("trunks", name), "trunks: %q has no credentials (give username and password_env)", name)
+		case t.TLS != nil && t.Username == "" && t.Password == "" && t.PasswordEnv == "":
+			// inbound only: validateTLS checks it
 		case t.Username == "":
 			bad(t.line, "trunk %q: username is missing", name)
 		case t.Password != "" && t.PasswordEnv != "":
@@ -76,6 +81,9 @@ func (c *Config) TrunkProblems(defined func(name string) bool) []string {
 	var out []string
 	for _, name := range slices.Sorted(maps.Keys(c.Trunks)) {
 		t := c.Trunks[name]
+		if t.TLS != nil && t.Username == "" {
+			continue // inbound only: nothing to dial with
+		}
 		if defined != nil && !defined(name) {
 			out = append(out, "trunk "+name+": credentials for a trunk the dialplan does not define")
 		}

@@ -70,6 +70,7 @@ type ServerOptions struct {
 	RTPTimeout string
 	Drain      string
 	Extra      string // appended to hotline.yaml
+	SIP        string // appended under sip: (keys indented by two spaces), e.g. "  tls:\n    listen: …"
 	TTSSpeed   int    // espeak-ng words per minute (0: its default)
 	// Ring sets agents' device preference (alice, bob: browser, sip or both).
 	Ring map[string]string
@@ -142,7 +143,7 @@ func StartServer(t testing.TB, opt ServerOptions) *Server {
   rtp_ip: 127.0.0.1
   rtp_ports: %d-%d
   rtp_timeout: %s
-http:
+%shttp:
   listen: 127.0.0.1:0
   admin_token: %s
 store: data/hotline.db
@@ -160,7 +161,7 @@ agents:
   - id: bob
     name: Bob
     password: bob-demo%s
-%s`, lo, hi, opt.RTPTimeout, adminToken, opt.TTSSpeed, opt.Drain, ring("alice"), ring("bob"), opt.Extra)
+%s`, lo, hi, opt.RTPTimeout, sipExtra(opt.SIP), adminToken, opt.TTSSpeed, opt.Drain, ring("alice"), ring("bob"), opt.Extra)
 	s.Config = filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(s.Config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -172,6 +173,14 @@ agents:
 			t.Logf("server log:\n%s", s.Log())
 		}
 	})
+	return s
+}
+
+// sipExtra is opt.SIP ending in a newline.
+func sipExtra(s string) string {
+	if s != "" && !strings.HasSuffix(s, "\n") {
+		s += "\n"
+	}
 	return s
 }
 

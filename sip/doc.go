@@ -11,6 +11,13 @@
 //     on connections the caller opened instead; tests bind a loopback socket on port 0 and hand it
 //     over, so no test picks a port and hopes it stays free. The first connection served on fixes
 //     the server's endpoint: Addr, AdvertiseIP and that port, which Contact and Via name.
+//   - Secure transports (secure.go): SIP over TLS and over secure WebSocket (RFC 7118), each on
+//     its own listener and port (Config.Secure, or ServeTLS and ServeWSS on given listeners), with
+//     their own endpoint: a Contact at that port (sips: for sips: URIs, else transport=tls or ws)
+//     and dialogs whose requests go back over the far end's connection. Trunks that must show a
+//     client certificate (TrunkTLS) are checked per request; the certificate itself is tlscert's.
+//   - Browser agents (webrtc_agent.go): DialWebRTC rings a SIP client registered over WSS with an
+//     INVITE without SDP and has the caller's WebRTC engine answer the browser's offer in the ACK.
 //   - Inbound calls (inbound.go): a Handler gets each INVITE as an *InboundCall in its own
 //     goroutine, and owns it until HandleCall returns. Invite is what the INVITE said (numbers,
 //     URIs, source) and Headers its headers by name; the sipgo request stays inside. Late offers

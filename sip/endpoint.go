@@ -33,8 +33,23 @@ var errNotServing = errors.New("sip: the server is not serving yet")
 type endpoint struct {
 	addr    netip.AddrPort
 	contact gsip.ContactHeader
-	dsc     *sipgo.DialogServerCache
-	dcc     *sipgo.DialogClientCache
+	sips    gsip.ContactHeader // secure transports: the Contact in dialogs of sips: URIs (secure.go)
+	dsc     serverDialogs
+	dcc     clientDialogs
+}
+
+// serverDialogs and clientDialogs are what the server uses of sipgo's dialog caches; the secure
+// transports have their own (secure.go).
+type serverDialogs interface {
+	ReadInvite(*gsip.Request, gsip.ServerTransaction) (*sipgo.DialogServerSession, error)
+	ReadAck(*gsip.Request, gsip.ServerTransaction) error
+	ReadBye(*gsip.Request, gsip.ServerTransaction) error
+}
+
+type clientDialogs interface {
+	WriteInvite(context.Context, *gsip.Request) (*sipgo.DialogClientSession, error)
+	MatchRequestDialog(*gsip.Request) (*sipgo.DialogClientSession, error)
+	ReadBye(*gsip.Request, gsip.ServerTransaction) error
 }
 
 // lifetime counts the serve calls in progress.
@@ -76,15 +91,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var port int
-	if pc != nil {
-		port, err = portOf(pc.LocalAddr())
-	} else {
-		port, err = portOf(l.Addr())
-	}
-	if err == nil {
-		err = s.begin(port)
-	}
+	secure, err := s.listenSecure()
 	if err != nil {
 		if pc != nil {
 			pc.Close()
@@ -94,11 +101,47 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 		return err
 	}
-	defer s.end()
+
+	var port int
+	if pc != nil {
+		port, err = portOf(pc.LocalAddr())
+	} else {
+		port, err = portOf(l.Addr())
+	}
+	ports := map[string]int{}
+	for tr, sl := range secure {
+		if err == nil {
+			ports[tr], err = portOf(sl.Addr())
+		}
+	}
+	if err == nil {
+		err = s.beginWith(port, ports)
+	}
+	if err == nil {
+		for range 1 + len(secure) {
+			defer s.end()
+		}
+	}
+	if err != nil {
+		if pc != nil {
+			pc.Close()
+		}
+		if l != nil {
+			l.Close()
+		}
+		for _, sl := range secure {
+			sl.Close()
+		}
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 2)
+	errc := make(chan error, 2+len(secure))
 	n := 0
+	for tr, sl := range secure {
+		n++
+		go func() { errc <- s.serveSecure(ctx, tr, sl) }()
+	}
 	if pc != nil {
 		n++
 		go func() { errc <- s.serveUDP(ctx, pc) }()
@@ -190,12 +233,38 @@ func (s *Server) serveTCP(ctx context.Context, l net.Listener) error {
 
 // begin counts a serve call on port in. The first one fixes the server's endpoint, which starts
 // it: registrations expire from then on, and outbound calls can be placed.
-func (s *Server) begin(port int) error {
+func (s *Server) begin(port int) error { return s.beginWith(port, nil) }
+
+// beginWith is begin, and beginSecure for each secure transport's port in secure, at once: the
+// server is ready when all its endpoints are. Each counts as one serve call; on an error none does.
+func (s *Server) beginWith(port int, secure map[string]int) error {
 	s.life.mu.Lock()
 	defer s.life.mu.Unlock()
 	if s.life.stopped {
 		return ErrServerStopped
 	}
+	eps := map[string]*endpoint{}
+	for tr, p := range secure {
+		ep, err := s.secureEndpointLocked(tr, p)
+		if err != nil {
+			return err
+		}
+		eps[tr] = ep
+	}
+	if err := s.beginLocked(port); err != nil {
+		return err
+	}
+	s.secure.mu.Lock()
+	for tr, ep := range eps {
+		s.addSecureLocked(tr, ep)
+	}
+	s.secure.mu.Unlock()
+	s.startLocked()
+	return nil
+}
+
+// beginLocked counts the plain transports' serve call in (life.mu held).
+func (s *Server) beginLocked(port int) error {
 	if ep := s.ep.Load(); ep != nil {
 		if int(ep.addr.Port()) != port {
 			return fmt.Errorf("sip: cannot serve on port %d: the server serves on port %d, and every transport on the same", port, ep.addr.Port())
@@ -208,12 +277,20 @@ func (s *Server) begin(port int) error {
 		return err
 	}
 	s.ep.Store(ep)
+	s.life.n++
+	return nil
+}
+
+// startLocked starts what runs while the server serves, at the first serve call of any
+// transport (life.mu held).
+func (s *Server) startLocked() {
+	if s.life.stopExpire != nil {
+		return
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.life.stopExpire = cancel
 	go s.expireLoop(ctx)
 	close(s.ready)
-	s.life.n++
-	return nil
 }
 
 // end counts a serve call out; after the last, the SIP stack stops.

@@ -103,7 +103,7 @@ type outboundInvite struct {
 // answered (ACK sent, media running), refused (a *ResponseError), or ctx is done: then it is CANCELled
 // and the error is media.ErrNoAnswer, or ErrUnreachable when the far end never responded at all.
 func (s *Server) placeCall(ctx context.Context, inv outboundInvite) (*OutboundCall, error) {
-	ep := s.ep.Load()
+	ep := s.endpointFor(inv.transport)
 	if ep == nil {
 		return nil, errNotServing
 	}

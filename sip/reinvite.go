@@ -169,7 +169,7 @@ func (r *reinviter) reinvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	r.mu.Unlock()
 
 	res := gsip.NewSDPResponseFromRequest(req, sdp)
-	res.AppendHeader(&r.srv.ep.Load().contact)
+	res.AppendHeader(r.srv.epOf(req).contactFor(req))
 	if err := tx.Respond(res); err != nil {
 		r.log.Warn("re-invite: sending the 200 OK failed", "error", err)
 	}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -34,6 +35,8 @@ type Config struct {
 	Codecs Codecs
 	// Admission screens requests as they arrive (nil: every request is served): defence.go.
 	Admission Admitter
+	// Secure is SIP over TLS and secure WebSocket (secure.go); nil serves neither.
+	Secure *SecureConfig
 }
 
 // Handler runs inbound calls. HandleCall is called in the call's own
@@ -70,6 +73,8 @@ type Server struct {
 	// reinvites counts re-INVITEs of calls by result (reinviteResults).
 	reinvites [len(reinviteResults)]atomic.Uint64
 	admitted  admitted // INVITE transactions the screen let through (defence.go)
+	// secure are the TLS and WSS endpoints and their client certificates (secure.go).
+	secure secureEndpoints
 }
 
 // setStackLogger sets the SIP stack's process-wide logger once.
@@ -100,7 +105,10 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hotline"
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP.String()))
+	// The TLS configuration is the stack's for the connections it dials: secure requests go on the
+	// far end's connection (secure.go), so it only dials when that is gone, and then verifies.
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(cfg.AdvertiseIP.String()),
+		sipgo.WithUserAgenTLSConfig(&tls.Config{MinVersion: tls.VersionTLS12}))
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +137,7 @@ func NewServer(cfg Config, reg *Registrar, h Handler, log *slog.Logger) (*Server
 			respond(tx, req, 405, "Method Not Allowed")
 			return
 		}
-		if !s.admitParsed(req, tx) {
+		if !s.admitParsed(req, tx) || s.refuseUntrustedTrunk(req, tx) {
 			return
 		}
 		s.reg.Handle(req, tx)
@@ -208,6 +216,9 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	}
+	if s.refuseUntrustedTrunk(req, tx) {
+		return
+	}
 	// An INVITE that matches one of our dialogs is a re-INVITE (hold,
 	// resume, a move, a codec change, a session refresh: reinvite.go).
 	if to := req.To(); to != nil && to.Params != nil {
@@ -220,7 +231,7 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	s.nActive.Add(1)
 	defer func() { s.nActive.Add(-1); s.active.Done() }()
 
-	dlg, err := s.ep.Load().dsc.ReadInvite(req, tx)
+	dlg, err := s.epOf(req).dsc.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("invite rejected", "error", err)
 		respond(tx, req, 400, "Bad Request")
@@ -299,7 +310,7 @@ func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
 	if id, err := gsip.DialogIDFromRequestUAS(req); err == nil {
 		if v, ok := s.calls.Load(id); ok {
 			v.(*InboundCall).readAck(req)
-			_ = s.ep.Load().dsc.ReadAck(req, tx)
+			_ = s.epOf(req).dsc.ReadAck(req, tx)
 			return
 		}
 	}
@@ -310,7 +321,7 @@ func (s *Server) onAck(req *gsip.Request, tx gsip.ServerTransaction) {
 		}
 		return
 	}
-	_ = s.ep.Load().dsc.ReadAck(req, tx)
+	_ = s.epOf(req).dsc.ReadAck(req, tx)
 }
 
 func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
@@ -319,19 +330,19 @@ func (s *Server) onBye(req *gsip.Request, tx gsip.ServerTransaction) {
 			v.(*InboundCall).markRemoteHangup()
 		}
 	}
-	if err := s.ep.Load().dsc.ReadBye(req, tx); err == nil {
+	if err := s.epOf(req).dsc.ReadBye(req, tx); err == nil {
 		return
 	} else if !errors.Is(err, sipgo.ErrDialogDoesNotExists) {
 		s.log.Debug("bye", "call_id", callID(req), "error", err)
 	}
-	if err := s.ep.Load().dcc.ReadBye(req, tx); err == nil {
+	if err := s.epOf(req).dcc.ReadBye(req, tx); err == nil {
 		return
 	}
 	respond(tx, req, 481, "Call/Transaction Does Not Exist")
 }
 
 func (s *Server) onOptions(req *gsip.Request, tx gsip.ServerTransaction) {
-	if !s.admitParsed(req, tx) {
+	if !s.admitParsed(req, tx) || s.refuseUntrustedTrunk(req, tx) {
 		return
 	}
 	res := gsip.NewResponseFromRequest(req, 200, "OK", nil)
@@ -353,7 +364,7 @@ func (s *Server) onInfo(req *gsip.Request, tx gsip.ServerTransaction) {
 		}
 	}
 	if c == nil {
-		if _, err := s.ep.Load().dcc.MatchRequestDialog(req); err == nil {
+		if _, err := s.epOf(req).dcc.MatchRequestDialog(req); err == nil {
 			respond(tx, req, 200, "OK") // agent phone INFO: accepted, not forwarded
 			return
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/ivr"
+	"github.com/hotline-cc/hotline/rtc"
 	hsip "github.com/hotline-cc/hotline/sip"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -40,6 +41,7 @@ type sipPhones struct {
 	reg  *hsip.Registrar
 	srv  *hsip.Server
 	srtp map[string]hsip.SRTPPolicy // agent id → SRTP policy of calls to their phone (srtp.go)
+	rtc  *rtc.Engine                // media of browser SIP clients (registered over WSS)
 }
 
 func (p sipPhones) Registered(agent string) bool {
@@ -52,6 +54,9 @@ func (p sipPhones) DialPhone(ctx context.Context, agent string, caller ivr.CallI
 	if !ok {
 		return nil, fmt.Errorf("agent %s has no SIP phone registered", agent)
 	}
+	if hsip.IsWebRTC(b) {
+		return p.dialBrowser(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From})
+	}
 	leg, err := p.srv.Dial(ctx, hsip.DialRequest{Binding: b, FromUser: caller.From, FromName: caller.From,
 		SRTP: max(p.srtp[agent], trunkSRTP(caller.SRTP))})
 	if err != nil {
@@ -59,6 +64,33 @@ func (p sipPhones) DialPhone(ctx context.Context, agent string, caller ivr.CallI
 	}
 	return leg, nil
 }
+
+// dialBrowser rings a browser SIP client (JsSIP, SIP.js): SIP over its WebSocket, media a WebRTC
+// leg of the desktop's engine.
+func (p sipPhones) dialBrowser(ctx context.Context, req hsip.DialRequest) (ivr.AgentLeg, error) {
+	var leg *rtc.Leg
+	_, call, err := p.srv.DialWebRTC(ctx, req, func(ctx context.Context, id, offer string) (hsip.WebRTCLeg, string, error) {
+		l, answer, err := p.rtc.Accept(ctx, id, offer, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		leg = l
+		return l, answer, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return browserSIPLeg{leg, call}, nil
+}
+
+// browserSIPLeg is a browser SIP client's call: WebRTC media, SIP signalling.
+type browserSIPLeg struct {
+	*rtc.Leg
+	call *hsip.WebRTCCall
+}
+
+// HungUpByUs: a BYE from the browser ends the leg through Hangup, which the leg counts as ours.
+func (l browserSIPLeg) HungUpByUs() bool { return l.Leg.HungUpByUs() && !l.call.HungUpByAgent() }
 
 // trunkDialer calls external numbers through the dialplan's trunks, with the credentials
 // hotline.yaml holds for them (a trunk without any dials unauthenticated).

@@ -137,10 +137,15 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	}
 	calls := &callHandler{}
 	lo, hi, _ := cfg.RTPRange()
+	secure, err := secureSIP(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	s.sip, err = hsip.NewServer(hsip.Config{
 		Listen: cfg.SIP.Listen, Transports: cfg.SIP.Transports, AdvertiseIP: parseIP(cfg.SIP.AdvertiseIP),
 		RTPPorts:   &media.PortRange{IP: parseIP(cfg.SIP.RTPIP), Min: lo, Max: hi},
 		RTPTimeout: cfg.SIP.RTPTimeout.D(), Realm: cfg.SIP.Realm, Codecs: codecs, Admission: s.defence.adm,
+		Secure: secure,
 	}, reg, calls, log)
 	if err != nil {
 		return nil, err
@@ -151,7 +156,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip, agentSRTP(cfg.Agents)}, WrapUps: st,
+	desks := desk.New(desk.Config{ACD: agents, Browsers: desk.WebRTC(webrtc), Phones: sipPhones{reg, s.sip, agentSRTP(cfg.Agents), webrtc}, WrapUps: st,
 		Ring: dir.Ring, Queues: func() []string { return s.plans.Current().QueueNames() },
 		Dispositions: cfg.Desktop.Dispositions, ManualWrapUp: cfg.Desktop.ManualWrapUp, HoldAudio: ivr.HoldPattern(8000), Log: log})
 
