@@ -59,9 +59,9 @@ func (s *Store) PutCall(c *record.Call) error {
 
 // putCall writes c and its search entry, then runs also (if set) in the same transaction.
 func (s *Store) putCall(c *record.Call, also func(tx *bolt.Tx) error) error {
-	val, err := json.Marshal(c)
+	val, err := encodeCall(c)
 	if err != nil {
-		return fmt.Errorf("store: call %s: %w", c.ID, err)
+		return err
 	}
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		if err := s.putCallIn(tx, c, val); err != nil {
@@ -92,6 +92,9 @@ func (s *Store) putCallIn(tx *bolt.Tx, c *record.Call, val []byte) error {
 		return err
 	}
 	if err := byID.Put([]byte(c.ID), key); err != nil {
+		return err
+	}
+	if err := markOpenIn(tx, c); err != nil {
 		return err
 	}
 	return s.indexCallIn(tx, c)
@@ -197,6 +200,14 @@ func clampKeyTime(t time.Time) time.Time {
 		return maxKeyTime
 	}
 	return t
+}
+
+func encodeCall(c *record.Call) ([]byte, error) {
+	val, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("store: call %s: %w", c.ID, err)
+	}
+	return val, nil
 }
 
 func decodeCall(v []byte) (*record.Call, error) {
