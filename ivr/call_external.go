@@ -127,6 +127,7 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 		c.log.Info("transfer: number not reached", "number", req.Number, "trunk", t.Name, "outcome", x.Outcome, "cause", x.Cause)
 		return res, nil
 	}
+	c.checkpoint("transfer to "+req.Number, x)
 	return c.talkExternal(ctx, leg, &x)
 }
 

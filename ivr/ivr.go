@@ -103,6 +103,9 @@ type Engine struct {
 	// Recorders records whole calls as the dialplan's record: policies say (recording.go); nil
 	// records none.
 	Recorders Recorders
+	// Journal stores the records of calls in progress (journal.go); nil stores them only when
+	// calls end.
+	Journal Journal
 
 	prompts promptCache
 	active  atomic.Int64
@@ -176,12 +179,14 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
 		digits: make(chan rune, 32),
 		keyed:  make(chan struct{}, 1),
+		pos:    position{flow: flow, node: flow.Start, since: rec.Start},
 	}
 	defer c.live.remove()
 	go c.pumpDTMF()
 	ctx := leg.Context()
 	err := dialplan.Run(ctx, flow, c, func(s dialplan.Step) {
 		rec.Path = append(rec.Path, record.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
+		c.pos.step(s)
 		c.live.set(func(l *LiveCall) { l.State, l.Node, l.Agent, l.Number = StateIVR, s.Target, "", "" })
 	})
 	if err != nil && ctx.Err() == nil {
@@ -224,6 +229,7 @@ type call struct {
 	ear         *listener
 	keysOnlyWhy string
 	recording   *callRecording // whole-call recording (recording.go)
+	pos         position       // the node the call is in, for checkpoints (journal.go)
 }
 
 var _ dialplan.Call = (*call)(nil)
@@ -262,13 +268,16 @@ func (c *call) answer() error {
 	if c.answered {
 		return nil
 	}
+	if c.rec.Answer.IsZero() {
+		c.rec.Answer = time.Now()
+	}
+	// The record is on disk before the caller hears the answer: a crash from now on leaves an
+	// interrupted call, never a call the store does not know.
+	c.checkpoint("answer")
 	if err := c.leg.Answer(); err != nil {
 		return err
 	}
 	c.answered = true
-	if c.rec.Answer.IsZero() {
-		c.rec.Answer = time.Now()
-	}
 	// A call that arrived without an offer (late offer) learns its codec
 	// from the caller's answer to ours, which comes with the answer.
 	if c.rec.Codec == "" {
