@@ -13,13 +13,18 @@ import (
 // the call's end replaces it (EndCall, PutCall). calls_open holds the ids of the records still in
 // progress, so a start finds the calls a crash interrupted without reading every record.
 // putCallIn keeps it in step: a record in progress is in it, any other is not.
+//
+// A checkpoint does not touch the search index: each would leave a dead entry in the in-memory
+// index (three or four per call), and the compactions they cause would cost more than the
+// writes. A call is searchable from its end (EndCall indexes it); the calls going on are the
+// supervisor's live view and ListCalls.
 var bucketCallsOpen = []byte("calls_open")
 
 // CheckpointCall writes c, a call in progress (Disposition record.DispositionInProgress, End
 // the moment of the checkpoint), unless the call's record says it has ended already: a
 // checkpoint never undoes an end. When CheckpointCall returns nil the record is on disk.
 // Concurrent checkpoints and call ends share one commit (bbolt's Batch); the write is
-// idempotent, as Batch requires.
+// idempotent, as Batch requires. The record is not in the search index until the call ends.
 func (s *Store) CheckpointCall(c *record.Call) error {
 	if err := validCall(c); err != nil {
 		return err
@@ -35,7 +40,7 @@ func (s *Store) CheckpointCall(c *record.Call) error {
 		if tx.Bucket(bucketCallsByID).Get([]byte(c.ID)) != nil && tx.Bucket(bucketCallsOpen).Get([]byte(c.ID)) == nil {
 			return nil // ended: its final record stays
 		}
-		return s.putCallIn(tx, c, val)
+		return writeCallIn(tx, c, val)
 	})
 	if err != nil {
 		return fmt.Errorf("store: checkpoint call %s: %w", c.ID, err)

@@ -32,10 +32,12 @@ func TestCheckpointThenEnd(t *testing.T) {
 	if err != nil || len(open) != 1 || open[0].Agent != "1001" || len(open[0].Path) != 2 {
 		t.Fatalf("open calls %+v, %v", open, err)
 	}
-	// The in-progress record is listed and searchable like any call.
-	page, _, err := s.SearchCalls(record.CallFilter{Disposition: record.DispositionInProgress})
-	if err != nil || len(page) != 1 {
-		t.Fatalf("search in progress: %+v, %v", page, err)
+	// The in-progress record is listed, and searchable once it has ended.
+	if all, _ := s.ListCalls(record.CallQuery{}); len(all) != 1 || all[0].Disposition != record.DispositionInProgress {
+		t.Fatalf("listed %+v", all)
+	}
+	if page, _, err := s.SearchCalls(record.CallFilter{}); err != nil || len(page) != 0 {
+		t.Fatalf("search found a call in progress: %+v, %v", page, err)
 	}
 
 	end := sampleCall("live-1", t0)
@@ -49,6 +51,9 @@ func TestCheckpointThenEnd(t *testing.T) {
 	got, err := s.GetCall("live-1")
 	if err != nil || got.Disposition != record.DispositionAnswered {
 		t.Fatalf("after the end: %+v, %v", got, err)
+	}
+	if page, _, err := s.SearchCalls(record.CallFilter{Disposition: record.DispositionAnswered}); err != nil || len(page) != 1 {
+		t.Fatalf("search after the end: %+v, %v", page, err)
 	}
 	if open, _ := s.OpenCalls(); len(open) != 0 {
 		t.Fatalf("an ended call is still open: %+v", open)
