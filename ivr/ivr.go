@@ -3,8 +3,9 @@
 // menus with keywords, recognising the caller's words), handing the caller to
 // the voice bot, putting callers in agent queues, bridging them with the agent
 // who answers, and transferring them to agents, queues or external numbers.
-// It owns the per-call state (digits, path, the call record it writes when
-// the call ends) and publishes every call in progress for supervisors
+// It owns the per-call state (digits, path, the call record it checkpoints
+// while the call goes on, behind Engine.Journal, and writes when the call
+// ends) and publishes every call in progress for supervisors
 // (Engine.Calls). It decides when a whole call is recorded (the dialplan's
 // record: policies, the agent's pause and resume; recording.go) and keeps the
 // recordings in the call record; package recording, behind Engine.Recorders,
