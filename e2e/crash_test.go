@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -15,8 +16,9 @@ import (
 
 // crashDialplan has a route per state a call can be in when the server dies: the menu (6001),
 // the support queue behind a greeting, recorded (6002: the first caller reaches alice, the next
-// waits), and the bot (6003).
-func crashDialplan(t *testing.T) string {
+// waits), the bot (6003), and a transfer to an external number through the carrier at host
+// (6004).
+func crashDialplan(t *testing.T, host string) string {
 	kb, err := filepath.Abs("../configs/kb")
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +26,8 @@ func crashDialplan(t *testing.T) string {
 	return `version: 1
 settings:
   record: never
+trunks:
+  carrier: {host: "` + host + `", allow: ["^138[0-9]{8}$"]}
 queues:
   support: {members: [alice], ring_timeout: 20s, max_wait: 5m}
 bots:
@@ -35,6 +39,7 @@ routes:
   - {name: menu, to: "6001", flow: menu}
   - {name: agent, to: "6002", flow: agent, record: always}
   - {name: bot, to: "6003", flow: bot}
+  - {name: external, to: "6004", flow: external}
 flows:
   menu:
     start: welcome
@@ -52,6 +57,12 @@ flows:
     start: assistant
     nodes:
       - {id: assistant, type: bot, profile: assistant, done: bye, error: bye}
+      - {id: bye, type: hangup}
+  external:
+    start: connect
+    nodes:
+      - {id: connect, type: say, text: "Connecting you.", next: xfer}
+      - {id: xfer, type: transfer, number: "` + carrierNumber + `", trunk: carrier, max_wait: 20s, next: bye, failed: bye, error: bye}
       - {id: bye, type: hangup}
 `
 }
@@ -101,13 +112,15 @@ func answeredInvites(log string) []string {
 }
 
 // TestCallsInProgressSurviveKill: calls in every state (in the menu, waiting in a queue, talking
-// with the bot, bridged with an agent and recorded) and a sipp load of 50 calls/s are going on
+// with the bot, bridged with an agent and recorded, transferred to an external number) and a sipp load of 50 calls/s are going on
 // when the server is killed (SIGKILL). After the restart every call the server answered is
 // there exactly once, closed as interrupted with its path, queue, agent and recording, its
 // call.ended webhook and its analysis; a new call works as usual.
 func TestCallsInProgressSurviveKill(t *testing.T) {
 	hooks := newHookReceiver(t, nil)
-	srv := StartServer(t, ServerOptions{Dialplan: crashDialplan(t), Ring: map[string]string{"alice": "sip"},
+	carrier := peers.StartPhone(t, peers.PhoneConfig{User: carrierNumber, AutoAnswer: true, MaxCallSeconds: 120,
+		PlayWAV: toneWAV(t, t.TempDir(), agentTone)})
+	srv := StartServer(t, ServerOptions{Dialplan: crashDialplan(t, fmt.Sprintf("127.0.0.1:%d", carrier.SIPPort())), Ring: map[string]string{"alice": "sip"},
 		Extra: `webhooks:
   endpoints:
     - name: crm
@@ -145,6 +158,16 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 	go menu.talk()
 	if !srv.WaitLog("target=choose", 10*time.Second) {
 		t.Fatal("the menu never started")
+	}
+	// Transferred to the carrier's number.
+	external := recDial(t, srv, "6004")
+	defer external.close()
+	go external.talk()
+	if _, err := carrier.WaitEvent(ctxFor(t, 15*time.Second), peers.EventCallEstablished); err != nil {
+		t.Fatalf("carrier: %v", err)
+	}
+	if !srv.WaitLog("transfer: bridged with external number", 5*time.Second) {
+		t.Fatal("the external transfer never bridged")
 	}
 
 	// The load: 50 calls/s into the menu, each held 5 s; the kill comes 2 s in.
@@ -230,6 +253,10 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 	if c := get("menu", menu); len(c.Path) == 0 || c.Path[0].Node != "welcome" {
 		t.Errorf("menu call: path %v", nodes(c))
 	}
+	if c := get("external", external); !slices.Equal(nodes(c), []string{"connect", "xfer"}) || len(c.Transfers) != 1 ||
+		c.Transfers[0].Number != carrierNumber || c.Transfers[0].Outcome != record.TransferAnswered {
+		t.Errorf("external call: path %v transfers %+v", nodes(c), c.Transfers)
+	}
 
 	// Searchable as interrupted on /calls.
 	var page struct {
@@ -237,8 +264,8 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 		Calls []record.CallSummary `json:"calls"`
 	}
 	staffGet(t, srv, "/api/calls/search?disposition=interrupted&limit=500", &page)
-	if page.Total < interrupted+4 {
-		t.Errorf("search finds %d interrupted calls, want at least %d", page.Total, interrupted+4)
+	if page.Total < interrupted+5 {
+		t.Errorf("search finds %d interrupted calls, want at least %d", page.Total, interrupted+5)
 	}
 
 	// The interrupted calls are analysed (on what was recorded) and announced.
@@ -258,7 +285,7 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 		}
 		hooks.mu.Unlock()
 		missing := 0
-		for _, c := range []*recCaller{bridged, waiting, bot, menu} {
+		for _, c := range []*recCaller{bridged, waiting, bot, menu, external} {
 			if !ended[c.callID()] {
 				missing++
 			}
@@ -267,7 +294,7 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("call.ended (interrupted) missing for %d of the 4 calls; bad deliveries %v", missing, bad)
+			t.Fatalf("call.ended (interrupted) missing for %d of the 5 calls; bad deliveries %v", missing, bad)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -127,7 +127,6 @@ func (c *call) transferOut(ctx context.Context, req dialplan.TransferRequest) (d
 		c.log.Info("transfer: number not reached", "number", req.Number, "trunk", t.Name, "outcome", x.Outcome, "cause", x.Cause)
 		return res, nil
 	}
-	c.checkpoint("transfer to "+req.Number, x)
 	return c.talkExternal(ctx, leg, &x)
 }
 
@@ -264,6 +263,7 @@ func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *record.Transfe
 		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
 	}
 	c.rec.Disposition = record.DispositionTransferred
+	c.checkpoint("transfer to "+x.Number, *x)
 	c.log.Info("transfer: bridged with external number", "number", x.Number, "trunk", x.Trunk, "leg", leg.ID(), "codec", x.Codec)
 	_ = media.Bridge(ctx, c.leg, leg)
 	switch {
