@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/hotline-cc/hotline/e2e/peers"
 	"github.com/hotline-cc/hotline/record"
 )
@@ -115,13 +116,14 @@ func answeredInvites(log string) []string {
 // with the bot, bridged with an agent and recorded, transferred to an external number) and a sipp load of 50 calls/s are going on
 // when the server is killed (SIGKILL). After the restart every call the server answered is
 // there exactly once, closed as interrupted with its path, queue, agent and recording, its
-// call.ended webhook and its analysis; a new call works as usual.
+// call.ended webhook and its analysis, and shown as interrupted on /calls (in Chinese: 已中断);
+// a new call works as usual.
 func TestCallsInProgressSurviveKill(t *testing.T) {
 	hooks := newHookReceiver(t, nil)
 	carrier := peers.StartPhone(t, peers.PhoneConfig{User: carrierNumber, AutoAnswer: true, MaxCallSeconds: 120,
 		PlayWAV: toneWAV(t, t.TempDir(), agentTone)})
 	srv := StartServer(t, ServerOptions{Dialplan: crashDialplan(t, fmt.Sprintf("127.0.0.1:%d", carrier.SIPPort())), Ring: map[string]string{"alice": "sip"},
-		Extra: `webhooks:
+		Roles: map[string]string{"bob": "supervisor"}, Extra: `webhooks:
   endpoints:
     - name: crm
       url: ` + hooks.URL + `/hooks/hotline
@@ -177,6 +179,7 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Second) // recording: past its first periodic header update too
+	killAt := time.Now()
 	srv.Kill()
 	restart := time.Now()
 	srv.Start()
@@ -246,6 +249,9 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 	}
 	if c := get("waiting", waiting); c.Queue != "support" || c.Agent != "" || !slices.Equal(nodes(c), []string{"hold", "support"}) {
 		t.Errorf("waiting call: queue %q agent %q path %v", c.Queue, c.Agent, nodes(c))
+	} else if c.End.Before(killAt.Add(-6*time.Second)) || c.End.After(killAt) {
+		// Its last checkpoint is older (the queue), but the server noted it ran every 5 s.
+		t.Errorf("waiting call ends at %v, want within 6 s before the kill at %v", c.End, killAt)
 	}
 	if c := get("bot", bot); !slices.Equal(nodes(c), []string{"assistant"}) {
 		t.Errorf("bot call: path %v", nodes(c))
@@ -267,6 +273,18 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 	if page.Total < interrupted+5 {
 		t.Errorf("search finds %d interrupted calls, want at least %d", page.Total, interrupted+5)
 	}
+
+	// The calls page shows them as interrupted, in Chinese too.
+	ctx := newBrowser(t)
+	base := "http://" + srv.HTTPAddr
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/agent"), chromedp.WaitVisible("#login-form"),
+		chromedp.SendKeys("#login-id", "bob"), chromedp.SendKeys("#login-password", "bob-demo"), chromedp.Click("#login-submit"),
+		chromedp.WaitVisible("#desk"), chromedp.Navigate(base+"/calls?lang=zh"), chromedp.WaitVisible("#filter"),
+		chromedp.SetValue(`select[name="disposition"]`, record.DispositionInterrupted), chromedp.Click("#search")); err != nil {
+		t.Fatalf("calls page: %v", err)
+	}
+	jsWait(t, ctx, `document.querySelectorAll("#rows tr.call").length > 0 && [...document.querySelectorAll("#rows .badge")].every(b => b.textContent === "已中断")`, 10*time.Second)
+	screenshot(t, ctx, "calls-interrupted.png")
 
 	// The interrupted calls are analysed (on what was recorded) and announced.
 	waitAnalysis(t, srv, url.PathEscape(bridged.callID()), record.AnalysisDone, 60*time.Second)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/hotline-cc/hotline/record"
 	bolt "go.etcd.io/bbolt"
@@ -82,4 +84,36 @@ func markOpenIn(tx *bolt.Tx, c *record.Call) error {
 		return b.Put([]byte(c.ID), nil)
 	}
 	return b.Delete([]byte(c.ID))
+}
+
+// metaAlive is when the server last said it was running (MarkAlive): after a crash, a lower
+// bound of when it stopped.
+var metaAlive = []byte("alive")
+
+// MarkAlive records that the server is running at t. The server calls it every few seconds, so
+// that after a crash the calls it had in progress can be ended at the last moment they were
+// known to be going on (LastAlive), not at their last checkpoint only.
+func (s *Store) MarkAlive(t time.Time) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(metaAlive, timePrefix(clampKeyTime(t)))
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark alive: %w", err)
+	}
+	return nil
+}
+
+// LastAlive returns the time the last MarkAlive recorded; zero if none did.
+func (s *Store) LastAlive() (time.Time, error) {
+	var at time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(metaAlive); len(v) == 8 {
+			at = time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC()
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: last alive: %w", err)
+	}
+	return at, nil
 }

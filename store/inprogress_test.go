@@ -141,3 +141,22 @@ func TestRecoveredRecordingMeetsOpenCall(t *testing.T) {
 		t.Fatalf("search interrupted: %+v, %v", page, err)
 	}
 }
+
+func TestLastAlive(t *testing.T) {
+	s, path := openTemp(t)
+	if at, err := s.LastAlive(); err != nil || !at.IsZero() {
+		t.Fatalf("a new store was alive at %v (%v)", at, err)
+	}
+	if err := s.MarkAlive(t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if at, err := s2.LastAlive(); err != nil || !at.Equal(t0.Add(time.Second)) {
+		t.Fatalf("last alive %v (%v), want %v", at, err, t0.Add(time.Second))
+	}
+}

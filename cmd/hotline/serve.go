@@ -169,6 +169,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	} else if n > 0 {
 		log.Warn("calls interrupted by the last stop closed as interrupted", "calls", n)
 	}
+	go s.after.markAlive(ctx)
 	s.after.run(ctx)
 
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
