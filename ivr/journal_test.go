@@ -71,3 +71,38 @@ func TestCheckpointsAlongTheCall(t *testing.T) {
 		t.Errorf("the call's record says %q", c.rec.Disposition)
 	}
 }
+
+// The node a checkpoint names follows the flow through a goto into another flow.
+func TestPositionFollowsGoto(t *testing.T) {
+	p, _, err := dialplan.Parse("g.yaml", []byte(`version: 1
+routes: [{name: r, flow: main}]
+flows:
+  main:
+    start: a
+    nodes:
+      - {id: a, type: say, text: "In main.", next: b}
+      - {id: b, type: goto, flow: other}
+  other:
+    start: x
+    nodes:
+      - {id: x, type: menu, prompt: "Press 1.", options: {"1": y}}
+      - {id: y, type: say, text: "Bye."}
+`), dialplan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := p.Flows["main"]
+	pos := position{flow: main, node: main.Start}
+	if s, ok := pos.current(); !ok || s.Node != "a" || s.Type != "say" {
+		t.Fatalf("at the start: %+v %v", s, ok)
+	}
+	pos.step(dialplan.Step{Flow: "main", Node: "a", Type: "say", Edge: "next", Target: "b"})
+	pos.step(dialplan.Step{Flow: "main", Node: "b", Type: "goto", Edge: "goto", Target: "x"})
+	if s, ok := pos.current(); !ok || s.Node != "x" || s.Type != "menu" {
+		t.Fatalf("after the goto: %+v %v", s, ok)
+	}
+	pos.step(dialplan.Step{Flow: "other", Node: "y", Type: "say", Edge: "next"}) // the end of the flow
+	if s, ok := pos.current(); ok {
+		t.Fatalf("past the end: %+v", s)
+	}
+}
