@@ -269,16 +269,20 @@ func (c *call) answer() error {
 	if c.answered {
 		return nil
 	}
-	if c.rec.Answer.IsZero() {
-		c.rec.Answer = time.Now()
-	}
 	// The record is on disk before the caller hears the answer: a crash from now on leaves an
 	// interrupted call, never a call the store does not know.
-	c.checkpoint("answer")
+	c.checkpoint("answer", func(snap *record.Call) {
+		if snap.Answer.IsZero() {
+			snap.Answer = snap.End
+		}
+	})
 	if err := c.leg.Answer(); err != nil {
 		return err
 	}
 	c.answered = true
+	if c.rec.Answer.IsZero() {
+		c.rec.Answer = time.Now()
+	}
 	// A call that arrived without an offer (late offer) learns its codec
 	// from the caller's answer to ours, which comes with the answer.
 	if c.rec.Codec == "" {

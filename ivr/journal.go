@@ -53,10 +53,11 @@ func (p *position) current() (record.PathStep, bool) {
 	return record.PathStep{Node: p.node, Type: n.Type(), At: p.since}, true
 }
 
-// checkpoint stores the call's record as it stands, in progress, with the node it is in and the
-// external transfers still going (extra). It runs in the call's goroutine. A failed checkpoint is
-// logged and the call goes on: the record its end writes is the one that matters.
-func (c *call) checkpoint(why string, extra ...record.Transfer) {
+// checkpoint stores the call's record as it stands, in progress, with the node it is in; edit (if
+// not nil) adds what the call's record does not hold yet (an answer being sent, an external
+// transfer going on). It runs in the call's goroutine. A failed checkpoint is logged and the call
+// goes on: the record its end writes is the one that matters.
+func (c *call) checkpoint(why string, edit func(snap *record.Call)) {
 	j := c.engine.Journal
 	if j == nil {
 		return
@@ -66,11 +67,14 @@ func (c *call) checkpoint(why string, extra ...record.Transfer) {
 	if s, ok := c.pos.current(); ok {
 		snap.Path = append(snap.Path, s)
 	}
-	snap.Transfers = append(slices.Clone(c.rec.Transfers), extra...)
+	snap.Transfers = slices.Clone(c.rec.Transfers)
 	snap.Recordings = slices.Clone(c.rec.Recordings)
 	snap.Transcript, snap.Handoff, snap.Vars, snap.WrapUps, snap.Analysis = nil, nil, nil, nil, nil
 	snap.Disposition, snap.HangupBy, snap.HangupCause = record.DispositionInProgress, "", ""
 	snap.End = time.Now()
+	if edit != nil {
+		edit(&snap)
+	}
 	if err := j.Checkpoint(&snap); err != nil {
 		c.log.Error("checkpointing the call record failed; the call goes on", "call_id", snap.ID, "at", why, "error", err)
 	}
