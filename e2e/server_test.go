@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -350,13 +351,14 @@ func (s *Server) Calls(t testing.TB) []record.Call {
 	return out
 }
 
-// WaitCalls waits until at least n call records exist and returns them.
+// WaitCalls waits until at least n calls have ended (their records are no longer in progress)
+// and returns the records of the ended calls.
 func (s *Server) WaitCalls(t testing.TB, n int, timeout time.Duration) []record.Call {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var calls []record.Call
 	for time.Now().Before(deadline) {
-		calls = s.Calls(t)
+		calls = slices.DeleteFunc(s.Calls(t), func(c record.Call) bool { return c.Disposition == record.DispositionInProgress })
 		if len(calls) >= n {
 			return calls
 		}

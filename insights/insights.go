@@ -115,7 +115,7 @@ func Contained(c *record.Call) bool {
 		return false
 	}
 	switch c.Disposition {
-	case record.DispositionFailed, record.DispositionRejected:
+	case record.DispositionFailed, record.DispositionRejected, record.DispositionInterrupted:
 		return false
 	}
 	return true
@@ -162,6 +162,9 @@ func Compute(calls []*record.Call, since, until time.Time, bucket time.Duration)
 	for _, c := range calls {
 		if c.Start.Before(since) || !c.Start.Before(until) {
 			continue
+		}
+		if c.Disposition == record.DispositionInProgress {
+			continue // counted once it has ended
 		}
 		b := &r.Buckets[int(c.Start.Sub(since)/bucket)]
 		r.Calls++

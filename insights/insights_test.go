@@ -86,3 +86,18 @@ func TestComputeDays(t *testing.T) {
 		t.Error("an empty period has no ratios")
 	}
 }
+
+// A call going on is counted once it has ended; a bot call the server's crash cut short was
+// not resolved by the bot.
+func TestComputeInProgressAndInterrupted(t *testing.T) {
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	bot := []record.PathStep{{Node: "b", Type: "bot"}}
+	calls := []*record.Call{
+		call(day.Add(9*time.Hour), func(c *record.Call) { c.Path, c.Disposition = bot, record.DispositionInProgress }),
+		call(day.Add(9*time.Hour), func(c *record.Call) { c.Path, c.Disposition = bot, record.DispositionInterrupted }),
+	}
+	r := Compute(calls, day, day.Add(Day), Hour)
+	if r.Calls != 1 || r.BotCalls != 1 || r.Contained != 0 {
+		t.Errorf("calls %d bot calls %d contained %d; want 1, 1, 0", r.Calls, r.BotCalls, r.Contained)
+	}
+}

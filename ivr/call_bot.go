@@ -42,6 +42,7 @@ func (c *call) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.BotRe
 		cfg.Logger = c.log
 	}
 	c.live.set(func(l *LiveCall) { l.State = StateBot })
+	c.checkpoint("bot "+req.Profile.Name, nil)
 	prof := botProfile(req.Profile, c.lang, c.expandKnown)
 	c.log.Info("bot: start", "profile", prof.Name, "language", prof.Language)
 	// The bot reads keys from the call's digit buffer: the call's DTMF pump

@@ -263,6 +263,7 @@ func (c *call) talkExternal(ctx context.Context, leg TrunkLeg, x *record.Transfe
 		return dialplan.TransferResult{Outcome: dialplan.QueueCallerHangup}, dialplan.ErrHangup
 	}
 	c.rec.Disposition = record.DispositionTransferred
+	c.checkpoint("transfer to "+x.Number, func(snap *record.Call) { snap.Transfers = append(snap.Transfers, *x) })
 	c.log.Info("transfer: bridged with external number", "number", x.Number, "trunk", x.Trunk, "leg", leg.ID(), "codec", x.Codec)
 	_ = media.Bridge(ctx, c.leg, leg)
 	switch {

@@ -3,8 +3,9 @@
 // menus with keywords, recognising the caller's words), handing the caller to
 // the voice bot, putting callers in agent queues, bridging them with the agent
 // who answers, and transferring them to agents, queues or external numbers.
-// It owns the per-call state (digits, path, the call record it writes when
-// the call ends) and publishes every call in progress for supervisors
+// It owns the per-call state (digits, path, the call record it checkpoints
+// while the call goes on, behind Engine.Journal, and writes when the call
+// ends) and publishes every call in progress for supervisors
 // (Engine.Calls). It decides when a whole call is recorded (the dialplan's
 // record: policies, the agent's pause and resume; recording.go) and keeps the
 // recordings in the call record; package recording, behind Engine.Recorders,
@@ -105,6 +106,9 @@ type Engine struct {
 	// Recorders records whole calls as the dialplan's record: policies say (recording.go); nil
 	// records none.
 	Recorders Recorders
+	// Journal stores the records of calls in progress (journal.go); nil stores them only when
+	// calls end.
+	Journal Journal
 
 	prompts promptCache
 	active  atomic.Int64
@@ -184,12 +188,14 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
 		digits: make(chan rune, 32),
 		keyed:  make(chan struct{}, 1),
+		pos:    position{flow: flow, node: flow.Start, since: rec.Start},
 	}
 	defer c.live.remove()
 	go c.pumpDTMF()
 	ctx := leg.Context()
 	err := dialplan.Run(ctx, flow, c, func(s dialplan.Step) {
 		rec.Path = append(rec.Path, record.PathStep{Node: s.Node, Type: s.Type, Edge: s.Edge, At: s.At})
+		c.pos.step(s)
 		c.live.set(func(l *LiveCall) { l.State, l.Node, l.Agent, l.Number = StateIVR, s.Target, "", "" })
 	})
 	if err != nil && ctx.Err() == nil {
@@ -232,6 +238,7 @@ type call struct {
 	ear         *listener
 	keysOnlyWhy string
 	recording   *callRecording // whole-call recording (recording.go)
+	pos         position       // the node the call is in, for checkpoints (journal.go)
 }
 
 var _ dialplan.Call = (*call)(nil)
@@ -270,6 +277,13 @@ func (c *call) answer() error {
 	if c.answered {
 		return nil
 	}
+	// The record is on disk before the caller hears the answer: a crash from now on leaves an
+	// interrupted call, never a call the store does not know.
+	c.checkpoint("answer", func(snap *record.Call) {
+		if snap.Answer.IsZero() {
+			snap.Answer = snap.End
+		}
+	})
 	if err := c.leg.Answer(); err != nil {
 		return err
 	}

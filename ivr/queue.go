@@ -29,6 +29,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 	q := req.Queue
 	start := time.Now()
 	c.rec.Queue = q.Name
+	c.checkpoint("queue "+q.Name, nil)
 	spec := acd.QueueSpec{Name: q.Name, Members: q.Members, Strategy: q.Strategy, Skills: q.Skills, MaxLength: q.MaxLength}
 	res := func(o dialplan.QueueOutcome) (dialplan.QueueResult, error) {
 		r := dialplan.QueueResult{Outcome: o, Wait: time.Since(start)}
@@ -150,6 +151,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		r := dialplan.QueueResult{Outcome: dialplan.QueueAnswered, Agent: id, Wait: time.Since(start)}
 		c.rec.Agent, c.rec.AgentAnswer, c.rec.WaitMs = id, time.Now(), r.Wait.Milliseconds()
 		c.rec.Disposition = record.DispositionAnswered
+		c.checkpoint("agent "+id, nil)
 		stopHolding()
 		xfer, err := c.talk(ctx, agent, id, q.WrapUp)
 		if xfer != nil {
@@ -291,6 +293,7 @@ func (c *call) talk(ctx context.Context, agent AgentLeg, agentID string, wrapUp 
 			c.engine.ACD.CallEnded(agentID, wrapUp)
 			handedOver = true
 			c.rec.Agent = req.Agent
+			c.checkpoint("transfer to "+req.Agent, nil)
 			return c.talk(ctx, next, req.Agent, wrapUp)
 		}
 		if ctx.Err() != nil || agent.Context().Err() != nil {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -359,6 +360,8 @@ func (p *Pipeline) Rerun(since, until time.Time, rulesOnly bool) (RerunStatus, e
 		p.finishRerun(err)
 		return p.RerunStatus(), err
 	}
+	// A call going on is analysed when it ends: a job queued now would take the place of that one.
+	calls = slices.DeleteFunc(calls, func(c *record.Call) bool { return c.Disposition == record.DispositionInProgress })
 	p.mu.Lock()
 	p.rerun.Total = len(calls)
 	st := p.rerun

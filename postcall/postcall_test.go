@@ -296,3 +296,24 @@ func TestRerunRulesChangesCategories(t *testing.T) {
 		t.Error("a rules-only rerun lost the summary")
 	}
 }
+
+// A rerun leaves the calls going on alone: their analysis comes when they end.
+func TestRerunSkipsCallsInProgress(t *testing.T) {
+	st, p, c, _ := testCall(t)
+	live := &record.Call{ID: "live", Times: record.Times{Start: c.Start.Add(time.Minute), End: c.Start.Add(2 * time.Minute)},
+		Outcome: record.Outcome{Disposition: record.DispositionInProgress}}
+	if err := st.CheckpointCall(live); err != nil {
+		t.Fatal(err)
+	}
+	s, err := p.Rerun(c.Start.Add(-time.Hour), c.Start.Add(time.Hour), false)
+	if err != nil || s.Total != 1 {
+		t.Fatalf("rerun: %+v %v", s, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.RerunStatus().Running && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := st.GetJob(record.JobID(record.JobAnalyze, "live")); err == nil {
+		t.Error("the rerun queued an analysis job for a call in progress")
+	}
+}

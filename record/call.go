@@ -14,7 +14,17 @@ const (
 	DispositionCompleted = "completed"
 	// DispositionTransferred: an external number the caller was transferred to answered.
 	DispositionTransferred = "transferred"
+	// DispositionInProgress: the call is going on. Its record is written when the call is
+	// answered and checkpointed as it goes (queue, agent, transfer); End is then the last
+	// checkpoint. The call's end replaces it with the real disposition.
+	DispositionInProgress = "in_progress"
+	// DispositionInterrupted: the server stopped (a crash, a kill) while the call was in
+	// progress. The record holds what the last checkpoint knew, and the recording up to the crash.
+	DispositionInterrupted = "interrupted"
 )
+
+// HangupCauseRestart is the hangup cause of a call the server's restart closed as interrupted.
+const HangupCauseRestart = "server restart"
 
 // Parties that can end a call, as recorded in Call.HangupBy.
 const (
@@ -79,7 +89,7 @@ type Routing struct {
 type Times struct {
 	Start       time.Time `json:"start"`                 // INVITE received; orders the calls listing
 	Answer      time.Time `json:"answer,omitzero"`       // answered by the server; zero if never
-	End         time.Time `json:"end"`                   // call torn down
+	End         time.Time `json:"end"`                   // call torn down; the last checkpoint while in progress
 	AgentAnswer time.Time `json:"agent_answer,omitzero"` // agent leg answered; zero if never
 	WaitMs      int64     `json:"wait_ms"`               // time spent in queue
 }

@@ -9,6 +9,7 @@
 // tags are the stored form and the API's form of a record, so a rename here is a schema change:
 // add fields, do not rename them.
 //
-// Live state is not here: a call in progress is ivr's (its record is written when it ends), an
-// agent's session is desk's, and what the browser shows is web's own JSON.
+// Live state is not here: a call in progress is ivr's (its record is written, in progress, when
+// it is answered, checkpointed as it goes and completed when it ends), an agent's session is
+// desk's, and what the browser shows is web's own JSON.
 package record

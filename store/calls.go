@@ -59,9 +59,9 @@ func (s *Store) PutCall(c *record.Call) error {
 
 // putCall writes c and its search entry, then runs also (if set) in the same transaction.
 func (s *Store) putCall(c *record.Call, also func(tx *bolt.Tx) error) error {
-	val, err := json.Marshal(c)
+	val, err := encodeCall(c)
 	if err != nil {
-		return fmt.Errorf("store: call %s: %w", c.ID, err)
+		return err
 	}
 	err = s.db.Batch(func(tx *bolt.Tx) error {
 		if err := s.putCallIn(tx, c, val); err != nil {
@@ -81,6 +81,15 @@ func (s *Store) putCall(c *record.Call, also func(tx *bolt.Tx) error) error {
 // putCallIn writes c (encoded as val) under its time key, drops the key it had if its Start
 // changed, and keeps its search entry in step.
 func (s *Store) putCallIn(tx *bolt.Tx, c *record.Call, val []byte) error {
+	if err := writeCallIn(tx, c, val); err != nil {
+		return err
+	}
+	return s.indexCallIn(tx, c)
+}
+
+// writeCallIn writes c (encoded as val) under its time key, drops the key it had if its Start
+// changed, and keeps calls_open in step; not the search entry.
+func writeCallIn(tx *bolt.Tx, c *record.Call, val []byte) error {
 	key := callKey(c.Start, c.ID)
 	calls, byID := tx.Bucket(bucketCalls), tx.Bucket(bucketCallsByID)
 	if old := byID.Get([]byte(c.ID)); old != nil && !bytes.Equal(old, key) {
@@ -94,7 +103,7 @@ func (s *Store) putCallIn(tx *bolt.Tx, c *record.Call, val []byte) error {
 	if err := byID.Put([]byte(c.ID), key); err != nil {
 		return err
 	}
-	return s.indexCallIn(tx, c)
+	return markOpenIn(tx, c)
 }
 
 // GetCall returns the record of call id, or an error wrapping ErrNotFound.
@@ -197,6 +206,14 @@ func clampKeyTime(t time.Time) time.Time {
 		return maxKeyTime
 	}
 	return t
+}
+
+func encodeCall(c *record.Call) ([]byte, error) {
+	val, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("store: call %s: %w", c.ID, err)
+	}
+	return val, nil
 }
 
 func decodeCall(v []byte) (*record.Call, error) {

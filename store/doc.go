@@ -5,14 +5,17 @@
 //
 // Every write is one bbolt read-write transaction, and bbolt fsyncs on commit
 // (NoSync is never set), so a record whose Put method has returned survives a
-// crash or kill -9 of the process. Callers record a call's CDR before they
-// consider the call ended.
+// crash or kill -9 of the process. A call's record is written when it is
+// answered, in progress, checkpointed as it goes (CheckpointCall) and completed
+// when it ends (EndCall); after a crash OpenCalls gives the calls that were in
+// progress, for the server to close as interrupted.
 //
 // Layout, one bucket per record kind, values as JSON so the file stays readable
 // with bbolt's own tools and records can gain fields without a migration:
 //
 //	calls              8-byte big-endian start time (unix ns) + call id → record.Call
 //	calls_by_id        call id → key in calls (so GetCall is one lookup)
+//	calls_open         call id → nothing (records still in progress: what a restart closes)
 //	wrap_ups           call id + 0x00 + agent id → record.WrapUp (merged into the call when read)
 //	dialplan_versions  8-byte big-endian version number → record.DialplanVersion
 //	agents             agent id → record.Agent

@@ -13,15 +13,15 @@ import (
 // deleted: the analysis cannot run again, and its text is gone.
 const MediaRemoved = "media removed by retention"
 
-// HangupCauseRestart is the hangup cause of a call record that AddRecording
-// made for a recording found after a crash, when the call's own record was
-// never written.
-const HangupCauseRestart = "server restart"
+// HangupCauseRestart is the hangup cause of a call a restart closed as interrupted.
+const HangupCauseRestart = record.HangupCauseRestart
 
 // AddRecording attaches rec to call callID's record, replacing a recording
-// of the same file. When the call has no record (the server died before the
-// call ended, and Recover found its file), a minimal one is made: starting
-// at rec.Start, disposition failed, hangup cause "server restart".
+// of the same file. A recording found after a crash (recording.Recover) thus
+// meets the record the call had in progress. When the call has no record
+// (the server died before its first checkpoint), a minimal one is made, in
+// progress, starting at rec.Start and ending at rec.End, so that closing the
+// calls in progress (OpenCalls) closes it as interrupted with the others.
 func (s *Store) AddRecording(callID string, rec record.Recording) error {
 	if callID == "" || rec.File == "" {
 		return fmt.Errorf("%w: recording needs a call id and a file", ErrInvalid)
@@ -50,6 +50,9 @@ func (s *Store) AddRecording(callID string, rec record.Recording) error {
 		if err := putStoredCall(tx, key, c); err != nil {
 			return err
 		}
+		if err := markOpenIn(tx, c); err != nil {
+			return err
+		}
 		return s.indexCallIn(tx, c)
 	})
 	if err != nil {
@@ -69,8 +72,7 @@ func minimalCall(callID string, rec record.Recording) *record.Call {
 	}
 	c := &record.Call{ID: callID}
 	c.Times = record.Times{Start: start, End: end}
-	c.Outcome = record.Outcome{Disposition: record.DispositionFailed, HangupCause: HangupCauseRestart,
-		HangupBy: record.HangupByServer}
+	c.Outcome = record.Outcome{Disposition: record.DispositionInProgress}
 	return c
 }
 

@@ -115,12 +115,27 @@ func (a *afterCall) run(ctx context.Context) {
 
 // PutCall is the IVR's record writer: the call's words are redacted before they are stored, the
 // record is committed with its analysis job in one transaction, and call.ended is announced.
-func (a *afterCall) PutCall(c *record.Call) error {
+func (a *afterCall) PutCall(c *record.Call) error { return a.end(c, false) }
+
+// end stores the record of an ended call with its analysis job and announces call.ended, after
+// the record is committed or, with announceFirst, before.
+func (a *afterCall) end(c *record.Call, announceFirst bool) error {
 	a.redactRecord(c)
 	var queued []record.Job
 	if a.pipeline != nil {
 		c.Analysis = &record.Analysis{Status: record.AnalysisQueued, Run: 1}
 		queued = append(queued, record.Job{ID: record.JobID(record.JobAnalyze, c.ID), Kind: record.JobAnalyze, CallID: c.ID})
+	}
+	announce := func() {
+		if a.hooks == nil {
+			return
+		}
+		if err := (callEvents{a.hooks}).PublishCall(record.EventCallEnded, c); err != nil {
+			a.log.Error("queueing the call.ended webhook failed", "call_id", c.ID, "error", err)
+		}
+	}
+	if announceFirst {
+		announce()
 	}
 	if err := a.st.EndCall(c, queued...); err != nil {
 		return err
@@ -128,10 +143,8 @@ func (a *afterCall) PutCall(c *record.Call) error {
 	if a.runner != nil {
 		a.runner.Notify()
 	}
-	if a.hooks != nil {
-		if err := (callEvents{a.hooks}).PublishCall(record.EventCallEnded, c); err != nil {
-			a.log.Error("queueing the call.ended webhook failed", "call_id", c.ID, "error", err)
-		}
+	if !announceFirst {
+		announce()
 	}
 	return nil
 }

@@ -172,6 +172,14 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		return nil, err
 	}
 	calls.engine.Records = s.after
+	// Records in progress: checkpointed as calls go; those a crash left are closed before any call comes.
+	calls.engine.Journal = s.after
+	if n, err := s.after.closeInterrupted(); err != nil {
+		log.Error("calls interrupted by the last stop were not closed", "error", err)
+	} else if n > 0 {
+		log.Warn("calls interrupted by the last stop closed as interrupted", "calls", n)
+	}
+	go s.after.markAlive(ctx)
 	s.after.run(ctx)
 
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")

@@ -22,7 +22,7 @@ function render(c) {
   stat(f, "Duration", dur(ms(c.end, c.start)));
   stat(f, "Caller", c.from || "—");
   stat(f, "Called", c.to || "—");
-  stat(f, "Disposition", c.disposition || "—");
+  stat(f, "Disposition", c.disposition ? t(c.disposition) : "—");
   stat(f, "Queue", c.queue || "—");
   stat(f, "Wait in queue", dur(c.wait_ms));
   stat(f, "Agent", c.agent || "—");

@@ -41,7 +41,7 @@ async function load() {
     const link = el("a", { href: "/calls/" + encodeURIComponent(c.id) }, when(c.start));
     rows.append(el("tr", { class: "call", "data-id": c.id },
       el("td", {}, link), el("td", {}, c.from || "—"), el("td", {}, c.to || "—"), el("td", {}, c.queue || "—"),
-      el("td", {}, c.agent || "—"), el("td", {}, el("span", { class: "badge disp-" + c.disposition }, c.disposition || "—")),
+      el("td", {}, c.agent || "—"), el("td", {}, el("span", { class: "badge disp-" + c.disposition }, c.disposition ? t(c.disposition) : "—")),
       el("td", {}, dur(c.duration_ms)), el("td", {}, c.sentiment ? el("span", { class: "senti " + c.sentiment }, c.sentiment) : "—"),
       el("td", {}, (c.categories || []).join(", ") || "—"),
       el("td", {}, c.analysis_status ? t(c.analysis_status) : "—")));

@@ -3,7 +3,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const STRINGS = {
-  en: {},
+  en: { "in_progress": "in progress" },
   zh: {
     "Calls": "通话记录", "Insights": "分析洞察", "Supervisor": "坐席监控", "From": "起始", "To": "截止",
     "Number": "号码", "Queue": "队列", "Agent": "坐席", "Disposition": "结果", "Category": "类别",
@@ -28,6 +28,8 @@ const STRINGS = {
     "Sentiment trend": "情绪趋势", "Analysis jobs": "分析任务", "Webhooks": "Webhook 投递", "Incomplete": "不完整",
     "Notes": "备注", "queued": "排队中", "running": "进行中", "done": "完成", "failed": "失败", "Language": "语言",
     "Rerun rules": "重新运行规则",
+    // A call the server's stop cut short (closed at the next start), and one going on.
+    "interrupted": "已中断", "in_progress": "进行中",
   },
 };
 const lang = (() => {
