@@ -222,6 +222,10 @@ func TestGuard(t *testing.T) {
 		t.Fatalf("before the next sample: %+v", v)
 	}
 	c.add(time.Second)
+	if v := a.Check(invite("192.0.2.1")); v.Action != Pass {
+		t.Fatalf("one late window (a hiccup, Sustain 2): %+v", v)
+	}
+	c.add(time.Second)
 	if v := a.Check(invite("192.0.2.1")); v.Action != Reject || v.Reason != Overload {
 		t.Fatalf("overloaded: %+v", v)
 	}

@@ -37,6 +37,10 @@ type GuardConfig struct {
 	Every time.Duration
 	// Hold keeps refusing for at least this long after the guard trips, so it does not flap.
 	Hold time.Duration
+	// Sustain is how many windows in a row must be bad before the guard trips (default 2): one
+	// late window is a hiccup of the machine (a GC cycle, another process), which refusing calls
+	// would not cure; load that makes calls late keeps them late.
+	Sustain int
 }
 
 func (g GuardConfig) enabled() bool { return g.MaxSendJitter > 0 || g.MaxSchedLatency > 0 }
@@ -52,6 +56,7 @@ type guard struct {
 	until      atomic.Int64 // unix ns: refusing until then (at least)
 	overloaded atomic.Bool
 	last       atomic.Pointer[Health]
+	badRun     int // bad windows in a row; under sampling
 	trips      atomic.Uint64
 	onTrip     func(h Health, overloaded bool)
 }
@@ -62,6 +67,9 @@ func newGuard(cfg GuardConfig, p Probe) *guard {
 	}
 	if cfg.Hold <= 0 {
 		cfg.Hold = 2 * time.Second
+	}
+	if cfg.Sustain <= 0 {
+		cfg.Sustain = 2
 	}
 	if cfg.MinIntervals == 0 {
 		cfg.MinIntervals = 250
@@ -90,9 +98,14 @@ func (g *guard) judge(h Health, now int64) {
 	g.last.Store(&h)
 	bad := g.cfg.MaxSendJitter > 0 && h.Intervals >= g.cfg.MinIntervals && h.SendJitter > g.cfg.MaxSendJitter ||
 		g.cfg.MaxSchedLatency > 0 && h.SchedLatency > g.cfg.MaxSchedLatency
+	if bad {
+		g.badRun++
+	} else {
+		g.badRun = 0
+	}
 	was := g.overloaded.Load()
 	switch {
-	case bad:
+	case bad && (was || g.badRun >= g.cfg.Sustain):
 		g.until.Store(now + int64(g.cfg.Hold))
 		if !was {
 			g.trips.Add(1)

@@ -14,7 +14,7 @@ func TestDefenceDefaults(t *testing.T) {
 	}
 	d := c.Defence
 	if d.Invite != (Rate{10, 20}) || d.Register != (Rate{10, 40}) || d.OverRate != "reject" || !*d.ExemptTrunks ||
-		d.MaxCalls != 4000 || d.RetryAfter.D() != 5*time.Second || d.Overload.MaxSendJitter.D() != 10*time.Millisecond ||
+		d.MaxCalls != 4000 || d.RetryAfter.D() != 5*time.Second || d.Overload.MaxSendJitter.D() != 20*time.Millisecond || d.Overload.Sustain != 2 ||
 		d.Overload.MinCalls != 100 || d.RegisterFailures != 5 || d.RegisterSprayUsers != 5 || d.RegisterFailWindow.D() != time.Minute {
 		t.Errorf("defaults %+v", d)
 	}

@@ -220,7 +220,7 @@ func TestOverloadSparesEstablishedCalls(t *testing.T) {
 	}
 	probe := &switchProbe{}
 	adm := admission.New(admission.Config{RetryAfter: 7 * time.Second,
-		Guard: admission.GuardConfig{MaxSendJitter: time.Millisecond, Every: time.Nanosecond, Hold: time.Nanosecond}},
+		Guard: admission.GuardConfig{MaxSendJitter: time.Millisecond, Every: time.Nanosecond, Hold: time.Nanosecond, Sustain: 1}},
 		admission.Options{Probe: probe})
 	h := toneHandler{ended: make(chan [2]string, 2)}
 	// RTP ports below the range the benchmarks and e2e servers use, which may be busy on a shared machine.

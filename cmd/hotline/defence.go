@@ -48,7 +48,7 @@ func newAdmission(cfg *config.Config, calls func() int, log *slog.Logger) *admis
 		RetryAfter:   d.RetryAfter.D(),
 		Guard: admission.GuardConfig{MaxSendJitter: o.MaxSendJitter.D(), MaxSchedLatency: o.MaxSchedLatency.D(),
 			// 50 packets a second per call.
-			MinIntervals: uint64(float64(o.MinCalls) * 50 * window.Seconds()), Every: window, Hold: o.Hold.D()},
+			MinIntervals: uint64(float64(o.MinCalls) * 50 * window.Seconds()), Every: window, Hold: o.Hold.D(), Sustain: o.Sustain},
 	}, admission.Options{Calls: calls, Probe: admission.NewMediaProbe(), Log: log})
 }
 
