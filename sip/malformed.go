@@ -167,6 +167,9 @@ func screen(msg []byte) verdict {
 	}
 	head := msg[:headEnd+1]
 	eol := bytes.IndexByte(head, '\n')
+	if eol < 0 {
+		return refuse(400, "no request line")
+	}
 	first := bytes.TrimRight(head[:eol], "\r")
 	method, uri, version, v := requestLine(first)
 	if v.code != 0 {
