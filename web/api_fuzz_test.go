@@ -201,4 +201,3 @@ func FuzzLogin(f *testing.F) {
 		}
 	})
 }
-
