@@ -34,6 +34,10 @@ func (g guardConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		}
 		msg := p[:n]
 		v := screen(msg)
+		if v.code < 0 {
+			g.log.Debug("sip message dropped by screening", "src", addr.String(), "reason", v.reason)
+			continue
+		}
 		if v.code != 0 {
 			g.log.Warn("sip request refused by screening", "src", addr.String(), "code", v.code, "reason", v.reason)
 			if resp := v.response(msg); resp != nil {
@@ -153,8 +157,11 @@ func checkRequest(msg []byte) string { return screen(msg).reason }
 
 // screen decides about one datagram.
 func screen(msg []byte) verdict {
-	if len(bytes.TrimSpace(msg)) == 0 || bytes.HasPrefix(msg, []byte("SIP/")) {
+	if len(bytes.TrimSpace(msg)) == 0 {
 		return verdict{}
+	}
+	if bytes.HasPrefix(msg, []byte("SIP/")) {
+		return screenResponse(msg)
 	}
 	headEnd := bytes.Index(msg, []byte("\r\n\r\n"))
 	sep := 4
@@ -283,6 +290,42 @@ func screen(msg []byte) verdict {
 	}
 	if branch2543 && !bytes.Contains(from, []byte("tag=")) {
 		return verdict{tag2543: true}
+	}
+	return verdict{}
+}
+
+// screenResponse drops, without an answer, a response whose status code is
+// not 100-699 or whose CSeq number is past 2^31 (RFC 4475 bigcode,
+// scalarlg): no transaction of ours sent its request, and over TCP the
+// stack would close the connection on it.
+func screenResponse(msg []byte) verdict {
+	drop := verdict{code: -1, reason: "malformed response"}
+	l := msg
+	if i := bytes.IndexByte(l, '\n'); i >= 0 {
+		l = l[:i]
+	}
+	_, rest, _ := bytes.Cut(l, []byte(" "))
+	code, _, _ := bytes.Cut(bytes.TrimRight(rest, "\r"), []byte(" "))
+	if n, ok := atoi(code); !ok || len(code) != 3 || n < 100 || n > 699 {
+		return drop
+	}
+	for rest := msg[len(l):]; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(line) == 0 {
+			break
+		}
+		if name, val, ok := bytes.Cut(line, []byte(":")); ok && headerKind(bytes.TrimSpace(name)) == hCSeq {
+			num, _, _ := cseqFields(val)
+			if n, ok := atoi(num); !ok || n >= 1<<31 {
+				return drop
+			}
+		}
 	}
 	return verdict{}
 }
@@ -511,6 +554,9 @@ var reasonPhrase = map[int]string{400: "Bad Request", 416: "Unsupported URI Sche
 // Via, From, To, Call-ID and CSeq (with their continuation lines) as a
 // response must. Without a Via there is nowhere to answer.
 func (v verdict) response(msg []byte) []byte {
+	if v.code <= 0 {
+		return nil
+	}
 	var b bytes.Buffer
 	b.WriteString("SIP/2.0 " + strconv.Itoa(v.code) + " " + reasonPhrase[v.code] + "\r\n")
 	hasVia := false

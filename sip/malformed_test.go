@@ -63,6 +63,9 @@ func FuzzCheckRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v := screen(b)
+		if v.code < 0 {
+			return
+		}
 		if v.code != 0 {
 			if v.reason == "" {
 				t.Fatalf("refused with %d and no reason", v.code)
@@ -145,3 +148,65 @@ func BenchmarkCheckRequest(b *testing.B) {
 		screen(msg)
 	}
 }
+
+// TestGuardStream: over TCP the screening passes messages on byte for byte however they are cut
+// into reads (keep-alives included), answers a refused one on the connection, and closes it on a
+// framing error.
+func TestGuardStream(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	l := &oneConnListener{c: server}
+	g := guardListener{l, testLogger(t)}
+	conn, err := g.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	bad := strings.Replace(goodInvite, "CSeq: 1 INVITE", "CSeq: 1 BYE", 1)
+	ncl := strings.Replace(goodInvite, "Content-Length: 4", "Content-Length: -4", 1)
+	stream := "\r\n\r\n" + goodInvite + bad + goodInvite + ncl + goodInvite
+	go func() {
+		// Cut anywhere, the blank line included.
+		for i := 0; i < len(stream); i += 7 {
+			if _, err := client.Write([]byte(stream[i:min(i+7, len(stream))])); err != nil {
+				return
+			}
+		}
+	}()
+	answers := make(chan string, 1)
+	go func() {
+		var got []byte
+		buf := make([]byte, 4096)
+		for {
+			n, err := client.Read(buf)
+			got = append(got, buf[:n]...)
+			if err != nil {
+				answers <- string(got)
+				return
+			}
+		}
+	}()
+	var passed []byte
+	buf := make([]byte, 100)
+	for {
+		n, err := conn.Read(buf)
+		passed = append(passed, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	if want := "\r\n\r\n" + goodInvite + goodInvite; string(passed) != want {
+		t.Errorf("passed on:\n%q\nwant:\n%q", passed, want)
+	}
+	got := <-answers
+	if strings.Count(got, "SIP/2.0 400 Bad Request") != 2 || !strings.Contains(got, "CSeq method does not match") || !strings.Contains(got, "bad Content-Length") {
+		t.Errorf("answers on the connection:\n%s", got)
+	}
+}
+
+type oneConnListener struct {
+	net.Listener
+	c net.Conn
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) { return l.c, nil }

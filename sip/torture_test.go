@@ -30,9 +30,14 @@ type tortureCase struct {
 	want    []int  // acceptable final status codes; nil: the message is dropped, no answer
 	// check looks at the answer beyond its status code; "" when fine.
 	check func(res *answer) string
-	// tcp: sent over TCP instead of UDP (longreq: its answer, which echoes 34 Vias, is larger
-	// than sipgo sends in a datagram, RFC 3261 §18.1.1; its Vias all say TCP).
+	// tcp: sent over TCP only (longreq: its answer, which echoes 34 Vias, is larger than sipgo
+	// sends in a datagram, RFC 3261 §18.1.1; its Vias all say TCP).
 	tcp bool
+	// overTCP: also sent over TCP, where it must get the UDP answer.
+	overTCP bool
+	// tcpCloses: also sent over TCP, where it is a framing error: the answer, then the server
+	// closes the connection.
+	tcpCloses bool
 }
 
 // answer is a response read by hand: some answers echo what a full parser
@@ -128,20 +133,20 @@ var tortureCases = []tortureCase{
 	// §3.1.2 invalid messages
 	{name: "badinv01", section: "3.1.2.1", rfc: "400", want: []int{400}},
 	{name: "clerr", section: "3.1.2.2", rfc: "over UDP: 400", want: []int{400}},
-	{name: "ncl", section: "3.1.2.3", rfc: "an error (400); discard the datagram", want: []int{400}},
-	{name: "scalar02", section: "3.1.2.4", rfc: "400 for the CSeq", want: []int{400}},
+	{name: "ncl", section: "3.1.2.3", rfc: "an error (400); discard the datagram; over TCP close", want: []int{400}, tcpCloses: true},
+	{name: "scalar02", section: "3.1.2.4", rfc: "400 for the CSeq", want: []int{400}, overTCP: true},
 	{name: "scalarlg", section: "3.1.2.5", rfc: "response: discard", want: nil},
-	{name: "quotbal", section: "3.1.2.6", rfc: "400", want: []int{400}},
+	{name: "quotbal", section: "3.1.2.6", rfc: "400", want: []int{400}, overTCP: true},
 	{name: "ltgtruri", section: "3.1.2.7", rfc: "400", want: []int{400}},
 	{name: "lwsruri", section: "3.1.2.8", rfc: "400", want: []int{400}},
 	{name: "lwsstart", section: "3.1.2.9", rfc: "400 (or ignore the extra SP)", want: []int{400, 404}},
-	{name: "trws", section: "3.1.2.10", rfc: "400 (or ignore the extra SP)", want: []int{400, 200}},
+	{name: "trws", section: "3.1.2.10", rfc: "400 (or ignore the extra SP)", want: []int{400, 200}, overTCP: true},
 	{name: "escruri", section: "3.1.2.11", rfc: "400 (or ignore the escaped headers)", want: []int{400, 404}},
 	{name: "baddate", section: "3.1.2.12", rfc: "400, or ignore the Date", want: []int{400, 404}},
 	{name: "regbadct", section: "3.1.2.13", rfc: "400 (or infer the <>)", want: []int{400, 401}},
 	{name: "badaspec", section: "3.1.2.14", rfc: "400 (or ignore the spaces)", want: []int{400, 200}},
 	{name: "baddn", section: "3.1.2.15", rfc: "400 (or infer the quotes)", want: []int{400, 200}},
-	{name: "badvers", section: "3.1.2.16", rfc: "505 Version Not Supported", want: []int{505}},
+	{name: "badvers", section: "3.1.2.16", rfc: "505 Version Not Supported", want: []int{505}, overTCP: true},
 	{name: "mismatch01", section: "3.1.2.17", rfc: "400", want: []int{400}},
 	{name: "mismatch02", section: "3.1.2.18", rfc: "501 (400 acceptable)", want: []int{501, 400}},
 	{name: "bigcode", section: "3.1.2.19", rfc: "response code > 699: drop", want: nil},
@@ -149,14 +154,14 @@ var tortureCases = []tortureCase{
 	{name: "badbranch", section: "3.2.1", rfc: "400, or fall back to RFC 2543 matching", want: []int{400, 200}},
 	// §3.3 application layer
 	{name: "insuf", section: "3.3.1", rfc: "400", want: []int{400}},
-	{name: "unkscm", section: "3.3.2", rfc: "416 Unsupported URI Scheme", want: []int{416}},
-	{name: "novelsc", section: "3.3.3", rfc: "416 (or 404)", want: []int{416, 404}},
+	{name: "unkscm", section: "3.3.2", rfc: "416 Unsupported URI Scheme", want: []int{416}, overTCP: true},
+	{name: "novelsc", section: "3.3.3", rfc: "416 (or 404)", want: []int{416, 404}, overTCP: true},
 	{name: "unksm2", section: "3.3.4", rfc: "well-formed; the registrar refuses the non-SIP AOR", want: []int{400, 404, 416}},
-	{name: "bext01", section: "3.3.5", rfc: "420 Bad Extension listing the tags in Unsupported", want: []int{420}, check: header("Unsupported", "nothingSupportsThisEither")},
+	{name: "bext01", section: "3.3.5", rfc: "420 Bad Extension listing the tags in Unsupported", want: []int{420}, check: header("Unsupported", "nothingSupportsThisEither"), overTCP: true},
 	{name: "invut", section: "3.3.6", rfc: "415 Unsupported Media Type (with Accept)", want: []int{415}, check: header("Accept", "application/sdp")},
 	{name: "regaut01", section: "3.3.7", rfc: "401 with a challenge it understands", want: []int{401}, check: header("WWW-Authenticate", "Digest")},
-	{name: "multi01", section: "3.3.8", rfc: "400", want: []int{400}},
-	{name: "mcl01", section: "3.3.9", rfc: "an error (400); discard the datagram", want: []int{400}},
+	{name: "multi01", section: "3.3.8", rfc: "400", want: []int{400}, overTCP: true},
+	{name: "mcl01", section: "3.3.9", rfc: "an error (400); discard the datagram; over TCP close", want: []int{400}, tcpCloses: true},
 	{name: "bcast", section: "3.3.10", rfc: "response: discard", want: nil},
 	{name: "zeromf", section: "3.3.11", rfc: "endpoint: process as usual (no 483)", want: normalOptions},
 	{name: "cparam01", section: "3.3.12", rfc: "the REGISTER succeeds", want: normalRegister},
@@ -228,11 +233,16 @@ func probe(network, local, id string) []byte {
 func tortureDial(t *testing.T, network, addr string) net.Conn {
 	t.Helper()
 	if network == "tcp" {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
+		// From port 5060 too: sipgo sends a TCP answer to the source address at the Via's port
+		// (5060 when none), on the connection it finds there, not on the one the request came on.
+		for i := range 50 {
+			n := (os.Getpid()*64 + 32 + i) % (1 << 16)
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 46, byte(n>>8), byte(n)|1), Port: 5060}}
+			if c, err := d.Dial("tcp", addr); err == nil {
+				return c
+			}
 		}
-		return c
+		t.Fatal("no free loopback address for port 5060")
 	}
 	raddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
@@ -351,6 +361,12 @@ func tortureRun(t *testing.T, network, addr string, tc tortureCase, msg []byte) 
 			t.Errorf("%s over %s: %s", tc.name, network, why)
 		}
 	}
+	if network == "tcp" && tc.tcpCloses {
+		if _, err := conn.read(); err == nil {
+			t.Errorf("%s over tcp: the connection stays open after a framing error", tc.name)
+		}
+		return result + ", closed"
+	}
 	if tc.want != nil {
 		// Still serving: the probe is answered.
 		if _, err := c.Write(probe(network, c.LocalAddr().String(), probeID)); err != nil {
@@ -374,7 +390,8 @@ func tortureRun(t *testing.T, network, addr string, tc tortureCase, msg []byte) 
 }
 
 // TestRFC4475Torture sends every RFC 4475 torture message to a real server over UDP (longreq
-// over TCP) and checks the answer against what the RFC asks of an endpoint; after each the
+// excepted), and some over TCP too (the screening's refusals, the framing errors ncl and mcl01,
+// longreq), and checks the answer against what the RFC asks of an endpoint; after each the
 // server must still answer OPTIONS. The answers are tabled in testdata/rfc4475/README.md
 // (-update-torture rewrites the table; otherwise the test fails when it is out of date).
 func TestRFC4475Torture(t *testing.T) {
@@ -382,27 +399,29 @@ func TestRFC4475Torture(t *testing.T) {
 		t.Skip("-short: opens sockets")
 	}
 	var table strings.Builder
-	table.WriteString("| message | RFC 4475 | expects | hotline answers (over UDP unless said) |\n|---|---|---|---|\n")
+	table.WriteString("| message | RFC 4475 | expects | hotline over UDP | hotline over TCP |\n|---|---|---|---|---|\n")
 	for _, tc := range tortureCases {
 		msg, err := os.ReadFile(filepath.Join("testdata", "rfc4475", tc.name+".dat"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		answer := ""
+		answer, tcpAnswer := "-", ""
 		t.Run(tc.name, func(t *testing.T) {
 			// A server of its own: several messages share a Via branch and sent-by, which
 			// would make one a retransmission of another within a transaction's lifetime.
 			addr := startTortureServer(t)
-			network := "udp"
-			if tc.tcp {
-				network = "tcp"
+			if !tc.tcp {
+				answer = tortureRun(t, "udp", addr, tc, msg)
 			}
-			answer = tortureRun(t, network, addr, tc, msg)
-			if tc.tcp {
-				answer += " (TCP)"
+			tcpAnswer = "-"
+			if tc.tcp || tc.tcpCloses || tc.overTCP {
+				tcpAnswer = tortureRun(t, "tcp", addr, tc, msg)
+				if want := answer + ", closed"; !tc.tcp && tcpAnswer != answer && !(tc.tcpCloses && tcpAnswer == want) {
+					t.Errorf("%s: over TCP %q, over UDP %q", tc.name, tcpAnswer, answer)
+				}
 			}
 		})
-		fmt.Fprintf(&table, "| %s | §%s | %s | %s |\n", tc.name, tc.section, tc.rfc, answer)
+		fmt.Fprintf(&table, "| %s | §%s | %s | %s | %s |\n", tc.name, tc.section, tc.rfc, answer, tcpAnswer)
 	}
 	checkTortureTable(t, table.String())
 }
