@@ -25,8 +25,10 @@
 //   - Registration (registrar.go, digest.go): digest authentication against Credentials (HA1s
 //     only), one binding per user, and a throttle on failed attempts that runs on the registrar's
 //     own clock, so its tests move time instead of waiting.
-//   - Malformed requests (malformed.go): a UDP datagram that is plainly a broken request is
-//     answered 400 with the reason before the stack parses it.
+//   - Malformed requests (malformed.go, malformed_tcp.go): a UDP datagram or a TCP message that
+//     is plainly a broken request is answered (400 with the reason, 505, 416, 420) before the
+//     stack parses it; malformed responses are dropped. RFC 4475's torture messages are the test
+//     bed (torture_test.go; the answers are tabled in testdata/rfc4475/README.md).
 //
 // Never block in a sipgo transaction callback: the server hands the work to the call's goroutine.
 package sip
