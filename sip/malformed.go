@@ -309,7 +309,7 @@ func screenResponse(msg []byte) verdict {
 	if n, ok := atoi(code); !ok || len(code) != 3 || n < 100 || n > 699 {
 		return drop
 	}
-	for rest := msg[len(l):]; len(rest) > 0; {
+	for rest := msg[min(len(l)+1, len(msg)):]; len(rest) > 0; {
 		line := rest
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i], rest[i+1:]

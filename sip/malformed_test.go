@@ -17,6 +17,8 @@ func TestCheckRequest(t *testing.T) {
 		{"good", goodInvite, ""},
 		{"compact headers", "OPTIONS sip:x SIP/2.0\r\nv: SIP/2.0/UDP h;branch=z9hG4bK1\r\nf: <sip:a@h>;tag=1\r\nt: <sip:x>\r\ni: c\r\nCSeq: 2 OPTIONS\r\nl: 0\r\n\r\n", ""},
 		{"response passes", "SIP/2.0 200 OK\r\n\r\n", ""},
+		{"response code too large", "SIP/2.0 4294967301 better not break the receiver\r\nCSeq: 1 INVITE\r\n\r\n", "malformed response"},
+		{"response CSeq too large", "SIP/2.0 503 Service Unavailable\r\nCSeq: 9292394834772304023312 OPTIONS\r\n\r\n", "malformed response"},
 		{"keepalive passes", "\r\n\r\n", ""},
 		{"no blank line", "INVITE sip:x SIP/2.0\r\nVia: x\r\n", "no blank line"},
 		{"bad request line", strings.Replace(goodInvite, " SIP/2.0\r\n", " HTTP/1.1\r\n", 1), "bad request line"},
