@@ -49,6 +49,7 @@ fuzz:
 	$(FUZZ) FuzzParseDTMFRelay ./media $(FUZZTIME)
 	$(FUZZ) FuzzParseOffer ./sip $(FUZZTIME)
 	$(FUZZ) FuzzCheckRequest ./sip $(FUZZTIME)
+	$(FUZZ) FuzzGuardStream ./sip $(FUZZTIME)
 	$(FUZZ) FuzzParseScript ./dialplan/sim $(FUZZTIME)
 	$(FUZZ) FuzzDesktopMessage ./web $(FUZZTIME)
 	$(FUZZ) FuzzParse ./rules $(FUZZTIME)

@@ -100,7 +100,13 @@ func (s *guardStream) frame() bool {
 		return false
 	}
 	start := 0
-	defer func() { s.in = append(s.in[:0], s.in[start:]...) }()
+	defer func() {
+		if s.err == errFraming { // fail dropped the rest of the stream
+			s.in = s.in[:0]
+			return
+		}
+		s.in = append(s.in[:0], s.in[start:]...)
+	}()
 	for {
 		rest := s.in[start:]
 		i := 0
@@ -167,7 +173,6 @@ func (s *guardStream) fail(msg []byte, why string) {
 		_, _ = s.Conn.Write(resp)
 	}
 	s.err = errFraming
-	s.in = s.in[:0]
 	_ = s.Conn.Close()
 }
 

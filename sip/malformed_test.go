@@ -1,6 +1,8 @@
 package sip
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -212,3 +214,33 @@ type oneConnListener struct {
 }
 
 func (l *oneConnListener) Accept() (net.Conn, error) { return l.c, nil }
+
+// FuzzGuardStream feeds a TCP stream, cut into reads of a fuzzed size, through the screening: no
+// panic, and what it passes on is made of the stream's own bytes (plus a From tag for RFC 2543).
+func FuzzGuardStream(f *testing.F) {
+	f.Add([]byte("\r\n\r\n"+goodInvite+goodInvite), uint8(7))
+	f.Add([]byte(strings.Replace(goodInvite, "Content-Length: 4", "Content-Length: 4\r\nl: 5", 1)), uint8(1))
+	f.Add([]byte(strings.Replace(goodInvite, "Content-Length: 4", "Content-Length: 99999999", 1)), uint8(200))
+	if b, err := os.ReadFile(filepath.Join("testdata", "rfc4475", "inv2543.dat")); err == nil {
+		f.Add(append(b, []byte("\r\n")...), uint8(13))
+	}
+	f.Fuzz(func(t *testing.T, stream []byte, cut uint8) {
+		client, server := net.Pipe()
+		conn, _ := guardListener{&oneConnListener{c: server}, testLogger(t)}.Accept()
+		go func() {
+			step := int(cut) + 1
+			for i := 0; i < len(stream); i += step {
+				if _, err := client.Write(stream[i:min(i+step, len(stream))]); err != nil {
+					return
+				}
+			}
+			client.Close()
+		}()
+		go func() { _, _ = io.Copy(io.Discard, client) }()
+		passed, _ := io.ReadAll(conn)
+		conn.Close()
+		if len(passed) > len(stream)+64*(bytes.Count(stream, []byte("\n"))+1) {
+			t.Fatalf("passed %d bytes from %d", len(passed), len(stream))
+		}
+	})
+}
