@@ -228,8 +228,9 @@ func screen(msg []byte) verdict {
 			}
 			if topVia {
 				topVia = false
-				branch2543 = !bytes.Contains(val, []byte("branch=z9hG4bK")) || bytes.Contains(val, []byte("branch=z9hG4bK;")) ||
-					bytes.Contains(val, []byte("branch=z9hG4bK,"))
+				// No RFC 3261 branch: none, or the magic cookie with nothing after it (badbranch).
+				i := bytes.Index(val, []byte("branch=z9hG4bK"))
+				branch2543 = i < 0 || i+14 == len(val) || !tokenChar(val[i+14])
 			}
 		case hFrom, hTo:
 			if why := addressWellFormed(val, true); why != "" {

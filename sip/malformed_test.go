@@ -99,6 +99,16 @@ func TestNormalize2543(t *testing.T) {
 	if v.code != 0 || !v.tag2543 {
 		t.Fatalf("inv2543: screen = %+v, want it passed and tagged", v)
 	}
+	noTag := strings.Replace(goodInvite, ";tag=1", "", 1)
+	for _, branch := range []string{"z9hG4bK", "z9hG4bK;rport", "1234"} {
+		m := strings.Replace(noTag, "branch=z9hG4bK1", "branch="+branch, 1)
+		if v := screen([]byte(m)); !v.tag2543 {
+			t.Errorf("branch=%s without a From tag: not tagged", branch)
+		}
+	}
+	if v := screen([]byte(noTag)); v.tag2543 {
+		t.Error("an RFC 3261 branch without a From tag got tagged")
+	}
 	p := make([]byte, len(msg)+64)
 	copy(p, msg)
 	n := normalize2543(p, len(msg))
