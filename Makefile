@@ -31,7 +31,7 @@ vet:
 # sipp and baresip over loopback.
 test: deps-test vet
 	$(GO) test $(TAGFLAG) -count=1 -timeout 15m ./...
-	$(MAKE) fuzz FUZZTIME=8s
+	$(MAKE) fuzz FUZZTIME=5s
 
 unit:
 	$(GO) test $(TAGFLAG) -count=1 -short ./...
@@ -51,6 +51,7 @@ fuzz:
 	$(FUZZ) FuzzCheckRequest ./sip $(FUZZTIME)
 	$(FUZZ) FuzzPeekRequest ./sip $(FUZZTIME)
 	$(FUZZ) FuzzParseCrypto ./sip $(FUZZTIME)
+	$(FUZZ) FuzzGuardStream ./sip $(FUZZTIME)
 	$(FUZZ) FuzzParseScript ./dialplan/sim $(FUZZTIME)
 	$(FUZZ) FuzzDesktopMessage ./web $(FUZZTIME)
 	$(FUZZ) FuzzParse ./rules $(FUZZTIME)
@@ -58,6 +59,16 @@ fuzz:
 	$(FUZZ) FuzzParseHeader ./recording $(FUZZTIME)
 	$(FUZZ) FuzzParseSignature ./webhook $(FUZZTIME)
 	$(FUZZ) FuzzParseReply ./analysis $(FUZZTIME)
+	$(FUZZ) FuzzParseDigest ./sip $(FUZZTIME)
+	$(FUZZ) FuzzRegister ./sip $(FUZZTIME)
+	$(FUZZ) FuzzParse ./config $(FUZZTIME)
+	$(FUZZ) FuzzCallsSearchQuery ./web $(FUZZTIME)
+	$(FUZZ) FuzzInsightsQuery ./web $(FUZZTIME)
+	$(FUZZ) FuzzAnalysisRerun ./web $(FUZZTIME)
+	$(FUZZ) FuzzDialplanValidate ./web $(FUZZTIME)
+	$(FUZZ) FuzzDialplanDeploy ./web $(FUZZTIME)
+	$(FUZZ) FuzzDialplanSimulate ./web $(FUZZTIME)
+	$(FUZZ) FuzzLogin ./web $(FUZZTIME)
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build

@@ -36,8 +36,10 @@
 //   - Scanner and flood defence (defence.go): Config.Admission sees every UDP datagram first,
 //     from the few bytes it needs (method, To tag, User-Agent), and a refusal is dropped or
 //     answered with a stateless 503 there; TCP requests are screened once parsed.
-//   - Malformed requests (malformed.go): a UDP datagram that is plainly a broken request is
-//     answered 400 with the reason before the stack parses it.
+//   - Malformed requests (malformed.go, malformed_tcp.go): a UDP datagram or a TCP message that
+//     is plainly a broken request is answered (400 with the reason, 505, 416, 420) before the
+//     stack parses it; malformed responses are dropped. RFC 4475's torture messages are the test
+//     bed (torture_test.go; the answers are tabled in testdata/rfc4475/README.md).
 //   - SRTP (srtp.go): SDES a=crypto lines, RTP/SAVP and RTP/AVP+crypto offers and answers under
 //     a leg's off/optional/required policy (InboundCall.SetSRTPPolicy, DialRequest.SRTP,
 //     TrunkRequest.SRTP); the keys go to the media session, which encrypts at its socket.

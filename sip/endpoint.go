@@ -221,7 +221,7 @@ func (s *Server) serveTCP(ctx context.Context, l net.Listener) error {
 	s.log.Info("sip listening", "transport", "tcp", "addr", l.Addr().String())
 	stop := context.AfterFunc(ctx, func() { l.Close() })
 	defer stop()
-	err := s.srv.ServeTCP(l)
+	err := s.srv.ServeTCP(guardListener{l, s.log}) // malformed_tcp.go
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -264,6 +264,15 @@ func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
 		respond(tx, req, 400, "Missing To")
 		return
 	}
+	// An address-of-record or a contact we could never call (RFC 4475 unksm2).
+	if !sipScheme(to.Address.Scheme) {
+		respond(tx, req, 416, "Unsupported URI Scheme")
+		return
+	}
+	if c := req.Contact(); c != nil && !c.Address.Wildcard && !sipScheme(c.Address.Scheme) {
+		respond(tx, req, 416, "Unsupported URI Scheme")
+		return
+	}
 	user := to.Address.User
 	if scope := r.blocked(ip, user); scope != "" {
 		log.Debug("register refused: too many failed attempts", "user", user, "scope", scope)
@@ -271,6 +280,10 @@ func (r *Registrar) Handle(req *gsip.Request, tx gsip.ServerTransaction) {
 		return
 	}
 	authz := req.GetHeader("Authorization")
+	// A scheme other than Digest is ignored: we challenge with ours (RFC 4475 regaut01).
+	if authz != nil && !isDigest(authz.Value()) {
+		authz = nil
+	}
 	if authz == nil {
 		r.sendChallenge(tx, req, false)
 		return
@@ -376,4 +389,12 @@ func callID(req *gsip.Request) string {
 		return c.Value()
 	}
 	return ""
+}
+
+func sipScheme(s string) bool { return strings.EqualFold(s, "sip") || strings.EqualFold(s, "sips") }
+
+// isDigest: the Authorization header is a Digest one (well-formed or not).
+func isDigest(h string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	return strings.EqualFold(scheme, "Digest")
 }

@@ -219,6 +219,11 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	if s.refuseUntrustedTrunk(req, tx) {
 		return
 	}
+	if res := inviteRefusal(req); res != nil {
+		log.Info("invite refused", "code", res.StatusCode, "reason", res.Reason)
+		_ = tx.Respond(res)
+		return
+	}
 	// An INVITE that matches one of our dialogs is a re-INVITE (hold,
 	// resume, a move, a codec change, a session refresh: reinvite.go).
 	if to := req.To(); to != nil && to.Params != nil {
@@ -231,6 +236,7 @@ func (s *Server) onInvite(req *gsip.Request, tx gsip.ServerTransaction) {
 	s.nActive.Add(1)
 	defer func() { s.nActive.Add(-1); s.active.Done() }()
 
+	fillContact(req)
 	dlg, err := s.epOf(req).dsc.ReadInvite(req, tx)
 	if err != nil {
 		log.Warn("invite rejected", "error", err)
