@@ -8,6 +8,7 @@
 //	go run ./bench -only bargein -out x.md     (one part only)
 //	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
 //	go run ./bench -only analysis -out x.md    (post-call analysis of 3-minute calls, embedded analysers; no server)
+//	go run ./bench -only soak -soak 15m        (make soak: 500 calls of churn held for 15 minutes; writes SOAK.md)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main
@@ -37,12 +38,16 @@ var (
 	out    = flag.String("out", "BENCHMARKS.md", "report file")
 	quick  = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
-	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording, search or analysis")
+	only   = flag.String("only", "", "run one part only: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis or soak (writes SOAK.md)")
 	goFrom = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
 func main() {
 	flag.Parse()
+	if *only == "soak" { // its own report and target (make soak)
+		runSoak(build())
+		return
+	}
 	r := &report{started: time.Now()}
 	part := func(name string) bool { return *only == "" || *only == name }
 	if !*skipGo && part("go") {
@@ -256,6 +261,14 @@ agents:
 		extra += "tts:\n  engine: espeak\n  cache_dir: data/tts-cache\n"
 	}
 	cfg += extra
+	s.launch(bin, cfg)
+	return s
+}
+
+// launch writes cfg as the server's hotline.yaml in s.dir, starts the
+// server and waits until it answers /healthz.
+func (s *server) launch(bin, cfg string) {
+	dir := s.dir
 	if err := os.WriteFile(filepath.Join(dir, "hotline.yaml"), []byte(cfg), 0o644); err != nil {
 		fatal(err)
 	}
@@ -269,17 +282,17 @@ agents:
 	if err := s.cmd.Start(); err != nil {
 		fatal(err)
 	}
-	for i := 0; i < 200; i++ {
+	// Up to 30 s: seeding hundreds of agents' accounts takes a while.
+	for i := 0; i < 600; i++ {
 		if resp, err := http.Get("http://" + s.httpAddr + "/healthz"); err == nil {
 			resp.Body.Close()
 			// Let prompt synthesis for the first calls happen outside the measurement.
 			time.Sleep(500 * time.Millisecond)
-			return s
+			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	fatal(fmt.Errorf("server did not start; see %s", s.logFile))
-	return nil
 }
 
 func (s *server) stop() {

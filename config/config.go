@@ -45,6 +45,8 @@ type Config struct {
 	// Analysis and Webhooks: what happens to a call after it ends (analysis.go).
 	Analysis Analysis `yaml:"analysis"`
 	Webhooks Webhooks `yaml:"webhooks"`
+	// Memory: returning memory to the system after call peaks, a soft limit (memory.go).
+	Memory Memory `yaml:"memory"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -379,6 +381,7 @@ func (c *Config) validate() error {
 	}
 	c.validateTrunks(bad)
 	c.validateRecordings(bad)
+	c.validateMemory(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)
