@@ -136,7 +136,7 @@ func (sr *soakRun) burstMarkdown(p func(string, ...any)) {
 	p("%d calls through the demo dialplan (`configs/dialplan.yaml`, greeting and menu, no agent) at 300 calls/s, 3 s each "+
 		"(`e2e/peers/scenarios/uac_load.xml`), then nothing; once with `memory: {return_after_peak: false}` (the runtime's own "+
 		"background scavenger only), once with the default, where the server returns freed memory to the system once calls have "+
-		"stayed below half their peak for 30 s (memtrim). RSS from /proc, heap from /metrics.", sr.burst[0].calls)
+		"stayed below half their peak for 30 s, and twice more a minute apart (memtrim). RSS from /proc, heap from /metrics.", sr.burst[0].calls)
 	p("")
 	p("| memory returned after peaks | sipp ok / failed | RSS before MB | RSS peak MB | RSS 30 s after MB | RSS 90 s after MB | live heap 90 s after MB | heap released 90 s after MB | after vs before |")
 	p("|---|---|---|---|---|---|---|---|---|")

@@ -15,7 +15,8 @@ const (
 	DefaultQuiet    = 30 * time.Second
 	DefaultBelow    = 0.5
 	DefaultMinPeak  = 20
-	DefaultMinGap   = 2 * time.Minute
+	DefaultMinGap   = time.Minute
+	DefaultRounds   = 3
 )
 
 // Config says when a Trimmer returns memory.
@@ -30,6 +31,9 @@ type Config struct {
 	MinPeak int
 	// MinGap is the shortest time between two returns, bounding the cost of the forced collections.
 	MinGap time.Duration
+	// Rounds is how many times memory is returned after one peak, MinGap apart, while the load
+	// stays low: work that follows the calls (post-call analysis catching up) frees memory too.
+	Rounds int
 	// Interval is how often Active is sampled.
 	Interval time.Duration
 	Log      *slog.Logger
@@ -42,6 +46,7 @@ type Trimmer struct {
 	cfg     Config
 	peak    int       // highest Active since the last return
 	lowFrom time.Time // since when Active has been low; zero while it is not
+	rounds  int       // returns since the peak
 	last    time.Time // the last return
 	trims   atomic.Uint64
 }
@@ -62,6 +67,9 @@ func New(cfg Config) *Trimmer {
 	}
 	if cfg.MinGap <= 0 {
 		cfg.MinGap = DefaultMinGap
+	}
+	if cfg.Rounds <= 0 {
+		cfg.Rounds = DefaultRounds
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -96,7 +104,7 @@ func (t *Trimmer) Observe(now time.Time, active int) bool {
 		t.peak = active
 	}
 	if t.peak < t.cfg.MinPeak || float64(active) > t.cfg.Below*float64(t.peak) {
-		t.lowFrom = time.Time{}
+		t.lowFrom, t.rounds = time.Time{}, 0
 		return false
 	}
 	if t.lowFrom.IsZero() {
@@ -111,11 +119,14 @@ func (t *Trimmer) Observe(now time.Time, active int) bool {
 	t.cfg.free()
 	took := time.Since(t0)
 	runtime.ReadMemStats(&after)
-	t.cfg.Log.Info("memory returned to the system after a call peak", "peak_calls", t.peak, "active_calls", active,
+	t.cfg.Log.Info("memory returned to the system after a call peak", "peak_calls", t.peak, "active_calls", active, "round", t.rounds+1,
 		"heap_live_mb", mb(after.HeapAlloc), "heap_inuse_mb", mb(after.HeapInuse),
 		"released_mb", mb(after.HeapReleased-min(before.HeapReleased, after.HeapReleased)), "took", took.Round(time.Millisecond).String())
 	t.trims.Add(1)
-	t.last, t.peak, t.lowFrom = now, active, time.Time{}
+	t.last = now
+	if t.rounds++; t.rounds >= t.cfg.Rounds { // done with this peak; the next one starts from here
+		t.peak, t.lowFrom, t.rounds = active, time.Time{}, 0
+	}
 	return true
 }
 

@@ -3,12 +3,13 @@ package memtrim
 import (
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 )
 
 func newTest(freed *int) *Trimmer {
-	return New(Config{Quiet: 30 * time.Second, MinGap: 2 * time.Minute, MinPeak: 20, Below: 0.5,
+	return New(Config{Quiet: 30 * time.Second, MinGap: time.Minute, Rounds: 3, MinPeak: 20, Below: 0.5,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), free: func() { *freed++ }})
 }
 
@@ -31,14 +32,14 @@ func repeat(n, times int) []int {
 	return s
 }
 
-func TestReturnsOnceAfterThePeakHasPassed(t *testing.T) {
+func TestReturnsAfterThePeakHasPassed(t *testing.T) {
 	freed := 0
 	tr := newTest(&freed)
-	load := append(append(repeat(0, 3), repeat(500, 20)...), repeat(10, 30)...) // idle, peak for 100 s, then low
+	load := append(append(repeat(0, 3), repeat(500, 20)...), repeat(10, 80)...) // idle, peak for 100 s, then low
 	at := feed(tr, time.Unix(0, 0), load)
-	// Low from t=115 s; quiet 30 s later.
-	if len(at) != 1 || at[0] != 145 || freed != 1 || tr.Trims() != 1 {
-		t.Fatalf("returned at %v (freed %d), want once at 145 s", at, freed)
+	// Low from t=115 s; quiet 30 s later, then two more rounds a minute apart, then no more.
+	if !slices.Equal(at, []int{145, 205, 265}) || freed != 3 || tr.Trims() != 3 {
+		t.Fatalf("returned at %v (freed %d), want at 145, 205 and 265 s", at, freed)
 	}
 }
 
@@ -68,12 +69,12 @@ func TestBoundedRate(t *testing.T) {
 	freed := 0
 	tr := newTest(&freed)
 	var load []int
-	for i := 0; i < 6; i++ { // a burst every 75 s: 15 s up, 60 s down
-		load = append(append(load, repeat(300, 3)...), repeat(0, 12)...)
+	for i := 0; i < 6; i++ { // a burst every 50 s: 15 s up, 35 s down; every other one may be followed by a return
+		load = append(append(load, repeat(300, 3)...), repeat(0, 7)...)
 	}
 	at := feed(tr, time.Unix(0, 0), load)
 	for i := 1; i < len(at); i++ {
-		if at[i]-at[i-1] < 120 {
+		if at[i]-at[i-1] < 60 {
 			t.Fatalf("returns at %v: closer than MinGap", at)
 		}
 	}
