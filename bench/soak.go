@@ -474,7 +474,21 @@ func (sr *soakRun) judge(srv *server, agents *sippProc) {
 			c.failed, strings.Join(causes, ", "), n, first))
 	}
 	if sr.unanswd > 0 {
-		sr.failures = append(sr.failures, fmt.Sprintf("server: %d calls ended without reaching an agent (dispositions other than answered)", sr.unanswd))
+		m := scrape(srv.httpAddr)
+		disp := map[string]int{}
+		for k, v := range m {
+			if d, ok := strings.CutPrefix(k, `hotline_calls_total{disposition="`); ok {
+				disp[strings.TrimSuffix(d, `"}`)] = int(v)
+			}
+		}
+		sr.failures = append(sr.failures, fmt.Sprintf("server: %d calls ended without reaching an agent (dispositions since the server started: %v); some of them: %s",
+			sr.unanswd, disp, strings.Join(unansweredCalls(srv, disp), "; ")))
+	}
+	if len(sr.failures) > 0 { // keep the server's log for a look at the causes
+		keep := filepath.Join(os.TempDir(), "hotline-soak-server.log")
+		if b, err := os.ReadFile(srv.logFile); err == nil && os.WriteFile(keep, b, 0o644) == nil {
+			sr.failures = append(sr.failures, "the server's log is kept in "+keep)
+		}
 	}
 	if sr.answered != c.ok {
 		sr.failures = append(sr.failures, fmt.Sprintf("server counted %d calls answered by an agent, sipp %d successful calls", sr.answered, c.ok))
@@ -654,4 +668,57 @@ func heapTop(s *server) string {
 		}
 	}
 	return string(b)
+}
+
+// unansweredCalls describes a few of the calls that ended without an agent,
+// from their records (/api/calls): how far each got and who hung up.
+func unansweredCalls(s *server, dispositions map[string]int) []string {
+	get := func(path string, v any) error {
+		req, _ := http.NewRequest("GET", "http://"+s.httpAddr+path, nil)
+		req.Header.Set("Authorization", "Bearer "+soakToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(v)
+	}
+	var out []string
+	for d, n := range dispositions {
+		if d == "answered" || n == 0 {
+			continue
+		}
+		var page struct {
+			Calls []struct {
+				ID string `json:"id"`
+			} `json:"calls"`
+		}
+		if err := get("/api/calls/search?limit=3&disposition="+d, &page); err != nil {
+			out = append(out, fmt.Sprintf("%d calls %s (records: %v)", n, d, err))
+			continue
+		}
+		for _, c := range page.Calls {
+			var rec struct {
+				Disposition string `json:"disposition"`
+				HangupBy    string `json:"hangup_by"`
+				Cause       string `json:"hangup_cause"`
+				Queue       string `json:"queue"`
+				Path        []struct {
+					Node    string `json:"node"`
+					Outcome string `json:"edge"`
+				} `json:"path"`
+			}
+			if err := get("/api/calls/"+c.ID, &rec); err != nil {
+				continue
+			}
+			var path []string
+			for _, p := range rec.Path {
+				path = append(path, strings.TrimSuffix(p.Node+":"+p.Outcome, ":"))
+			}
+			out = append(out, fmt.Sprintf("%s: %s (%d such), hangup by %q cause %q, queue %q, path %s", c.ID, rec.Disposition, n,
+				rec.HangupBy, rec.Cause, rec.Queue, strings.Join(path, " → ")))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
