@@ -38,7 +38,7 @@ var (
 	soakCalls  = flag.Int("soak-calls", 500, "soak: concurrent calls")
 	soakAgents = flag.Int("soak-agents", 600, "soak: scripted agents registered")
 	soakEvery  = flag.Duration("soak-every", 30*time.Second, "soak: sampling interval of the time series")
-	soakSettle = flag.Duration("soak-settle", 2*time.Minute, "soak: how long to watch memory after the load stops")
+	soakSettle = flag.Duration("soak-settle", 3*time.Minute, "soak: how long to watch memory after the load stops")
 	soakBurst  = flag.Int("soak-burst", 3000, "soak: calls of the memory burst run before the soak (0: none)")
 	soakOut    = flag.String("soak-out", "SOAK.md", "soak: report file")
 )
