@@ -8,7 +8,7 @@ BIN     := bin/hotline
 TAGS    ?= $(shell pkg-config --exists opus 2>/dev/null && echo opus)
 TAGFLAG  = $(if $(TAGS),-tags $(TAGS))
 
-.PHONY: run build test unit e2e bench fuzz deps deps-test vet clean
+.PHONY: run build test unit e2e bench soak fuzz deps deps-test vet clean
 
 run: deps build
 	./$(BIN) serve -config $(CONFIG)
@@ -73,6 +73,13 @@ fuzz:
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build
 	$(GO) run $(TAGFLAG) ./bench -out BENCHMARKS.md
+
+# Soak: 500 concurrent calls of churn (IVR, DTMF, queue, bridge to scripted
+# agents) held for SOAK, then the memory after it; writes SOAK.md. Not part
+# of `make test`. Longer: make soak SOAK=2h.
+SOAK    ?= 15m
+soak: deps-test build
+	$(GO) run $(TAGFLAG) ./bench -only soak -soak $(SOAK) -soak-out SOAK.md
 
 clean:
 	rm -rf bin data

@@ -8,6 +8,7 @@
 //	go run ./bench -only bargein -out x.md     (one part only)
 //	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
 //	go run ./bench -only analysis -out x.md    (post-call analysis of 3-minute calls, embedded analysers; no server)
+//	go run ./bench -only soak -soak 15m        (make soak: 500 calls of churn held for 15 minutes; writes SOAK.md)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
 package main
@@ -38,13 +39,17 @@ var (
 	quick     = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
 	callsFlag = flag.Int("calls", 0, "concurrent part: hold this many calls instead of the target's (with -quick: 200)")
-	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis")
+	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis, soak (soak writes SOAK.md)")
 	merge     = flag.Bool("merge", false, "with -only: replace those parts' sections in the existing -out file and keep the others")
 	goFrom    = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
 
 func main() {
 	flag.Parse()
+	if *only == "soak" { // its own report and target (make soak)
+		runSoak(build())
+		return
+	}
 	r := &report{started: time.Now()}
 	parts := map[string]bool{}
 	for _, p := range strings.Split(*only, ",") {
@@ -293,6 +298,14 @@ agents:
 		extra += "tts:\n  engine: espeak\n  cache_dir: data/tts-cache\n"
 	}
 	cfg += extra
+	s.launch(bin, cfg)
+	return s
+}
+
+// launch writes cfg as the server's hotline.yaml in s.dir, starts the
+// server and waits until it answers /healthz.
+func (s *server) launch(bin, cfg string) {
+	dir := s.dir
 	if err := os.WriteFile(filepath.Join(dir, "hotline.yaml"), []byte(cfg), 0o644); err != nil {
 		fatal(err)
 	}
@@ -306,17 +319,17 @@ agents:
 	if err := s.cmd.Start(); err != nil {
 		fatal(err)
 	}
-	for i := 0; i < 200; i++ {
+	// Up to 30 s: seeding hundreds of agents' accounts takes a while.
+	for i := 0; i < 600; i++ {
 		if resp, err := http.Get("http://" + s.httpAddr + "/healthz"); err == nil {
 			resp.Body.Close()
 			// Let prompt synthesis for the first calls happen outside the measurement.
 			time.Sleep(500 * time.Millisecond)
-			return s
+			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	fatal(fmt.Errorf("server did not start; see %s", s.logFile))
-	return nil
 }
 
 func (s *server) stop() {

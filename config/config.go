@@ -47,6 +47,8 @@ type Config struct {
 	Webhooks Webhooks `yaml:"webhooks"`
 	// Defence: scanner and flood defence, registration brute force (defence.go).
 	Defence Defence `yaml:"defence"`
+	// Memory: returning memory to the system after call peaks, a soft limit (memory.go).
+	Memory Memory `yaml:"memory"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -389,6 +391,7 @@ func (c *Config) validate() error {
 	c.validateTLS(bad)
 	c.validateRecordings(bad)
 	c.validateDefence(bad)
+	c.validateMemory(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -503,6 +504,58 @@ func (l *stateLog) AppendAgentState(s record.AgentState) error {
 	l.seen = append(l.seen, s)
 	l.mu.Unlock()
 	return nil
+}
+
+// batchLog is a state log that takes changes in batches, as the store does.
+type batchLog struct {
+	stateLog
+	batches int
+}
+
+func (l *batchLog) AppendAgentStates(s []record.AgentState) error {
+	l.mu.Lock()
+	l.seen = append(l.seen, s...)
+	l.batches++
+	l.mu.Unlock()
+	return nil
+}
+
+// A backlog of changes goes to a batch log in few writes, every change kept, in order.
+func TestRecordStatesInBatches(t *testing.T) {
+	a := acd.New(nil)
+	log := &batchLog{}
+	log.mu.Lock() // hold the writer so the changes queue up
+	RecordStates(a, log, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	const agents = 100
+	for i := 0; i < agents; i++ {
+		id := fmt.Sprintf("a%03d", i)
+		a.SetAgent(id, id)
+		a.SetOnline(id, true)
+	}
+	log.mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		log.mu.Lock()
+		n, batches := len(log.seen), log.batches
+		var order []string
+		for _, s := range log.seen {
+			order = append(order, s.Agent)
+		}
+		log.mu.Unlock()
+		if n >= agents {
+			if !slices.IsSorted(order) {
+				t.Fatalf("changes out of order: %v", order)
+			}
+			if batches > 3 {
+				t.Fatalf("%d changes in %d writes: not batched", n, batches)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d changes stored", n, agents)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestRecordStates(t *testing.T) {

@@ -85,6 +85,32 @@ func (s *Store) AppendAgentState(st record.AgentState) error {
 	return nil
 }
 
+// AppendAgentStates keeps several state changes in one transaction: one commit (and one fsync)
+// for a backlog, where AppendAgentState's batch waits its delay for each single writer.
+func (s *Store) AppendAgentStates(sts []record.AgentState) error {
+	vals := make([][]byte, len(sts))
+	for i, st := range sts {
+		v, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAgentStates)
+		for i, st := range sts {
+			if err := b.Put(callKey(st.At, st.Agent), vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: %d agent state changes: %w", len(sts), err)
+	}
+	return nil
+}
+
 // AgentStates returns the state changes of agent (all agents when empty)
 // from since on, oldest first, at most limit (0: no limit).
 func (s *Store) AgentStates(agent string, since time.Time, limit int) ([]record.AgentState, error) {

@@ -44,6 +44,13 @@ func TestAgentsAndStates(t *testing.T) {
 	if all, _ := s.AgentStates("", time.Time{}, 0); len(all) != 5 {
 		t.Fatalf("all states: %d", len(all))
 	}
+	batch := []record.AgentState{{Agent: "carol", To: "available", At: t0.Add(5 * time.Second)}, {Agent: "carol", To: "ringing", At: t0.Add(6 * time.Second)}}
+	if err := s.AppendAgentStates(batch); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.AgentStates("carol", time.Time{}, 0); len(st) != 2 || st[0].To != "available" || st[1].To != "ringing" {
+		t.Fatalf("batched states: %+v", st)
+	}
 }
 
 func TestWrapUpsPerAgent(t *testing.T) {

@@ -24,6 +24,7 @@ import (
 	"github.com/hotline-cc/hotline/engines"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/media"
+	"github.com/hotline-cc/hotline/memtrim"
 	"github.com/hotline-cc/hotline/recording"
 	"github.com/hotline-cc/hotline/rtc"
 	hsip "github.com/hotline-cc/hotline/sip"
@@ -76,6 +77,7 @@ type server struct {
 	plans    *live.Manager
 	recs     *recording.Manager
 	after    *afterCall
+	trim     *memtrim.Trimmer // returns memory after call peaks; nil when turned off
 	sip      *hsip.Server
 	defence  defence // scanner and flood defence (defence.go)
 	http     *http.Server
@@ -150,6 +152,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.trim = newMemoryTrim(cfg, s.sip, log)
 
 	// Agents' desks: the desktop's softphone, their SIP phones, wrap-ups.
 	webrtc, err := newWebRTC(cfg, log)
@@ -250,6 +253,7 @@ func (s *server) metrics(eng *engines.Set, calls *ivr.Engine) *prometheus.Regist
 	reg.MustRegister(callsTotal, transfersTotal, newPacingCollector(), newAudioStartCollector(), eng.Metrics(),
 		newReinviteCollector(s.sip.ReinviteCounts), newDefenceCollector(s.defence), srtpDroppedCounter)
 	reg.MustRegister(s.plans.Collectors()...)
+	reg.MustRegister(s.memoryCollectors()...)
 	if s.recs != nil {
 		reg.MustRegister(newRecordingCollector(s.recs))
 	}
@@ -270,6 +274,7 @@ func (s *server) run() error {
 	} else {
 		s.log.Info("rtp pacer threads above normal priority", "nice", nice)
 	}
+	s.runMemoryTrim(ctx)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
