@@ -92,7 +92,9 @@ func (r *rtpReceiver) readLoop() {
 			r.decoder, r.concealer = r.decoderFor(w.codec)
 			r.lastAudio = false
 		}
-		r.remote.latch(src, pkt.SSRC)
+		if !r.remote.latch(src, pkt.SSRC) {
+			continue
+		}
 		r.timeout.heard()
 		r.receive(&pkt, w)
 	}

@@ -25,6 +25,8 @@ type rtpRemote struct {
 	fromOld   int            // packets from abandoned since the move
 	ssrc      uint32         // the stream latched onto
 	latched   bool
+	stray     netip.AddrPort // another stream's source, while it goes on
+	strays    int            // its packets in a row
 	log       *slog.Logger
 }
 
@@ -73,22 +75,42 @@ func (r *rtpRemote) signal(a *net.UDPAddr) {
 }
 
 // latch implements symmetric RTP: answer to where the media really comes
-// from, src, sending stream ssrc.
-func (r *rtpRemote) latch(src netip.AddrPort, ssrc uint32) {
+// from, src, sending stream ssrc. It reports whether the packet is the
+// remote's media. Once latched, another stream from another address is a
+// stray (a sender still aiming at the port an earlier call had, or an
+// injection) and is dropped, unless it goes on alone for a second: then
+// the remote has moved without saying so and the session follows.
+func (r *rtpRemote) latch(src netip.AddrPort, ssrc uint32) bool {
 	if !src.IsValid() {
-		return // an injected connection without IP addresses
+		return true // an injected connection without IP addresses
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.latched && ssrc == r.ssrc {
-		return
+	if r.latched {
+		switch {
+		case ssrc == r.ssrc:
+			r.strays = 0
+			return true
+		case src == r.rtp:
+			r.ssrc, r.strays = ssrc, 0 // the remote restarted its stream
+			return true
+		}
+		if src != r.stray {
+			r.stray, r.strays = src, 0
+		}
+		if r.strays++; r.strays < abandonedLatchAfter {
+			if r.strays == 1 {
+				r.log.Debug("rtp from another stream dropped", "from", src.String(), "ssrc", ssrc)
+			}
+			return false
+		}
 	}
 	if src == r.abandoned && src != r.signalled {
 		// Packets sent before the remote moved are still arriving. Only a
 		// remote that goes on sending from there (asymmetric ports behind a
 		// NAT) is followed back, after a second of it.
 		if r.fromOld++; r.fromOld < abandonedLatchAfter {
-			return
+			return true
 		}
 	}
 	if r.rtp != src {
@@ -99,6 +121,8 @@ func (r *rtpRemote) latch(src netip.AddrPort, ssrc uint32) {
 	}
 	r.latched = true
 	r.ssrc = ssrc
+	r.stray, r.strays = netip.AddrPort{}, 0
+	return true
 }
 
 // heardRTCP answers RTCP to where the remote's RTCP comes from.

@@ -50,9 +50,29 @@ func TestRTPRemoteLatch(t *testing.T) {
 	r.latch(ap("198.51.100.7:31000"), 1)
 	check("followed back", "198.51.100.7:31000", "192.0.2.2:6001")
 
-	// A new stream from a new source latches at once; an invalid source never.
-	r.latch(ap("203.0.113.9:5000"), 2)
+	// Another stream from another source is dropped while the remote's own
+	// stream goes on, however long; if it goes on alone for a second, the
+	// remote has moved and the session follows.
+	for range 3 * abandonedLatchAfter {
+		if r.latch(ap("203.0.113.9:5000"), 2) {
+			t.Fatal("a stray stream's packet accepted")
+		}
+		if !r.latch(ap("198.51.100.7:31000"), 1) {
+			t.Fatal("the remote's own packet dropped")
+		}
+	}
+	check("stray", "198.51.100.7:31000", "192.0.2.2:6001")
+	// The latched source may restart its stream with a new SSRC.
+	if !r.latch(ap("198.51.100.7:31000"), 9) || !r.latch(ap("198.51.100.7:31000"), 1) {
+		t.Fatal("a new stream from the latched source dropped")
+	}
+	for i := range abandonedLatchAfter {
+		if got, want := r.latch(ap("203.0.113.9:5000"), 2), i == abandonedLatchAfter-1; got != want {
+			t.Fatalf("packet %d of a stream alone: accepted %v, want %v", i+1, got, want)
+		}
+	}
 	check("new stream", "203.0.113.9:5000", "192.0.2.2:6001")
+	// An invalid source changes nothing.
 	r.latch(netip.AddrPort{}, 3)
 	r.heardRTCP(netip.AddrPort{})
 	check("no address", "203.0.113.9:5000", "192.0.2.2:6001")

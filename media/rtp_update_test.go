@@ -235,13 +235,17 @@ func TestRTPSessionSetRemote(t *testing.T) {
 		t.Errorf("%d packets to the old address after a second of media from it", n)
 	}
 
-	// NAT: the SDP address stays, the media comes from elsewhere.
+	// NAT: the SDP address stays, the media comes from elsewhere, alone
+	// for a second (a stream from elsewhere alongside the remote's own is
+	// dropped, see TestRTPRemoteLatch).
 	nat := udpPeer(t)
 	natCap := audiotest.HearRTP(t, nat)
-	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 100, Timestamp: 16000, SSRC: 8},
-		Payload: media.EncodeULaw(nil, make(media.PCM16, 160))}).Marshal()
-	if _, err := nat.WriteToUDP(pkt, r.S.LocalAddr()); err != nil {
-		t.Fatal(err)
+	for i := range 50 {
+		pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: uint16(100 + i), Timestamp: uint32(16000 + 160*i), SSRC: 8},
+			Payload: media.EncodeULaw(nil, make(media.PCM16, 160))}).Marshal()
+		if _, err := nat.WriteToUDP(pkt, r.S.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	time.Sleep(100 * time.Millisecond)
 	r.S.SetRemote(moved.LocalAddr().(*net.UDPAddr)) // a re-INVITE that keeps the address
