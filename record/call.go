@@ -63,6 +63,8 @@ type Call struct {
 	Transcribed bool      `json:"transcribed,omitempty"`
 	Analysis    *Analysis `json:"analysis,omitempty"` // what the analysis found, and its state
 	CustomerID  string    `json:"customer_id,omitempty"`
+	// Channel is ChannelVoice (empty) for a call, ChannelChat for a chat.
+	Channel string `json:"channel,omitempty"`
 }
 
 // Parties are the call's ends as signalling gave them.
