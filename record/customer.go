@@ -70,5 +70,7 @@ type Merge struct {
 	Into0   Customer  `json:"into_before"`       // the surviving profile as it was
 	At      time.Time `json:"at"`
 	By      string    `json:"by"` // staff user, or "auto" for Identify
-	Undone  bool      `json:"undone,omitempty"`
+	// Interactions are the absorbed profile's interactions, moved to Into; an undo moves them back.
+	Interactions []string `json:"interactions,omitempty"`
+	Undone       bool     `json:"undone,omitempty"`
 }

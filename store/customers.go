@@ -163,3 +163,24 @@ func (s *Store) GetMerge(id string) (*record.Merge, error) {
 	}
 	return m, nil
 }
+
+// ListMerges returns the merges into profile into, in id order.
+func (s *Store) ListMerges(into string) ([]*record.Merge, error) {
+	var out []*record.Merge
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCustomerMerges).ForEach(func(k, v []byte) error {
+			m := new(record.Merge)
+			if err := json.Unmarshal(v, m); err != nil {
+				return fmt.Errorf("merge %s: %w", k, err)
+			}
+			if into == "" || m.Into == into {
+				out = append(out, m)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: list merges: %w", err)
+	}
+	return out, nil
+}
