@@ -274,6 +274,18 @@ func (s *Service) Erase(id, by string) error {
 			return fmt.Errorf("customer: erase %s: interaction %s: %w", id, c.ID, err)
 		}
 	}
+	// Merge records hold snapshots of the profiles they joined: they go too.
+	merges, err := s.st.ListMerges("")
+	if err != nil {
+		return fmt.Errorf("customer: erase %s: %w", id, err)
+	}
+	for _, m := range merges {
+		if m.Into == id || m.From == id {
+			if err := s.st.DeleteMerge(m.ID); err != nil {
+				return fmt.Errorf("customer: erase %s: %w", id, err)
+			}
+		}
+	}
 	if err := s.st.DeleteCustomer(id); err != nil {
 		return fmt.Errorf("customer: erase: %w", err)
 	}

@@ -36,6 +36,8 @@ type Store interface {
 	DeleteCustomer(id string) error
 	PutMerge(m *record.Merge) error
 	GetMerge(id string) (*record.Merge, error)
+	ListMerges(into string) ([]*record.Merge, error) // "" lists all
+	DeleteMerge(id string) error
 	ListCalls(q record.CallQuery) ([]*record.Call, error)
 	UpdateCall(id string, fn func(*record.Call) error) error
 }

@@ -200,6 +200,9 @@ func TestManualMergeExportErase(t *testing.T) {
 	if _, err := s.Lookup("+861065529988", ""); !errors.Is(err, record.ErrNotFound) {
 		t.Fatalf("phone after erase: %v", err)
 	}
+	if ms, _ := st.ListMerges(""); len(ms) != 0 {
+		t.Fatalf("merge snapshots kept after erase: %+v", ms)
+	}
 	if c, _ := st.GetCall("cb"); c.CustomerID != "" {
 		t.Fatalf("call still linked to the erased profile: %q", c.CustomerID)
 	}

@@ -184,3 +184,12 @@ func (s *Store) ListMerges(into string) ([]*record.Merge, error) {
 	}
 	return out, nil
 }
+
+// DeleteMerge removes a merge record (an erase removes the snapshots it holds).
+func (s *Store) DeleteMerge(id string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCustomerMerges).Delete([]byte(id)) })
+	if err != nil {
+		return fmt.Errorf("store: delete merge %s: %w", id, err)
+	}
+	return nil
+}
