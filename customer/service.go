@@ -17,7 +17,7 @@ import (
 
 var (
 	// ErrNoIdentifier is returned by Identify when none of the identifiers is usable.
-	ErrNoIdentifier = errors.New("customer: no usable identifier")
+	ErrNoIdentifier = record.ErrNoIdentifier
 	// ErrUndone is returned by Unmerge for a merge already undone.
 	ErrUndone = errors.New("customer: merge already undone")
 	// ErrConflict is returned when an identifier already leads to another profile.

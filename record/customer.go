@@ -1,6 +1,13 @@
 package record
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNoIdentifier is returned (wrapped) when none of an interaction's identifiers is usable (a
+// caller number "anonymous", an e-mail without a domain).
+var ErrNoIdentifier = errors.New("no usable identifier")
 
 // Channels of an interaction, as recorded in Call.Channel. A chat is stored as an interaction
 // like a call: its messages are the transcript's turns.
