@@ -78,7 +78,7 @@ func NormalizeEmail(s string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(s))
 	at := strings.LastIndexByte(e, '@')
 	if at <= 0 || at == len(e)-1 || strings.ContainsAny(e, " \t<>,;") {
-		return "", fmt.Errorf("e-mail %q: not an address", s)
+		return "", fmt.Errorf("e-mail %q: not an address: %w", s, ErrNoIdentifier)
 	}
 	return e, nil
 }

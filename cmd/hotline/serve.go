@@ -203,7 +203,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
 		// The demo dialplan looks callers up in this demo CRM.
 		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},
-		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st}
+		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st, Customers: customers}
 	if cfg.Analysis.Redact.KeepOriginal {
 		api.Originals = st
 	}
