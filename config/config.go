@@ -49,6 +49,8 @@ type Config struct {
 	Defence Defence `yaml:"defence"`
 	// Memory: returning memory to the system after call peaks, a soft limit (memory.go).
 	Memory Memory `yaml:"memory"`
+	// Customers: customer profiles (customers.go).
+	Customers Customers `yaml:"customers"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -392,6 +394,7 @@ func (c *Config) validate() error {
 	c.validateRecordings(bad)
 	c.validateDefence(bad)
 	c.validateMemory(bad)
+	c.validateCustomers(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)

@@ -77,6 +77,8 @@ type CallInfo struct {
 	Handoff  *record.Handoff // the bot's packet, when a bot escalated
 	// SRTP is the queue's srtp: policy, the least encryption of the agent's phone leg ("": the agent's).
 	SRTP string
+	// Customer is the caller's profile in brief; nil when not identified.
+	Customer *record.CustomerBrief
 }
 
 // PlanSource gives the dialplan that is current now; a call keeps the plan it started with.
@@ -109,6 +111,9 @@ type Engine struct {
 	// Journal stores the records of calls in progress (journal.go); nil stores them only when
 	// calls end.
 	Journal Journal
+	// Customers identifies callers by their number for the record and the screen pop; nil
+	// leaves calls without a customer.
+	Customers Customers
 
 	prompts promptCache
 	active  atomic.Int64
@@ -181,8 +186,10 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		lang = plan.Settings.Language
 	}
 	recording = newCallRecording(e, leg, info.ID, route.Record)
+	customer := e.identify(leg.Context(), log, rec)
 	c := &call{
-		engine: e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan, recording: recording,
+		customer: customer,
+		engine:   e, leg: leg, log: log, rec: rec, lang: lang, headers: info.Headers, plan: plan, recording: recording,
 		live: e.live.add(LiveCall{ID: info.ID, From: info.From, To: info.To, Route: route.Name, State: StateIVR,
 			Node: flow.Start, Start: rec.Start, Since: rec.Start}),
 		vars:   map[string]string{"caller": info.From, "called": info.To, "call_id": info.ID},
@@ -220,6 +227,7 @@ type call struct {
 	leg      InboundLeg
 	log      *slog.Logger
 	rec      *record.Call
+	customer *record.CustomerBrief // the caller's profile, for the screen pop
 	lang     string
 	vars     map[string]string
 	digits   chan rune

@@ -188,7 +188,7 @@ func (c *call) transferFrom(ctx context.Context, xfer AgentRequest, prev dialpla
 func (c *call) offerInfo(queue string, start time.Time) CallInfo {
 	info := CallInfo{ID: c.vars["call_id"], From: c.vars["caller"], To: c.vars["called"], FromURI: c.rec.FromURI,
 		ToURI: c.rec.ToURI, SourceAddr: c.rec.SourceAddr, Codec: c.rec.Codec, Route: c.rec.Route, Queue: queue,
-		Waited: time.Since(start), Language: c.lang, Handoff: c.rec.Handoff}
+		Waited: time.Since(start), Language: c.lang, Handoff: c.rec.Handoff, Customer: c.customer}
 	if q := c.queueOf(queue); q != nil {
 		info.SRTP = q.SRTP
 	}

@@ -114,8 +114,9 @@ type PathStep struct {
 
 // CallQuery selects calls by start time.
 type CallQuery struct {
-	Since  time.Time // inclusive; zero means from the first call
-	Until  time.Time // exclusive; zero means up to the last call
-	Limit  int       // at most this many records; 0 means no limit
-	Newest bool      // newest first instead of oldest first
+	CustomerID string    // only this customer's interactions; empty means all
+	Since      time.Time // inclusive; zero means from the first call
+	Until      time.Time // exclusive; zero means up to the last call
+	Limit      int       // at most this many records; 0 means no limit
+	Newest     bool      // newest first instead of oldest first
 }

@@ -1,5 +1,14 @@
 package record
 
+import (
+	"errors"
+	"time"
+)
+
+// ErrNoIdentifier is returned (wrapped) when none of an interaction's identifiers is usable (a
+// caller number "anonymous", an e-mail without a domain).
+var ErrNoIdentifier = errors.New("no usable identifier")
+
 // Channels of an interaction, as recorded in Call.Channel. A chat is stored as an interaction
 // like a call: its messages are the transcript's turns.
 const (
@@ -31,4 +40,44 @@ type CustomerBrief struct {
 	Days     int `json:"days"`
 	// Text is the timeline in one line: "3 contacts in 7 days, last: refund, negative".
 	Text string `json:"text,omitempty"`
+}
+
+// Consent is what the customer agreed to.
+type Consent struct {
+	Recording bool `json:"recording"`
+	Marketing bool `json:"marketing"`
+}
+
+// Customer is one person's profile across channels: the identifiers that lead to it and what
+// staff know of them.
+type Customer struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name,omitempty"`
+	Phones    []string `json:"phones,omitempty"` // E.164
+	Emails    []string `json:"emails,omitempty"` // lower case
+	ChatUsers []string `json:"chat_users,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	Consent   Consent  `json:"consent"`
+	Language  string   `json:"language,omitempty"` // BCP 47
+	// Fields are free key/values, e.g. a CRM's account id for lookups.
+	Fields  map[string]string `json:"fields,omitempty"`
+	Created time.Time         `json:"created"`
+	Updated time.Time         `json:"updated"`
+	// MergedInto is the profile this one was merged into; set only on a merge's snapshot.
+	MergedInto string `json:"merged_into,omitempty"`
+}
+
+// Merge records that profile From was absorbed into Into, so that it can be explained and undone.
+type Merge struct {
+	ID      string    `json:"id"`
+	Into    string    `json:"into"`
+	From    string    `json:"from"`
+	Matched string    `json:"matched,omitempty"` // which identifier led to both ("email a@b.c")
+	Before  Customer  `json:"before"`            // the absorbed profile as it was
+	Into0   Customer  `json:"into_before"`       // the surviving profile as it was
+	At      time.Time `json:"at"`
+	By      string    `json:"by"` // staff user, or "auto" for Identify
+	// Interactions are the absorbed profile's interactions, moved to Into; an undo moves them back.
+	Interactions []string `json:"interactions,omitempty"`
+	Undone       bool     `json:"undone,omitempty"`
 }

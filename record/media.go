@@ -100,14 +100,3 @@ type ChatMessage struct {
 	Text    string    `json:"text"`
 	At      time.Time `json:"at"`
 }
-
-// Customer is one person the company talks with, across channels.
-type Customer struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name,omitempty"`
-	Phones  []string  `json:"phones,omitempty"` // E.164
-	Emails  []string  `json:"emails,omitempty"`
-	Tags    []string  `json:"tags,omitempty"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
-}

@@ -154,6 +154,9 @@ func (s *Store) ListCalls(opt record.CallQuery) ([]*record.Call, error) {
 			if err != nil {
 				return fmt.Errorf("key %x: %w", k, err)
 			}
+			if opt.CustomerID != "" && c.CustomerID != opt.CustomerID {
+				return nil
+			}
 			out = append(out, c)
 			return nil
 		}

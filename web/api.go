@@ -56,6 +56,8 @@ type API struct {
 	Analysis      Analysis   // nil: no analysis queue to show or drive
 	Webhooks      Deliveries // nil: no webhook deliveries to list
 	Originals     Originals  // nil: redaction keeps nothing aside
+	// Customers serves /api/customers (customers.go); nil: not mounted.
+	Customers Customers
 }
 
 // Handler returns the mux.
@@ -83,6 +85,9 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/agents", a.admin(a.listAgents))
 	mux.Handle("GET /api/agents/{id}/states", a.admin(a.agentStates))
 	mux.Handle("GET /api/queues", a.admin(a.listQueues))
+	if a.Customers != nil {
+		a.customerRoutes(mux)
+	}
 	if a.Dialplan != nil {
 		a.dialplanRoutes(mux)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/hotline-cc/hotline/accounts"
 	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/config"
+	"github.com/hotline-cc/hotline/customer"
 	"github.com/hotline-cc/hotline/democrm"
 	"github.com/hotline-cc/hotline/desk"
 	"github.com/hotline-cc/hotline/dialplan/live"
@@ -170,6 +171,10 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		return nil, fmt.Errorf("recordings: %w", err)
 	}
 	calls.engine.Recorders = callRecorders{s.recs}
+	// Customer profiles: callers identified by their number at call start, for the record and
+	// the screen pop.
+	customers := customer.New(st, cfg.CustomerCountry(), log)
+	calls.engine.Customers = customers
 	// After a call: redaction, the analysis queue, webhooks.
 	if s.after, err = newAfterCall(ctx, cfg, st, eng, s.recs.Dir(), func() int { return s.sip.ActiveCalls() }, log); err != nil {
 		return nil, err
@@ -198,7 +203,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
 		// The demo dialplan looks callers up in this demo CRM.
 		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},
-		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st}
+		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st, Customers: customers}
 	if cfg.Analysis.Redact.KeepOriginal {
 		api.Originals = st
 	}
