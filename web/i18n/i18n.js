@@ -4,7 +4,9 @@
 //   window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {"English": "中文"});
 // Load this script before the page's own scripts.
 "use strict";
-window.hotlineI18nZh = window.hotlineI18nZh || {};
+window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
+  "Language": "语言",
+});
 // English overrides for keys that are codes rather than English text (e.g. "in_progress").
 window.hotlineI18nEn = window.hotlineI18nEn || {};
 const hotlineI18n = (() => {
