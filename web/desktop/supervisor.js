@@ -39,7 +39,7 @@ function render(f) {
   for (const x of f.agents) {
     if (x.state === "available") avail++;
     if (x.state === "on_call") oncall++;
-    a.append(row([x.name || x.id, t(x.state.replace("_", " ")) + (x.reason ? " · " + t(x.reason.replace("_", " ")) : ""), fmt(now - new Date(x.since).getTime()),
+    a.append(row([x.name || x.id, t(x.state.replace("_", " ")) + (x.reason ? " · " + (hotlineI18n.lang === "zh" ? t(x.reason.replace("_", " ")) : x.reason) : ""), fmt(now - new Date(x.since).getTime()),
       (x.devices || []).join(", ") || "—", num(x.calls), x.current_call || "—"], [null, "badge state-" + x.state]));
   }
   const c = $("calls"); c.innerHTML = "";
