@@ -63,6 +63,7 @@ type API struct {
 // Handler returns the mux.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
+	i18nRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if a.Ready != nil && !a.Ready() {
 			http.Error(w, "draining", http.StatusServiceUnavailable)

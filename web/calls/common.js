@@ -2,9 +2,8 @@
 // strings. The language follows ?lang=, then the saved choice, then the browser.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const STRINGS = {
-  en: { "in_progress": "in progress" },
-  zh: {
+// The Chinese texts join the shared catalogue of /i18n/i18n.js (loaded first).
+window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
     "Calls": "通话记录", "Insights": "分析洞察", "Supervisor": "坐席监控", "From": "起始", "To": "截止",
     "Number": "号码", "Queue": "队列", "Agent": "坐席", "Disposition": "结果", "Category": "类别",
     "Sentiment": "情绪", "Min duration (s)": "最短时长(秒)", "Max duration (s)": "最长时长(秒)",
@@ -29,25 +28,17 @@ const STRINGS = {
     "Notes": "备注", "queued": "排队中", "running": "进行中", "done": "完成", "failed": "失败", "Language": "语言",
     "Rerun rules": "重新运行规则",
     // A call the server's stop cut short (closed at the next start), and one going on.
-    "interrupted": "已中断", "in_progress": "进行中",
-  },
-};
-const lang = (() => {
-  const q = new URLSearchParams(location.search).get("lang");
-  if (q === "en" || q === "zh") { localStorage.setItem("hotline.lang", q); return q; }
-  const saved = localStorage.getItem("hotline.lang");
-  if (saved) return saved;
-  return (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
-})();
-function t(s) { return (STRINGS[lang] && STRINGS[lang][s]) || s; }
+    "interrupted": "已中断", "in_progress": "进行中", "in progress": "进行中",
+});
+window.hotlineI18nEn = Object.assign(window.hotlineI18nEn || {}, { "in_progress": "in progress" });
+const lang = hotlineI18n.lang;
 function translatePage() {
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  hotlineI18n.apply();
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
   document.querySelectorAll("[data-tp]").forEach((el) => { el.placeholder = t(el.dataset.tp); });
   const sw = $("lang");
   if (sw) {
-    sw.value = lang;
-    sw.onchange = () => { localStorage.setItem("hotline.lang", sw.value); location.reload(); };
+    hotlineI18n.bindSwitch(sw);
   }
 }
 function el(tag, attrs, ...kids) {
@@ -58,13 +49,8 @@ function el(tag, attrs, ...kids) {
   for (const k of kids) if (k !== null && k !== undefined) e.append(k);
   return e;
 }
-function dur(ms) {
-  if (ms === undefined || ms === null || isNaN(ms)) return "—";
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(r).padStart(2, "0");
-}
-function when(s) { return s ? new Date(s).toLocaleString(lang === "zh" ? "zh-CN" : undefined) : "—"; }
+const dur = hotlineI18n.duration;
+const when = hotlineI18n.dateTime;
 // api fetches JSON from the staff API; a missing or wrong session shows the sign-in card.
 async function api(path, opts) {
   const r = await fetch(path, Object.assign({ credentials: "same-origin" }, opts || {}));

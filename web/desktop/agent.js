@@ -15,7 +15,7 @@ window.hotline = { inboundEnergy: 0, inboundPackets: 0, outboundPackets: 0, stat
 
 function log(msg) {
   const li = document.createElement("li");
-  li.textContent = new Date().toLocaleTimeString() + "  " + msg;
+  li.textContent = hotlineI18n.time() + "  " + msg;
   $("activity").prepend(li);
   while ($("activity").children.length > 100) $("activity").lastChild.remove();
 }
@@ -39,20 +39,20 @@ async function start() {
   const sel = $("wrapup-disposition");
   sel.innerHTML = "";
   for (const d of app.me.dispositions || []) {
-    const o = document.createElement("option"); o.value = d; o.textContent = d.replace(/_/g, " "); sel.append(o);
+    const o = document.createElement("option"); o.value = d; o.textContent = t(d.replace(/_/g, " ")); sel.append(o);
   }
   const tt = $("transfer-target");
   tt.innerHTML = "";
-  for (const q of app.me.queues || []) { const o = document.createElement("option"); o.value = "queue:" + q; o.textContent = "Queue · " + q; tt.append(o); }
-  for (const a of app.me.agents || []) { const o = document.createElement("option"); o.value = "agent:" + a.id; o.textContent = "Agent · " + (a.name || a.id); tt.append(o); }
+  for (const q of app.me.queues || []) { const o = document.createElement("option"); o.value = "queue:" + q; o.textContent = t("Queue · {name}", { name: q }); tt.append(o); }
+  for (const a of app.me.agents || []) { const o = document.createElement("option"); o.value = "agent:" + a.id; o.textContent = t("Agent · {name}", { name: a.name || a.id }); tt.append(o); }
   connect();
 }
 
 function connect() {
   const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/desktop/ws");
   app.ws = ws;
-  ws.onopen = () => log("connected");
-  ws.onclose = () => { if (app.ws === ws) { log("disconnected; reconnecting"); setTimeout(connect, 2000); } };
+  ws.onopen = () => log(t("connected"));
+  ws.onclose = () => { if (app.ws === ws) { log(t("disconnected; reconnecting")); setTimeout(connect, 2000); } };
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
 }
 
@@ -63,15 +63,15 @@ function onMessage(m) {
     case "hello": break;
     case "status": setStatus(m.agent); break;
     case "offer": onOffer(m.call, m.device || "browser"); break;
-    case "cancel": if (app.call && app.call.call_id === m.call_id) { log("call " + (m.reason === "timeout" ? "rang out" : "withdrawn")); endCall(false); } break;
-    case "sdp": if (app.pc) app.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).catch((e) => log("media error: " + e)); break;
+    case "cancel": if (app.call && app.call.call_id === m.call_id) { log(m.reason === "timeout" ? t("call rang out") : t("call withdrawn")); endCall(false); } break;
+    case "sdp": if (app.pc) app.pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).catch((e) => log(t("media error: {err}", { err: e }))); break;
     case "connected": onConnected(m.device || "browser"); break;
-    case "held": app.held = m.on; $("btn-hold").classList.toggle("on", m.on); $("btn-hold").textContent = m.on ? "Resume" : "Hold"; break;
-    case "ended": log("call ended (" + (m.cause || "") + ")"); endCall(true); break;
-    case "wrapup_saved": log("wrap-up saved"); show($("wrapup"), false); app.wrapCall = null; break;
+    case "held": app.held = m.on; $("btn-hold").classList.toggle("on", m.on); $("btn-hold").textContent = m.on ? t("Resume") : t("Hold"); break;
+    case "ended": log(t("call ended ({cause})", { cause: m.cause || "" })); endCall(true); break;
+    case "wrapup_saved": log(t("wrap-up saved")); show($("wrapup"), false); app.wrapCall = null; break;
     case "consult": onConsult(m.state, m.to_agent); break;
     case "recording": onRecording(m.state, !!m.allowed); break;
-    case "error": log("error: " + m.message); break;
+    case "error": log(t("error: {err}", { err: m.message })); break;
   }
 }
 
@@ -80,12 +80,12 @@ function setStatus(a) {
   window.hotline.state = a.state;
   const b = $("state-badge");
   b.className = "badge state-" + a.state;
-  b.textContent = a.state.replace("_", " ") + (a.reason ? " · " + a.reason.replace("_", " ") : "");
+  b.textContent = t(a.state.replace("_", " ")) + (a.reason ? " · " + t(a.reason.replace("_", " ")) : "");
   const sel = $("state-select");
   if (a.state === "available") sel.value = "available";
   else if (a.state === "break") sel.value = "break:" + (["lunch", "training", "admin"].includes(a.reason) ? a.reason : "break");
-  if (!app.call && a.state === "available") $("phone-sub").textContent = "Waiting for the next caller.";
-  if (!app.call && a.state === "break") $("phone-sub").textContent = "On break: set yourself available to take calls.";
+  if (!app.call && a.state === "available") $("phone-sub").textContent = t("Waiting for the next caller.");
+  if (!app.call && a.state === "break") $("phone-sub").textContent = t("On break: set yourself available to take calls.");
 }
 
 function fmt(ms) {
@@ -105,8 +105,8 @@ function startRing() {
   const gain = ctx.createGain(); gain.gain.value = 0; gain.connect(ctx.destination);
   for (const f of [440, 480]) { const o = ctx.createOscillator(); o.frequency.value = f; o.connect(gain); o.start(); }
   let on = false;
-  const t = setInterval(() => { on = !on; gain.gain.setTargetAtTime(on ? 0.08 : 0, ctx.currentTime, 0.02); }, 1000);
-  app.ringing = { ctx, t };
+  const timer = setInterval(() => { on = !on; gain.gain.setTargetAtTime(on ? 0.08 : 0, ctx.currentTime, 0.02); }, 1000);
+  app.ringing = { ctx, t: timer };
 }
 function stopRing() {
   if (!app.ringing) return;
@@ -117,10 +117,10 @@ function text(id, v) { $(id).textContent = v || "—"; }
 
 function onOffer(c, device) {
   app.call = c; app.device = device; window.hotline.call = c.call_id; window.hotline.device = device;
-  log("incoming call from " + c.from + (device === "sip" ? " (on your phone)" : ""));
+  log(device === "sip" ? t("incoming call from {from} (on your phone)", { from: c.from }) : t("incoming call from {from}", { from: c.from }));
   const phone = $("phone"); phone.className = "card phone ringing";
-  $("phone-title").textContent = device === "sip" ? "Ringing on your phone" : "Incoming call";
-  $("phone-sub").textContent = c.from + (c.queue ? " · queue " + c.queue : "");
+  $("phone-title").textContent = device === "sip" ? t("Ringing on your phone") : t("Incoming call");
+  $("phone-sub").textContent = c.from + (c.queue ? " · " + t("queue {name}", { name: c.queue }) : "");
   // A call that rings on the SIP phone is answered there; the desktop shows who calls.
   show($("btn-answer"), device !== "sip"); show($("btn-reject"), device !== "sip");
   show($("pop-empty"), false); show($("pop-body"), true);
@@ -131,7 +131,7 @@ function onOffer(c, device) {
   show($("handoff"), !!h);
   if (h) {
     text("ho-summary", h.summary); text("ho-intent", h.intent); text("ho-reason", h.reason);
-    const s = $("ho-sentiment"); s.textContent = h.sentiment || ""; show(s, !!h.sentiment);
+    const s = $("ho-sentiment"); s.textContent = h.sentiment ? t(h.sentiment) : ""; show(s, !!h.sentiment);
     const tb = $("ho-slots").querySelector("tbody"); tb.innerHTML = "";
     for (const [k, v] of Object.entries(h.slots || {})) {
       const tr = document.createElement("tr");
@@ -140,10 +140,10 @@ function onOffer(c, device) {
       tr.append(a, b); tb.append(tr);
     }
     const ol = $("ho-transcript"); ol.innerHTML = "";
-    for (const t of h.transcript || []) {
+    for (const line of h.transcript || []) {
       const li = document.createElement("li");
-      const who = document.createElement("span"); who.className = "who-" + t.speaker; who.textContent = t.speaker + ": ";
-      li.append(who, document.createTextNode(t.text)); ol.append(li);
+      const who = document.createElement("span"); who.className = "who-" + line.speaker; who.textContent = t(line.speaker) + ": ";
+      li.append(who, document.createTextNode(line.text)); ol.append(li);
     }
   }
   if (device !== "sip") startRing();
@@ -161,7 +161,7 @@ async function answer() {
   if (!app.call) return;
   stopRing();
   show($("btn-answer"), false); show($("btn-reject"), false);
-  $("phone-sub").textContent = "Connecting…";
+  $("phone-sub").textContent = t("Connecting…");
   const callID = app.call.call_id;
   try {
     app.stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
@@ -169,12 +169,12 @@ async function answer() {
     app.pc = pc;
     for (const t of app.stream.getAudioTracks()) pc.addTrack(t, app.stream);
     pc.ontrack = (e) => { const a = $("remote-audio"); a.srcObject = e.streams[0] || new MediaStream([e.track]); a.play().catch(() => {}); };
-    pc.onconnectionstatechange = () => log("media " + pc.connectionState);
+    pc.onconnectionstatechange = () => log(t("media {state}", { state: t(pc.connectionState) }));
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 2000);
     send({ type: "answer", call_id: callID, sdp: pc.localDescription.sdp });
   } catch (e) {
-    log("could not start audio: " + e.message);
+    log(t("could not start audio: {err}", { err: e.message }));
     send({ type: "reject", call_id: callID });
     endCall(false);
   }
@@ -186,9 +186,9 @@ function onConnected(device) {
   app.device = device; window.hotline.device = device;
   const onPhone = device === "sip";
   if (onPhone && app.pc) { app.pc.close(); app.pc = null; } // rang on both: the phone took it
-  log("talking with " + app.call.from + (onPhone ? " on your phone" : ""));
+  log(onPhone ? t("talking with {from} on your phone", { from: app.call.from }) : t("talking with {from}", { from: app.call.from }));
   $("phone").className = "card phone talking";
-  $("phone-title").textContent = onPhone ? "On call (phone)" : "On call";
+  $("phone-title").textContent = onPhone ? t("On call (phone)") : t("On call");
   $("phone-sub").textContent = app.call.from;
   app.callStart = Date.now();
   show($("btn-answer"), false); show($("btn-reject"), false);
@@ -200,9 +200,9 @@ function onConnected(device) {
 
 // Warm transfer progress: ringing → connected → completed, or failed/cancelled.
 function onConsult(state, who) {
-  const words = { ringing: "Calling " + who + "… (caller on hold)", connected: "Talking with " + who + " (caller on hold)",
-    failed: who + " is not available", cancelled: "Consultation ended: back with the caller", completed: "Transferred to " + who };
-  log("consult " + who + ": " + state);
+  const words = { ringing: t("Calling {who}… (caller on hold)", { who }), connected: t("Talking with {who} (caller on hold)", { who }),
+    failed: t("{who} is not available", { who }), cancelled: t("Consultation ended: back with the caller"), completed: t("Transferred to {who}", { who }) };
+  log(t("consult {who}: {state}", { who, state: t(state) }));
   $("consult-status").textContent = words[state] || state;
   const active = state === "ringing" || state === "connected";
   show($("consult"), active);
@@ -215,12 +215,12 @@ function onConsult(state, who) {
 // call is not recorded. The server tells the state once the caller is bridged and on every change.
 function onRecording(state, allowed) {
   app.recording = state; window.hotline.recording = state;
-  const words = { recording: "● Recording", paused: "Recording paused", off: allowed ? "Not recorded" : "Not recorded (this line is never recorded)" };
+  const words = { recording: t("● Recording"), paused: t("Recording paused"), off: allowed ? t("Not recorded") : t("Not recorded (this line is never recorded)") };
   $("rec-state").textContent = words[state] || state;
   $("rec-state").classList.toggle("rec-on", state === "recording");
   show($("rec-state"), !!app.call);
   const b = $("btn-record");
-  b.textContent = state === "recording" ? "Pause recording" : state === "paused" ? "Resume recording" : "Record";
+  b.textContent = state === "recording" ? t("Pause recording") : state === "paused" ? t("Resume recording") : t("Record");
   b.classList.toggle("on", state === "paused");
   show(b, !!app.call && (allowed || state !== "off"));
 }
@@ -233,12 +233,12 @@ function endCall(wrap) {
   app.call = null; app.device = null; app.callStart = 0; app.muted = false; app.held = false;
   window.hotline.call = null; window.hotline.device = null;
   $("phone").className = "card phone idle";
-  $("phone-title").textContent = "No call";
+  $("phone-title").textContent = t("No call");
   $("phone-sub").textContent = "";
   for (const id of ["btn-answer", "btn-reject", "btn-mute", "btn-hold", "btn-record", "rec-state", "btn-hangup", "levels", "dtmf", "transfer", "consult"]) show($(id), false);
   app.recording = null; window.hotline.recording = null;
-  $("btn-mute").textContent = "Mute"; $("btn-mute").classList.remove("on");
-  $("btn-hold").textContent = "Hold"; $("btn-hold").classList.remove("on");
+  $("btn-mute").textContent = t("Mute"); $("btn-mute").classList.remove("on");
+  $("btn-hold").textContent = t("Hold"); $("btn-hold").classList.remove("on");
   if (wrap && c) { app.wrapCall = c.call_id; $("wrapup-notes").value = ""; show($("wrapup"), true); }
 }
 
@@ -258,6 +258,9 @@ setInterval(async () => {
 }, 1000);
 
 document.addEventListener("DOMContentLoaded", () => {
+  hotlineI18n.apply();
+  document.title = t("hotline · agent desktop");
+  $("who").append(hotlineI18n.switchElement());
   $("login-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     $("login-error").textContent = "";
@@ -273,13 +276,13 @@ document.addEventListener("DOMContentLoaded", () => {
     send({ type: "state", state, reason: reason || "" });
   });
   $("btn-answer").addEventListener("click", answer);
-  $("btn-reject").addEventListener("click", () => { if (app.call) { send({ type: "reject", call_id: app.call.call_id }); log("rejected"); endCall(false); } });
+  $("btn-reject").addEventListener("click", () => { if (app.call) { send({ type: "reject", call_id: app.call.call_id }); log(t("rejected")); endCall(false); } });
   $("btn-hangup").addEventListener("click", () => { if (app.call) send({ type: "hangup", call_id: app.call.call_id }); });
   $("btn-mute").addEventListener("click", () => {
     if (!app.stream) return;
     app.muted = !app.muted;
     app.stream.getAudioTracks().forEach((t) => (t.enabled = !app.muted));
-    $("btn-mute").textContent = app.muted ? "Unmute" : "Mute"; $("btn-mute").classList.toggle("on", app.muted);
+    $("btn-mute").textContent = app.muted ? t("Unmute") : t("Mute"); $("btn-mute").classList.toggle("on", app.muted);
   });
   $("btn-hold").addEventListener("click", () => { if (app.call) send({ type: "hold", call_id: app.call.call_id, on: !app.held }); });
   $("btn-record").addEventListener("click", () => { if (app.call) send({ type: "record", call_id: app.call.call_id, on: app.recording !== "recording" }); });
@@ -287,12 +290,12 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!app.call) return;
     const [kind, target] = $("transfer-target").value.split(/:(.*)/);
     send(kind === "queue" ? { type: "transfer", call_id: app.call.call_id, queue: target } : { type: "transfer", call_id: app.call.call_id, to_agent: target });
-    log("transferring to " + target);
+    log(t("transferring to {target}", { target }));
   });
   $("btn-consult").addEventListener("click", () => {
     if (!app.call) return;
     const [kind, target] = $("transfer-target").value.split(/:(.*)/);
-    if (kind !== "agent") { log("consult needs an agent, not a queue"); return; }
+    if (kind !== "agent") { log(t("consult needs an agent, not a queue")); return; }
     send({ type: "consult", call_id: app.call.call_id, to_agent: target });
   });
   $("btn-consult-complete").addEventListener("click", () => { if (app.call) send({ type: "consult_complete", call_id: app.call.call_id }); });

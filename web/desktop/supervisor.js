@@ -6,6 +6,7 @@ function fmt(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
 }
+const num = hotlineI18n.number;
 function row(cells, cls) {
   const tr = document.createElement("tr");
   cells.forEach((c, i) => {
@@ -16,40 +17,43 @@ function row(cells, cls) {
   return tr;
 }
 // Every call in progress is listed, wherever it is.
-const stateLabel = { ivr: "in IVR", bot: "with bot", queue: "waiting", ringing: "ringing", agent: "talking",
-  consult: "consulting", external: "external" };
+const stateLabel = { ivr: t("in IVR"), bot: t("with bot"), queue: t("waiting"), ringing: t("ringing"), agent: t("talking"),
+  consult: t("consulting"), external: t("external") };
 function where(x) {
   if (x.state === "external") return x.number || "—";
-  if (x.state === "consult") return "with " + (x.consulting || "—");
+  if (x.state === "consult") return t("with {who}", { who: x.consulting || "—" });
   return x.node || "—";
 }
 function render(f) {
   const now = new Date(f.at).getTime();
-  $("updated").textContent = "updated " + new Date(f.at).toLocaleTimeString();
+  $("updated").textContent = t("updated {time}", { time: hotlineI18n.time(f.at) });
   const q = $("queues"); q.innerHTML = "";
   let waiting = 0, longest = 0;
   for (const x of f.queues) {
     waiting += x.waiting; longest = Math.max(longest, x.longest_wait_ns / 1e6);
-    q.append(row([x.name, x.waiting, x.ringing, fmt(x.longest_wait_ns / 1e6), x.answered, x.lost,
-      (x.answered + x.lost ? Math.round(x.service_level * 100) + "%" : "—"), x.avg_handle_ns ? fmt(x.avg_handle_ns / 1e6) : "—"]));
+    q.append(row([x.name, num(x.waiting), num(x.ringing), fmt(x.longest_wait_ns / 1e6), num(x.answered), num(x.lost),
+      (x.answered + x.lost ? hotlineI18n.percent(x.service_level) : "—"), x.avg_handle_ns ? fmt(x.avg_handle_ns / 1e6) : "—"]));
   }
   const a = $("agents"); a.innerHTML = "";
   let avail = 0, oncall = 0;
   for (const x of f.agents) {
     if (x.state === "available") avail++;
     if (x.state === "on_call") oncall++;
-    a.append(row([x.name || x.id, x.state.replace("_", " ") + (x.reason ? " · " + x.reason : ""), fmt(now - new Date(x.since).getTime()),
-      (x.devices || []).join(", ") || "—", x.calls, x.current_call || "—"], [null, "badge state-" + x.state]));
+    a.append(row([x.name || x.id, t(x.state.replace("_", " ")) + (x.reason ? " · " + (hotlineI18n.lang === "zh" ? t(x.reason.replace("_", " ")) : x.reason) : ""), fmt(now - new Date(x.since).getTime()),
+      (x.devices || []).join(", ") || "—", num(x.calls), x.current_call || "—"], [null, "badge state-" + x.state]));
   }
   const c = $("calls"); c.innerHTML = "";
   for (const x of f.calls) {
     c.append(row([x.call_id, x.from || "—", stateLabel[x.state] || x.state, where(x), x.queue || "—", x.agent || "—",
       fmt(now - new Date(x.since).getTime())], [null, null, "badge call-" + x.state]));
   }
-  $("k-waiting").textContent = waiting; $("k-longest").textContent = fmt(longest);
-  $("k-available").textContent = avail; $("k-oncall").textContent = oncall;
+  $("k-waiting").textContent = num(waiting); $("k-longest").textContent = fmt(longest);
+  $("k-available").textContent = num(avail); $("k-oncall").textContent = num(oncall);
 }
 async function start() {
+  hotlineI18n.apply();
+  document.title = t("hotline · supervisor");
+  document.querySelector(".bar .who").append(hotlineI18n.switchElement());
   const r = await fetch("/api/desktop/me");
   const me = r.ok ? await r.json() : null;
   if (!me || (me.role !== "supervisor" && me.role !== "admin")) { $("denied").classList.remove("hidden"); return; }

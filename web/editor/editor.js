@@ -16,7 +16,7 @@ async function api(method, path, body) {
   });
   const type = res.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await res.json() : await res.text();
-  if (res.status === 401 || res.status === 403) throw new Error((data && data.error) || "not authorised");
+  if (res.status === 401 || res.status === 403) throw new Error((data && data.error) || t("not authorised"));
   return { status: res.status, data };
 }
 
@@ -59,7 +59,7 @@ function showProblems(data) {
     pos.className = "pos";
     pos.textContent = p.line ? `${p.line}:${p.column}` : "";
     li.appendChild(pos);
-    li.appendChild(document.createTextNode((p.node ? `node "${p.node}": ` : "") + p.message));
+    li.appendChild(document.createTextNode((p.node ? t("node \"{node}\": ", { node: p.node }) : "") + p.message));
     if (p.hint) {
       const h = document.createElement("span");
       h.className = "hint";
@@ -77,7 +77,7 @@ function showProblems(data) {
   if (!list.children.length) {
     const li = document.createElement("li");
     li.className = "ok";
-    li.textContent = "Valid: no errors, no warnings.";
+    li.textContent = t("Valid: no errors, no warnings.");
     list.appendChild(li);
   }
   renderGutter();
@@ -85,9 +85,9 @@ function showProblems(data) {
 
 async function loadLive() {
   const { status: code, data } = await api("GET", "/api/dialplan");
-  if (code !== 200) throw new Error(data.error || "cannot load");
+  if (code !== 200) throw new Error(data.error || t("cannot load"));
   yaml.value = data.yaml;
-  $("live").textContent = `live: version ${data.version}` + (data.last_reload_error ? " · last reload failed" : "");
+  $("live").textContent = t("live: version {n}", { n: data.version }) + (data.last_reload_error ? " · " + t("last reload failed") : "");
   marks = {};
   renderGutter();
   await loadVersions();
@@ -96,7 +96,7 @@ async function loadLive() {
 async function validate() {
   const { data } = await api("POST", "/api/dialplan/validate", yaml.value);
   showProblems(data);
-  status(data.valid ? "valid" : `${(data.errors || []).length} error(s)`, data.valid ? "" : "muted");
+  status(data.valid ? t("valid") : t("{n} error(s)", { n: hotlineI18n.number((data.errors || []).length) }), data.valid ? "" : "muted");
   return data.valid;
 }
 
@@ -104,7 +104,7 @@ async function diff() {
   const { data } = await api("POST", "/api/dialplan/diff", yaml.value);
   const pre = $("diff");
   pre.innerHTML = "";
-  if (!data) { pre.textContent = "No changes against the live version."; return; }
+  if (!data) { pre.textContent = t("No changes against the live version."); return; }
   for (const line of data.split("\n")) {
     const span = document.createElement("span");
     span.className = line.startsWith("@@") || line.startsWith("---") || line.startsWith("+++") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
@@ -114,11 +114,11 @@ async function diff() {
 }
 
 async function deploy() {
-  if (!(await validate())) { status("fix the errors before deploying"); return; }
+  if (!(await validate())) { status(t("fix the errors before deploying")); return; }
   await diff();
-  if (!confirm("Deploy this dialplan? New calls get it at once; calls in progress keep their version.")) return;
+  if (!confirm(t("Deploy this dialplan? New calls get it at once; calls in progress keep their version."))) return;
   const { status: code, data } = await api("PUT", "/api/dialplan", yaml.value);
-  if (code !== 200) { showProblems(data); status("deploy rejected"); return; }
+  if (code !== 200) { showProblems(data); status(t("deploy rejected")); return; }
   status(`deployed as version ${data.version}`);
   await loadLive();
 }
@@ -130,7 +130,7 @@ async function loadVersions() {
   for (const v of data.slice().reverse()) {
     const tr = document.createElement("tr");
     if (v.live) tr.className = "live";
-    const cells = [v.number, new Date(v.at).toLocaleString(), v.who];
+    const cells = [v.number, hotlineI18n.dateTime(v.at), v.who];
     for (const c of cells) {
       const td = document.createElement("td");
       td.textContent = c;
@@ -139,11 +139,11 @@ async function loadVersions() {
     const td = document.createElement("td");
     if (!v.live) {
       const b = document.createElement("button");
-      b.textContent = "Roll back";
+      b.textContent = t("Roll back");
       b.onclick = async () => {
         if (!confirm(`Make version ${v.number} live again?`)) return;
         const { status: code, data } = await api("POST", `/api/dialplan/rollback/${v.number}`);
-        status(code === 200 ? `version ${data.version} is live (copy of ${v.number})` : "rollback failed");
+        status(code === 200 ? t("version {n} is live (copy of {from})", { n: data.version, from: v.number }) : t("rollback failed"));
         await loadLive();
       };
       td.appendChild(b);
@@ -167,13 +167,13 @@ async function simulate(ev) {
   if (code !== 200) {
     if (data && data.errors) showProblems(data);
     const li = document.createElement("li");
-    li.textContent = (data && data.error) || "simulation failed (see problems)";
+    li.textContent = (data && data.error) || t("simulation failed (see problems)");
     ol.appendChild(li);
     return;
   }
   const head = document.createElement("li");
   head.className = "say";
-  head.textContent = data.route ? `route ${data.route} (${data.route_why || ""}) → flow ${data.flow}, ${data.language}` : data.end;
+  head.textContent = data.route ? t("route {route} ({why}) → flow {flow}, {lang}", { route: data.route, why: data.route_why || "", flow: data.flow, lang: data.language }) : data.end;
   ol.appendChild(head);
   for (const s of data.steps || []) {
     const li = document.createElement("li");
@@ -195,7 +195,7 @@ async function simulate(ev) {
   if (data.route) {
     const end = document.createElement("li");
     end.className = "say";
-    end.textContent = "end: " + data.end + (data.error ? " — " + data.error : "");
+    end.textContent = t("end: {end}", { end: data.end }) + (data.error ? " — " + data.error : "");
     ol.appendChild(end);
   }
 }
@@ -223,4 +223,7 @@ $("tokenForm").onsubmit = guard(async (e) => {
   await loadLive();
 });
 if (token()) guard(loadLive)();
+hotlineI18n.apply();
+document.title = t("hotline · dialplan editor");
+document.querySelector("header").append(hotlineI18n.switchElement());
 renderGutter();
