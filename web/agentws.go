@@ -29,11 +29,14 @@ type screenPop struct {
 	WaitMs   int64           `json:"wait_ms"`
 	Language string          `json:"language,omitempty"`
 	Handoff  *record.Handoff `json:"handoff,omitempty"`
+	// Customer is the caller's profile in brief (who, and the timeline in one line), when known.
+	Customer *record.CustomerBrief `json:"customer,omitempty"`
 }
 
 func newScreenPop(i ivr.CallInfo) *screenPop {
 	return &screenPop{CallID: i.ID, From: i.From, To: i.To, Route: i.Route, Queue: i.Queue, Path: i.Path,
-		WaitMs: i.Waited.Milliseconds(), Language: i.Language, Handoff: i.Handoff}
+		WaitMs: i.Waited.Milliseconds(), Language: i.Language, Handoff: i.Handoff,
+		Customer: i.Customer}
 }
 
 // wsMsg is every message on the agent WebSocket, both ways.

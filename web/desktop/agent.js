@@ -127,6 +127,8 @@ function onOffer(c, device) {
   text("pop-from", c.from); text("pop-to", c.to); text("pop-route", c.route); text("pop-queue", c.queue);
   text("pop-wait", fmt(c.wait_ms)); text("pop-lang", c.language);
   text("pop-path", (c.path || []).join(" → "));
+  const cu = c.customer; // the caller's profile: name and the timeline in one line
+  text("pop-customer", cu ? [cu.name, cu.text].filter(Boolean).join(" · ") : "");
   const h = c.handoff;
   show($("handoff"), !!h);
   if (h) {
