@@ -111,7 +111,7 @@ func (s *Service) apply(c *record.Customer, p Patch) error {
 	if p.ChatUsers != nil {
 		c.ChatUsers = append([]string(nil), *p.ChatUsers...)
 	}
-	for _, k := range storeKeys(c) {
+	for _, k := range c.Keys() {
 		other, err := s.st.CustomerByKey(k)
 		if err == nil && other.ID != c.ID {
 			return fmt.Errorf("customer: %s leads to %s: %w", k, other.ID, ErrConflict)

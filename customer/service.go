@@ -226,7 +226,7 @@ func (s *Service) mergeLocked(into, from, by, why string) (*record.Merge, error)
 	}
 	m := &record.Merge{ID: newID("mg_"), Into: into, From: from, Matched: why, Before: *b, Into0: *a, At: s.now(), By: by}
 	m.Before.MergedInto = into
-	for _, k := range storeKeys(b) {
+	for _, k := range b.Keys() {
 		addKey(a, k)
 	}
 	for _, t := range b.Tags {
@@ -283,21 +283,6 @@ func (s *Service) moveCalls(ids []string, to string) error {
 		}
 	}
 	return nil
-}
-
-// storeKeys are c's identifiers as index keys.
-func storeKeys(c *record.Customer) []string {
-	var keys []string
-	for _, p := range c.Phones {
-		keys = append(keys, "phone:"+p)
-	}
-	for _, e := range c.Emails {
-		keys = append(keys, "email:"+e)
-	}
-	for _, u := range c.ChatUsers {
-		keys = append(keys, "chat:"+u)
-	}
-	return keys
 }
 
 // Unmerge undoes a merge: the absorbed profile comes back as it was, with its identifiers and

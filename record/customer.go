@@ -81,3 +81,18 @@ type Merge struct {
 	Interactions []string `json:"interactions,omitempty"`
 	Undone       bool     `json:"undone,omitempty"`
 }
+
+// Keys are the profile's identifiers as index keys ("phone:+86…", "email:…", "chat:site:user").
+func (c *Customer) Keys() []string {
+	var keys []string
+	for _, p := range c.Phones {
+		keys = append(keys, "phone:"+p)
+	}
+	for _, e := range c.Emails {
+		keys = append(keys, "email:"+e)
+	}
+	for _, u := range c.ChatUsers {
+		keys = append(keys, "chat:"+u)
+	}
+	return keys
+}

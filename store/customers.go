@@ -15,21 +15,6 @@ var (
 	bucketCustomerMerges = []byte("customer_merges") // id → record.Merge
 )
 
-// CustomerKeys are the index keys of a profile's identifiers.
-func CustomerKeys(c *record.Customer) []string {
-	var keys []string
-	for _, p := range c.Phones {
-		keys = append(keys, "phone:"+p)
-	}
-	for _, e := range c.Emails {
-		keys = append(keys, "email:"+e)
-	}
-	for _, u := range c.ChatUsers {
-		keys = append(keys, "chat:"+u)
-	}
-	return keys
-}
-
 // PutCustomer writes a profile and makes its identifiers lead to it. Identifiers it no longer
 // has stop leading to it; an identifier another profile holds is taken over (the caller, the
 // customer package, merges first when that is not what it wants).
@@ -46,7 +31,7 @@ func (s *Store) PutCustomer(c *record.Customer) error {
 			return err
 		}
 		ids := tx.Bucket(bucketCustomerIDs)
-		for _, k := range CustomerKeys(c) {
+		for _, k := range c.Keys() {
 			if err := ids.Put([]byte(k), []byte(c.ID)); err != nil {
 				return err
 			}
@@ -70,7 +55,7 @@ func unindexCustomerIn(tx *bolt.Tx, id string) error {
 		return fmt.Errorf("decode %s: %w", id, err)
 	}
 	ids := tx.Bucket(bucketCustomerIDs)
-	for _, k := range CustomerKeys(&old) {
+	for _, k := range old.Keys() {
 		if string(ids.Get([]byte(k))) == id {
 			if err := ids.Delete([]byte(k)); err != nil {
 				return err
