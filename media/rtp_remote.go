@@ -95,6 +95,11 @@ func (r *rtpRemote) latch(src netip.AddrPort, ssrc uint32) bool {
 			r.ssrc, r.strays = ssrc, 0 // the remote restarted its stream
 			return true
 		}
+		if src == r.signalled {
+			// Media from the address SDP gave is the remote's, even when a
+			// stray reached the port first and was latched onto.
+			goto follow
+		}
 		if src != r.stray {
 			r.stray, r.strays = src, 0
 		}
@@ -105,6 +110,7 @@ func (r *rtpRemote) latch(src netip.AddrPort, ssrc uint32) bool {
 			return false
 		}
 	}
+follow:
 	if src == r.abandoned && src != r.signalled {
 		// Packets sent before the remote moved are still arriving. Only a
 		// remote that goes on sending from there (asymmetric ports behind a

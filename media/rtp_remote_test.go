@@ -72,8 +72,16 @@ func TestRTPRemoteLatch(t *testing.T) {
 		}
 	}
 	check("new stream", "203.0.113.9:5000", "192.0.2.2:6001")
+	// A stray that reached the port before the remote is left as soon as
+	// media comes from the address SDP gave.
+	r.signal(udp("192.0.2.3:7000"))
+	r.latch(ap("203.0.113.50:9000"), 77) // the stray, first
+	if !r.latch(ap("192.0.2.3:7000"), 5) {
+		t.Fatal("media from the signalled address dropped after a stray")
+	}
+	check("signalled wins", "192.0.2.3:7000", "192.0.2.3:7001")
 	// An invalid source changes nothing.
 	r.latch(netip.AddrPort{}, 3)
 	r.heardRTCP(netip.AddrPort{})
-	check("no address", "203.0.113.9:5000", "192.0.2.2:6001")
+	check("no address", "192.0.2.3:7000", "192.0.2.3:7001")
 }
