@@ -100,6 +100,9 @@ type AgentStatus struct {
 	CurrentCall string         `json:"current_call,omitempty"`
 	Devices     []string       `json:"devices,omitempty"` // logged-in devices: sip, web
 	Skills      map[string]int `json:"skills,omitempty"`
+	// Chats are the chats the agent has open; ChatCapacity how many they may have at once.
+	Chats        []string `json:"chats,omitempty"`
+	ChatCapacity int      `json:"chat_capacity"`
 }
 
 // StateChange is one timestamped agent state transition, for occupancy and
@@ -119,6 +122,10 @@ type agent struct {
 	manualWrapUp bool
 	queue        string // queue of the current or last call
 	wrapTimer    Timer
+	chats        map[string]bool // chats open (answered)
+	chatOffers   map[string]bool // chats offered, not yet answered
+	chatCap      int  // with chatCapSet: the agent's own chat capacity
+	chatCapSet   bool
 }
 
 // Errors callers check.
@@ -142,7 +149,11 @@ type ACD struct {
 	onChange func(StateChange)
 	// answeredQueue carries the queue name from a ticket to its agent within Answered.
 	answeredQueue string
+	chatCap       int // chat capacity of agents without their own
 }
+
+// DefaultChatCapacity is how many chats an agent may have open at once unless configured.
+const DefaultChatCapacity = 3
 
 var _ Router = (*ACD)(nil)
 
@@ -152,7 +163,7 @@ func New(clock Clock) *ACD {
 		clock = SystemClock{}
 	}
 	return &ACD{clock: clock, agents: map[string]*agent{}, queues: map[string]*queue{},
-		waiting: map[string]*Ticket{}, changed: make(chan struct{})}
+		waiting: map[string]*Ticket{}, changed: make(chan struct{}), chatCap: DefaultChatCapacity}
 }
 
 // OnStateChange registers f to receive every agent state change (to store
@@ -172,7 +183,8 @@ func (a *ACD) SetAgent(id, name string) {
 		return
 	}
 	now := a.clock.Now()
-	a.agents[id] = &agent{id: id, name: name, state: Offline, since: now, idleSince: now, devices: map[string]bool{}}
+	a.agents[id] = &agent{id: id, name: name, state: Offline, since: now, idleSince: now, devices: map[string]bool{},
+		chats: map[string]bool{}, chatOffers: map[string]bool{}}
 }
 
 // SetSkills sets an agent's skills (skill → level 1-10).
@@ -327,16 +339,21 @@ func (a *ACD) Agent(id string) (AgentStatus, bool) {
 	if !ok {
 		return AgentStatus{}, false
 	}
-	return ag.status(), true
+	return a.statusLocked(ag), true
 }
 
-func (ag *agent) status() AgentStatus {
+func (a *ACD) statusLocked(ag *agent) AgentStatus {
 	st := AgentStatus{ID: ag.id, Name: ag.name, State: ag.state.String(), Reason: ag.reason, Since: ag.since,
-		IdleSince: ag.idleSince, Calls: ag.calls, CurrentCall: ag.call, Skills: ag.skills}
+		IdleSince: ag.idleSince, Calls: ag.calls, CurrentCall: ag.call, Skills: ag.skills,
+		ChatCapacity: a.chatCapLocked(ag)}
 	for d := range ag.devices {
 		st.Devices = append(st.Devices, d)
 	}
 	sort.Strings(st.Devices)
+	for c := range ag.chats {
+		st.Chats = append(st.Chats, c)
+	}
+	sort.Strings(st.Chats)
 	return st
 }
 
@@ -346,7 +363,7 @@ func (a *ACD) Agents() []AgentStatus {
 	defer a.mu.Unlock()
 	out := make([]AgentStatus, 0, len(a.agents))
 	for _, ag := range a.agents {
-		out = append(out, ag.status())
+		out = append(out, a.statusLocked(ag))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

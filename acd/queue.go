@@ -25,6 +25,7 @@ type Ticket struct {
 	seq     uint64
 	spec    QueueSpec
 	ringing map[string]bool
+	chat    bool // a chat: counted against agents' chat capacity, not their call state
 }
 
 // QueueStats is a live view of one queue, for the supervisor.
@@ -76,6 +77,10 @@ func (a *ACD) queueLocked(name string) *queue {
 func (a *ACD) Enqueue(spec QueueSpec, callID string, priority int) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.enqueueLocked(spec, callID, priority, false)
+}
+
+func (a *ACD) enqueueLocked(spec QueueSpec, callID string, priority int, chat bool) error {
 	if old := a.waiting[callID]; old != nil {
 		a.removeLocked(old) // queued again (a transfer): the new place replaces the old
 	}
@@ -85,7 +90,7 @@ func (a *ACD) Enqueue(spec QueueSpec, callID string, priority int) error {
 	}
 	a.seq++
 	t := &Ticket{CallID: callID, Queue: spec.Name, Priority: priority, Enqueued: a.clock.Now(), seq: a.seq,
-		spec: spec, ringing: map[string]bool{}}
+		spec: spec, ringing: map[string]bool{}, chat: chat}
 	i := sort.Search(len(q.tickets), func(i int) bool { return q.tickets[i].Priority < priority })
 	q.tickets = append(q.tickets, nil)
 	copy(q.tickets[i+1:], q.tickets[i:])
@@ -105,14 +110,18 @@ func (a *ACD) Offer(callID string) ([]string, bool) {
 	}
 	q := a.queues[t.Queue]
 	// Only the first caller not already ringing someone may be offered:
-	// priority, then arrival order.
+	// priority, then arrival order. Calls and chats queue side by side:
+	// neither waits behind the other, since different agents' capacity serves them.
 	for _, o := range q.tickets {
 		if o == t {
 			break
 		}
-		if len(o.ringing) == 0 {
+		if len(o.ringing) == 0 && o.chat == t.chat {
 			return nil, false
 		}
+	}
+	if t.chat {
+		return a.offerChatLocked(t)
 	}
 	picked := a.pickLocked(q, t.spec)
 	if len(picked) == 0 {
@@ -137,7 +146,7 @@ func (a *ACD) Reserve(agentID, callID string) error {
 	if !ok {
 		return ErrUnknownAgent
 	}
-	if ag.state != Available {
+	if !ag.voiceFree() {
 		return ErrNotClaimable
 	}
 	ag.call = callID
@@ -160,6 +169,12 @@ func (a *ACD) Answered(callID, agentID string) {
 		delete(t.ringing, agentID)
 		a.removeLocked(t)
 	}
+	if ag, ok := a.agents[agentID]; ok && ag.chatOffers[callID] {
+		delete(ag.chatOffers, callID)
+		ag.chats[callID] = true
+		a.notifyLocked()
+		return
+	}
 	if ag, ok := a.agents[agentID]; ok {
 		ag.calls++
 		ag.call = callID
@@ -178,6 +193,15 @@ func (a *ACD) NotAnswered(callID, agentID, reason string) {
 		delete(t.ringing, agentID)
 	}
 	ag, ok := a.agents[agentID]
+	if ok && ag.chatOffers[callID] {
+		delete(ag.chatOffers, callID)
+		if reason != "" && (ag.state == Available) {
+			a.setLocked(ag, Break, reason)
+		} else {
+			a.notifyLocked()
+		}
+		return
+	}
 	if !ok || ag.state != Ringing || ag.call != callID {
 		return
 	}
@@ -198,7 +222,9 @@ func (a *ACD) Leave(callID string) {
 	}
 	a.queues[t.Queue].lost++
 	for id := range t.ringing {
-		if ag := a.agents[id]; ag != nil && ag.state == Ringing && ag.call == callID {
+		if ag := a.agents[id]; ag != nil && ag.chatOffers[callID] {
+			delete(ag.chatOffers, callID)
+		} else if ag != nil && ag.state == Ringing && ag.call == callID {
 			a.setLocked(ag, Available, "")
 		}
 	}

@@ -62,7 +62,7 @@ func (a *ACD) pickLocked(q *queue, spec QueueSpec) []*agent {
 		n := len(spec.Members)
 		for i := 1; i <= n; i++ {
 			j := (q.rr + i) % n
-			if ag := a.agents[spec.Members[j]]; ag != nil && ag.state == Available {
+			if ag := a.agents[spec.Members[j]]; ag != nil && ag.voiceFree() {
 				q.rr = j
 				return []*agent{ag}
 			}
@@ -71,7 +71,7 @@ func (a *ACD) pickLocked(q *queue, spec QueueSpec) []*agent {
 	case StrategyRingAll:
 		var out []*agent
 		for _, ag := range a.candidatesLocked(spec) {
-			if ag.state == Available {
+			if ag.voiceFree() {
 				out = append(out, ag)
 			}
 		}
@@ -80,7 +80,7 @@ func (a *ACD) pickLocked(q *queue, spec QueueSpec) []*agent {
 	var best *agent
 	bestW := 0
 	for _, ag := range a.candidatesLocked(spec) {
-		if ag.state != Available {
+		if !ag.voiceFree() {
 			continue
 		}
 		switch spec.Strategy {
