@@ -79,6 +79,10 @@ var lines = map[string][2]string{
 	"trouble":    {"I'm sorry, I'm having trouble right now.", "抱歉，系统暂时出现问题。"},
 	"timeUp":     {"Let me pass you to a colleague who can help further.", "我为您转接人工客服继续为您服务。"},
 	"noTransfer": {"I'm sorry, I can't help with that right now. Goodbye.", "抱歉，目前无法为您处理，再见。"},
+	// Written conversations (chat) have their own wording where speech would sound wrong.
+	"notUnderstood": {"Sorry, I couldn't answer that. Could you put it another way?", "抱歉，我没能回答这个问题，能换个说法吗？"},
+	"goodbyeChat":   {"Thank you for chatting with us. Goodbye.", "感谢您的咨询，再见。"},
+	"troubleChat":   {"I'm sorry, I'm having trouble right now. Let me find a colleague.", "抱歉，系统暂时出现问题，我为您转接人工客服。"},
 }
 
 func orDefault(s, def string) string {

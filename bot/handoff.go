@@ -13,7 +13,11 @@ import (
 // call, when that is what escalated; its summary, intent and queue win over
 // the bot's own guesses.
 func (l *loop) escalate(reason string, tc *dialog.ToolCall) *Result {
-	s, c := l.s, &l.conv
+	return l.s.escalate(&l.conv, reason, tc)
+}
+
+// escalate builds the handoff packet of conversation c, spoken or written.
+func (s *session) escalate(c *conversation, reason string, tc *dialog.ToolCall) *Result {
 	h := &record.Handoff{
 		Reason:    reason,
 		Queue:     s.prof.EscalateQueue,
