@@ -124,7 +124,7 @@ type agent struct {
 	wrapTimer    Timer
 	chats        map[string]bool // chats open (answered)
 	chatOffers   map[string]bool // chats offered, not yet answered
-	chatCap      int  // with chatCapSet: the agent's own chat capacity
+	chatCap      int             // with chatCapSet: the agent's own chat capacity
 	chatCapSet   bool
 }
 
