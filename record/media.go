@@ -91,12 +91,3 @@ type Redaction struct {
 	Kind  string `json:"kind"`
 	Count int    `json:"count"`
 }
-
-// ChatMessage is one message of a chat conversation.
-type ChatMessage struct {
-	ID      string    `json:"id"`
-	Speaker string    `json:"speaker"`          // one of the Speaker constants
-	Author  string    `json:"author,omitempty"` // the agent's id, or the customer's name
-	Text    string    `json:"text"`
-	At      time.Time `json:"at"`
-}
