@@ -63,7 +63,6 @@ type Event struct {
 type Router interface {
 	EnqueueChat(spec acd.QueueSpec, chatID string, priority int) error
 	Offer(id string) (agents []string, ok bool)
-	Reserve(agentID, id string) error
 	Answered(id, agentID string)
 	NotAnswered(id, agentID, reason string)
 	Leave(id string)
@@ -71,6 +70,8 @@ type Router interface {
 	ChatEnded(agentID, chatID string)
 	Staffed(spec acd.QueueSpec) bool
 	Changed() <-chan struct{}
+	// Agent is an agent's snapshot (the name the visitor sees).
+	Agent(id string) (acd.AgentStatus, bool)
 }
 
 // Customers finds who a chat's visitor is (package customer implements it).

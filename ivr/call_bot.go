@@ -75,6 +75,12 @@ type botLeg struct {
 
 func (l botLeg) DTMF() <-chan rune { return l.digits }
 
+// BotProfile is the bot's profile for dialplan bot p in a conversation in lang ("" for the
+// bot's own), for the chat channel; expand fills known variables into tool URLs.
+func BotProfile(p *dialplan.BotProfile, lang string, expand func(string) string) bot.Profile {
+	return botProfile(p, lang, expand)
+}
+
 // botProfile converts the dialplan's profile into the bot's. expand fills
 // call variables (${caller}…) into tool URLs; the tool's own arguments are
 // filled by the dialog engine when the model calls it.

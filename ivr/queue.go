@@ -30,7 +30,7 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 	start := time.Now()
 	c.rec.Queue = q.Name
 	c.checkpoint("queue "+q.Name, nil)
-	spec := acd.QueueSpec{Name: q.Name, Members: q.Members, Strategy: q.Strategy, Skills: q.Skills, MaxLength: q.MaxLength}
+	spec := QueueSpec(q)
 	res := func(o dialplan.QueueOutcome) (dialplan.QueueResult, error) {
 		r := dialplan.QueueResult{Outcome: o, Wait: time.Since(start)}
 		c.rec.WaitMs = r.Wait.Milliseconds()
@@ -351,4 +351,9 @@ func (c *call) forwardAgentDTMF(agent AgentLeg) {
 			}
 		}
 	}
+}
+
+// QueueSpec is what routing needs of a dialplan queue (the chat channel uses it too).
+func QueueSpec(q *dialplan.Queue) acd.QueueSpec {
+	return acd.QueueSpec{Name: q.Name, Members: q.Members, Strategy: q.Strategy, Skills: q.Skills, MaxLength: q.MaxLength}
 }
