@@ -51,6 +51,8 @@ type Config struct {
 	Memory Memory `yaml:"memory"`
 	// Customers: customer profiles (customers.go).
 	Customers Customers `yaml:"customers"`
+	// Chat: the web chat channel and messaging-platform adapters (chat.go).
+	Chat Chat `yaml:"chat"`
 
 	// File is the path the config was loaded from; relative paths inside it
 	// are resolved against its directory.
@@ -395,6 +397,7 @@ func (c *Config) validate() error {
 	c.validateDefence(bad)
 	c.validateMemory(bad)
 	c.validateCustomers(bad)
+	c.validateChat(bad)
 	if len(errs) > 0 {
 		for i, e := range errs {
 			errs[i] = strings.Replace(e, ":0: ", ": ", 1)
