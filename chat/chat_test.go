@@ -54,6 +54,10 @@ func newSide() *side { return &side{evs: make(chan chat.Event, 8), seen: make(ch
 func (s *side) Deliver(ev chat.Event) { s.seen <- ev }
 func (s *side) Events() <-chan chat.Event { return s.evs }
 
+type fixedBots struct{ cfg bot.Config }
+
+func (b fixedBots) ForProfile(*dialplan.BotProfile) (bot.Config, error) { return b.cfg, nil }
+
 type records struct {
 	mu  sync.Mutex
 	got map[string]*record.Call
@@ -105,7 +109,7 @@ func newRig(t *testing.T, path string) *rig {
 	}
 	r := &rig{st: st, acd: a, desk: &fakeDesk{offers: make(chan pendingOffer, 4)}, recs: &records{got: map[string]*record.Call{}}}
 	r.cfg = chat.Config{Store: st, Records: r.recs, Router: a, Desk: r.desk, Plan: func() *dialplan.Plan { return plan },
-		Bot:      bot.Config{Dialog: dialog.NewRetrieval(ix, 0), KB: ix},
+		Bots:     fixedBots{bot.Config{Dialog: dialog.NewRetrieval(ix, 0), KB: ix}},
 		Settings: chat.Settings{Bot: "assistant", Queue: "support", OfferTimeout: 2 * time.Second}}
 	r.start(t)
 	return r

@@ -30,6 +30,11 @@ type Store interface {
 	PutTask(t *record.Task) error
 }
 
+// BotEngines gives a dialplan bot profile its engines (package engines implements it).
+type BotEngines interface {
+	ForProfile(p *dialplan.BotProfile) (bot.Config, error)
+}
+
 // Records takes the interaction record of an ended chat: redaction, storage and analysis, as
 // for a call's.
 type Records interface {
@@ -68,8 +73,8 @@ type Config struct {
 	Customers Customers // nil: chats are not attached to profiles
 	// Plan is the live dialplan: bot profiles, queues, calendars.
 	Plan func() *dialplan.Plan
-	// Bot holds the engines; ASR and TTS are not used.
-	Bot      bot.Config
+	// Bots gives a bot profile its engines (ASR and TTS are not used in text).
+	Bots     BotEngines
 	Settings Settings
 	Log      *slog.Logger
 	Now      func() time.Time

@@ -275,12 +275,17 @@ func (ss *session) identify(ctx context.Context) {
 	c.CustomerID = b.ID
 }
 
-// profile is the bot that answers the chat, if any.
-func (ss *session) profile() (bot.Profile, bool) {
+// profile is the bot that answers the chat and its engines, if any.
+func (ss *session) profile() (bot.Profile, bot.Config, bool) {
 	st := ss.svc.cfg.Settings
 	p := ss.svc.cfg.Plan()
-	if st.Bot == "" || p == nil || p.Bots[st.Bot] == nil {
-		return bot.Profile{}, false
+	if st.Bot == "" || p == nil || p.Bots[st.Bot] == nil || ss.svc.cfg.Bots == nil {
+		return bot.Profile{}, bot.Config{}, false
+	}
+	cfg, err := ss.svc.cfg.Bots.ForProfile(p.Bots[st.Bot])
+	if err != nil {
+		ss.log.Error("chat: the bot's engines are not available; the chat goes to an agent", "bot", st.Bot, "error", err)
+		return bot.Profile{}, bot.Config{}, false
 	}
 	prof := ivr.BotProfile(p.Bots[st.Bot], ss.meta.Language, func(s string) string { return s })
 	if st.Instructions != "" {
@@ -292,12 +297,12 @@ func (ss *session) profile() (bot.Profile, bool) {
 	if prof.EscalateQueue == "" {
 		prof.EscalateQueue = st.Queue
 	}
-	return prof, true
+	return prof, cfg, true
 }
 
 // greet adds the bot's greeting to a new chat.
 func (ss *session) greet() []record.ChatMessage {
-	p, ok := ss.profile()
+	p, _, ok := ss.profile()
 	if !ok || p.Greeting == "" {
 		return []record.ChatMessage{}
 	}
@@ -350,12 +355,12 @@ func turnsOf(msgs []record.ChatMessage) []record.Turn {
 }
 
 func (ss *session) botPhase(ctx context.Context) {
-	prof, ok := ss.profile()
+	prof, cfg, ok := ss.profile()
 	if !ok {
 		ss.toQueue(ss.svc.cfg.Settings.Queue, nil)
 		return
 	}
-	tx := bot.NewText(ss.svc.cfg.Bot, prof, ss.id, ss.transcript())
+	tx := bot.NewText(cfg, prof, ss.id, ss.transcript())
 	idle := time.NewTimer(ss.svc.cfg.Settings.IdleTimeout)
 	defer idle.Stop()
 	for {
