@@ -209,7 +209,7 @@ func jsDo(t *testing.T, ctx context.Context, expr string) {
 }
 
 func shot(t *testing.T, ctx context.Context, name string) {
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		_ = os.WriteFile("/tmp/widget-"+name+".png", png, 0o644)
 	}
 }
