@@ -276,6 +276,11 @@ func TestWidgetChatFlow(t *testing.T) {
 	jsDo(t, ctx, `HotlineChat.open()`)
 	shot(t, ctx, "restored")
 
+	// On a phone-width page the panel takes the whole screen.
+	run(t, ctx, chromedp.EmulateViewport(360, 640))
+	waitFor(t, ctx, "full-width panel on a phone", sh+`.querySelector('.panel').getBoundingClientRect().width === 360`)
+	shot(t, ctx, "phone")
+
 	// An unknown session on restore starts over cleanly.
 	f.mu.Lock()
 	f.token = ""
