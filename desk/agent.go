@@ -16,9 +16,10 @@ type agentDesk struct {
 	id   string
 	desk *Desk
 
-	mu      sync.Mutex // guards session and calls
+	mu      sync.Mutex // guards session, calls and chats
 	session *Session
 	calls   map[string]*agentCall
+	chats   map[string]*agentChat // chat.go
 }
 
 // Phase is where an agent's call is.
@@ -104,6 +105,7 @@ func (a *agentDesk) attach(s *Session) *Session {
 			s.emit(Ended{Call: c.id, Cause: "wrap_up"})
 		}
 	}
+	a.chatsAttached(s)
 	return old
 }
 
@@ -115,6 +117,7 @@ func (a *agentDesk) detach(s *Session) bool {
 		return false
 	}
 	a.session = nil
+	a.chatsDetachedLocked()
 	for _, c := range a.calls {
 		if c.phase == Ringing && c.device == DeviceBrowser {
 			select {

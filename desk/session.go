@@ -188,6 +188,8 @@ func (s *Session) Do(cmd Command) error {
 		return s.request(leg, ivr.AgentRequest{Kind: ivr.RequestCancelConsult})
 	case WrapUp:
 		return s.wrapUp(c)
+	case AcceptChat, RejectChat, SendChat, ChatTyping, EndChat:
+		return s.doChat(cmd)
 	}
 	return fmt.Errorf("unknown command %T", cmd)
 }
@@ -254,7 +256,8 @@ const maxNotes = 4000
 func (s *Session) wrapUp(w WrapUp) error {
 	a := s.agent
 	d := a.desk
-	if _, err := a.call(w.Call, WrappingUp); err != nil {
+	isChat := a.chatWrapUp(w.Call, false)
+	if _, err := a.call(w.Call, WrappingUp); err != nil && !isChat {
 		return fmt.Errorf("call %s is not yours to wrap up", w.Call)
 	}
 	if len(d.cfg.Dispositions) > 0 && !slices.Contains(d.cfg.Dispositions, w.Disposition) {
@@ -271,6 +274,9 @@ func (s *Session) wrapUp(w WrapUp) error {
 	a.mu.Lock()
 	delete(a.calls, w.Call)
 	a.mu.Unlock()
+	if isChat {
+		a.chatWrapUp(w.Call, true)
+	}
 	d.cfg.Log.Info("wrap-up saved", "call_id", w.Call, "agent", a.id, "disposition", w.Disposition)
 	if st, ok := d.cfg.ACD.Agent(a.id); ok && st.State == acd.WrapUp.String() {
 		_ = d.cfg.ACD.SetState(a.id, acd.Available, "")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/chat"
 	"github.com/hotline-cc/hotline/desk"
 	"github.com/hotline-cc/hotline/ivr"
 	"github.com/hotline-cc/hotline/record"
@@ -59,6 +60,23 @@ type wsMsg struct {
 	Queue        string           `json:"queue,omitempty"`    // transfer target
 	ToAgent      string           `json:"to_agent,omitempty"` // transfer or consultation target
 	Allowed      bool             `json:"allowed,omitempty"`  // recording: the agent may record this call
+	// Chats: the chat's id, an agent's message, the offer's screen pop, an event in the chat.
+	ChatID string      `json:"chat_id,omitempty"`
+	Text   string      `json:"text,omitempty"`
+	Chat   *chatPop    `json:"chat,omitempty"`
+	Event  *chat.Event `json:"event,omitempty"`
+}
+
+// chatPop is what the desktop shows when a chat is offered.
+type chatPop struct {
+	Queue      string                `json:"queue,omitempty"`
+	Visitor    string                `json:"visitor,omitempty"`
+	Contact    string                `json:"contact,omitempty"`
+	Language   string                `json:"language,omitempty"`
+	WaitMs     int64                 `json:"wait_ms"`
+	Handoff    *record.Handoff       `json:"handoff,omitempty"`
+	Transcript []record.Turn         `json:"transcript,omitempty"`
+	Customer   *record.CustomerBrief `json:"customer,omitempty"`
 }
 
 // command turns a desktop message into a desk command.
@@ -92,6 +110,16 @@ func command(m wsMsg) (desk.Command, error) {
 		return desk.CancelConsult{Call: m.CallID}, nil
 	case "wrapup":
 		return desk.WrapUp{Call: m.CallID, Disposition: m.Disposition, Notes: m.Notes}, nil
+	case "chat_accept":
+		return desk.AcceptChat{Chat: m.ChatID}, nil
+	case "chat_reject":
+		return desk.RejectChat{Chat: m.ChatID}, nil
+	case "chat_send":
+		return desk.SendChat{Chat: m.ChatID, Text: m.Text}, nil
+	case "chat_typing":
+		return desk.ChatTyping{Chat: m.ChatID, On: m.On}, nil
+	case "chat_end":
+		return desk.EndChat{Chat: m.ChatID}, nil
 	}
 	return nil, fmt.Errorf("unknown message type %q", m.Type)
 }
@@ -122,6 +150,19 @@ func message(e desk.Event) (wsMsg, bool) {
 		return wsMsg{Type: "ended", CallID: e.Call, Cause: e.Cause}, true
 	case desk.WrapUpSaved:
 		return wsMsg{Type: "wrapup_saved", CallID: e.Call}, true
+	case desk.ChatOffered:
+		o := e.Offer
+		return wsMsg{Type: "chat_offer", ChatID: o.ChatID, Chat: &chatPop{Queue: o.Queue, Visitor: o.Visitor, Contact: o.Contact,
+			Language: o.Language, WaitMs: o.Waited.Milliseconds(), Handoff: o.Handoff, Transcript: o.Transcript, Customer: o.Customer}}, true
+	case desk.ChatWithdrawn:
+		return wsMsg{Type: "chat_cancel", ChatID: e.Chat, Reason: e.Reason}, true
+	case desk.ChatAccepted:
+		return wsMsg{Type: "chat_accepted", ChatID: e.Chat}, true
+	case desk.ChatEvent:
+		ev := e.Event
+		return wsMsg{Type: "chat_event", ChatID: e.Chat, Event: &ev}, true
+	case desk.ChatClosed:
+		return wsMsg{Type: "chat_closed", ChatID: e.Chat, Cause: e.Cause}, true
 	}
 	return wsMsg{}, false
 }

@@ -58,6 +58,11 @@ type API struct {
 	Originals     Originals  // nil: redaction keeps nothing aside
 	// Customers serves /api/customers (customers.go); nil: not mounted.
 	Customers Customers
+	// Chat serves the visitors' chat API, the widget and the staff's chat endpoints (chat.go,
+	// chat_staff.go); nil: not mounted.
+	Chat *Chat
+	// Tasks are the messages left outside chat hours, for agents (nil: not mounted).
+	Tasks Tasks
 }
 
 // Handler returns the mux.
@@ -92,6 +97,11 @@ func (a *API) Handler() http.Handler {
 	if a.Dialplan != nil {
 		a.dialplanRoutes(mux)
 	}
+	if a.Chat != nil {
+		a.Chat.routes(mux)
+		mux.Handle("GET /chat/", ChatWidget())
+	}
+	a.chatStaffRoutes(mux)
 	if a.Desktop != nil {
 		a.Desktop.Routes(mux)
 	}

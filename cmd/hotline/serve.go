@@ -16,6 +16,7 @@ import (
 
 	"github.com/hotline-cc/hotline/accounts"
 	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/chat"
 	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/customer"
 	"github.com/hotline-cc/hotline/democrm"
@@ -82,6 +83,7 @@ type server struct {
 	sip      *hsip.Server
 	defence  defence // scanner and flood defence (defence.go)
 	http     *http.Server
+	chat     *chat.Service // nil: chat.off
 	draining atomic.Bool
 	stop     context.CancelFunc // ends what lives as long as the server (watchers)
 }
@@ -190,6 +192,14 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	go s.after.markAlive(ctx)
 	s.after.run(ctx)
 
+	// The web chat channel: the same bot and queues as the voice hotline, chats in the same records.
+	var chatAPI *web.Chat
+	if !cfg.Chat.Off {
+		if chatAPI, err = s.startChat(ctx, agents, desks, customers, eng); err != nil {
+			return nil, err
+		}
+	}
+
 	token := os.Getenv("HOTLINE_ADMIN_TOKEN")
 	if token == "" {
 		token = cfg.HTTP.AdminToken
@@ -203,7 +213,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
 		// The demo dialplan looks callers up in this demo CRM.
 		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},
-		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st, Customers: customers}
+		Archive: st, RecordingsDir: s.recs.Dir(), Webhooks: st, Customers: customers, Chat: chatAPI, Tasks: st}
 	if cfg.Analysis.Redact.KeepOriginal {
 		api.Originals = st
 	}
@@ -322,6 +332,9 @@ func (s *server) run() error {
 
 func (s *server) close() {
 	s.stop()
+	if s.chat != nil {
+		s.chat.Wait() // chats write to the store until they stop
+	}
 	if s.store != nil {
 		s.store.Close()
 	}
