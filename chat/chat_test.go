@@ -51,7 +51,7 @@ type side struct {
 
 func newSide() *side { return &side{evs: make(chan chat.Event, 8), seen: make(chan chat.Event, 16)} }
 
-func (s *side) Deliver(ev chat.Event) { s.seen <- ev }
+func (s *side) Deliver(ev chat.Event)     { s.seen <- ev }
 func (s *side) Events() <-chan chat.Event { return s.evs }
 
 type fixedBots struct{ cfg bot.Config }

@@ -82,15 +82,15 @@ type Config struct {
 
 // Errors the API maps to statuses.
 var (
-	ErrNotFound     = errors.New("chat: no such chat")              // 404
-	ErrUnauthorized = errors.New("chat: bad or missing token")      // 401
-	ErrEnded        = errors.New("chat: the chat has ended")        // 409
-	ErrTooLong      = errors.New("chat: message too long")          // 413
-	ErrEmpty        = errors.New("chat: empty message")             // 400
-	ErrNotImage     = errors.New("chat: not an image")              // 415
+	ErrNotFound     = errors.New("chat: no such chat")               // 404
+	ErrUnauthorized = errors.New("chat: bad or missing token")       // 401
+	ErrEnded        = errors.New("chat: the chat has ended")         // 409
+	ErrTooLong      = errors.New("chat: message too long")           // 413
+	ErrEmpty        = errors.New("chat: empty message")              // 400
+	ErrNotImage     = errors.New("chat: not an image")               // 415
 	ErrIdentity     = errors.New("chat: identity signature invalid") // 401
-	ErrClosed       = errors.New("chat: outside business hours")    // 503
-	ErrBusy         = errors.New("chat: the chat is busy")          // 429: too many messages waiting
+	ErrClosed       = errors.New("chat: outside business hours")     // 503
+	ErrBusy         = errors.New("chat: the chat is busy")           // 429: too many messages waiting
 )
 
 // Service runs every chat.
@@ -198,9 +198,9 @@ type Start struct {
 // Opened is a chat just started: its id and token (the token is given only once), and its
 // first messages (the greeting).
 type Opened struct {
-	ID       string                `json:"id"`
-	Token    string                `json:"token"`
-	State    string                `json:"state"`
+	ID       string               `json:"id"`
+	Token    string               `json:"token"`
+	State    string               `json:"state"`
 	Messages []record.ChatMessage `json:"messages"`
 }
 
@@ -354,8 +354,8 @@ func (s *Service) Messages(id, token string, after int64) (Thread, error) {
 
 // Thread is a chat's messages as the visitor reads them.
 type Thread struct {
-	State    string                `json:"state"`
-	Agent    string                `json:"agent,omitempty"`
+	State    string               `json:"state"`
+	Agent    string               `json:"agent,omitempty"`
 	Messages []record.ChatMessage `json:"messages"`
 }
 

@@ -619,7 +619,9 @@ func (ss *session) agentPhase(ctx context.Context, agent string, side AgentSide)
 			if !ok { // the agent's side is gone: queue again
 				rt.ChatEnded(agent, ss.id)
 				ss.say(record.FromSystem, "", ss.notice("left", "agent", name))
-				ss.setState(func(c *record.Chat) { c.State, c.Agent, c.AgentName, c.Queued = record.ChatQueued, "", "", ss.svc.cfg.Now().UTC() })
+				ss.setState(func(c *record.Chat) {
+					c.State, c.Agent, c.AgentName, c.Queued = record.ChatQueued, "", "", ss.svc.cfg.Now().UTC()
+				})
 				return
 			}
 			switch ev.Kind {
