@@ -68,10 +68,11 @@ function onMessage(m) {
     case "connected": onConnected(m.device || "browser"); break;
     case "held": app.held = m.on; $("btn-hold").classList.toggle("on", m.on); $("btn-hold").textContent = m.on ? t("Resume") : t("Hold"); break;
     case "ended": log(t("call ended ({cause})", { cause: m.cause || "" })); endCall(true); break;
-    case "wrapup_saved": log(t("wrap-up saved")); show($("wrapup"), false); app.wrapCall = null; break;
+    case "wrapup_saved": log(t("wrap-up saved")); show($("wrapup"), false); app.wrapCall = null; if (window.hotlineChats) window.hotlineChats.wrapped(m.call_id); break;
     case "consult": onConsult(m.state, m.to_agent); break;
     case "recording": onRecording(m.state, !!m.allowed); break;
     case "error": log(t("error: {err}", { err: m.message })); break;
+    default: if (m.type.startsWith("chat_") && window.hotlineChats) window.hotlineChats.onMessage(m); break;
   }
 }
 

@@ -59,4 +59,14 @@ window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
   "Current call": "当前通话", "Calls in progress": "进行中的通话", "Call": "通话", "From": "主叫", "Where": "位置", "For": "持续",
   "in IVR": "语音导航中", "with bot": "机器人接待", "waiting": "排队中", "talking": "通话中", "consulting": "咨询中",
   "external": "外部", "with {who}": "与 {who}", "updated {time}": "更新于 {time}",
+  // Chats (chats.js).
+  "Chats": "在线会话", "Chats offered to you appear here.": "分配给您的在线会话会显示在这里。", "End chat": "结束会话",
+  "Messages left outside hours": "非工作时间留言", "Reply": "回复", "Send": "发送", "Type a reply — Enter sends": "输入回复，按回车发送",
+  "Your chats": "您的会话", "Accept chat": "接受会话", "Bot": "机器人", "Chat from {who}": "来自 {who} 的会话", "Decline": "拒绝",
+  "Done": "已处理", "From the bot: {summary}": "机器人转交：{summary}", "No messages waiting.": "没有待处理的留言。",
+  "The visitor left the chat.": "访客已离开会话。", "Visitor": "访客", "You": "您", "a visitor": "访客",
+  "chat ended ({cause})": "会话已结束（{cause}）", "chat offer withdrawn ({reason})": "会话分配已撤回（{reason}）",
+  "chat offered from {who}": "{who} 发起了会话", "ended": "已结束", "picture from the visitor": "访客发送的图片",
+  "waited {time}": "已等待 {time}", "{who} is typing…": "{who} 正在输入…",
+  "timeout": "超时", "rejected": "已拒绝", "desktop_gone": "工作台已断开", "agent_ended": "坐席结束", "visitor_ended": "访客结束", "idle": "长时间无消息",
 });
