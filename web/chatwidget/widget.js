@@ -261,8 +261,8 @@
     var inputs = {};
     prechatFields.forEach(function (k) {
       if (k === "name") inputs.name = field(f, "name", t("Your name"), "text", true);
-      if (k === "phone") inputs.phone = field(f, "phone", t("Phone"), "tel", true);
-      if (k === "email") inputs.email = field(f, "email", t("E-mail"), "email", true);
+      if (k === "phone") inputs.phone = field(f, "phone", t("Phone"), "tel", false);
+      if (k === "email") inputs.email = field(f, "email", t("E-mail"), "email", false);
     });
     var btn = el("button", { type: "submit", class: "primary" }, t("Start chat"));
     f.appendChild(btn);

@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/hotline-cc/hotline/e2e/peers"
+)
+
+const chatConfig = `chat:
+  bot: assistant
+  queue: support
+  offer_timeout: 20s
+`
+
+// chatDialplan is the test dialplan with the demo's bot answering from the demo knowledge base.
+func chatDialplan(t *testing.T) string {
+	kb, err := filepath.Abs("../configs/kb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testDialplan + fmt.Sprintf(`
+bots:
+  assistant:
+    greeting:
+      en-US: "Hi, I am the virtual assistant. How can I help you?"
+    knowledge_base: %s
+    escalate_queue: support
+    escalate_on: [request, failed_turns]
+`, kb)
+}
+
+// widget is the demo page's chat widget, inside its shadow root.
+const widget = `document.querySelector('#hotline-chat').shadowRoot`
+
+// TestWebChat: a visitor on the demo page chats with the bot and gets an answer from the
+// knowledge base, asks for a person; the agent accepts the chat on the desktop and replies; the
+// visitor sees it, also after a reload; an XSS payload stays text on both sides; the agent ends
+// the chat and wraps it up. Then the same person calls: the screen pop knows them from the chat.
+func TestWebChat(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: chatDialplan(t), Extra: desktopConfig + chatConfig})
+	actx, _ := browserAgent(t, srv, "alice", "alice-demo", 440)
+	goAvailable(t, actx)
+
+	vctx := newBrowser(t)
+	if err := chromedp.Do(vctx, chromedp.Navigate("http://"+srv.HTTPAddr+"/chat/demo")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, vctx, `!!document.querySelector('#hotline-chat') && !!`+widget+`.querySelector('.launcher')`, 15*time.Second)
+	jsString(t, vctx, `(() => { `+widget+`.querySelector('.launcher').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('form.prechat input[name=phone]') != null`, 10*time.Second)
+	jsString(t, vctx, `(() => { const f = `+widget+`.querySelector('form.prechat');
+		for (const [k, v] of [["name", "Li Wei"], ["phone", "13800138000"]]) { const i = f.querySelector('input[name=' + k + ']'); i.value = v; i.dispatchEvent(new Event('input')); }
+		f.querySelector('button').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('.log').textContent.includes('virtual assistant')`, 15*time.Second)
+	say := func(text string) {
+		t.Helper()
+		b, _ := json.Marshal(text)
+		jsString(t, vctx, `(() => { const ta = `+widget+`.querySelector('textarea'); ta.value = `+string(b)+`; ta.dispatchEvent(new Event('input'));
+			ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true})); return "ok" })()`)
+	}
+	say("What are your opening hours?")
+	jsWait(t, vctx, widget+`.querySelector('.log').textContent.includes('Monday to Friday')`, 15*time.Second)
+	say("I want to talk to an agent")
+
+	// The agent gets the offer with the bot's handoff and accepts it.
+	jsWait(t, actx, `!!document.querySelector('#chat-offers .chat-accept')`, 20*time.Second)
+	if s := jsString(t, actx, `document.getElementById('chat-offers').textContent`); !strings.Contains(s, "Li Wei") || !strings.Contains(s, "opening hours") {
+		t.Fatalf("offer card %q: want the visitor and the bot's summary", s)
+	}
+	screenshot(t, actx, "chat-offer.png")
+	jsString(t, actx, `(() => { document.querySelector('#chat-offers .chat-accept').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('.state').textContent.includes('Alice')`, 15*time.Second)
+
+	xss := `<img src=x onerror="window.__xss=1">`
+	say(xss)
+	jsWait(t, actx, `document.getElementById('chat-thread').textContent.includes('<img src=x onerror')`, 10*time.Second)
+	// The agent types a reply and sends it.
+	jsString(t, actx, `(() => { const i = document.getElementById('chat-input'); i.value = "Hello Li, Alice here. <b>bold?</b>"; i.dispatchEvent(new Event('input'));
+		document.getElementById('chat-send').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('.log').textContent.includes('Hello Li, Alice here. <b>bold?</b>')`, 10*time.Second)
+	if ran := jsString(t, actx, `String(window.__xss) + document.querySelectorAll('#chat-thread li img').length`); ran != "undefined0" {
+		t.Fatalf("agent desktop: the visitor's markup ran or rendered: %s", ran)
+	}
+	if ran := jsString(t, vctx, `String(window.__xss) + `+widget+`.querySelectorAll('.log img, .log b').length`); ran != "undefined0" {
+		t.Fatalf("widget: markup ran or rendered: %s", ran)
+	}
+	screenshot(t, actx, "chat-agent.png")
+	screenshot(t, vctx, "chat-visitor.png")
+
+	// The thread survives a reload.
+	if err := chromedp.Do(vctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, vctx, `!!document.querySelector('#hotline-chat') && `+widget+`.querySelector('.log') && `+widget+`.querySelector('.log').textContent.includes('Alice here')`, 15*time.Second)
+
+	// The agent ends the chat and wraps it up.
+	jsString(t, actx, `(() => { document.getElementById('chat-end').click(); return "ok" })()`)
+	jsWait(t, actx, `!document.getElementById('wrapup').classList.contains('hidden')`, 10*time.Second)
+	jsWait(t, vctx, widget+`.querySelector('.state').textContent.toLowerCase().includes('ended')`, 10*time.Second)
+	jsString(t, actx, `(() => { document.getElementById('wrapup-notes').value = "asked about hours"; document.getElementById('wrapup-save').click(); return "ok" })()`)
+	jsWait(t, actx, `document.getElementById('wrapup').classList.contains('hidden')`, 10*time.Second)
+
+	// The chat is an interaction record, with the whole thread and the wrap-up.
+	var chat map[string]any
+	for range 50 {
+		for _, c := range srv.Calls(t) {
+			if c.Channel == "chat" && len(c.WrapUps) > 0 {
+				b, _ := json.Marshal(c)
+				_ = json.Unmarshal(b, &chat)
+			}
+		}
+		if chat != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if chat == nil {
+		t.Fatalf("no chat record with a wrap-up\n%s", srv.Log())
+	}
+	if chat["agent"] != "alice" || chat["customer_id"] == "" || !strings.Contains(fmt.Sprint(chat["transcript"]), "Alice here") {
+		t.Fatalf("chat record %v", chat)
+	}
+
+	// The same person calls: the screen pop knows them from the chat.
+	caller := peers.StartPhone(t, peers.PhoneConfig{User: "13800138000", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 30})
+	if err := caller.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, actx, `document.getElementById("pop-customer").textContent.includes("Li Wei")`, 20*time.Second)
+	if s := jsString(t, actx, `document.getElementById("pop-customer").textContent`); !strings.Contains(s, "contact") {
+		t.Fatalf("screen pop customer %q: want the timeline in brief", s)
+	}
+	screenshot(t, actx, "chat-then-call-pop.png")
+
+	// The timeline lists the chat.
+	req, _ := http.NewRequest("GET", "http://"+srv.HTTPAddr+"/api/customers/"+fmt.Sprint(chat["customer_id"])+"/timeline", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tl any
+	_ = json.NewDecoder(resp.Body).Decode(&tl)
+	if resp.StatusCode != 200 || !strings.Contains(fmt.Sprint(tl), "chat") {
+		t.Fatalf("timeline %d %v", resp.StatusCode, tl)
+	}
+}
