@@ -78,6 +78,12 @@ func TestWebChat(t *testing.T) {
 	jsString(t, actx, `(() => { document.querySelector('#chat-offers .chat-accept').click(); return "ok" })()`)
 	jsWait(t, vctx, widget+`.querySelector('.state').textContent.includes('Alice')`, 15*time.Second)
 
+	// Supervisors see the chat live, with its agent.
+	live := getJSON(t, "http://"+srv.HTTPAddr+"/api/chats?live=1")
+	if !strings.Contains(live, `"agent":"alice"`) || !strings.Contains(live, `"state":"agent"`) {
+		t.Fatalf("live chats %s", live)
+	}
+
 	xss := `<img src=x onerror="window.__xss=1">`
 	say(xss)
 	jsWait(t, actx, `document.getElementById('chat-thread').textContent.includes('<img src=x onerror')`, 10*time.Second)
@@ -152,4 +158,22 @@ func TestWebChat(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(fmt.Sprint(tl), "chat") {
 		t.Fatalf("timeline %d %v", resp.StatusCode, tl)
 	}
+}
+
+// getJSON reads an admin API as text.
+func getJSON(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

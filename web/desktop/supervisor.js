@@ -64,5 +64,21 @@ async function start() {
     ws.onclose = () => setTimeout(connect, 2000);
   };
   connect();
+  loadChats();
+  setInterval(loadChats, 2000);
+}
+// Chats going on, polled: visitor, state, queue, agent and the last line (shown as text).
+const chatState = { bot: t("with bot"), queued: t("waiting"), agent: t("talking") };
+async function loadChats() {
+  const r = await fetch("/api/chats?live=1").catch(() => null);
+  if (!r || !r.ok) return;
+  const list = await r.json();
+  const tb = $("live-chats"); tb.replaceChildren();
+  const now = Date.now();
+  for (const x of list) {
+    tb.append(row([x.visitor || t("Visitor"), chatState[x.state] || x.state, x.queue || "—", x.agent || "—", num(x.messages),
+      x.last_text || "—", fmt(now - new Date(x.started).getTime())], [null, "badge call-" + (x.state === "queued" ? "queue" : x.state)]));
+  }
+  if (!list.length) { const tr = row([t("No chats right now.")]); tr.firstChild.colSpan = 7; tr.className = "muted"; tb.append(tr); }
 }
 document.addEventListener("DOMContentLoaded", start);
