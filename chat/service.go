@@ -76,6 +76,8 @@ type Config struct {
 	// Bots gives a bot profile its engines (ASR and TTS are not used in text).
 	Bots     BotEngines
 	Settings Settings
+	// Channels are the messaging platforms' adapters, by name (channel.go).
+	Channels map[string]Channel
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -156,6 +158,9 @@ func (s *Service) Start(ctx context.Context) error {
 			s.external[c.Source+"\x00"+c.External] = c.ID
 		}
 		s.mu.Unlock()
+		if ch, ok := s.cfg.Channels[c.Source]; ok && ch.Callback != "" {
+			s.forward(ss, ch, nil)
+		}
 		s.run(ss)
 	}
 	if len(open) > 0 {

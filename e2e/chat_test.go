@@ -3,13 +3,16 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/hotline-cc/hotline/chat"
 	"github.com/hotline-cc/hotline/e2e/peers"
 )
 
@@ -176,4 +179,79 @@ func getJSON(t *testing.T, url string) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestChatChannelAdapter: a fake messaging platform sends a user's message to the generic
+// webhook, signed; the bot's reply comes back in the answer and, signed with the same secret,
+// on the platform's callback; a bad signature and a replayed old request are refused.
+func TestChatChannelAdapter(t *testing.T) {
+	secret := []byte("platform-secret")
+	got := make(chan map[string]any, 16)
+	platform := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := chat.Verify(secret, r.Header.Get("X-Hotline-Timestamp"), r.Header.Get("X-Hotline-Signature"), body, time.Now()); err != nil {
+			t.Errorf("callback signature: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		got <- m
+	}))
+	defer platform.Close()
+	srv := StartServer(t, ServerOptions{Dialplan: chatDialplan(t), Extra: chatConfig + `  channels:
+    - name: fakechat
+      secret: platform-secret
+      callback: ` + platform.URL + "\n"})
+	hook := "http://" + srv.HTTPAddr + "/chat/channels/fakechat/webhook"
+	send := func(body string, ts int64, key []byte) (int, string) {
+		req, _ := http.NewRequest("POST", hook, strings.NewReader(body))
+		req.Header.Set("X-Hotline-Timestamp", fmt.Sprint(ts))
+		req.Header.Set("X-Hotline-Signature", chat.Sign(key, ts, []byte(body)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	msg := `{"user": "wx-openid-123", "name": "Zhang", "text": "How long does shipping take?"}`
+	if code, _ := send(msg, time.Now().Unix(), []byte("wrong-secret")); code != http.StatusUnauthorized {
+		t.Fatalf("bad signature: %d, want 401", code)
+	}
+	if code, _ := send(msg, time.Now().Add(-time.Hour).Unix(), secret); code != http.StatusUnauthorized {
+		t.Fatalf("hour-old timestamp: %d, want 401", code)
+	}
+	code, body := send(msg, time.Now().Unix(), secret)
+	if code != 200 || !strings.Contains(body, `"from": "bot"`) || !strings.Contains(strings.ToLower(body), "days") {
+		t.Fatalf("webhook answer %d %s", code, body)
+	}
+	// The callback gets the greeting, then the reply, both signed, for the platform's user.
+	var texts []string
+	deadline := time.After(10 * time.Second)
+	for len(texts) < 2 {
+		select {
+		case m := <-got:
+			if m["user"] != "wx-openid-123" {
+				t.Fatalf("callback for %v", m["user"])
+			}
+			texts = append(texts, fmt.Sprint(m["message"].(map[string]any)["text"]))
+		case <-deadline:
+			t.Fatalf("callback got %q, want the greeting and the reply", texts)
+		}
+	}
+	if !strings.Contains(texts[0], "virtual assistant") || !strings.Contains(strings.ToLower(texts[1]), "days") {
+		t.Fatalf("callback texts %q", texts)
+	}
+	// The same user's next message continues the same chat.
+	_, body2 := send(`{"user": "wx-openid-123", "text": "thanks"}`, time.Now().Unix(), secret)
+	var a, b struct {
+		ChatID string `json:"chat_id"`
+	}
+	_ = json.Unmarshal([]byte(body), &a)
+	_ = json.Unmarshal([]byte(body2), &b)
+	if a.ChatID == "" || a.ChatID != b.ChatID {
+		t.Fatalf("second message went to chat %q, first to %q", b.ChatID, a.ChatID)
+	}
 }

@@ -75,6 +75,7 @@ func (c *Chat) routes(mux *http.ServeMux) {
 	mux.Handle("GET /chat/api/sessions/{id}/attachments/{seq}", h(c.image))
 	mux.Handle("POST /chat/api/sessions/{id}/end", h(c.end))
 	mux.Handle("GET /chat/api/sessions/{id}/events", h(c.events))
+	mux.HandleFunc("POST /chat/channels/{name}/webhook", c.webhook)
 }
 
 // cors lets allowed origins call the API from their pages and refuses every other origin.
@@ -406,4 +407,55 @@ func (c *Chat) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// ChatChannels is what the messaging-platform webhook needs of package chat.
+type ChatChannels interface {
+	ChannelSecret(name string) ([]byte, bool)
+	Inbound(ctx context.Context, channel, user, name, text string) (string, []record.ChatMessage, error)
+}
+
+// webhook takes a platform user's message through the generic adapter (package chat's
+// channel.go): signed with the channel's secret, answered with the bot's reply.
+func (c *Chat) webhook(w http.ResponseWriter, r *http.Request) {
+	ch, ok := c.Service.(ChatChannels)
+	name := r.PathValue("name")
+	var secret []byte
+	if ok {
+		secret, ok = ch.ChannelSecret(name)
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "no chat channel "+name+" (chat.channels in hotline.yaml)")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxChatBody))
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "request body over 16 KB")
+		return
+	}
+	if err := chat.Verify(secret, r.Header.Get("X-Hotline-Timestamp"), r.Header.Get("X-Hotline-Signature"), body, time.Now()); err != nil {
+		chatError(w, err)
+		return
+	}
+	var in struct {
+		User string `json:"user"`
+		Name string `json:"name"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON: "+err.Error())
+		return
+	}
+	if !c.allow(w, r, name+":"+in.User) {
+		return
+	}
+	id, msgs, err := ch.Inbound(r.Context(), name, in.User, in.Name, in.Text)
+	if err != nil {
+		chatError(w, err)
+		return
+	}
+	if msgs == nil {
+		msgs = []record.ChatMessage{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"chat_id": id, "messages": msgs})
 }

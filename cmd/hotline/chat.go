@@ -30,7 +30,11 @@ func (s *server) startChat(ctx context.Context, agents *acd.ACD, desks *desk.Des
 	if cc.Calendar != "" && plan.Settings.Calendars[cc.Calendar] == nil {
 		return nil, fmt.Errorf("%s: chat.calendar %q: the dialplan has no such calendar", cfg.File, cc.Calendar)
 	}
-	s.chat = chat.New(chat.Config{Store: s.store, Records: s.after, Router: agents, Desk: desks, Customers: customers,
+	channels := map[string]chat.Channel{}
+	for _, ch := range cc.Channels {
+		channels[ch.Name] = chat.Channel{Name: ch.Name, Secret: []byte(ch.SecretValue()), Callback: ch.Callback}
+	}
+	s.chat = chat.New(chat.Config{Channels: channels, Store: s.store, Records: s.after, Router: agents, Desk: desks, Customers: customers,
 		Plan: func() *dialplan.Plan { return s.plans.Current() }, Bots: eng, Log: s.log,
 		Settings: chat.Settings{Bot: cc.Bot, Instructions: cc.Instructions, Queue: cc.Queue, Calendar: cc.Calendar,
 			IdentitySecret: []byte(cc.IdentitySecretValue()), VIPTag: cc.VIPTag, VIPPriority: 10,
