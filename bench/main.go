@@ -39,7 +39,7 @@ var (
 	quick     = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
 	callsFlag = flag.Int("calls", 0, "concurrent part: hold this many calls instead of the target's (with -quick: 200)")
-	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis, soak (soak writes SOAK.md)")
+	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis, chat, soak (soak writes SOAK.md)")
 	merge     = flag.Bool("merge", false, "with -only: replace those parts' sections in the existing -out file and keep the others")
 	goFrom    = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
@@ -88,6 +88,9 @@ func main() {
 	}
 	if part("recording") {
 		r.recordingBench()
+	}
+	if part("chat") {
+		r.chatBench(bin)
 	}
 	md := r.markdown()
 	if *merge && len(parts) > 0 {

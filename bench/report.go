@@ -23,6 +23,7 @@ type report struct {
 	rec       []recRun
 	search    *searchRun
 	analysis  *analysisRun
+	chat      *chatRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -281,6 +282,7 @@ func (r *report) markdown() string {
 	r.recordingSection(p)
 	r.searchMarkdown(p)
 	r.analysisMarkdown(p)
+	r.chatSection(p)
 
 	if len(r.goResults) > 0 {
 		p("## Go benchmarks")

@@ -20,7 +20,8 @@ import (
 //	  offer_timeout: 30s
 //	  queue_timeout: 10m           # then what the visitor wrote becomes a task
 //	  idle_timeout: 30m
-//	  rate_per_minute: 30          # messages per session and per address
+//	  rate_per_minute: 30          # messages per session
+//	  address_per_minute: 120      # messages and new chats per visitor address
 //	  channels:                    # messaging platforms: webhook in, HTTP callback out, HMAC both ways
 //	    - name: wechat
 //	      secret_env: HOTLINE_CHAT_WECHAT_SECRET
@@ -40,6 +41,7 @@ type Chat struct {
 	QueueTimeout      Duration      `yaml:"queue_timeout"`
 	IdleTimeout       Duration      `yaml:"idle_timeout"`
 	RatePerMinute     int           `yaml:"rate_per_minute"`
+	AddressPerMinute  int           `yaml:"address_per_minute"`
 	Channels          []ChatChannel `yaml:"channels"`
 }
 
@@ -81,6 +83,14 @@ func (c Chat) ChatRate() int {
 		return 30
 	}
 	return c.RatePerMinute
+}
+
+// ChatAddressRate is chat.address_per_minute, default four sessions' worth.
+func (c Chat) ChatAddressRate() int {
+	if c.AddressPerMinute <= 0 {
+		return 4 * c.ChatRate()
+	}
+	return c.AddressPerMinute
 }
 
 func (c *Config) validateChat(bad func(line int, format string, args ...any)) {

@@ -41,8 +41,9 @@ type Chat struct {
 	Service ChatService
 	// Origins may embed the widget (scheme://host[:port]); hotline's own origin always may.
 	Origins []string
-	// PerMinute bounds messages per session and per address (default 30).
-	PerMinute int
+	// PerMinute bounds messages per session (default 30); PerAddress messages and new chats
+	// per visitor address (default 4 × PerMinute).
+	PerMinute, PerAddress int
 	// MaxImage is the largest image accepted, in bytes (default 2 MiB).
 	MaxImage int
 	// TrustProxy takes the visitor's address from X-Forwarded-For (behind a reverse proxy).
@@ -62,7 +63,10 @@ func (c *Chat) routes(mux *http.ServeMux) {
 		c.MaxImage = 2 << 20
 	}
 	c.perSession = &limiter{max: c.PerMinute, window: time.Minute, hits: map[string][]time.Time{}}
-	c.perIP = &limiter{max: c.PerMinute * 4, window: time.Minute, hits: map[string][]time.Time{}}
+	if c.PerAddress <= 0 {
+		c.PerAddress = 4 * c.PerMinute
+	}
+	c.perIP = &limiter{max: c.PerAddress, window: time.Minute, hits: map[string][]time.Time{}}
 	h := func(f http.HandlerFunc) http.Handler { return c.cors(f) }
 	mux.Handle("OPTIONS /chat/api/", h(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	mux.Handle("GET /chat/api/status", h(c.status))

@@ -44,7 +44,7 @@ func (s *server) startChat(ctx context.Context, agents *acd.ACD, desks *desk.Des
 	}
 	s.log.Info("web chat", "bot", cc.Bot, "queue", cc.Queue, "calendar", cc.Calendar, "capacity", cc.ChatCapacity(),
 		"widget", "/chat/widget.js", "demo", "/chat/demo", "origins", cc.Origins)
-	return &web.Chat{Service: s.chat, Origins: cc.Origins, PerMinute: cc.ChatRate()}, nil
+	return &web.Chat{Service: s.chat, Origins: cc.Origins, PerMinute: cc.ChatRate(), PerAddress: cc.ChatAddressRate()}, nil
 }
 
 func keys[V any](m map[string]V) []string {
