@@ -69,6 +69,8 @@ fuzz:
 	$(FUZZ) FuzzDialplanDeploy ./web $(FUZZTIME)
 	$(FUZZ) FuzzDialplanSimulate ./web $(FUZZTIME)
 	$(FUZZ) FuzzLogin ./web $(FUZZTIME)
+	$(FUZZ) FuzzChatAPI ./web $(FUZZTIME)
+	$(FUZZ) FuzzVerify ./chat $(FUZZTIME)
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build
