@@ -38,19 +38,23 @@ func (fakeChats) Post(_ context.Context, id, token, text string) ([]record.ChatM
 func (fakeChats) Attach(context.Context, string, string, []byte) (record.ChatMessage, error) {
 	return record.ChatMessage{}, chat.ErrNotImage
 }
-func (fakeChats) Image(string, string, int64) ([]byte, string, error) { return nil, "", chat.ErrNotFound }
+func (fakeChats) Image(string, string, int64) ([]byte, string, error) {
+	return nil, "", chat.ErrNotFound
+}
 func (fakeChats) Messages(id, token string, _ int64) (chat.Thread, error) {
 	if token != "tok" {
 		return chat.Thread{}, chat.ErrUnauthorized
 	}
 	return chat.Thread{State: record.ChatBot}, nil
 }
-func (fakeChats) Typing(string, string, bool) error          { return nil }
+func (fakeChats) Typing(string, string, bool) error         { return nil }
 func (fakeChats) End(context.Context, string, string) error { return nil }
 func (fakeChats) Subscribe(string, string) (<-chan chat.Update, func(), error) {
 	return nil, nil, chat.ErrUnauthorized
 }
-func (fakeChats) Offline(chat.Start, string) (*record.Task, error) { return &record.Task{ID: "t1"}, nil }
+func (fakeChats) Offline(chat.Start, string) (*record.Task, error) {
+	return &record.Task{ID: "t1"}, nil
+}
 func (fakeChats) LiveChats() []chat.Live                           { return nil }
 func (fakeChats) StaffImage(string, int64) ([]byte, string, error) { return nil, "", chat.ErrNotFound }
 
