@@ -150,7 +150,7 @@ func (r *report) chatSection(p func(string, ...any)) {
 	p("answered by the demo bot with the embedded engines (knowledge-base retrieval over `configs/kb`); the starts are spread")
 	p("over the first 5 s. Latency is each POST as the client on the same machine sees it (the bot's whole reply plus loopback")
 	p("HTTP): an upper bound of the server-side figure. Memory is the server's RSS after the run minus before, per session,")
-	p("with the sessions still open; the Go heap in use (after the last collection) is given beside it: RSS also holds the")
+	p("with the sessions still open; the Go heap in use at that moment (`go_memstats_heap_inuse_bytes`) is given beside it: RSS also holds the")
 	p("garbage collector's headroom (GOGC 100) and the 1,000 keep-alive HTTP connections' buffers.")
 	p("Command: `go run -tags opus ./bench -only chat -merge`.")
 	p("")
