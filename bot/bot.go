@@ -61,7 +61,8 @@ type session struct {
 	cur     currentTurn
 }
 
-func newSession(leg media.Leg, cfg Config, p Profile) *session {
+// withDefaults fills what cfg and p leave unset; log is cfg.Logger or the default logger.
+func withDefaults(cfg Config, p Profile) (Config, Profile, *slog.Logger) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -75,6 +76,11 @@ func newSession(leg media.Leg, cfg Config, p Profile) *session {
 	if log == nil {
 		log = slog.Default()
 	}
+	return cfg, p, log
+}
+
+func newSession(leg media.Leg, cfg Config, p Profile) *session {
+	cfg, p, log := withDefaults(cfg, p)
 	s := &session{
 		cfg: cfg, prof: p, leg: leg, now: cfg.Now,
 		log:     log.With("call_id", leg.ID(), "bot", p.Name),

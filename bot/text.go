@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/record"
@@ -38,19 +36,7 @@ type TextReply struct {
 // NewText starts a written conversation with profile p. prior is the thread so far (a chat
 // restored after a restart), oldest first; id names the conversation in logs.
 func NewText(cfg Config, p Profile, id string, prior []record.Turn) *Text {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.EngineTimeout <= 0 {
-		cfg.EngineTimeout = defaultEngineTimeout
-	}
-	if p.MaxFailedTurns <= 0 {
-		p.MaxFailedTurns = defaultMaxFailedTurns
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	cfg, p, log := withDefaults(cfg, p)
 	lang := p.Language
 	if lang == "" {
 		lang = "en-US"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -652,21 +653,7 @@ func typingText(n int) string {
 
 // StaffImagePath is where staff read the image of message seq of chat id.
 func StaffImagePath(id string, seq int64) string {
-	return "/api/chats/" + id + "/images/" + itoa(seq)
-}
-
-func itoa(n int64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return string(b[i:])
+	return "/api/chats/" + id + "/images/" + strconv.FormatInt(seq, 10)
 }
 
 // noAgent ends a chat no agent can take: what the visitor wrote becomes a task.
