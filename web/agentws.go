@@ -238,18 +238,11 @@ func (d *Desktop) writeEvents(ctx context.Context, cancel context.CancelFunc, ws
 			if !ok {
 				continue
 			}
-			b, _ := json.Marshal(m)
-			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-			err := ws.Write(wctx, websocket.MessageText, b)
-			wcancel()
-			if err != nil {
+			if pushJSON(ctx, ws, m) != nil {
 				return
 			}
 		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := ws.Ping(pctx)
-			pcancel()
-			if err != nil {
+			if pingWS(ctx, ws) != nil {
 				return
 			}
 		}
@@ -258,3 +251,18 @@ func (d *Desktop) writeEvents(ctx context.Context, cancel context.CancelFunc, ws
 
 // logoutAgent closes the agent's desktop session, if open.
 func (d *Desktop) logoutAgent(agent string) { d.Desk.Disconnect(agent) }
+
+// pushJSON writes v to the socket as one text message, within 5 s.
+func pushJSON(ctx context.Context, ws *websocket.Conn, v any) error {
+	b, _ := json.Marshal(v)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return ws.Write(wctx, websocket.MessageText, b)
+}
+
+// pingWS pings an idle socket, within 10 s.
+func pingWS(ctx context.Context, ws *websocket.Conn) error {
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return ws.Ping(pctx)
+}

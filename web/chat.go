@@ -395,18 +395,11 @@ func (c *Chat) events(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case u := <-updates:
-			b, _ := json.Marshal(u)
-			wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
-			err := ws.Write(wctx, websocket.MessageText, b)
-			wcancel()
-			if err != nil {
+			if pushJSON(ctx, ws, u) != nil {
 				return
 			}
 		case <-ping.C:
-			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := ws.Ping(pctx)
-			pcancel()
-			if err != nil {
+			if pingWS(ctx, ws) != nil {
 				return
 			}
 		}
