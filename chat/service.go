@@ -56,6 +56,8 @@ type Settings struct {
 	// VIPTag is the customer tag whose chats queue at VIPPriority ("" no such tag).
 	VIPTag      string
 	VIPPriority int
+	// BotContext tells the bot the customer's recent contacts (record.CustomerBrief.BotContext).
+	BotContext bool
 
 	OfferTimeout time.Duration // how long an offer waits for the agent (default 30 s)
 	QueueTimeout time.Duration // how long a chat waits for an agent before it becomes a task (default 10 min)

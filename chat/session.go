@@ -292,8 +292,8 @@ func (ss *session) profile() (bot.Profile, bot.Config, bool) {
 	if st.Instructions != "" {
 		prof.Instructions = strings.TrimSpace(prof.Instructions + "\n" + st.Instructions)
 	}
-	if ss.brief != nil && ss.brief.Text != "" {
-		prof.Instructions = strings.TrimSpace(prof.Instructions + "\nWhat we know of this customer's recent contacts: " + ss.brief.Text)
+	if ctx := ss.brief.BotContext(); st.BotContext && ctx != "" {
+		prof.Instructions = strings.TrimSpace(prof.Instructions + "\n" + ctx)
 	}
 	if prof.EscalateQueue == "" {
 		prof.EscalateQueue = st.Queue

@@ -16,7 +16,7 @@ import (
 //	  capacity: 3                  # chats an agent may have open at once
 //	  origins: ["https://shop.example.com"]   # pages that may embed the widget (hotline's own always may)
 //	  identity_secret_env: HOTLINE_CHAT_IDENTITY_SECRET   # verifies sites' signed user ids
-//	  vip_tag: vip                 # customers with this tag queue first
+//	  vip_tag: vip                 # customers with this tag queue first (default customers.vip_tag)
 //	  offer_timeout: 30s
 //	  queue_timeout: 10m           # then what the visitor wrote becomes a task
 //	  idle_timeout: 30m

@@ -200,7 +200,20 @@ func (s *Service) brief(c *record.Customer) (*record.CustomerBrief, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customer: brief %s: %w", c.ID, err)
 	}
-	b := &record.CustomerBrief{ID: c.ID, Name: c.Name, Tags: c.Tags, Language: c.Language, Contacts: len(calls), Days: BriefDays}
+	b := &record.CustomerBrief{ID: c.ID, Name: c.Name, Tags: c.Tags, Language: c.Language, Contacts: len(calls), Days: BriefDays,
+		Fields: c.Fields}
+	for _, cl := range calls {
+		if len(b.Recent) == RecentContacts {
+			break
+		}
+		if e := entryOf(cl); e.Summary != "" {
+			sum := e.Summary
+			if s.Redact != nil {
+				sum = s.Redact(sum)
+			}
+			b.Recent = append(b.Recent, record.RecentContact{At: e.At, Channel: e.Channel, Summary: sum})
+		}
+	}
 	noun := "contacts"
 	if len(calls) == 1 {
 		noun = "contact"
@@ -257,14 +270,19 @@ func (s *Service) Export(id string) ([]byte, error) {
 func (s *Service) Erase(id, by string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.st.GetCustomer(id); err != nil {
+	cust, err := s.st.GetCustomer(id)
+	if err != nil {
 		return fmt.Errorf("customer: erase: %w", err)
 	}
 	calls, err := s.st.ListCalls(record.CallQuery{CustomerID: id})
 	if err != nil {
 		return fmt.Errorf("customer: erase %s: %w", id, err)
 	}
+	var chats []string
 	for _, c := range calls {
+		if c.Channel == record.ChannelChat {
+			chats = append(chats, c.ID)
+		}
 		if s.Eraser != nil {
 			err = s.Eraser.EraseInteraction(c)
 		} else {
@@ -272,6 +290,12 @@ func (s *Service) Erase(id, by string) error {
 		}
 		if err != nil && !errors.Is(err, record.ErrNotFound) {
 			return fmt.Errorf("customer: erase %s: interaction %s: %w", id, c.ID, err)
+		}
+	}
+	tasks := 0
+	if s.Eraser != nil {
+		if tasks, err = s.Eraser.EraseTasks(cust, chats); err != nil {
+			return fmt.Errorf("customer: erase %s: tasks: %w", id, err)
 		}
 	}
 	// Merge records hold snapshots of the profiles they joined: they go too.
@@ -289,6 +313,16 @@ func (s *Service) Erase(id, by string) error {
 	if err := s.st.DeleteCustomer(id); err != nil {
 		return fmt.Errorf("customer: erase: %w", err)
 	}
-	s.log.Info("customer: erased", "customer", id, "by", by, "interactions", len(calls))
+	s.log.Info("customer: erased", "customer", id, "by", by, "interactions", len(calls), "tasks", tasks, "deleted", s.Eraser != nil)
 	return nil
+}
+
+// KeepFields stores fields on profile id (what a CRM lookup answered, for the next contact);
+// an empty value deletes the field.
+func (s *Service) KeepFields(id string, fields map[string]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	_, err := s.Update(id, Patch{Fields: fields})
+	return err
 }

@@ -27,6 +27,9 @@ var (
 // BriefDays is the window of a brief's contact count.
 const BriefDays = 7
 
+// RecentContacts is how many summaries of earlier contacts a brief carries.
+const RecentContacts = 3
+
 // Store is where profiles, their identifier index, merges and interactions live (package
 // store implements it).
 type Store interface {
@@ -42,9 +45,14 @@ type Store interface {
 	UpdateCall(id string, fn func(*record.Call) error) error
 }
 
-// Eraser deletes an interaction's record and its recording files, for Erase.
+// Eraser deletes what a profile's erasure must take with it, for Erase.
 type Eraser interface {
+	// EraseInteraction deletes a call's or chat's record, its recordings, transcript and
+	// messages.
 	EraseInteraction(c *record.Call) error
+	// EraseTasks deletes the tasks (offline messages) left with the profile's identifiers or
+	// from chats, and returns how many went.
+	EraseTasks(c *record.Customer, chats []string) (int, error)
 }
 
 // Service finds, merges and describes customer profiles. It is safe for concurrent use.
@@ -55,6 +63,10 @@ type Service struct {
 	// Eraser, when set, lets Erase delete the interactions too; without it Erase only unlinks
 	// them from the profile.
 	Eraser Eraser
+	// Redact, when set, redacts the summaries a brief carries once more before they go into a
+	// bot's context (they were written from redacted transcripts; this also covers summaries an
+	// agent's wrap-up or an older analyser wrote).
+	Redact func(string) string
 	now    func() time.Time
 
 	// mu serialises changes: Identify's look-up-then-create must not make two profiles for

@@ -78,3 +78,28 @@ func TestBranchInvalid(t *testing.T) {
 		`test.yaml:19:13: node "a": case 5: missing required key "if"`,
 	})
 }
+
+func TestBranchOnCustomerTag(t *testing.T) {
+	f := mustFlow(t, `      - id: a
+        type: branch
+        cases:
+          - {if: 'tagged("vip")', then: vip}
+        else: other
+      - {id: vip, type: say, text: "Welcome back, ${customer.name}."}
+      - {id: other, type: say, text: other}
+`)
+	for tags, want := range map[string]string{"vip": "Welcome back, Li Wei.", "new,vip": "Welcome back, Li Wei.", "vipx": "other", "": "other"} {
+		c := NewCaller()
+		c.Variables["customer.tags"], c.Variables["customer.name"] = tags, "Li Wei"
+		if _, err := runFlow(t, f, c); err != nil {
+			t.Fatal(err)
+		}
+		if ev := c.Events(); ev[0] != `say en-US "`+want+`"` {
+			t.Errorf("tags %q: events %q", tags, ev)
+		}
+	}
+	wantLines(t, "errors", parseErrors(t, `      - id: a
+        type: branch
+        cases: [{if: 'tagged(vip)', then: a}]
+`), []string{`test.yaml:14:30: node "a": case 1: if: tagged( needs a tag in quotes: tagged("vip")`})
+}

@@ -12,6 +12,7 @@ import (
 //
 //	tier == "gold"                       compare a variable with a string ("…" or '…') or a number
 //	open("support-hours")                a calendar is open now (closed(...) for the opposite)
+//	tagged("vip")                        the caller's customer profile has the tag
 //	time >= "08:00" && time < "12:00"    built-ins: caller, called, time (HH:MM), weekday (mon…sun), date, …
 //	caller =~ "^\\+86"                   regular expression match (the pattern must be a string literal)
 //	!(weekday == "sat" || weekday == "sun")
@@ -77,6 +78,7 @@ type (
 		cal  *Calendar
 		open bool
 	}
+	tagExpr struct{ tag string }
 )
 
 func (e litExpr) eval(*evalEnv) exprValue { return e.v }
@@ -95,6 +97,14 @@ func (e matchExpr) eval(env *evalEnv) exprValue {
 }
 func (e calExpr) eval(env *evalEnv) exprValue {
 	return boolValue(e.cal.Open(env.call.Now()) == e.open)
+}
+func (e tagExpr) eval(env *evalEnv) exprValue {
+	for t := range strings.SplitSeq(env.call.Vars()[CustomerVarPrefix+"tags"], ",") {
+		if t == e.tag {
+			return boolValue(true)
+		}
+	}
+	return boolValue(false)
 }
 
 func (e cmpExpr) eval(env *evalEnv) exprValue {
@@ -332,6 +342,10 @@ func (p *exprParser) operand() (exprNode, *exprError) {
 			if p.isOp("(") {
 				return p.calendar(t)
 			}
+		case "tagged":
+			if p.isOp("(") {
+				return p.tagged(t)
+			}
 		}
 		if strings.HasSuffix(t.text, "-") || strings.Contains(t.text, "-") {
 			return nil, &exprError{t.off, fmt.Sprintf("%q is not a variable name; quote strings", t.text)}
@@ -356,6 +370,20 @@ func (p *exprParser) operand() (exprNode, *exprError) {
 		}
 	}
 	return nil, &exprError{t.off, fmt.Sprintf("expected a value, found %q", t.text)}
+}
+
+// tagged parses tagged("tag") after its function name.
+func (p *exprParser) tagged(fn exprToken) (exprNode, *exprError) {
+	p.next() // (
+	arg := p.next()
+	if arg.kind != "str" || arg.text == "" {
+		return nil, &exprError{arg.off, `tagged( needs a tag in quotes: tagged("vip")`}
+	}
+	if !p.isOp(")") {
+		return nil, &exprError{p.peek().off, "missing )"}
+	}
+	p.next()
+	return tagExpr{arg.text}, nil
 }
 
 // calendar parses open("name") or closed("name") after its function name.

@@ -28,6 +28,8 @@ import (
 //	      customer_name: name
 //	      customer_tier: tier
 //	      first_order: open_orders.0.id
+//	    keep: true                 # optional: store the mapped variables on the caller's customer
+//	                               # profile, read next time as ${customer.customer_tier}
 //	    success: greet-known
 //	    failure: greet
 //
@@ -39,6 +41,9 @@ type HTTPNode struct {
 	Body    string
 	Timeout time.Duration
 	Map     []Assignment // variable name → JSON path, in file order
+	// Keep stores the mapped variables on the caller's profile (a Call that is a
+	// CustomerFieldKeeper); the call's own variables are set either way.
+	Keep    bool
 	Success Edge
 	Failure Edge
 
@@ -50,6 +55,11 @@ const (
 	EdgeSuccess = "success"
 	EdgeFailure = "failure"
 )
+
+// CustomerFieldKeeper is a Call that can store fields on the caller's customer profile.
+type CustomerFieldKeeper interface {
+	KeepCustomerFields(fields map[string]string)
+}
 
 // maxHTTPBody bounds the answer an http node reads.
 const maxHTTPBody = 1 << 20
@@ -91,6 +101,10 @@ func newHTTP(id string, f *fields) Node {
 				f.setsVar(e.key)
 			}
 		}
+	}
+	n.Keep = f.boolean("keep", false)
+	if n.Keep && len(n.Map) == 0 {
+		f.errorf(f.pos("keep"), "add a map: of the fields to keep", "keep: true keeps mapped variables, and this node maps none")
 	}
 	f.setsVar("http_status")
 	n.Success = f.edge("success", EdgeSuccess)
@@ -141,8 +155,13 @@ func (n *HTTPNode) Run(ctx context.Context, c Call) (string, error) {
 		c.Logger().Warn("http node: answer is not JSON", "node", n.id, "url", req.URL, "error", err)
 		return EdgeFailure, nil
 	}
+	kept := map[string]string{}
 	for _, m := range n.Map {
 		vars[m.Name] = jsonPath(doc, m.Value)
+		kept[m.Name] = vars[m.Name]
+	}
+	if k, ok := c.(CustomerFieldKeeper); ok && n.Keep {
+		k.KeepCustomerFields(kept)
 	}
 	return EdgeSuccess, nil
 }

@@ -98,3 +98,27 @@ func TestDoHTTP(t *testing.T) {
 		t.Errorf("slow server: err = %v, want a deadline error", err)
 	}
 }
+
+func TestHTTPKeepsFieldsOnTheProfile(t *testing.T) {
+	f := mustFlow(t, `      - id: a
+        type: http
+        url: "http://crm.local/customer?phone=${caller}"
+        map: {tier: tier}
+        keep: true
+        success: ok
+        failure: ok
+      - {id: ok, type: say, text: "tier ${customer.tier}"}
+`)
+	c := NewCaller()
+	c.HTTPFunc = func(dialplan.HTTPRequest) (dialplan.HTTPResponse, error) {
+		return dialplan.HTTPResponse{Status: 200, Body: []byte(`{"tier": "gold"}`)}, nil
+	}
+	if _, err := runFlow(t, f, c); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, "events", c.Events(), []string{"http GET http://crm.local/customer?phone= → 200", "keep customer fields tier", `say en-US "tier gold"`, "hangup normal"})
+
+	// keep without a map has nothing to keep.
+	wantLines(t, "errors", parseErrors(t, `      - {id: a, type: http, url: "http://crm.local/", keep: true, success: a, failure: a}
+`), []string{`test.yaml:12:61: node "a": keep: true keeps mapped variables, and this node maps none (add a map: of the fields to keep)`})
+}

@@ -18,6 +18,17 @@ import (
 //	now       the time, RFC 3339           date     2006-01-02   time 15:04   weekday mon…sun
 //
 // Time variables are in settings.timezone. Other variables come from set, gather, http and record nodes.
+//
+// Customer variables, set when the caller's number leads to a profile (empty otherwise):
+//
+//	customer.id        the profile id           customer.name      the name on the profile
+//	customer.tags      tags, comma-separated    customer.language  the preferred language
+//	customer.contacts  contacts in the last 7 days
+//	customer.brief     "3 contacts in 7 days, last: refund, negative"
+//	customer.last_summary   the newest contact's summary
+//	customer.<field>   a field kept on the profile (an http node's answer with keep: true)
+//
+// Branches test tags with tagged("vip").
 var templateRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_.]*)\}`)
 
 // BuiltinVars are the variables every call has.
@@ -143,7 +154,13 @@ func (p *parser) warnUnknownVars() {
 	}
 }
 
+// CustomerVarPrefix starts the variables read from the caller's customer profile.
+const CustomerVarPrefix = "customer."
+
 func isBuiltin(name string) bool {
+	if strings.HasPrefix(name, CustomerVarPrefix) && len(name) > len(CustomerVarPrefix) {
+		return true
+	}
 	for _, b := range BuiltinVars {
 		if b == name {
 			return true

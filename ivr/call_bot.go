@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hotline-cc/hotline/bot"
@@ -44,6 +45,9 @@ func (c *call) Bot(ctx context.Context, req dialplan.BotRequest) (dialplan.BotRe
 	c.live.set(func(l *LiveCall) { l.State = StateBot })
 	c.checkpoint("bot "+req.Profile.Name, nil)
 	prof := botProfile(req.Profile, c.lang, c.expandKnown)
+	if ctx := c.customer.BotContext(); c.engine.BotContext && ctx != "" {
+		prof.Instructions = strings.TrimSpace(prof.Instructions + "\n" + ctx)
+	}
 	c.log.Info("bot: start", "profile", prof.Name, "language", prof.Language)
 	// The bot reads keys from the call's digit buffer: the call's DTMF pump
 	// owns the leg's key channel.

@@ -5,14 +5,25 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/hotline-cc/hotline/acd"
+	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/record"
 )
 
 type fakeCustomers struct {
-	got []record.Identifiers
-	err error
+	got  []record.Identifiers
+	err  error
+	kept map[string]string
+}
+
+func (f *fakeCustomers) KeepFields(id string, fields map[string]string) error {
+	f.kept = fields
+	return f.err
 }
 
 func (f *fakeCustomers) Identify(_ context.Context, ids record.Identifiers, interaction string) (*record.CustomerBrief, error) {
@@ -46,5 +57,88 @@ func TestIdentifyCaller(t *testing.T) {
 	}
 	if b := (&Engine{}).identify(context.Background(), slog.Default(), rec); b != nil {
 		t.Fatal("identified without Customers")
+	}
+}
+
+func TestCustomerVarsAndKeptFields(t *testing.T) {
+	b := &record.CustomerBrief{ID: "cu_1", Name: "Li Wei", Tags: []string{"vip", "new"}, Contacts: 2, Text: "2 contacts in 7 days",
+		Fields: map[string]string{"tier": "gold", "name": "not this"},
+		Recent: []record.RecentContact{{At: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Channel: "chat", Summary: "Refund for order A123."}}}
+	vars := map[string]string{}
+	setCustomerVars(vars, b)
+	c := &call{vars: vars}
+	got := dialplan.Expand(c, nil, "${customer.name}|${customer.tags}|${customer.contacts}|${customer.tier}|${customer.last_summary}|${customer.brief}")
+	if got != "Li Wei|vip,new|2|gold|Refund for order A123.|2 contacts in 7 days" {
+		t.Fatalf("expanded %q", got)
+	}
+	setCustomerVars(vars, nil) // an unidentified caller sets nothing
+
+	// An http node's keep: the fields go to the profile and read back as ${customer.*}.
+	f := &fakeCustomers{}
+	c = &call{engine: &Engine{Customers: f}, log: slog.Default(), rec: &record.Call{CustomerID: "cu_1"}, vars: map[string]string{}}
+	c.KeepCustomerFields(map[string]string{"tier": "platinum"})
+	if f.kept["tier"] != "platinum" || c.vars["customer.tier"] != "platinum" {
+		t.Fatalf("kept %v, vars %v", f.kept, c.vars)
+	}
+	f.kept = nil
+	c.rec.CustomerID = "" // no profile: nothing to keep on
+	c.KeepCustomerFields(map[string]string{"tier": "x"})
+	if f.kept != nil {
+		t.Fatal("kept fields without a profile")
+	}
+}
+
+func TestBotContextIsRedactedSummaries(t *testing.T) {
+	b := &record.CustomerBrief{ID: "cu_1", Name: "Li Wei", Contacts: 1, Text: "1 contact in 7 days, last: refund",
+		Recent: []record.RecentContact{{At: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC), Channel: "voice", Summary: "Asked for a refund for order A123."}}}
+	ctx := b.BotContext()
+	for _, want := range []string{"1 contact in 7 days, last: refund", "2026-12-07, voice: Asked for a refund for order A123.", "ask whether"} {
+		if !strings.Contains(ctx, want) {
+			t.Errorf("context lacks %q:\n%s", want, ctx)
+		}
+	}
+	if strings.Contains(ctx, "Li Wei") || strings.Contains(ctx, "cu_1") {
+		t.Errorf("context names the customer:\n%s", ctx)
+	}
+	if (&record.CustomerBrief{ID: "cu_2"}).BotContext() != "" || (*record.CustomerBrief)(nil).BotContext() != "" {
+		t.Error("a new customer has a context")
+	}
+}
+
+func TestVIPCallerQueuesFirst(t *testing.T) {
+	h := newHarness(map[string]string{"alice": "answer"}, "alice")
+	h.engine.VIP = VIP{Tag: "vip", Priority: 50}
+	_ = h.acd.SetState("alice", acd.Break, "")
+	q := queue("alice")
+	order := make(chan string, 2)
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		id   string
+		tags []string
+		prio int
+	}{{"plain", nil, 5}, {"vip", []string{"vip"}, 0}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := h.call(p.id, newTestLeg(p.id))
+			c.customer = &record.CustomerBrief{ID: "cu_" + p.id, Tags: p.tags}
+			if r, _ := c.Queue(context.Background(), dialplan.QueueRequest{Queue: q, Priority: p.prio}); r.Outcome == dialplan.QueueAnswered {
+				order <- p.id
+			}
+		}()
+		time.Sleep(30 * time.Millisecond)
+	}
+	_ = h.acd.SetState("alice", acd.Available, "")
+	wg.Wait()
+	close(order)
+	var got []string
+	for id := range order {
+		got = append(got, id)
+	}
+	if len(got) != 2 || got[0] != "vip" {
+		t.Fatalf("served %v, want the VIP first", got)
+	}
+	if p := (VIP{}).priority(&record.CustomerBrief{Tags: []string{"vip"}}, 3); p != 3 {
+		t.Fatalf("no VIP tag configured: priority %d", p)
 	}
 }

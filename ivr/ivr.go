@@ -114,6 +114,10 @@ type Engine struct {
 	// Customers identifies callers by their number for the record and the screen pop; nil
 	// leaves calls without a customer.
 	Customers Customers
+	// VIP raises the queue priority of callers whose profile has its tag; zero: no VIP tag.
+	VIP VIP
+	// BotContext gives voice bots the caller's recent contacts (redacted summaries) as context.
+	BotContext bool
 
 	prompts promptCache
 	active  atomic.Int64
@@ -197,6 +201,7 @@ func (e *Engine) Run(leg InboundLeg, info CallInfo) *record.Call {
 		keyed:  make(chan struct{}, 1),
 		pos:    position{flow: flow, node: flow.Start, since: rec.Start},
 	}
+	setCustomerVars(c.vars, customer)
 	defer c.live.remove()
 	go c.pumpDTMF()
 	ctx := leg.Context()

@@ -53,6 +53,10 @@ func (c *call) Queue(ctx context.Context, req dialplan.QueueRequest) (dialplan.Q
 		return res(dialplan.QueueNoAgent)
 	}
 	callID := c.vars["call_id"]
+	if p := e.VIP.priority(c.customer, req.Priority); p != req.Priority {
+		c.log.Info("queue: VIP caller", "tag", e.VIP.Tag, "priority", p)
+		req.Priority = p
+	}
 	if err := e.ACD.Enqueue(spec, callID, req.Priority); err != nil {
 		if errors.Is(err, acd.ErrQueueFull) {
 			c.log.Info("queue: full", "queue", q.Name, "max_length", q.MaxLength)

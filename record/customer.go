@@ -2,6 +2,8 @@ package record
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,37 @@ type CustomerBrief struct {
 	Days     int `json:"days"`
 	// Text is the timeline in one line: "3 contacts in 7 days, last: refund, negative".
 	Text string `json:"text,omitempty"`
+	// Fields are the profile's kept fields (a CRM's tier, account id), for ${customer.*}.
+	Fields map[string]string `json:"fields,omitempty"`
+	// Recent are the newest interactions with a summary, newest first (at most three), redacted.
+	Recent []RecentContact `json:"recent,omitempty"`
+}
+
+// RecentContact is one earlier interaction as the bot's context tells it.
+type RecentContact struct {
+	At      time.Time `json:"at"`
+	Channel string    `json:"channel"` // "voice" or "chat"
+	Summary string    `json:"summary"`
+}
+
+// BotContext is what a bot is told of the customer: the one-line timeline and the recent
+// contacts' summaries. It holds no name or identifier: the summaries were written from redacted
+// transcripts, and nothing else of the profile reaches a model. "" when there is nothing to tell.
+func (b *CustomerBrief) BotContext() string {
+	if b == nil || (b.Contacts == 0 && len(b.Recent) == 0) {
+		return ""
+	}
+	var s strings.Builder
+	s.WriteString("What we know of this customer's recent contacts: ")
+	s.WriteString(b.Text)
+	s.WriteString(".")
+	for _, r := range b.Recent {
+		fmt.Fprintf(&s, "\n- %s, %s: %s", r.At.UTC().Format(time.DateOnly), r.Channel, r.Summary)
+	}
+	if len(b.Recent) > 0 {
+		s.WriteString("\nIf the customer seems to be contacting us about one of these, ask whether that is why, in one short question.")
+	}
+	return s.String()
 }
 
 // Consent is what the customer agreed to.

@@ -7,7 +7,11 @@ want=(espeak-ng:espeak-ng pocketsphinx_continuous:pocketsphinx)
 if [ "${1:-run}" = test ]; then
   want+=(sipp:sip-tester baresip:baresip sox:sox chromium:chromium)
 fi
-missing=()
+# Chinese pages are looked at in screenshots: Chromium needs a CJK font to draw them.
+if [ "${1:-run}" = test ] && ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+  missing_fonts=fonts-noto-cjk
+fi
+missing=(${missing_fonts:-})
 for pair in "${want[@]}"; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")

@@ -59,6 +59,8 @@ type searchEntry struct {
 	Agents       []string `json:"agents,omitempty"`       // the call's agent and its wrap-up agents
 	Dispositions []string `json:"dispositions,omitempty"` // the call's disposition and its wrap-up codes
 	Terms        string   `json:"-"`                      // index terms, space-separated, each once (in call_terms)
+	// Deleted says the call's record is gone (DeleteCall): the index forgets it.
+	Deleted bool `json:"-"`
 }
 
 // doc is a search entry in memory.
@@ -106,6 +108,13 @@ func (ix *searchIndex) add(e *searchEntry) bool {
 		}
 		ix.docs[n].dead = true
 		ix.dead++
+	}
+	if e.Deleted {
+		delete(ix.byID, e.ID)
+		if ix.rebuilding {
+			ix.log = append(ix.log, e)
+		}
+		return false
 	}
 	n := uint32(len(ix.docs))
 	ix.docs = append(ix.docs, doc{

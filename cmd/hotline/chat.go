@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -37,7 +38,8 @@ func (s *server) startChat(ctx context.Context, agents *acd.ACD, desks *desk.Des
 	s.chat = chat.New(chat.Config{Channels: channels, Store: s.store, Records: s.after, Router: agents, Desk: desks, Customers: customers,
 		Plan: func() *dialplan.Plan { return s.plans.Current() }, Bots: eng, Log: s.log,
 		Settings: chat.Settings{Bot: cc.Bot, Instructions: cc.Instructions, Queue: cc.Queue, Calendar: cc.Calendar,
-			IdentitySecret: []byte(cc.IdentitySecretValue()), VIPTag: cc.VIPTag, VIPPriority: 10,
+			IdentitySecret: []byte(cc.IdentitySecretValue()), VIPTag: cmp.Or(cc.VIPTag, cfg.Customers.VIPTag),
+			VIPPriority: cfg.Customers.VIPPriorityValue(), BotContext: cfg.Customers.BotContextOn(),
 			OfferTimeout: cc.OfferTimeout.D(), QueueTimeout: cc.QueueTimeout.D(), IdleTimeout: cc.IdleTimeout.D()}})
 	if err := s.chat.Start(ctx); err != nil {
 		return nil, err

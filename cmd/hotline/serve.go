@@ -177,11 +177,16 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	// the screen pop.
 	customers := customer.New(st, cfg.CustomerCountry(), log)
 	calls.engine.Customers = customers
+	calls.engine.VIP = ivr.VIP{Tag: cfg.Customers.VIPTag, Priority: cfg.Customers.VIPPriorityValue()}
+	calls.engine.BotContext = cfg.Customers.BotContextOn()
 	// After a call: redaction, the analysis queue, webhooks.
 	if s.after, err = newAfterCall(ctx, cfg, st, eng, s.recs.Dir(), func() int { return s.sip.ActiveCalls() }, log); err != nil {
 		return nil, err
 	}
 	calls.engine.Records = s.after
+	// Erasing a customer deletes their interactions and recordings; bots read redacted summaries.
+	customers.Eraser = eraser{st: st, recordings: s.recs.Dir(), country: cfg.CustomerCountry(), log: log}
+	customers.Redact = func(t string) string { t, _ = s.after.redactor.Text(t); return t }
 	// Records in progress: checkpointed as calls go; those a crash left are closed before any call comes.
 	calls.engine.Journal = s.after
 	if n, err := s.after.closeInterrupted(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -116,6 +117,17 @@ type Caller struct {
 }
 
 var _ dialplan.Call = (*Caller)(nil)
+
+// KeepCustomerFields records an http node's keep: as an event and sets the ${customer.*}
+// variables, as the IVR does for an identified caller.
+func (c *Caller) KeepCustomerFields(fields map[string]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range fields {
+		c.Variables[dialplan.CustomerVarPrefix+k] = v
+	}
+	c.logf("keep customer fields %s", strings.Join(slices.Sorted(maps.Keys(fields)), ","))
+}
 
 // NewCaller returns a caller that follows script, action by action.
 func NewCaller(script ...Action) *Caller {
