@@ -297,6 +297,20 @@ func (s *Service) moveCalls(ids []string, to string) error {
 	return nil
 }
 
+// Merges lists the merges into profile id, newest first, undone ones included, so that staff
+// can see why the profile holds what it holds and undo a merge.
+func (s *Service) Merges(id string) ([]*record.Merge, error) {
+	if _, err := s.st.GetCustomer(id); err != nil {
+		return nil, fmt.Errorf("customer: merges: %w", err)
+	}
+	ms, err := s.st.ListMerges(id)
+	if err != nil {
+		return nil, fmt.Errorf("customer: merges of %s: %w", id, err)
+	}
+	slices.SortFunc(ms, func(a, b *record.Merge) int { return b.At.Compare(a.At) })
+	return ms, nil
+}
+
 // Unmerge undoes a merge: the absorbed profile comes back as it was, with its identifiers and
 // interactions, and the surviving profile loses what only the absorbed one had.
 func (s *Service) Unmerge(mergeID, by string) (*record.Customer, error) {

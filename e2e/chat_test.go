@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/hotline-cc/hotline/chat"
 	"github.com/hotline-cc/hotline/e2e/peers"
+	"github.com/hotline-cc/hotline/record"
 )
 
 const chatConfig = `chat:
@@ -161,7 +162,113 @@ func TestWebChat(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(fmt.Sprint(tl), "chat") {
 		t.Fatalf("timeline %d %v", resp.StatusCode, tl)
 	}
+	custA := fmt.Sprint(chat["customer_id"])
+	if err := caller.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	firstCall := waitCustomerCall(t, srv, "13800138000")
+
+	// The same person calls from another number: a second profile, which the agent merges
+	// into the first on the profile page, and then undoes.
+	other := peers.StartPhone(t, peers.PhoneConfig{User: "13900139000", PlayWAV: toneWAV(t, t.TempDir(), callerTone), MaxCallSeconds: 30})
+	if err := other.Dial("sip:2000@" + srv.SIPAddr()); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, actx, `document.getElementById("pop-from").textContent.includes("13900139000")`, 20*time.Second)
+	if err := other.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	second := waitCustomerCall(t, srv, "13900139000")
+	custB := second.CustomerID
+	if custB == custA {
+		t.Fatalf("the second number found the first profile %s", custA)
+	}
+
+	// The profile page, opened from the screen pop's link in a tab beside the desktop.
+	href := jsString(t, actx, `document.getElementById("pop-profile").getAttribute("href") || ""`)
+	if href != "/customers/"+custA && href != "/customers/"+custB {
+		t.Fatalf("screen pop profile link %q", href)
+	}
+	pctx, closeTab := chromedp.NewContext(actx)
+	defer closeTab()
+	if err := chromedp.Do(pctx, chromedp.Navigate("http://"+srv.HTTPAddr+"/customers/"+custA)); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, pctx, `document.getElementById("name").textContent === "Li Wei" && document.querySelectorAll("#timeline tr").length === 2`, 15*time.Second)
+	if s := jsString(t, pctx, `document.getElementById("timeline").textContent`); !strings.Contains(s, "chat") || !strings.Contains(s, "voice") {
+		t.Fatalf("profile timeline %q: want the chat and the call", s)
+	}
+	jsString(t, pctx, `(() => { document.getElementById("mergefrom").value = `+strconvQuote(custB)+`; document.querySelector("#mergeform button").click(); return "ok" })()`)
+	jsWait(t, pctx, `!!document.querySelector("#timeline tr[data-id='`+second.ID+`']") && !!document.querySelector("#merges button.undo")`, 15*time.Second)
+	if s := jsString(t, pctx, `document.getElementById("merges").textContent`); !strings.Contains(s, "alice") || !strings.Contains(s, "13900139000") {
+		t.Fatalf("merge explanation %q: want who merged and the number", s)
+	}
+	screenshot(t, pctx, "customer-profile-merged.png")
+	jsString(t, pctx, `(() => { document.querySelector("#merges button.undo").click(); return "ok" })()`)
+	jsWait(t, pctx, `!document.querySelector("#timeline tr[data-id='`+second.ID+`']") && document.getElementById("merges").textContent.length > 0 && !document.querySelector("#merges button.undo")`, 15*time.Second)
+	if b := getJSON(t, "http://"+srv.HTTPAddr+"/api/customers/"+custB+"/timeline"); !strings.Contains(b, second.ID) {
+		t.Fatalf("after the undo, profile B's timeline %s lacks its call", b)
+	}
+	// A Chinese browser gets the page in Chinese.
+	if err := chromedp.Do(pctx, chromedp.Navigate("http://"+srv.HTTPAddr+"/customers/"+custA+"?lang=zh")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, pctx, `document.querySelector("h2[data-t=Timeline]").textContent === "接触记录" && document.querySelectorAll("#timeline tr").length === 2`, 15*time.Second)
+	screenshot(t, pctx, "customer-profile-zh.png")
+	jsString(t, pctx, `(() => { localStorage.removeItem("hotline.lang"); return "ok" })()`)
+
+	// The right to erasure: the profile, the chat with its thread and the call go.
+	chatID := fmt.Sprint(chat["id"])
+	if code := httpStatus(t, "GET", "http://"+srv.HTTPAddr+"/api/calls/"+chatID, adminToken); code != 200 {
+		t.Fatalf("chat record before erasure: %d", code)
+	}
+	if code := httpStatus(t, "DELETE", "http://"+srv.HTTPAddr+"/api/customers/"+custA, adminToken); code != http.StatusNoContent {
+		t.Fatalf("erase: %d", code)
+	}
+	for _, u := range []struct{ url, token string }{
+		{"/api/customers/" + custA, adminToken},
+		{"/api/calls/" + chatID, adminToken},
+		{"/api/calls/" + firstCall.ID, adminToken},
+		{"/api/customers/" + custA + "/timeline", adminToken},
+	} {
+		if code := httpStatus(t, "GET", "http://"+srv.HTTPAddr+u.url, u.token); code != http.StatusNotFound && code != http.StatusUnauthorized {
+			t.Errorf("GET %s after erasure: %d, want 404 or 401", u.url, code)
+		}
+	}
+	if b := getJSON(t, "http://"+srv.HTTPAddr+"/api/calls/search?number=13800138000"); strings.Contains(b, firstCall.ID) {
+		t.Errorf("the erased call is still found: %s", b)
+	}
 }
+
+// waitCustomerCall waits for the record of the call from number, linked to a profile.
+func waitCustomerCall(t *testing.T, srv *Server, number string) record.Call {
+	t.Helper()
+	for range 100 {
+		for _, c := range srv.Calls(t) {
+			if c.From == number && c.CustomerID != "" && c.Disposition != record.DispositionInProgress {
+				return c
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("no ended call from %s with a customer\n%s", number, srv.Log())
+	return record.Call{}
+}
+
+// httpStatus sends a request with a bearer token and returns the status.
+func httpStatus(t *testing.T, method, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
 
 // getJSON reads an admin API as text.
 func getJSON(t *testing.T, url string) string {

@@ -22,6 +22,7 @@ type Customers interface {
 	Timeline(id string) ([]customer.Entry, error)
 	Merge(into, from, by string) (*record.Merge, error)
 	Unmerge(mergeID, by string) (*record.Customer, error)
+	Merges(id string) ([]*record.Merge, error)
 	Export(id string) ([]byte, error)
 	Erase(id, by string) error
 }
@@ -30,12 +31,18 @@ type Customers interface {
 const maxCustomerBody = 64 << 10
 
 func (a *API) customerRoutes(mux *http.ServeMux) {
+	// The profile page (web/calls/customer.html): static; it reads the API below with the
+	// viewer's desktop session, so agents open it from the screen pop.
+	mux.Handle("GET /customers/{id}", pageHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, staffFiles, "calls/customer.html")
+	})))
 	mux.Handle("GET /api/customers", a.desk(a.lookupCustomer, false))
 	mux.Handle("POST /api/customers", a.desk(a.createCustomer, false))
 	mux.Handle("GET /api/customers/{id}", a.desk(a.getCustomer, false))
 	mux.Handle("PATCH /api/customers/{id}", a.desk(a.updateCustomer, false))
 	mux.Handle("GET /api/customers/{id}/timeline", a.desk(a.customerTimeline, false))
 	mux.Handle("POST /api/customers/{id}/merge", a.desk(a.mergeCustomer, false))
+	mux.Handle("GET /api/customers/{id}/merges", a.desk(a.customerMerges, false))
 	mux.Handle("POST /api/customer-merges/{id}/undo", a.desk(a.undoMerge, false))
 	mux.Handle("GET /api/customers/{id}/export", a.desk(a.exportCustomer, false))
 	mux.Handle("DELETE /api/customers/{id}", a.desk(a.eraseCustomer, true))
@@ -170,6 +177,18 @@ func (a *API) mergeCustomer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, m)
+}
+
+func (a *API) customerMerges(w http.ResponseWriter, r *http.Request) {
+	ms, err := a.Customers.Merges(r.PathValue("id"))
+	if err != nil {
+		a.customerError(w, err)
+		return
+	}
+	if ms == nil {
+		ms = []*record.Merge{}
+	}
+	writeJSON(w, http.StatusOK, ms)
 }
 
 func (a *API) undoMerge(w http.ResponseWriter, r *http.Request) {

@@ -130,6 +130,8 @@ function onOffer(c, device) {
   text("pop-path", (c.path || []).join(" → "));
   const cu = c.customer; // the caller's profile: name and the timeline in one line
   text("pop-customer", cu ? [cu.name, cu.text].filter(Boolean).join(" · ") : "");
+  const prof = $("pop-profile"); show(prof, !!cu);
+  if (cu) prof.href = "/customers/" + encodeURIComponent(cu.id);
   const h = c.handoff;
   show($("handoff"), !!h);
   if (h) {

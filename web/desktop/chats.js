@@ -90,6 +90,8 @@
     c.unread = 0;
     $("chat-who").textContent = [c.pop.visitor, c.pop.contact].filter(Boolean).join(" · ") || t("Visitor");
     $("chat-brief").textContent = c.pop.customer ? c.pop.customer.text || "" : "";
+    show($("chat-profile"), !!c.pop.customer);
+    if (c.pop.customer) $("chat-profile").href = "/customers/" + encodeURIComponent(c.pop.customer.id);
     const ho = c.pop.handoff;
     show($("chat-summary"), !!(ho && ho.summary));
     if (ho && ho.summary) $("chat-summary").textContent = t("From the bot: {summary}", { summary: ho.summary });

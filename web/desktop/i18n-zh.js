@@ -37,7 +37,7 @@ window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
   "Save and finish": "保存并结束", "resolved": "已解决", "follow up": "需跟进", "escalated": "已升级",
   "wrong number": "打错电话", "other": "其他",
   // The screen pop.
-  "Caller": "来电客户", "Customer": "客户档案", "Details of the next caller appear here the moment the call rings.": "来电振铃时，这里会立即显示客户信息。",
+  "Caller": "来电客户", "Customer": "客户档案", "Profile": "查看档案", "Details of the next caller appear here the moment the call rings.": "来电振铃时，这里会立即显示客户信息。",
   "Number": "号码", "Dialled": "拨打号码", "Route": "路由", "Queue": "队列", "Waited": "等待时长", "Language": "语言",
   "Path": "流程路径", "From the voice bot": "来自语音机器人", "Intent": "意图", "Reason": "转人工原因",
   "Transcript": "通话文本", "positive": "积极", "neutral": "中性", "negative": "消极",
