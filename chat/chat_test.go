@@ -195,7 +195,7 @@ func TestChatBotThenAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := r.nextOffer(t)
-	if p.offer.Handoff == nil || p.offer.Handoff.Queue != "support" || len(p.offer.Transcript) < 4 {
+	if p.offer.Handoff == nil || p.offer.Handoff.Queue != "support" || len(p.offer.Thread) < 4 {
 		t.Fatalf("offer %+v", p.offer)
 	}
 	first := p.agent

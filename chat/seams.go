@@ -26,7 +26,7 @@ type Offer struct {
 	Language   string // BCP 47
 	Waited     time.Duration
 	Handoff    *record.Handoff       // the bot's packet, when the bot escalated
-	Transcript []record.Turn         // the thread so far
+	Thread     []Event               // the thread so far, as message events (images by their staff path)
 	Customer   *record.CustomerBrief // nil: not identified
 }
 

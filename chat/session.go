@@ -355,6 +355,25 @@ func turnsOf(msgs []record.ChatMessage) []record.Turn {
 	return out
 }
 
+// threadOf is msgs as the message events an agent's desk shows; system notices are left out.
+func threadOf(id string, msgs []record.ChatMessage) []Event {
+	turns := turnsOf(msgs)
+	out := make([]Event, 0, len(turns))
+	i := 0
+	for _, m := range msgs {
+		if m.From != record.FromVisitor && m.From != record.FromBot && m.From != record.FromAgent {
+			continue
+		}
+		ev := Event{Kind: EventMessage, From: turns[i].Speaker, Text: m.Text, At: m.At}
+		if m.Image != "" {
+			ev.Attachment = StaffImagePath(id, m.Seq)
+		}
+		out = append(out, ev)
+		i++
+	}
+	return out
+}
+
 func (ss *session) botPhase(ctx context.Context) {
 	prof, cfg, ok := ss.profile()
 	if !ok {
@@ -547,7 +566,7 @@ func (ss *session) offer(ctx context.Context, agent string, stop <-chan struct{}
 	ss.mu.Lock()
 	c := *ss.meta
 	o := Offer{ChatID: c.ID, Queue: c.Queue, Visitor: c.Visitor.Name, Contact: orDefault(c.Visitor.Phone, c.Visitor.Email),
-		Language: c.Language, Waited: ss.svc.cfg.Now().Sub(c.Queued), Handoff: c.Handoff, Transcript: turnsOf(ss.msgs), Customer: ss.brief}
+		Language: c.Language, Waited: ss.svc.cfg.Now().Sub(c.Queued), Handoff: c.Handoff, Thread: threadOf(ss.id, ss.msgs), Customer: ss.brief}
 	ss.mu.Unlock()
 	side, err := ss.svc.cfg.Desk.OfferChat(ctx, agent, o)
 	done <- offered{agent: agent, side: side, err: err, late: err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded)}

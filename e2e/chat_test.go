@@ -34,6 +34,7 @@ bots:
   assistant:
     greeting:
       en-US: "Hi, I am the virtual assistant. How can I help you?"
+      zh-CN: "您好，我是智能助手，请问有什么可以帮您？"
     knowledge_base: %s
     escalate_queue: support
     escalate_on: [request, failed_turns]
@@ -360,5 +361,52 @@ func TestChatChannelAdapter(t *testing.T) {
 	_ = json.Unmarshal([]byte(body2), &b)
 	if a.ChatID == "" || a.ChatID != b.ChatID {
 		t.Fatalf("second message went to chat %q, first to %q", b.ChatID, a.ChatID)
+	}
+}
+
+// TestChatWidgetChinese: a zh-CN browser gets the widget in Chinese, the bot greets in
+// Chinese, an image it attaches shows in the thread and on the agent's desktop; a file that
+// only claims to be an image is refused with a Chinese message.
+func TestChatWidgetChinese(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: chatDialplan(t), Extra: desktopConfig + chatConfig})
+	actx, _ := browserAgent(t, srv, "alice", "alice-demo", 440)
+	goAvailable(t, actx)
+	vctx := newBrowser(t, chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"))
+	if err := chromedp.Do(vctx, chromedp.Navigate("http://"+srv.HTTPAddr+"/chat/demo")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, vctx, `!!document.querySelector('#hotline-chat') && !!`+widget+`.querySelector('.launcher')`, 15*time.Second)
+	if s := jsString(t, vctx, widget+`.querySelector('.launcher').getAttribute('aria-label') || ''`); s != "打开聊天" {
+		t.Fatalf("launcher label %q: want Chinese", s)
+	}
+	jsString(t, vctx, `(() => { `+widget+`.querySelector('.launcher').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('form.prechat') != null && `+widget+`.querySelector('form.prechat').textContent.includes('请先简单介绍一下您自己')`, 10*time.Second)
+	jsString(t, vctx, `(() => { const f = `+widget+`.querySelector('form.prechat'); const i = f.querySelector('input[name=name]');
+		i.value = "王芳"; i.dispatchEvent(new Event('input')); f.querySelector('button').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('.log') && `+widget+`.querySelector('.log').textContent.includes('您好，我是智能助手')`, 15*time.Second)
+
+	// A real PNG drawn on a canvas goes through the widget's file input.
+	attach := func(js string) {
+		t.Helper()
+		jsString(t, vctx, `(() => { (async () => { const blob = await (`+js+`); const dt = new DataTransfer();
+			dt.items.add(new File([blob], "photo.png", {type: "image/png"})); const f = `+widget+`.querySelector('input.file');
+			f.files = dt.files; f.dispatchEvent(new Event('change')); })(); return "ok" })()`)
+	}
+	attach(`new Promise((ok) => { const c = document.createElement('canvas'); c.width = 40; c.height = 30;
+		const g = c.getContext('2d'); g.fillStyle = '#c00'; g.fillRect(0, 0, 40, 30); c.toBlob(ok, 'image/png'); })`)
+	jsWait(t, vctx, `[...`+widget+`.querySelectorAll('.log img.img')].some((i) => i.complete && i.naturalWidth === 40)`, 15*time.Second)
+	// Text that claims to be a PNG is refused from its bytes.
+	attach(`Promise.resolve(new Blob(["<script>alert(1)</script>"]))`)
+	jsWait(t, vctx, widget+`.textContent.includes('只能发送图片')`, 10*time.Second)
+	screenshot(t, vctx, "chat-widget-zh.png")
+
+	// The agent takes the chat and sees the picture.
+	jsString(t, vctx, `(() => { const ta = `+widget+`.querySelector('textarea'); ta.value = "我要人工客服"; ta.dispatchEvent(new Event('input'));
+		ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true})); return "ok" })()`)
+	jsWait(t, actx, `!!document.querySelector('#chat-offers .chat-accept')`, 20*time.Second)
+	jsString(t, actx, `(() => { document.querySelector('#chat-offers .chat-accept').click(); return "ok" })()`)
+	jsWait(t, actx, `[...document.querySelectorAll('#chat-thread li img')].some((i) => i.complete && i.naturalWidth === 40)`, 15*time.Second)
+	if n := jsString(t, actx, `String(document.querySelectorAll('#chat-thread li img').length)`); n != "1" {
+		t.Fatalf("desktop shows %s pictures, want the one real image", n)
 	}
 }

@@ -69,14 +69,14 @@ type wsMsg struct {
 
 // chatPop is what the desktop shows when a chat is offered.
 type chatPop struct {
-	Queue      string                `json:"queue,omitempty"`
-	Visitor    string                `json:"visitor,omitempty"`
-	Contact    string                `json:"contact,omitempty"`
-	Language   string                `json:"language,omitempty"`
-	WaitMs     int64                 `json:"wait_ms"`
-	Handoff    *record.Handoff       `json:"handoff,omitempty"`
-	Transcript []record.Turn         `json:"transcript,omitempty"`
-	Customer   *record.CustomerBrief `json:"customer,omitempty"`
+	Queue    string                `json:"queue,omitempty"`
+	Visitor  string                `json:"visitor,omitempty"`
+	Contact  string                `json:"contact,omitempty"`
+	Language string                `json:"language,omitempty"`
+	WaitMs   int64                 `json:"wait_ms"`
+	Handoff  *record.Handoff       `json:"handoff,omitempty"`
+	Thread   []chat.Event          `json:"thread,omitempty"`
+	Customer *record.CustomerBrief `json:"customer,omitempty"`
 }
 
 // command turns a desktop message into a desk command.
@@ -153,7 +153,7 @@ func message(e desk.Event) (wsMsg, bool) {
 	case desk.ChatOffered:
 		o := e.Offer
 		return wsMsg{Type: "chat_offer", ChatID: o.ChatID, Chat: &chatPop{Queue: o.Queue, Visitor: o.Visitor, Contact: o.Contact,
-			Language: o.Language, WaitMs: o.Waited.Milliseconds(), Handoff: o.Handoff, Transcript: o.Transcript, Customer: o.Customer}}, true
+			Language: o.Language, WaitMs: o.Waited.Milliseconds(), Handoff: o.Handoff, Thread: o.Thread, Customer: o.Customer}}, true
 	case desk.ChatWithdrawn:
 		return wsMsg{Type: "chat_cancel", ChatID: e.Chat, Reason: e.Reason}, true
 	case desk.ChatAccepted:

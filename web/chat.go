@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -264,17 +265,51 @@ func (c *Chat) post(w http.ResponseWriter, r *http.Request) {
 	if msgs == nil {
 		msgs = []record.ChatMessage{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": visitorView(id, msgs)})
+}
+
+// visitorMessage is a chat message as the visitor's API shows it: an image is named by the
+// path that serves it to the visitor (under the widget's base URL).
+type visitorMessage struct {
+	record.ChatMessage
+	Attachment string `json:"attachment,omitempty"`
+}
+
+func visitorMsg(chatID string, m record.ChatMessage) visitorMessage {
+	v := visitorMessage{ChatMessage: m}
+	if m.Image != "" {
+		v.Attachment = "/chat/api/sessions/" + url.PathEscape(chatID) + "/attachments/" + strconv.FormatInt(m.Seq, 10)
+	}
+	return v
+}
+
+func visitorView(chatID string, ms []record.ChatMessage) []visitorMessage {
+	out := make([]visitorMessage, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, visitorMsg(chatID, m))
+	}
+	return out
+}
+
+// visitorUpdate is a live event as the visitor's socket sends it.
+type visitorUpdate struct {
+	chat.Update
+	Message *visitorMessage `json:"message,omitempty"`
 }
 
 func (c *Chat) messages(w http.ResponseWriter, r *http.Request) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
-	th, err := c.Service.Messages(r.PathValue("id"), bearer(r), after)
+	id := r.PathValue("id")
+	th, err := c.Service.Messages(id, bearer(r), after)
 	if err != nil {
 		chatError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, th)
+	writeJSON(w, http.StatusOK, struct {
+		State    string           `json:"state"`
+		Agent    string           `json:"agent,omitempty"`
+		Messages []visitorMessage `json:"messages"`
+	}{th.State, th.Agent, visitorView(id, th.Messages)})
 }
 
 func (c *Chat) typing(w http.ResponseWriter, r *http.Request) {
@@ -315,7 +350,7 @@ func (c *Chat) attach(w http.ResponseWriter, r *http.Request) {
 		chatError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"message": m})
+	writeJSON(w, http.StatusCreated, map[string]any{"message": visitorMsg(id, m)})
 }
 
 func (c *Chat) image(w http.ResponseWriter, r *http.Request) {
@@ -395,7 +430,12 @@ func (c *Chat) events(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case u := <-updates:
-			if pushJSON(ctx, ws, u) != nil {
+			out := visitorUpdate{Update: u}
+			if u.Message != nil {
+				m := visitorMsg(r.PathValue("id"), *u.Message)
+				out.Message = &m
+			}
+			if pushJSON(ctx, ws, out) != nil {
 				return
 			}
 		case <-ping.C:

@@ -80,6 +80,18 @@
     return e;
   }
   function show(e, on) { e.hidden = !on; }
+  // icon draws a 24×24 line icon from a path (SVG, so it needs no emoji font on the visitor's machine).
+  function icon(d) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "24"); svg.setAttribute("height", "24");
+    svg.setAttribute("aria-hidden", "true"); svg.setAttribute("fill", "none"); svg.setAttribute("stroke", "currentColor");
+    svg.setAttribute("stroke-width", "2"); svg.setAttribute("stroke-linecap", "round"); svg.setAttribute("stroke-linejoin", "round");
+    var p = document.createElementNS(ns, "path");
+    p.setAttribute("d", d);
+    svg.appendChild(p);
+    return svg;
+  }
 
   var host = el("div", { id: "hotline-chat" });
   var root = host.attachShadow({ mode: "open" });
@@ -89,7 +101,9 @@
   root.appendChild(el("link", { rel: "stylesheet", href: base + "/chat/widget.css" }));
   var title = ds.title || t("Chat with us");
   var launcher = el("button", { class: "launcher", type: "button", "aria-label": t("Open chat"), "aria-expanded": "false" });
-  launcher.appendChild(el("span", { class: "icon", "aria-hidden": "true" }, "\uD83D\uDCAC"));
+  var bubbleIcon = el("span", { class: "icon", "aria-hidden": "true" });
+  bubbleIcon.appendChild(icon("M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"));
+  launcher.appendChild(bubbleIcon);
   var badge = el("span", { class: "badge", "aria-hidden": "true" });
   show(badge, false);
   launcher.appendChild(badge);
@@ -122,7 +136,8 @@
   show(typingLine, false);
   var composer = el("form", { class: "composer" });
   var fileIn = el("input", { type: "file", accept: "image/*", class: "file", tabindex: "-1", "aria-hidden": "true" });
-  var attachBtn = el("button", { type: "button", class: "attach", "aria-label": t("Attach an image") }, "\uD83D\uDCCE");
+  var attachBtn = el("button", { type: "button", class: "attach", "aria-label": t("Attach an image") });
+  attachBtn.appendChild(icon("M21 11.5l-8.5 8.5a5 5 0 0 1-7-7l9-9a3.3 3.3 0 0 1 4.7 4.7l-9 9a1.7 1.7 0 0 1-2.4-2.4l8.3-8.3"));
   var input = el("textarea", { rows: "1", placeholder: t("Type a message…"), "aria-label": t("Message"), maxlength: "4096" });
   var sendBtn = el("button", { type: "submit", class: "send", "aria-label": t("Send") }, t("Send"));
   composer.appendChild(fileIn);

@@ -23,7 +23,7 @@
         const c = chats.get(id) || { id, thread: [], unread: 0 };
         c.pop = m.chat || {};
         c.offered = true;
-        if (!c.accepted) c.thread = (c.pop.transcript || []).map((tu) => ({ from: tu.speaker, text: tu.text }));
+        if (!c.accepted) c.thread = (c.pop.thread || []).map((ev) => ({ from: ev.from, text: ev.text, attachment: ev.attachment }));
         chats.set(id, c);
         if (!c.accepted) { log(t("chat offered from {who}", { who: c.pop.visitor || c.pop.contact || t("a visitor") })); startRing(); }
         break;
