@@ -19,15 +19,15 @@ type AgentDesk interface {
 
 // Offer is what the agent's desktop shows when a chat is offered (the chat's screen pop).
 type Offer struct {
-	ChatID     string
-	Queue      string
-	Visitor    string // display name from the pre-chat form, or ""
-	Contact    string // phone or e-mail from the pre-chat form, or ""
-	Language   string // BCP 47
-	Waited     time.Duration
-	Handoff    *record.Handoff       // the bot's packet, when the bot escalated
-	Thread     []Event               // the thread so far, as message events (images by their staff path)
-	Customer   *record.CustomerBrief // nil: not identified
+	ChatID   string
+	Queue    string
+	Visitor  string // display name from the pre-chat form, or ""
+	Contact  string // phone or e-mail from the pre-chat form, or ""
+	Language string // BCP 47
+	Waited   time.Duration
+	Handoff  *record.Handoff       // the bot's packet, when the bot escalated
+	Thread   []Event               // the thread so far, as message events (images by their staff path)
+	Customer *record.CustomerBrief // nil: not identified
 }
 
 // AgentSide is an accepted chat at an agent's desk, as the chat sees it.
