@@ -13,7 +13,7 @@ import (
 //	  instructions: "Answer in short paragraphs; links are fine."   # added to the bot's for text
 //	  queue: support               # where chats go when the bot does not name a queue
 //	  calendar: support-hours      # the dialplan calendar of chat hours ("": always open)
-//	  capacity: 3                  # chats an agent may have open at once
+//	  capacity: 3                  # chats an agent may have open at once (an agent's chat_capacity overrides it)
 //	  origins: ["https://shop.example.com"]   # pages that may embed the widget (hotline's own always may)
 //	  identity_secret_env: HOTLINE_CHAT_IDENTITY_SECRET   # verifies sites' signed user ids
 //	  vip_tag: vip                 # customers with this tag queue first (default customers.vip_tag)
@@ -69,6 +69,9 @@ func (c Chat) IdentitySecretValue() string {
 	return c.IdentitySecret
 }
 
+// MaxChatCapacity bounds chat.capacity and an agent's chat_capacity.
+const MaxChatCapacity = 50
+
 // ChatCapacity is chat.capacity, default 3.
 func (c Chat) ChatCapacity() int {
 	if c.Capacity == nil {
@@ -95,8 +98,8 @@ func (c Chat) ChatAddressRate() int {
 
 func (c *Config) validateChat(bad func(line int, format string, args ...any)) {
 	ch := c.Chat
-	if ch.Capacity != nil && (*ch.Capacity < 0 || *ch.Capacity > 50) {
-		bad(c.line("chat", "capacity"), "chat.capacity %d: want 0 to 50 chats per agent", *ch.Capacity)
+	if ch.Capacity != nil && (*ch.Capacity < 0 || *ch.Capacity > MaxChatCapacity) {
+		bad(c.line("chat", "capacity"), "chat.capacity %d: want 0 to %d chats per agent", *ch.Capacity, MaxChatCapacity)
 	}
 	for _, o := range ch.Origins {
 		u, err := url.Parse(o)

@@ -124,6 +124,8 @@ type Agent struct {
 	Skills       map[string]int `yaml:"skills"` // skill → level 1-10
 	Ring         string         `yaml:"ring"`   // which device rings: browser (default, when the desktop is open), sip, or both
 	SRTP         string         `yaml:"srtp"`   // media encryption of calls to the agent's SIP phone: off (default), optional, required (srtp.go)
+	// ChatCapacity is how many chats the agent may have open at once (default chat.capacity; 0: none).
+	ChatCapacity *int `yaml:"chat_capacity"`
 	line         int
 }
 
@@ -372,6 +374,9 @@ func (c *Config) validate() error {
 		}
 		if _, ok := record.ParseRing(a.Ring); !ok {
 			bad(a.line, "agent %q: ring %q must be browser, sip or both", a.ID, a.Ring)
+		}
+		if a.ChatCapacity != nil && (*a.ChatCapacity < 0 || *a.ChatCapacity > MaxChatCapacity) {
+			bad(a.line, "agent %q: chat_capacity %d must be 0 (no chats) to %d", a.ID, *a.ChatCapacity, MaxChatCapacity)
 		}
 		for sk, l := range a.Skills {
 			if l < 1 || l > 10 {

@@ -27,3 +27,32 @@ func TestCustomersInvalid(t *testing.T) {
 		}
 	}
 }
+
+func TestAgentChatCapacity(t *testing.T) {
+	c, err := load(t, "agents:\n  - {id: a, password: x, chat_capacity: 5}\n  - {id: b, password: y}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Agents[0].ChatCapacity == nil || *c.Agents[0].ChatCapacity != 5 || c.Agents[1].ChatCapacity != nil {
+		t.Fatalf("capacities %+v", c.Agents)
+	}
+	if _, err := load(t, "log_level: info\nagents:\n  - {id: a, password: x, chat_capacity: 99}\n"); err == nil || !strings.Contains(err.Error(), "hotline.yaml:3: agent \"a\": chat_capacity 99") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCustomersVIPAndBotContext(t *testing.T) {
+	c, err := load(t, "customers: {vip_tag: vip}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Customers.VIPTag != "vip" || c.Customers.VIPPriorityValue() != DefaultVIPPriority || !c.Customers.BotContextOn() {
+		t.Fatalf("customers %+v", c.Customers)
+	}
+	if c, err = load(t, "customers: {vip_priority: 80, bot_context: false}\n"); err != nil || c.Customers.VIPPriorityValue() != 80 || c.Customers.BotContextOn() {
+		t.Fatalf("customers %+v, %v", c.Customers, err)
+	}
+	if _, err := load(t, "log_level: info\ncustomers:\n  vip_priority: 101\n"); err == nil || !strings.Contains(err.Error(), "vip_priority 101") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -116,6 +116,11 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 		agents.SetAgent(a.ID, a.Name)
 		agents.SetSkills(a.ID, a.Skills)
 	}
+	for _, a := range cfg.Agents {
+		if a.ChatCapacity != nil {
+			agents.SetChatCapacity(a.ID, *a.ChatCapacity)
+		}
+	}
 	desk.RecordStates(agents, st, log)
 
 	s.plans = live.New(live.Config{File: cfg.Path(cfg.Dialplan), Versions: st, KnownAgents: dir.Known, Log: log,
