@@ -10,9 +10,10 @@ import (
 
 // Detect listens to the callee on leg until the detection is over, the leg ends or ctx is
 // done, and returns the result. It takes the leg's audio for that time (SwapAudioIn) and gives
-// it back to the writer that had it. Cut short, the result is the verdict reached so far, or
-// NOTSURE with cause "hangup" or "cancelled". A configuration Validate rejects gives NOTSURE
-// with the error as cause.
+// it back to the writer that had it. The frames arrive at cfg.SampleRate: SIP and WebRTC legs
+// resample to the rate of the writer they are given. Cut short, the result is the verdict
+// reached so far, or NOTSURE with cause "hangup" or "cancelled". A configuration Validate
+// rejects gives NOTSURE with the error as cause.
 func Detect(ctx context.Context, leg media.Leg, cfg Config) Result {
 	if err := cfg.Validate(); err != nil {
 		return Result{Verdict: NotSure, Cause: err.Error()}

@@ -31,7 +31,7 @@
 //	MinWordLength        100 ms
 //	BetweenWordsSilence  50 ms
 //	MaxWords             3
-//	ThresholdDB          12 dB above the noise floor
+//	ThresholdDB          7 dB above the noise floor
 //	MinLevelDBFS         -45 dBFS
 //	BeepTimeout          0 (return at the verdict)
 //	SampleRate           8000 Hz (8000 or 16000)
