@@ -35,7 +35,7 @@ func (c Config) Defaults() Config {
 	def(&c.AfterGreetingSilence, 800*time.Millisecond)
 	def(&c.TotalTime, 5*time.Second)
 	def(&c.MinWordLength, 100*time.Millisecond)
-	def(&c.BetweenWordsSilence, 50*time.Millisecond)
+	def(&c.BetweenWordsSilence, 150*time.Millisecond)
 	if c.MaxWords == 0 {
 		c.MaxWords = 3
 	}

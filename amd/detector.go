@@ -34,6 +34,7 @@ type Detector struct {
 	inWord    bool
 	inGreet   bool
 
+	hp      highPass // the voice decision hears the telephone band
 	tone    toneTracker
 	res     Result
 	decided bool
@@ -47,7 +48,7 @@ func New(cfg Config) *Detector {
 		panic(err)
 	}
 	cfg = cfg.Defaults()
-	d := &Detector{cfg: cfg, rate: cfg.SampleRate, floor: -70, tone: newToneTracker(cfg.SampleRate)}
+	d := &Detector{cfg: cfg, rate: cfg.SampleRate, floor: -70, tone: newToneTracker(cfg.SampleRate), hp: newHighPass(cfg.SampleRate)}
 	d.initialSilence = d.samples(cfg.InitialSilence)
 	d.greeting = d.samples(cfg.Greeting)
 	d.afterGreeting = d.samples(cfg.AfterGreetingSilence)
@@ -78,9 +79,10 @@ func (d *Detector) Frame(p media.PCM16) (Result, bool) {
 	}
 	start := d.pos
 	d.pos += int64(len(p))
-	db, zcr := media.FrameLevel(p)
+	raw, zcr := media.FrameLevel(p)
+	db := d.hp.level(p)
 	freq := 0.0
-	if db >= d.cfg.MinLevelDBFS {
+	if raw >= d.cfg.MinLevelDBFS {
 		freq = frameTone(p, d.rate)
 	}
 	if d.tone.update(p, start, freq) && !d.res.Beep && (!d.decided || d.res.Verdict == Machine) {

@@ -116,12 +116,18 @@ func TestManyWordsAreMachine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	audio := silence(300*time.Millisecond, rate, rng)
 	for range 6 {
-		audio = cat(audio, voice(160*time.Millisecond, rate), silence(120*time.Millisecond, rate, rng))
+		audio = cat(audio, voice(160*time.Millisecond, rate), silence(200*time.Millisecond, rate, rng))
 	}
-	// The fourth word is one too many: it starts at 0.3 + 3×0.28 s and counts 100 ms later.
-	expect(t, run(t, amd.Config{}, audio), amd.Machine, amd.CauseMaxWords, 1220*time.Millisecond, 1260*time.Millisecond)
-	// With room for six words, their 960 ms of voice and the silence after them (from 1.86 s) make a person.
-	expect(t, run(t, amd.Config{MaxWords: 6}, audio), amd.Human, amd.CauseAfterGreeting, 2640*time.Millisecond, 2700*time.Millisecond)
+	// The fourth word is one too many: it starts at 0.3 + 3×0.36 s and counts 100 ms later.
+	expect(t, run(t, amd.Config{}, audio), amd.Machine, amd.CauseMaxWords, 1460*time.Millisecond, 1500*time.Millisecond)
+	// With room for six words, their 960 ms of voice and the silence after them (from 2.26 s) make a person.
+	expect(t, run(t, amd.Config{MaxWords: 6}, audio), amd.Human, amd.CauseAfterGreeting, 3040*time.Millisecond, 3100*time.Millisecond)
+	// Gaps shorter than BetweenWordsSilence do not separate words: one word, then the greeting is too long.
+	audio = silence(300*time.Millisecond, rate, rng)
+	for range 12 {
+		audio = cat(audio, voice(160*time.Millisecond, rate), silence(100*time.Millisecond, rate, rng))
+	}
+	expect(t, run(t, amd.Config{}, audio), amd.Machine, amd.CauseLongGreeting, 2600*time.Millisecond, 2800*time.Millisecond)
 }
 
 func TestUndecidedIsNotSure(t *testing.T) {
@@ -218,7 +224,7 @@ func TestNoiseFloorAdapts(t *testing.T) {
 func TestConfigDefaultsAndValidate(t *testing.T) {
 	c := amd.Config{}.Defaults()
 	if c.InitialSilence != 2500*time.Millisecond || c.Greeting != 1500*time.Millisecond || c.AfterGreetingSilence != 800*time.Millisecond ||
-		c.TotalTime != 5*time.Second || c.MinWordLength != 100*time.Millisecond || c.BetweenWordsSilence != 50*time.Millisecond ||
+		c.TotalTime != 5*time.Second || c.MinWordLength != 100*time.Millisecond || c.BetweenWordsSilence != 150*time.Millisecond ||
 		c.MaxWords != 3 || c.SampleRate != 8000 {
 		t.Errorf("defaults: %+v", c)
 	}

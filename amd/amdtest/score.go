@@ -84,14 +84,14 @@ func Run(clips []Clip, cfg amd.Config) *Scores {
 		case amd.Machine:
 			s.Machines++
 		}
+		if c.Label == amd.Human {
+			s.HumanLatency = append(s.HumanLatency, res.Decided)
+		} else {
+			s.MachineLatency = append(s.MachineLatency, res.Decided)
+		}
 		switch {
 		case o.Correct():
 			s.Correct++
-			if c.Label == amd.Human {
-				s.HumanLatency = append(s.HumanLatency, res.Decided)
-			} else {
-				s.MachineLatency = append(s.MachineLatency, res.Decided)
-			}
 		case res.Verdict == amd.NotSure:
 			s.NotSure++
 		case c.Label == amd.Human:
