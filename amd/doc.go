@@ -11,7 +11,8 @@
 // Each frame is voice or silence: voice stands ThresholdDB above a noise floor learnt from the
 // line (and above MinLevelDBFS), measured above 100 Hz so that hum and rumble do not count.
 // The floor starts from the quietest of the first 100 ms and follows the line after that.
-// Voice that lasts MinWordLength after at least BetweenWordsSilence of silence starts a word. Then, in the order they happen:
+// Voice that lasts MinWordLength after at least BetweenWordsSilence of silence starts a word.
+// Then, in the order they happen:
 //
 //   - no word in the first InitialSilence of audio: MACHINE, "initial silence" (a voicemail
 //     that waits before its greeting; a person says something at once);
