@@ -36,6 +36,7 @@ func FuzzDetector(f *testing.F) {
 		}
 		d := amd.New(cfg)
 		listen := max(cfg.TotalTime, cfg.BeepTimeout)
+		frameDur := time.Duration(n) * time.Second / time.Duration(cfg.SampleRate)
 		var pos time.Duration
 		frame := make(media.PCM16, n)
 		for k := 0; ; k++ {
@@ -43,9 +44,10 @@ func FuzzDetector(f *testing.F) {
 				frame[i] = samples[(k*n+i)%len(samples)]
 			}
 			res, done := d.Frame(frame)
-			pos += time.Duration(n) * time.Second / time.Duration(cfg.SampleRate)
+			pos += frameDur
 			if done {
-				if res.Decided > cfg.TotalTime+20*time.Millisecond || res.Decided <= 0 {
+				// Decided is the end of the frame the decision was made in.
+				if res.Decided > cfg.TotalTime+frameDur || res.Decided <= 0 {
 					t.Fatalf("decided at %v, total time %v: %v", res.Decided, cfg.TotalTime, res)
 				}
 				if res.Verdict != amd.Human && res.Verdict != amd.Machine && res.Verdict != amd.NotSure {
@@ -56,7 +58,7 @@ func FuzzDetector(f *testing.F) {
 				}
 				return
 			}
-			if pos > listen+time.Duration(n)*time.Second/time.Duration(cfg.SampleRate) {
+			if pos > listen+frameDur {
 				t.Fatalf("not done after %v (listening %v)", pos, listen)
 			}
 		}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hotline-cc/hotline/amd"
@@ -29,6 +29,7 @@ type amdRun struct {
 	set         *amdtest.Scores // the defaults
 	greeting18  *amdtest.Scores // Greeting 1.8 s, the rest default
 	appAMD      *amdtest.Scores // app_amd's 50 ms between words
+	wideband    *amdtest.Scores // the set resampled to 16 kHz, defaults at 16 kHz
 	long        *amdtest.Scores // people who answer with a whole sentence
 	groups      []amdGroup
 	frames      int
@@ -56,6 +57,11 @@ func (r *report) amdBench() {
 	run.set = amdtest.Run(clips, amd.Config{BeepTimeout: amdBeepTimeout})
 	run.greeting18 = amdtest.Run(clips, amd.Config{BeepTimeout: amdBeepTimeout, Greeting: 1800 * time.Millisecond})
 	run.appAMD = amdtest.Run(clips, amd.Config{BeepTimeout: amdBeepTimeout, BetweenWordsSilence: 50 * time.Millisecond})
+	wide := slices.Clone(clips)
+	for i := range wide {
+		wide[i].Audio = media.Resample(wide[i].Audio, amdtest.Rate, 16000)
+	}
+	run.wideband = amdtest.Run(wide, amd.Config{BeepTimeout: amdBeepTimeout, SampleRate: 16000})
 	if long, err := amdtest.LongHumans(amdGenDir); err == nil {
 		run.long = amdtest.Run(long, amd.Config{})
 	}
@@ -174,12 +180,13 @@ func (r *report) amdSection(p func(string, ...any)) {
 	row("defaults", s)
 	row("`greeting: 1.8s`", a.greeting18)
 	row("`between_words_silence: 50ms` (app_amd's)", a.appAMD)
+	row("defaults at 16 kHz (the set resampled)", a.wideband)
 	p("")
 	if a.long != nil {
 		p("People who answer with a whole sentence (\"Hello, this is Anna Smith speaking, how can I help you?\", %d clips, not in", a.long.Humans)
 		p("the set above): %d of %d taken for machines. Cadence cannot tell them from a short voicemail greeting.", a.long.HumanAsMachine, a.long.Humans)
 		p("")
 	}
-	p("%s", fmt.Sprintf("Frames: %d in %s of CPU.", a.frames, a.cpu.Round(time.Millisecond)))
+	p("Frames: %d in %s of CPU.", a.frames, a.cpu.Round(time.Millisecond))
 	p("")
 }
