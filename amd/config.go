@@ -16,7 +16,9 @@ type Config struct {
 	BetweenWordsSilence  time.Duration `yaml:"between_words_silence"`  // silence this long separates words
 	MaxWords             int           `yaml:"max_words"`              // more words than this: MACHINE
 	// BeepTimeout, when set, keeps a MACHINE detection listening for the greeting's beep until
-	// that much audio has passed since the answer.
+	// that much audio has passed since the answer. Without it a MACHINE verdict ends the
+	// detection at once, unless the verdict is the beep itself: a beep is always followed to
+	// its end (within TotalTime), so Result.BeepEnd is known.
 	BeepTimeout  time.Duration `yaml:"beep_timeout"`
 	ThresholdDB  float64       `yaml:"threshold_db"`   // voice stands this far above the noise floor
 	MinLevelDBFS float64       `yaml:"min_level_dbfs"` // and is at least this loud
