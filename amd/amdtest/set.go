@@ -5,7 +5,7 @@
 // clips are synthetic: they show how the detector handles cadence, not how it fares with
 // real people, whose greetings vary far more.
 //
-// Rendered speech is cached as 8 kHz WAV files (a few megabytes) in a directory the caller
+// Rendered speech is cached as 8 kHz WAV files (about 15 MB) in a directory the caller
 // names; the clips are put together from it in memory, the same way on every run.
 package amdtest
 
