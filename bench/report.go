@@ -24,6 +24,7 @@ type report struct {
 	search    *searchRun
 	analysis  *analysisRun
 	chat      *chatRun
+	amd       *amdRun
 }
 
 func medianOf[T any](runs []T, f func(T) float64) float64 {
@@ -283,6 +284,7 @@ func (r *report) markdown() string {
 	r.searchMarkdown(p)
 	r.analysisMarkdown(p)
 	r.chatSection(p)
+	r.amdSection(p)
 
 	if len(r.goResults) > 0 {
 		p("## Go benchmarks")
