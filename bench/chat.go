@@ -123,6 +123,7 @@ func (r *report) chatBench(bin string) {
 	// The sessions stay open (chats end after 30 min idle): what the server holds for them now.
 	run.rssAfter = rssKB(srv.cmd.Process.Pid)
 	run.heapAfter = heapInUse(srv.httpAddr)
+	logf("TEMPHEAP\n%s", heapTop(srv))
 	run.sessions, run.errors, run.messages = int(sessions.Load()), int(errs.Load()), len(lat)
 	if v, ok := firstErr.Load().(string); ok {
 		run.firstErr = v

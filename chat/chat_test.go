@@ -313,7 +313,10 @@ func TestChatSurvivesRestart(t *testing.T) {
 	r.st, r.cfg.Store = st, st
 	r.acd.NotAnswered(op.ID, p.agent, "")
 	r.acd.Leave(op.ID)
+	// The agents' desktops have not signed in again yet: the chat waits for them.
+	r.acd.SetDevice("alice", acd.DeviceWeb, false)
 	r.start(t)
+	time.Sleep(100 * time.Millisecond)
 	th, err := r.svc.Messages(op.ID, op.Token, 0)
 	if err != nil || th.State != record.ChatQueued {
 		t.Fatalf("restored thread %+v %v", th, err)
@@ -321,6 +324,7 @@ func TestChatSurvivesRestart(t *testing.T) {
 	if th.Messages[0].Text != "您好，我是智能助手，请问有什么可以帮您？" {
 		t.Fatalf("Chinese greeting lost: %+v", th.Messages[0])
 	}
+	r.online("alice")
 	p = r.nextOffer(t)
 	if p.agent != "alice" {
 		t.Fatalf("offer to %s", p.agent)

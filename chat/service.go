@@ -104,10 +104,17 @@ type Service struct {
 	ctx context.Context
 	wg  sync.WaitGroup
 
+	// started is when Start ran: chats wait RestartGrace from then for agents to sign in.
+	started time.Time
+
 	mu       sync.Mutex
 	sessions map[string]*session
 	external map[string]string // adapter name + "\x00" + platform user → open chat id
 }
+
+// RestartGrace is how long after a start a chat waits for a queue's agents to sign in again
+// before an unstaffed queue turns it into a task.
+const RestartGrace = 2 * time.Minute
 
 // New makes the service; Run starts it.
 func New(cfg Config) *Service {
@@ -143,6 +150,7 @@ func New(cfg Config) *Service {
 // goes back to its queue: the agent's desktop reconnects to a new server.
 func (s *Service) Start(ctx context.Context) error {
 	s.ctx = ctx
+	s.started = s.cfg.Now()
 	open, err := s.cfg.Store.OpenChats()
 	if err != nil {
 		return fmt.Errorf("chat: restore: %w", err)

@@ -472,9 +472,19 @@ func (ss *session) queuePhase(ctx context.Context) {
 		ss.noAgent("no such queue: " + ss.meta.Queue)
 		return
 	}
+	// Right after a start the agents' desktops are still signing in again: a chat the stop left
+	// queued (or a new one) waits for them until the grace ends, instead of becoming a task.
+	var unstaffed <-chan time.Time
 	if !rt.Staffed(spec) {
-		ss.noAgent("nobody staffs queue " + spec.Name)
-		return
+		grace := ss.svc.started.Add(RestartGrace).Sub(ss.svc.cfg.Now())
+		if grace <= 0 {
+			ss.noAgent("nobody staffs queue " + spec.Name)
+			return
+		}
+		ss.log.Info("chat: waiting for agents to sign in after the start", "queue", spec.Name, "grace", grace.Round(time.Second).String())
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		unstaffed = t.C
 	}
 	if err := rt.EnqueueChat(spec, ss.id, ss.priority()); err != nil {
 		ss.noAgent(err.Error())
@@ -512,6 +522,15 @@ func (ss *session) queuePhase(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-unstaffed:
+			unstaffed = nil
+			if !rt.Staffed(spec) {
+				ss.withdraw(pending, cancelOffer)
+				rt.Leave(ss.id)
+				left = false
+				ss.noAgent("nobody staffs queue " + spec.Name)
+				return
+			}
 		case <-deadline.C:
 			ss.withdraw(pending, cancelOffer)
 			rt.Leave(ss.id)

@@ -410,3 +410,57 @@ func TestChatWidgetChinese(t *testing.T) {
 		t.Fatalf("desktop shows %s pictures, want the one real image", n)
 	}
 }
+
+// TestChatSurvivesCrash: a visitor waits in the queue for an agent when the server is killed
+// (SIGKILL); after the restart the widget reconnects by itself (no reload), the chat is still
+// queued with its thread, an agent who logs in then gets it, and the reply reaches the widget
+// over the new socket.
+func TestChatSurvivesCrash(t *testing.T) {
+	srv := StartServer(t, ServerOptions{Dialplan: chatDialplan(t), Extra: desktopConfig + chatConfig})
+	// The agent is logged in but not ready: the chat waits in the queue.
+	actx, _ := browserAgent(t, srv, "alice", "alice-demo", 440)
+	jsWait(t, actx, `window.hotline.state === "break"`, 10*time.Second)
+	vctx := newBrowser(t)
+	if err := chromedp.Do(vctx, chromedp.Navigate("http://"+srv.HTTPAddr+"/chat/demo")); err != nil {
+		t.Fatal(err)
+	}
+	jsWait(t, vctx, `!!document.querySelector('#hotline-chat') && !!`+widget+`.querySelector('.launcher')`, 15*time.Second)
+	jsString(t, vctx, `(() => { `+widget+`.querySelector('.launcher').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('form.prechat') != null`, 10*time.Second)
+	jsString(t, vctx, `(() => { const f = `+widget+`.querySelector('form.prechat'); const i = f.querySelector('input[name=name]');
+		i.value = "Zhang San"; i.dispatchEvent(new Event('input')); f.querySelector('button').click(); return "ok" })()`)
+	jsWait(t, vctx, widget+`.querySelector('.log').textContent.includes('virtual assistant')`, 15*time.Second)
+	jsString(t, vctx, `(() => { const ta = `+widget+`.querySelector('textarea'); ta.value = "I want to talk to an agent about order A123"; ta.dispatchEvent(new Event('input'));
+		ta.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true})); return "ok" })()`)
+	live := ""
+	for range 50 {
+		if live = getJSON(t, "http://"+srv.HTTPAddr+"/api/chats?live=1"); strings.Contains(live, `"state":"queued"`) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if !strings.Contains(live, `"state":"queued"`) {
+		t.Fatalf("the chat is not queued: %s", live)
+	}
+
+	srv.Kill()
+	jsWait(t, vctx, widget+`.querySelector('.state').textContent.includes('Reconnecting')`, 10*time.Second)
+	srv.Start()
+
+	// Desktop sessions do not outlive the process: the agent signs in again.
+	actx, _ = browserAgent(t, srv, "alice", "alice-demo", 440)
+	goAvailable(t, actx)
+	jsWait(t, actx, `!!document.querySelector('#chat-offers .chat-accept')`, 30*time.Second)
+	if s := jsString(t, actx, `document.getElementById('chat-offers').textContent`); !strings.Contains(s, "Zhang San") {
+		t.Fatalf("offer after the restart %q: want the visitor", s)
+	}
+	jsString(t, actx, `(() => { document.querySelector('#chat-offers .chat-accept').click(); return "ok" })()`)
+	jsWait(t, actx, `document.getElementById('chat-thread').textContent.includes('order A123')`, 15*time.Second)
+	jsString(t, actx, `(() => { const i = document.getElementById('chat-input'); i.value = "Alice here, looking at A123 now."; i.dispatchEvent(new Event('input'));
+		document.getElementById('chat-send').click(); return "ok" })()`)
+	// The widget was never reloaded: the reply comes over the socket it opened again.
+	jsWait(t, vctx, widget+`.querySelector('.log').textContent.includes('looking at A123 now') && `+widget+`.querySelector('.log').textContent.includes('virtual assistant')`, 20*time.Second)
+	if n := jsString(t, vctx, `String(performance.getEntriesByType('navigation').length)`); n != "1" {
+		t.Fatalf("the page navigated %s times", n)
+	}
+}
