@@ -62,6 +62,7 @@ type Pacer struct {
 	total       Counts // since the campaign began
 	lastAdapt   time.Time
 	lastAdvance time.Time
+	midnight    time.Time // when today ends
 }
 
 // New makes a pacer that reads time from now.
@@ -70,7 +71,7 @@ func New(cfg Config, now func() time.Time) *Pacer {
 	p.est.ratio = 1
 	t := now()
 	p.lastAdapt, p.lastAdvance = t, t
-	p.today = t.In(p.cfg.Location).Format(dayLayout)
+	p.today, p.midnight = p.dayOf(t)
 	return p
 }
 
@@ -104,7 +105,9 @@ func (p *Pacer) Answered(id string, human bool) {
 		return
 	}
 	now := p.now()
-	p.est.ring = ewma(p.est.ring, now.Sub(c.dialled).Seconds(), ringWeight)
+	if ring := now.Sub(c.dialled).Seconds(); ring >= 0 { // a clock stepped back gives no sample
+		p.est.ring = ewma(p.est.ring, ring, ringWeight)
+	}
 	c.phase, c.answered = waiting, now
 	p.calls[id] = c
 	p.waiting++
@@ -275,17 +278,23 @@ func (p *Pacer) budget() float64 {
 func (p *Pacer) target() float64 { return p.cfg.MaxAbandon * (1 - p.cfg.Margin) }
 
 // advance brings the agent-time integrals, the day and the adaptation up
-// to now. A clock that steps back is ignored until it passes again.
+// to now. Agent time is split at midnight, so each day gets its own. A
+// clock that steps back is ignored until it passes again.
 func (p *Pacer) advance() {
 	now := p.now()
-	if dt := now.Sub(p.lastAdvance).Seconds(); dt > 0 {
+	for now.After(p.lastAdvance) {
+		until := now
+		if !p.midnight.After(now) {
+			until = p.midnight
+		}
+		dt := until.Sub(p.lastAdvance).Seconds()
 		p.day.AgentSeconds += float64(p.agents) * dt
 		p.day.IdleSeconds += float64(p.free) * dt
 		p.total.AgentSeconds += float64(p.agents) * dt
 		p.total.IdleSeconds += float64(p.free) * dt
-		p.lastAdvance = now
-		if d := now.In(p.cfg.Location).Format(dayLayout); d != p.today {
-			p.rollover(d, now)
+		p.lastAdvance = until
+		if !until.Before(p.midnight) {
+			p.rollover(until)
 		}
 	}
 	if now.Sub(p.lastAdapt) >= p.cfg.Interval {
@@ -300,12 +309,19 @@ func (p *Pacer) count(f func(*Counts)) {
 }
 
 // rollover starts a new day and keeps the 29 before it.
-func (p *Pacer) rollover(day string, now time.Time) {
+func (p *Pacer) rollover(now time.Time) {
 	if p.day != (Counts{}) {
 		p.days[p.today] = p.day
 	}
-	p.today, p.day = day, Counts{}
+	p.day = Counts{}
+	p.today, p.midnight = p.dayOf(now)
 	p.pruneDays(now)
+}
+
+// dayOf names t's day and says when it ends.
+func (p *Pacer) dayOf(t time.Time) (string, time.Time) {
+	y, m, d := t.In(p.cfg.Location).Date()
+	return t.In(p.cfg.Location).Format(dayLayout), time.Date(y, m, d+1, 0, 0, 0, 0, p.cfg.Location)
 }
 
 func (p *Pacer) pruneDays(now time.Time) {
@@ -335,7 +351,7 @@ func (p *Pacer) adapt(now time.Time) {
 	e.abandoned = e.abandoned*db + float64(p.win.Abandoned)
 	e.live = e.live*db + float64(p.win.Live)
 	p.win = Counts{}
-	if p.cfg.Mode != Predictive || e.resolved < float64(p.cfg.MinSamples) || e.human <= 0 {
+	if p.cfg.Mode != Predictive || e.resolved < float64(p.cfg.MinSamples) || e.human < 1 {
 		e.ratio = 1
 		return
 	}
@@ -352,7 +368,8 @@ func (p *Pacer) adapt(now time.Time) {
 		e.gain = min(e.gain, 0.5*maxGain)
 	}
 	e.gain = min(max(e.gain, 0), maxGain)
-	answer := e.human / e.resolved
+	// The answer rate is floored at 1 / MaxRatio so its inverse stays finite.
+	answer := max(e.human/e.resolved, 1/p.cfg.MaxRatio)
 	e.ratio = min(max(1+e.gain*(1/answer-1), 1), p.cfg.MaxRatio)
 }
 

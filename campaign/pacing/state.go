@@ -2,6 +2,7 @@ package pacing
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -57,8 +58,8 @@ func (p *Pacer) Restore(s State) error {
 			return fmt.Errorf("pacing: restore: day %s has a negative count", d)
 		}
 	}
-	for _, v := range []float64{s.Human, s.Resolved, s.Abandoned, s.Live, s.Handle, s.Ring, s.Gain} {
-		if v < 0 || v != v {
+	for _, v := range []float64{s.Human, s.Resolved, s.Abandoned, s.Live, s.Handle, s.Ring, s.Gain, s.Ratio} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("pacing: restore: negative or NaN estimate %v", v)
 		}
 	}
