@@ -269,3 +269,36 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("max abandon 0.2 became %v, want 0.03", got)
 	}
 }
+
+// TestTheDayIsCappedOnItsOwn: a month with budget to spare does not let a
+// new day run past the cap on its own few answers.
+func TestTheDayIsCappedOnItsOwn(t *testing.T) {
+	c := newClock("09:00")
+	p := newPacer(pacing.Predictive, c)
+	past := map[string]pacing.Counts{}
+	for d := 1; d <= 20; d++ {
+		past[c.t.AddDate(0, 0, -d).Format("2006-01-02")] = pacing.Counts{Dials: 4000, Live: 1000, Connected: 1000}
+	}
+	if err := p.Restore(pacing.State{Version: pacing.StateVersion, Days: past, Human: 100, Resolved: 400, Gain: 1, Ratio: 4}); err != nil {
+		t.Fatal(err)
+	}
+	p.AgentsLoggedIn(20)
+	p.AgentFree(10)
+	// The month's budget is 450 abandons, but the day has none until it
+	// has earned one: the day is dialled progressively.
+	if r := p.Ratio(); r != 1 || !p.Limited() {
+		t.Fatalf("a new day with no live answer: limited %v ratio %.2f, want limited at 1", p.Limited(), r)
+	}
+	warm(p, c, 200, 0.25, "w") // 50 live today: the day affords one abandon
+	if p.Limited() || p.Ratio() <= 1 {
+		t.Fatalf("50 live today and a rich month: limited %v ratio %.2f, want dialling ahead", p.Limited(), p.Ratio())
+	}
+	p.Abandoned("gone")
+	if !p.Limited() || p.Ratio() != 1 {
+		t.Fatalf("1 abandon of 50 live today (2 %%), a month at 0.005 %%: limited %v ratio %.2f, want limited by the day",
+			p.Limited(), p.Ratio())
+	}
+	if got := p.AbandonRate(pacing.Rolling30); got > 0.0001 {
+		t.Fatalf("30-day rate %v", got)
+	}
+}
