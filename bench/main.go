@@ -177,7 +177,7 @@ func (r *report) goBench() {
 		count = "1"
 	}
 	args := append(append([]string{"test"}, tagArgs()...), "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
-		"./media/", "./media/opus/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/", "./rtc/")
+		"./media/", "./media/opus/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/", "./rtc/", "./campaign/pacing/")
 	r.goCmd = "go " + strings.Join(args, " ")
 	var buf bytes.Buffer
 	if *goFrom != "" {

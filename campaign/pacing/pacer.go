@@ -28,9 +28,8 @@ const (
 )
 
 type call struct {
-	phase    phase
-	dialled  time.Time
-	answered time.Time
+	phase   phase
+	dialled time.Time
 }
 
 // estimates are the smoothed measurements the predictive ratio is made of.
@@ -108,7 +107,7 @@ func (p *Pacer) Answered(id string, human bool) {
 	if ring := now.Sub(c.dialled).Seconds(); ring >= 0 { // a clock stepped back gives no sample
 		p.est.ring = ewma(p.est.ring, ring, ringWeight)
 	}
-	c.phase, c.answered = waiting, now
+	c.phase = waiting
 	p.calls[id] = c
 	p.waiting++
 	p.count(func(c *Counts) { c.Live++ })

@@ -42,7 +42,8 @@ func (p *Pacer) State() State {
 	}
 }
 
-// Restore takes back a stored snapshot. The counters come back whole;
+// Restore takes back a stored snapshot; call it before the first event,
+// since today's stored figures replace today's. The counters come back whole;
 // days past the 30-day window are dropped; a day that is no longer today
 // becomes history. Values out of range are refused, so a corrupt record
 // cannot loosen the cap.
