@@ -71,6 +71,7 @@ fuzz:
 	$(FUZZ) FuzzLogin ./web $(FUZZTIME)
 	$(FUZZ) FuzzChatAPI ./web $(FUZZTIME)
 	$(FUZZ) FuzzVerify ./chat $(FUZZTIME)
+	$(FUZZ) FuzzEvents ./campaign/pacing $(FUZZTIME)
 
 # Benchmarks and sipp load runs; writes BENCHMARKS.md.
 bench: deps-test build

@@ -9,6 +9,7 @@
 //	go run ./bench -only search -out x.md      (/calls search over 100,000 stored calls; no server)
 //	go run ./bench -only analysis -out x.md    (post-call analysis of 3-minute calls, embedded analysers; no server)
 //	go run ./bench -only amd -merge            (answering-machine detection on the labelled set; no server)
+//	go run ./bench -only dialer -out x.md      (predictive dialer decisions per second and simulated abandon rates; no server)
 //	go run ./bench -only soak -soak 15m        (make soak: 500 calls of churn held for 15 minutes; writes SOAK.md)
 //
 // Every load loop is bounded in calls and time and sends only to 127.0.0.1.
@@ -40,7 +41,7 @@ var (
 	quick     = flag.Bool("quick", false, "short runs (smoke test)")
 	skipGo    = flag.Bool("skip-go", false, "skip the Go micro-benchmarks")
 	callsFlag = flag.Int("calls", 0, "concurrent part: hold this many calls instead of the target's (with -quick: 200)")
-	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis, amd, chat, soak (soak writes SOAK.md)")
+	only      = flag.String("only", "", "run these parts only, comma-separated: go, rate, concurrent, wideband, bot, bargein, recording, search, analysis, amd, dialer, chat, soak (soak writes SOAK.md)")
 	merge     = flag.Bool("merge", false, "with -only: replace those parts' sections in the existing -out file and keep the others")
 	goFrom    = flag.String("go-from", "", "read Go benchmark output from this file instead of running it")
 )
@@ -70,6 +71,9 @@ func main() {
 	}
 	if part("amd") {
 		r.amdBench()
+	}
+	if part("dialer") {
+		r.dialerBench()
 	}
 	var bin string
 	if needsServer(parts) {
@@ -117,13 +121,13 @@ func main() {
 }
 
 // needsServer tells whether any chosen part runs the server (search,
-// analysis and amd do not).
+// analysis, amd and dialer do not).
 func needsServer(parts map[string]bool) bool {
 	if len(parts) == 0 {
 		return true
 	}
 	for p := range parts {
-		if p != "search" && p != "analysis" && p != "amd" {
+		if p != "search" && p != "analysis" && p != "amd" && p != "dialer" {
 			return true
 		}
 	}
@@ -177,7 +181,7 @@ func (r *report) goBench() {
 		count = "1"
 	}
 	args := append(append([]string{"test"}, tagArgs()...), "-run", "^$", "-bench", ".", "-benchmem", "-count", count,
-		"./media/", "./media/opus/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/", "./rtc/")
+		"./media/", "./media/opus/", "./acd/", "./store/", "./tts/", "./dialplan/", "./sip/", "./bot/", "./kb/", "./dialog/", "./rtc/", "./campaign/pacing/")
 	r.goCmd = "go " + strings.Join(args, " ")
 	var buf bytes.Buffer
 	if *goFrom != "" {

@@ -23,6 +23,7 @@ type report struct {
 	rec       []recRun
 	search    *searchRun
 	analysis  *analysisRun
+	dialer    *dialerRun
 	chat      *chatRun
 	amd       *amdRun
 }
@@ -283,6 +284,7 @@ func (r *report) markdown() string {
 	r.recordingSection(p)
 	r.searchMarkdown(p)
 	r.analysisMarkdown(p)
+	r.dialerSection(p)
 	r.chatSection(p)
 	r.amdSection(p)
 
