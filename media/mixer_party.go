@@ -200,10 +200,10 @@ const mixerInboxFrames = 3
 // when the writer runs ahead (a burst after jitter, clock drift), the oldest
 // samples are dropped rather than kept as delay.
 type mixerInbox struct {
-	rate  int
-	mu    sync.Mutex // guards buf and fresh
-	buf   PCM16      // samples not yet mixed, oldest first
-	fresh bool       // samples arrived since the last take
+	rate int
+	mu   sync.Mutex // guards buf and idle
+	buf  PCM16      // samples not yet mixed, oldest first
+	idle int        // takes since audio last arrived
 }
 
 func newMixerInbox(rate int) *mixerInbox {
@@ -220,20 +220,25 @@ func (b *mixerInbox) WriteFrame(p PCM16) error {
 		b.buf = b.buf[:copy(b.buf, b.buf[over:])]
 	}
 	b.buf = append(b.buf, p...)
-	b.fresh = true
+	b.idle = 0
 	return nil
 }
 
-// take moves the oldest frame into dst and reports whether there was one.
-// Without a whole frame the party is silent this tick; a partial frame that
-// no new audio followed is dropped, so nothing stale is mixed later.
+// mixerInboxStale is how many ticks part of a frame waits for the rest:
+// with 30 ms packets, two ticks may pass between packets, and the rest of a
+// packet is mixed with the start of the next. After that the party has
+// stopped sending and what is left is dropped, so nothing stale is mixed
+// later.
+const mixerInboxStale = 3
+
+// take moves the oldest frame into dst and reports whether there was one;
+// without a whole frame the party is silent this tick.
 func (b *mixerInbox) take(dst PCM16) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	fresh := b.fresh
-	b.fresh = false
+	b.idle++
 	if len(b.buf) < len(dst) {
-		if !fresh {
+		if b.idle >= mixerInboxStale {
 			b.buf = b.buf[:0]
 		}
 		return false
