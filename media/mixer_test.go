@@ -444,3 +444,42 @@ func TestMixerConference(t *testing.T) {
 		t.Errorf("conference ended by ctx: %v", err)
 	}
 }
+
+// slowLeg is a leg whose AudioOut takes 300 ms per frame: a stuck writer.
+type slowLeg struct{ *speaker }
+
+func (l slowLeg) AudioOut() media.FrameWriter {
+	return media.FrameWriterFunc{Rate: l.rate, Name: "slow", Fn: func(media.PCM16) error {
+		time.Sleep(300 * time.Millisecond)
+		return nil
+	}}
+}
+
+// A party whose leg takes its audio slowly holds up nobody: the others hear
+// each other and it, in full, and it can still leave.
+func TestMixerSlowWriter(t *testing.T) {
+	a, b := newSpeaker(t, "a", callerTone, 8000), newSpeaker(t, "b", agentTone, 8000)
+	slow := slowLeg{newSpeaker(t, "slow", supervisorTone, 8000)}
+	m := media.NewMixer(8000)
+	defer m.Close()
+	join(t, m, a, media.PartyOptions{})
+	join(t, m, b, media.PartyOptions{})
+	sp := join(t, m, slow, media.PartyOptions{})
+	settle()
+	heard := listen(600*time.Millisecond, a, b)
+	for i, want := range []string{"1000+1700", "400+1700"} {
+		if got := hearing(heard[i], 8000, allTones); got != want {
+			t.Errorf("%s hears %s, want %s", []string{"a", "b"}[i], got, want)
+		}
+		if n := len(heard[i]); n < 4800*8/10 {
+			t.Errorf("%s was sent %d samples in 0.6 s, want about 4800", []string{"a", "b"}[i], n)
+		}
+	}
+	left := make(chan struct{})
+	go func() { sp.Leave(); close(left) }()
+	select {
+	case <-left:
+	case <-time.After(time.Second):
+		t.Fatal("Leave of the slow party did not return")
+	}
+}
