@@ -92,6 +92,15 @@ func TestMonitor(t *testing.T) {
 	hears("the supervisor hung up", "1000", "400", "")
 	sup2.Close()
 
+	// A supervisor whose leg has already ended cannot join; the call stays bridged.
+	gone := legtest.New("gone", legtest.Options{Silent: true})
+	gone.HangUp()
+	if err := mon.Join(gone, media.MonitorListen); !errors.Is(err, media.ErrClosed) {
+		t.Errorf("Join of an ended supervisor leg: %v, want ErrClosed", err)
+	}
+	gone.Close()
+	hears("after a failed join", "1000", "400", "")
+
 	cancel()
 	select {
 	case err := <-ran:
