@@ -56,6 +56,12 @@
 //     end, the one seam for SIP, WebRTC and test legs; Bridge connects two,
 //     relaying payloads between RTP legs with compatible codecs and
 //     transcoding through PCM16 otherwise.
+//   - The mixer (mixer.go, mixer_party.go): any number of legs, each sent
+//     the others' audio every 20 ms (mix minus self), with who hears whom
+//     set per party and changed live (a supervisor's listen, whisper and
+//     barge); Conference (a three-way warm transfer) and Monitor (a bridged
+//     call that a supervisor joins and leaves) are built on it. README.md
+//     explains how a call moves from the bridge to the mixer and back.
 //
 // Package media/audiotest generates and detects tones for tests, and runs
 // RTP sessions under test on loopback or over an in-memory PacketPipe.

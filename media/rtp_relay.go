@@ -11,8 +11,9 @@ import (
 // loop hands over without decoding, sent on in this session's stream. The
 // peer's read loop calls write; RelayTo and SetCodec reset it.
 type rtpRelay struct {
-	active atomic.Bool // a peer relays to this session: its pacer stands aside
-	mu     sync.Mutex  // guards place and buf
+	active atomic.Bool                 // a peer relays to this session: its pacer stands aside
+	from   atomic.Pointer[rtpReceiver] // the peer's receiver relaying here, set by its RelayTo
+	mu     sync.Mutex                  // guards place and buf
 	place  relayMap
 	buf    []byte // PCMU↔PCMA mapped payload
 	stream *rtpStream

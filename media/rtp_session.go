@@ -201,11 +201,25 @@ func (s *RTPSession) RelayTo(dst *RTPSession) {
 	}
 	if old := s.recv.relayTo.Swap(to); old != nil && old != to {
 		old.active.Store(false)
+		old.from.CompareAndSwap(s.recv, nil)
 	}
 	if to != nil {
 		to.reset()
+		to.from.Store(s.recv)
 		to.active.Store(true)
 	}
+}
+
+// stopRelays makes the session decode its inbound audio and send its own
+// AudioOut: it stops relaying to a peer, and a peer that relays to it stops
+// too (that peer's audio is decoded from then on). A mixer needs both: it
+// mixes decoded audio and writes each leg's mix to its AudioOut.
+func (s *RTPSession) stopRelays() {
+	s.RelayTo(nil)
+	if from := s.relay.from.Swap(nil); from != nil {
+		from.relayTo.CompareAndSwap(s.relay, nil)
+	}
+	s.relay.active.Store(false)
 }
 
 // SetSRTP changes the session's SRTP keys (a re-INVITE that renegotiated
