@@ -15,7 +15,7 @@ const consultRingTimeout = 30 * time.Second
 // the caller or to consult a colleague; it returns that request, or nil when a leg ended.
 func (c *call) bridge(ctx context.Context, agent AgentLeg, ctl AgentControls) *AgentRequest {
 	if ctl == nil {
-		_ = media.Bridge(ctx, c.leg, agent)
+		c.connect(ctx, agent)
 		return nil
 	}
 	bctx, cancel := context.WithCancel(ctx)
@@ -41,7 +41,7 @@ func (c *call) bridge(ctx context.Context, agent AgentLeg, ctl AgentControls) *A
 			}
 		}
 	}()
-	_ = media.Bridge(bctx, c.leg, agent)
+	c.connect(bctx, agent)
 	cancel()
 	<-watched // no request is read after the bridge let go
 	select {

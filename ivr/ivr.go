@@ -119,9 +119,10 @@ type Engine struct {
 	// BotContext gives voice bots the caller's recent contacts (redacted summaries) as context.
 	BotContext bool
 
-	prompts promptCache
-	active  atomic.Int64
-	live    liveCalls
+	prompts  promptCache
+	active   atomic.Int64
+	live     liveCalls
+	monitors monitors // bridged calls supervisors can join (monitor.go)
 }
 
 // ActiveCalls is the number of calls the engine is running.

@@ -51,6 +51,9 @@ type Call struct {
 	Recording  string     `json:"recording,omitempty"`  // path of the WAV a record node (voicemail) saved
 	Transfers  []Transfer `json:"transfers,omitempty"`  // attempts to reach external numbers, in order
 
+	// Monitoring are the supervisors' sessions on the call (listen, whisper, barge).
+	Monitoring []Monitoring `json:"monitoring,omitempty"`
+
 	// WrapUps are the agents' wrap-ups, one per agent who handled the call, in the order saved.
 	WrapUps []WrapUp `json:"wrap_ups,omitempty"`
 	// AgentDisposition and AgentNotes repeat the newest wrap-up, for readers of the single-agent form.
