@@ -95,6 +95,23 @@ func (c *call) connect(ctx context.Context, agent AgentLeg) {
 	m.mu.Unlock()
 }
 
+// CanSupervise tells whether supervisor may join call callID now.
+func (e *Engine) CanSupervise(callID, supervisor string) error {
+	m := e.monitors.get(callID)
+	if m == nil {
+		return ErrNotMonitorable
+	}
+	if supervisor == m.agent {
+		return fmt.Errorf("%w: %s is the call's agent", ErrNotMonitorable, supervisor)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.busy != nil {
+		return ErrMonitored
+	}
+	return nil
+}
+
 // Supervise brings supervisor's leg into call callID in mode and returns when the supervisor
 // leaves (ctx done), their leg ends, or the call's bridge ends (a hangup, a consultation).
 func (e *Engine) Supervise(ctx context.Context, callID, supervisor string, leg media.Leg, mode media.MonitorMode) error {

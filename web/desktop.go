@@ -45,6 +45,8 @@ type Desktop struct {
 	Desk     *desk.Desk
 	ACD      *acd.ACD  // agents and queues, for the supervisor and transfer targets
 	Calls    LiveCalls // calls in progress, for the supervisor; nil: none listed
+	// Supervision lets supervisors listen, whisper and barge in (monitor.go); nil: not offered.
+	Supervision Supervision
 	// ICEServers are the STUN/TURN servers browsers use.
 	ICEServers []rtc.ICEServer
 	// LoginPerMinute limits login attempts per client IP and per user id.
@@ -106,6 +108,7 @@ func (d *Desktop) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/desktop/me", d.me)
 	mux.HandleFunc("GET /api/desktop/ws", d.agentWS)
 	mux.HandleFunc("GET /api/desktop/supervisor/ws", d.supervisorWS)
+	d.monitorRoutes(mux)
 }
 
 // pageHeaders keeps the pages from being framed or loading anything from

@@ -220,6 +220,7 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	api := &web.API{Records: st, ACD: agents, AdminToken: token, Log: log, Dialplan: s.plans,
 		Registry: s.metrics(eng, calls.engine), Ready: func() bool { return !s.draining.Load() },
 		Desktop: &web.Desktop{Accounts: st, Desk: desks, ACD: agents, Calls: calls.engine, ICEServers: webrtc.ICEServers(),
+			Supervision:    newSupervision(calls.engine, webrtc, log),
 			LoginPerMinute: cfg.Desktop.LoginPerMinute, SessionTTL: cfg.Desktop.SessionTTL.D(), Origins: cfg.Desktop.Origins, Log: log},
 		// The demo dialplan looks callers up in this demo CRM.
 		Mounts:  map[string]http.Handler{"/demo/crm/": democrm.Handler()},

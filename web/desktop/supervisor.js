@@ -44,18 +44,90 @@ function render(f) {
   }
   const c = $("calls"); c.innerHTML = "";
   for (const x of f.calls) {
-    c.append(row([x.call_id, x.from || "—", stateLabel[x.state] || x.state, where(x), x.queue || "—", x.agent || "—",
-      fmt(now - new Date(x.since).getTime())], [null, null, "badge call-" + x.state]));
+    const tr = row([x.call_id, x.from || "—", stateLabel[x.state] || x.state, where(x), x.queue || "—", x.agent || "—",
+      fmt(now - new Date(x.since).getTime())], [null, null, "badge call-" + x.state]);
+    const td = document.createElement("td");
+    if (x.state === "agent" && mon.call !== x.call_id) {
+      for (const m of ["listen", "whisper", "barge"]) {
+        const b = document.createElement("button"); b.type = "button"; b.className = "monitor-" + m; b.textContent = t(m[0].toUpperCase() + m.slice(1));
+        b.onclick = () => monitor(x.call_id, m, x.agent); td.append(b);
+      }
+    } else if (mon.call === x.call_id) td.textContent = t(mon.mode[0].toUpperCase() + mon.mode.slice(1));
+    tr.dataset.call = x.call_id; tr.append(td); c.append(tr);
   }
+  if (mon.call && !f.calls.some((x) => x.call_id === mon.call && x.state === "agent")) stopMonitor(false);
   $("k-waiting").textContent = num(waiting); $("k-longest").textContent = fmt(longest);
   $("k-available").textContent = num(avail); $("k-oncall").textContent = num(oncall);
+}
+// Monitoring a call: the supervisor's browser sends its microphone and a WebRTC offer; the
+// server mixes it into the call (listen: heard by nobody; whisper: heard by the agent only;
+// barge: by both) and sends back what the supervisor hears.
+const mon = { call: null, mode: null, agent: null, pc: null, stream: null };
+window.hotlineMonitor = mon;
+let me = null;
+function post(path, body) {
+  return fetch(path, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}
+function gathered(pc, ms) {
+  return new Promise((resolve) => {
+    if (pc.iceGatheringState === "complete") return resolve();
+    const tm = setTimeout(resolve, ms);
+    pc.addEventListener("icegatheringstatechange", () => { if (pc.iceGatheringState === "complete") { clearTimeout(tm); resolve(); } });
+  });
+}
+function showMonitor() {
+  show($("monitor"), !!mon.call);
+  if (!mon.call) return;
+  $("monitor-title").textContent = t("Monitoring {call} with {agent}", { call: mon.call, agent: mon.agent || "—" });
+  for (const b of document.querySelectorAll("#monitor [data-mode]")) b.classList.toggle("on", b.dataset.mode === mon.mode);
+}
+function show(el, on) { el.classList.toggle("hidden", !on); }
+async function failed(r) {
+  let msg = r.statusText;
+  try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+  $("monitor-error").textContent = msg;
+  show($("monitor"), true);
+}
+async function monitor(callID, mode, agent) {
+  $("monitor-error").textContent = "";
+  if (mon.call === callID && mon.pc) {
+    const r = await post("/api/desktop/monitor/mode", { call_id: callID, mode });
+    if (!r.ok) return failed(r);
+    mon.mode = mode; showMonitor(); return;
+  }
+  if (mon.pc) await stopMonitor(true);
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const pc = new RTCPeerConnection({ iceServers: (me && me.ice_servers) || [] });
+    for (const tr of stream.getAudioTracks()) pc.addTrack(tr, stream);
+    pc.ontrack = (e) => { const a = $("monitor-audio"); a.srcObject = e.streams[0] || new MediaStream([e.track]); a.play().catch(() => {}); mon.remote = e.track; };
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc, 2000);
+    const r = await post("/api/desktop/monitor", { call_id: callID, mode, sdp: pc.localDescription.sdp });
+    if (!r.ok) { pc.close(); stream.getTracks().forEach((x) => x.stop()); return failed(r); }
+    await pc.setRemoteDescription({ type: "answer", sdp: (await r.json()).sdp });
+    Object.assign(mon, { call: callID, mode, agent, pc, stream });
+    showMonitor();
+  } catch (e) {
+    $("monitor-error").textContent = e.message; show($("monitor"), true);
+  }
+}
+async function stopMonitor(tell) {
+  const call = mon.call;
+  if (mon.pc) mon.pc.close();
+  if (mon.stream) mon.stream.getTracks().forEach((x) => x.stop());
+  Object.assign(mon, { call: null, mode: null, agent: null, pc: null, stream: null, remote: null });
+  showMonitor();
+  if (tell && call) await post("/api/desktop/monitor/stop", { call_id: call }).catch(() => {});
 }
 async function start() {
   hotlineI18n.apply();
   document.title = t("hotline · supervisor");
   document.querySelector(".bar .who").append(hotlineI18n.switchElement());
   const r = await fetch("/api/desktop/me");
-  const me = r.ok ? await r.json() : null;
+  me = r.ok ? await r.json() : null;
+  for (const b of document.querySelectorAll("#monitor [data-mode]")) b.onclick = () => monitor(mon.call, b.dataset.mode, mon.agent);
+  $("monitor-stop").onclick = () => stopMonitor(true);
   if (!me || (me.role !== "supervisor" && me.role !== "admin")) { $("denied").classList.remove("hidden"); return; }
   $("floor").classList.remove("hidden");
   const connect = () => {
