@@ -256,4 +256,3 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
-
