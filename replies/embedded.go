@@ -46,7 +46,7 @@ func assemble(intent string, req Request, hits []kb.Hit) []candidate {
 		return nil
 	}
 	f := frames[req.Lang][req.Tone]
-	topic := strings.ReplaceAll(intent, "_", " ")
+	topic := intentTopic(intent, req.Lang)
 	body := 2 // sentences per candidate
 	if req.Tone == "brief" {
 		body = 1

@@ -138,7 +138,7 @@ func (s *Service) Generate(ctx context.Context, req Request) (*Result, error) {
 // passages are the knowledge-base passages for intent in lang: the intent's words as the query,
 // passages in the other language and weak matches left out.
 func (s *Service) passages(intent, lang string) []kb.Hit {
-	query := strings.ReplaceAll(intent, "_", " ")
+	query := intentQuery(intent, lang)
 	var out []kb.Hit
 	for _, h := range s.kb.Search(query, passagesPer*3) {
 		if h.Confidence < minRetrieval || isChinese(h.Text) != (lang == record.LangChinese) {

@@ -91,6 +91,8 @@ func TestGenerateEmbedded(t *testing.T) {
 		{"refund", "en-US", "warm", "Hi ${customer.name}"},
 		{"退款", "zh-CN", "formal", "尊敬的${customer.name}"},
 		{"shipping", "en-US", "brief", "${customer.name}, about shipping:"},
+		// An English label, a Chinese script: grounded in the Chinese passages, the topic in Chinese.
+		{"refund", "zh-CN", "formal", "尊敬的${customer.name}，感谢您就退款联系我们。"},
 	} {
 		res, err := s.Generate(context.Background(), replies.Request{Intents: []string{tc.intent, "quantum teleportation"}, Tone: tc.tone, Count: 3, Lang: tc.lang})
 		if err != nil {
