@@ -230,8 +230,8 @@ const (
 )
 
 // Review applies action to every script of ids, by reviewer, with an optional note (a
-// rejection's reason). It stops at the first id that does not exist and returns the scripts
-// changed before it with the error.
+// rejection's reason). An id that does not exist fails the whole review before any script
+// changes.
 func (s *Service) Review(ids []string, action, note, by string) ([]*record.Script, error) {
 	var status string
 	switch action {
@@ -255,18 +255,22 @@ func (s *Service) Review(ids []string, action, note, by string) ([]*record.Scrip
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*record.Script, 0, len(ids))
-	now := s.now().UTC()
 	for _, id := range ids {
 		sc, err := s.store.GetScript(id)
 		if err != nil {
-			return out, err
+			return nil, err
 		}
+		if !slices.ContainsFunc(out, func(o *record.Script) bool { return o.ID == sc.ID }) {
+			out = append(out, sc)
+		}
+	}
+	now := s.now().UTC()
+	for _, sc := range out {
 		sc.Status, sc.Updated = status, now
 		sc.History = append(sc.History, record.ScriptVersion{Version: sc.Version, Title: sc.Title, Text: sc.Text, Status: status, Author: by, Note: label, At: now})
 		if err := s.store.PutScript(sc); err != nil {
-			return out, err
+			return nil, err
 		}
-		out = append(out, sc)
 	}
 	return out, nil
 }

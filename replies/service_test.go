@@ -78,8 +78,12 @@ func TestVersionsAndReview(t *testing.T) {
 	if c.Status != record.ScriptRetired || c.History[len(c.History)-1].Note != "rejected: not our policy" {
 		t.Fatalf("rejected %+v", c)
 	}
-	if _, err := s.Review([]string{"nope"}, replies.ActionApprove, "", "bob"); !replies.IsNotFound(err) {
+	// One unknown id fails the review before anything changes.
+	if _, err := s.Review([]string{c.ID, "nope"}, replies.ActionApprove, "", "bob"); !replies.IsNotFound(err) {
 		t.Fatalf("unknown id: %v", err)
+	}
+	if c2, _ := s.Get(c.ID); c2.Status != record.ScriptRetired || len(c2.History) != len(c.History) {
+		t.Fatalf("a failed review changed %+v", c2)
 	}
 	if _, err := s.Review([]string{b.ID}, "publish", "", "bob"); err == nil {
 		t.Fatal("an unknown action was accepted")

@@ -133,6 +133,13 @@ func TestRepliesAPI(t *testing.T) {
 	if q := quick[0]; q.Filled != "Dear Wang Fang, order NW-1001 is refunded within ${days} days." || len(q.Missing) != 1 || q.Missing[0] != "days" {
 		t.Fatalf("quick reply %+v", q)
 	}
+	// Without intent=, the call's analysed intent; without lang=, the customer's language (none: en-US).
+	if err := st.PutCall(&record.Call{ID: "call-2", CustomerID: cu.ID, Times: record.Times{Start: now}, Analysis: &record.Analysis{Intent: "refund"}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body = do(t, agent, "GET", srv.URL+"/api/replies/quick?call=call-2", ""); code != 200 || !strings.Contains(body, "Dear Wang Fang, order NW-1001") {
+		t.Fatalf("quick for an analysed call: %d %s", code, body)
+	}
 	if code, body = do(t, agent, "GET", srv.URL+"/api/replies/quick?intent=refund&call=nope", ""); code != http.StatusNotFound {
 		t.Fatalf("quick for an unknown call: %d %s", code, body)
 	}
