@@ -28,6 +28,11 @@ var frames = map[string]map[string]frame{
 	},
 }
 
+var toneName = map[string]map[string]string{
+	record.LangEnglish: {"formal": "formal", "warm": "warm", "brief": "brief"},
+	record.LangChinese: {"formal": "正式", "warm": "亲切", "brief": "简洁"},
+}
+
 // sentence is one sentence of a retrieved passage.
 type sentence struct {
 	text string
@@ -82,7 +87,7 @@ func assemble(intent string, req Request, hits []kb.Hit) []candidate {
 		if h := hits[used[0]].Heading; h != "" {
 			title = h
 		}
-		out = append(out, candidate{title: title + " (" + req.Tone + ")", text: text, used: used})
+		out = append(out, candidate{title: title + " (" + toneName[req.Lang][req.Tone] + ")", text: text, used: used})
 	}
 	return out
 }

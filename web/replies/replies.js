@@ -15,6 +15,9 @@ window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
   "Engine: language model. Candidates state only the knowledge-base passages they cite.": "引擎：大语言模型。候选话术只陈述其引用的知识库段落。",
   "Engine: embedded. No language model is configured: candidates are assembled from knowledge-base sentences and templates.": "引擎：内置。未配置大语言模型：候选话术由知识库句子和模板拼成。",
   "embedded": "内置", "llm": "大语言模型", "by": "作者",
+  // Why an intent got no candidate (POST /api/replies/generate's skipped[].reason).
+  "no knowledge-base passage matches this intent": "知识库中没有与该意图匹配的段落",
+  "no candidate cited a knowledge-base passage": "没有候选话术引用知识库段落",
 });
 let shown = [];
 function selected() {
@@ -76,7 +79,7 @@ async function generate() {
   const r = await post("/api/replies/generate", { intents, tone: $("gen-tone").value, count: parseInt($("gen-count").value, 10) || 3, lang: $("gen-lang").value });
   showEngine(r.engine);
   const lines = [t("{n} candidates generated.", { n: r.scripts.length })];
-  for (const s of r.skipped || []) lines.push(t("Skipped {intent}: {reason}", s));
+  for (const s of r.skipped || []) lines.push(t("Skipped {intent}: {reason}", { intent: s.intent, reason: t(s.reason) }));
   $("gen-status").textContent = lines.join(" ");
   $("error").textContent = "";
   $("f-status").value = "draft";
