@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/hotline-cc/hotline/bot/openaitest"
 )
 
 // TestReplyScriptReview: a supervisor generates reply-script candidates for an intent on /replies
@@ -81,5 +83,60 @@ func TestReplyScriptReview(t *testing.T) {
 	staffGet(t, srv, "/api/replies?status=draft&intent=refund", &drafts)
 	if len(drafts) != 1 || drafts[0].ID != ids[0] {
 		t.Fatalf("drafts %+v, want %s", drafts, ids[0])
+	}
+}
+
+// TestReplyScriptsFromModel: with engines.llm on an OpenAI-compatible server, the server asks the
+// model for candidates with the knowledge-base passages for the intent numbered in the prompt,
+// and each candidate keeps the passages it cited; approved, it is the intent's quick reply.
+func TestReplyScriptsFromModel(t *testing.T) {
+	ai := openaitest.New()
+	defer ai.Close()
+	var prompt string
+	ai.Script(openaitest.Reply{Content: func(req openaitest.ChatRequest) string {
+		prompt = req.Messages[len(req.Messages)-1].Content
+		return `{"candidates":[{"title":"Refund time","text":"Hi ${customer.name}, we refund within 14 days of receiving your return.","passages":[1]},
+			{"title":"Ungrounded","text":"We give everyone a voucher.","passages":[]}]}`
+	}})
+	srv := StartServer(t, ServerOptions{Extra: openAIEngines(ai.BaseURL())})
+	var engine struct {
+		Engine string `json:"engine"`
+	}
+	staffGet(t, srv, "/api/replies/engine", &engine)
+	if engine.Engine != "llm" {
+		t.Fatalf("engine %q with engines.llm on a server", engine.Engine)
+	}
+	code, body := staffPost(t, srv, "/api/replies/generate", `{"intents":["refund"],"tone":"warm","count":2,"lang":"en-US"}`)
+	if code != 200 {
+		t.Fatalf("generate: %d %s", code, body)
+	}
+	var res struct {
+		Engine  string `json:"engine"`
+		Scripts []struct {
+			ID       string   `json:"id"`
+			Passages []string `json:"passages"`
+		} `json:"scripts"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Engine != "llm" || len(res.Scripts) != 1 {
+		t.Fatalf("generate: %s", body)
+	}
+	first := ""
+	for _, line := range strings.Split(prompt, "\n") {
+		if p, ok := strings.CutPrefix(line, "[1] "); ok {
+			first = p
+		}
+	}
+	if first == "" || !strings.Contains(strings.ToLower(first), "refund") || len(res.Scripts[0].Passages) != 1 || res.Scripts[0].Passages[0] != first {
+		t.Fatalf("the candidate's passages %q, the prompt's first passage %q\n%s", res.Scripts[0].Passages, first, prompt)
+	}
+	if code, body := staffPost(t, srv, "/api/replies/review", `{"ids":["`+res.Scripts[0].ID+`"],"action":"approve"}`); code != 200 {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	var quick []struct {
+		ID string `json:"id"`
+	}
+	staffGet(t, srv, "/api/replies/quick?intent=refund&lang=en-US", &quick)
+	if len(quick) != 1 || quick[0].ID != res.Scripts[0].ID {
+		t.Fatalf("quick replies %+v", quick)
 	}
 }
