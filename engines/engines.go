@@ -214,3 +214,13 @@ func (s *Set) knowledge(dir string) (*knowledge, error) {
 	s.kbs[dir] = k
 	return k, nil
 }
+
+// KnowledgeBase is the index of a knowledge-base folder, the same one (opened and watched once)
+// the bots that name it answer from; nil for an empty dir.
+func (s *Set) KnowledgeBase(dir string) (*kb.Index, error) {
+	k, err := s.knowledge(dir)
+	if err != nil {
+		return nil, err
+	}
+	return k.index, nil
+}

@@ -30,6 +30,7 @@
 //	webhook_deliveries 8-byte event time + event id + 0x00 + endpoint → record.WebhookDelivery
 //	webhook_due        8-byte NextAt + delivery key → nothing (pending deliveries)
 //	webhook_counts     state → 8-byte count
+//	reply_scripts      script id → record.Script (its versions inside)
 //	meta               schema version; whether call_search was filled from older calls
 //
 // Call search (SearchCalls) runs in memory: at Open the call_search and call_terms

@@ -75,7 +75,7 @@ func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketCalls, bucketCallsByID, bucketDialplans, bucketAgents, bucketAgentStates, bucketWrapUps, bucketMeta,
 			bucketJobs, bucketJobsDue, bucketJobsState, bucketJobsCounts, bucketOutboxEvents, bucketOutboxDeliveries, bucketOutboxDue, bucketOutboxCounts, bucketCallSearch, bucketCallTerms, bucketCallsOpen,
-			bucketCustomers, bucketCustomerIDs, bucketCustomerMerges, bucketChats, bucketChatsOpen, bucketChatMessages, bucketChatFiles, bucketTasks} {
+			bucketCustomers, bucketCustomerIDs, bucketCustomerMerges, bucketChats, bucketChatsOpen, bucketChatMessages, bucketChatFiles, bucketTasks, bucketReplies} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}

@@ -63,6 +63,9 @@ type API struct {
 	Chat *Chat
 	// Tasks are the messages left outside chat hours, for agents (nil: not mounted).
 	Tasks Tasks
+	// Replies is the reply-script library behind /replies and /api/replies (replies.go); nil:
+	// not mounted.
+	Replies Replies
 }
 
 // Handler returns the mux.
@@ -93,6 +96,9 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/queues", a.admin(a.listQueues))
 	if a.Customers != nil {
 		a.customerRoutes(mux)
+	}
+	if a.Replies != nil {
+		a.repliesRoutes(mux)
 	}
 	if a.Dialplan != nil {
 		a.dialplanRoutes(mux)

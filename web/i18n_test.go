@@ -31,6 +31,8 @@ func pageScript(page, src string) string {
 		return "desktop/" + strings.TrimPrefix(src, "/desktop/")
 	case strings.HasPrefix(src, "/staff/"):
 		return "calls/" + strings.TrimPrefix(src, "/staff/")
+	case strings.HasPrefix(src, "/replies/"):
+		return "replies/" + strings.TrimPrefix(src, "/replies/")
 	case !strings.HasPrefix(src, "/"):
 		return filepath.Join(filepath.Dir(page), src)
 	}
@@ -41,7 +43,7 @@ func unquoteJS(s string) string { return strings.ReplaceAll(s, `\"`, `"`) }
 
 func TestEveryPageStringHasChinese(t *testing.T) {
 	pages := []string{"desktop/agent.html", "desktop/supervisor.html", "editor/index.html",
-		"calls/calls.html", "calls/call.html", "calls/insights.html"}
+		"calls/calls.html", "calls/call.html", "calls/insights.html", "replies/replies.html"}
 	for _, page := range pages {
 		html, err := os.ReadFile(page)
 		if err != nil {

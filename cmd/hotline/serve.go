@@ -228,6 +228,10 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if cfg.Analysis.Redact.KeepOriginal {
 		api.Originals = st
 	}
+	// The reply-script library (/replies): scripts grounded in the bots' knowledge base.
+	if api.Replies, err = newReplies(st, eng, s.plans, log); err != nil {
+		return nil, fmt.Errorf("reply scripts: %w", err)
+	}
 	if s.after.pipeline != nil {
 		api.Analysis = analysisAdmin{s.after.pipeline}
 	}

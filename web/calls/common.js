@@ -26,7 +26,7 @@ window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
     "Calls per period": "各时段通话量", "Service level": "服务水平", "Average handle time": "平均处理时长",
     "Sentiment trend": "情绪趋势", "Analysis jobs": "分析任务", "Webhooks": "Webhook 投递", "Incomplete": "不完整",
     "Notes": "备注", "queued": "排队中", "running": "进行中", "done": "完成", "failed": "失败", "Language": "语言",
-    "Rerun rules": "重新运行规则",
+    "Rerun rules": "重新运行规则", "Reply scripts": "话术库",
     // A call the server's stop cut short (closed at the next start), and one going on.
     "interrupted": "已中断", "in_progress": "进行中", "in progress": "进行中",
 });
