@@ -80,8 +80,28 @@ func TestWebChat(t *testing.T) {
 		t.Fatalf("offer card %q: want the visitor and the bot's summary", s)
 	}
 	screenshot(t, actx, "chat-offer.png")
+	// An approved reply script for the chat's intent (the bot's handoff) becomes a quick reply.
+	intent := jsString(t, actx, `(window.hotline.chats.find((c) => !c.accepted) || {}).intent || ""`)
+	if intent == "" {
+		t.Fatal("the offer has no intent from the bot's handoff")
+	}
+	draft, _ := json.Marshal(map[string]string{"intent": intent, "lang": "en-US", "title": "Hours", "text": "Hello ${customer.name}, we are open Monday to Friday."})
+	code, body := apiDo(t, srv, "POST", "/api/replies", string(draft))
+	var script struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &script); code != http.StatusCreated || err != nil {
+		t.Fatalf("create script: %d %s", code, body)
+	}
+	if code, body := apiDo(t, srv, "POST", "/api/replies/review", `{"ids": ["`+script.ID+`"], "action": "approve"}`); code != 200 {
+		t.Fatalf("approve script: %d %s", code, body)
+	}
 	jsString(t, actx, `(() => { document.querySelector('#chat-offers .chat-accept').click(); return "ok" })()`)
 	jsWait(t, vctx, widget+`.querySelector('.state').textContent.includes('Alice')`, 15*time.Second)
+	jsWait(t, actx, `!!document.querySelector('#chat-quick button.quick')`, 10*time.Second)
+	jsString(t, actx, `(() => { document.querySelector('#chat-quick button.quick').click(); return "ok" })()`)
+	if s := jsString(t, actx, `document.getElementById('chat-input').value`); s != "Hello Li Wei, we are open Monday to Friday." {
+		t.Fatalf("quick reply put %q in the reply box: want the script with the customer's name", s)
+	}
+	jsString(t, actx, `(() => { document.getElementById('chat-input').value = ""; return "ok" })()`)
 
 	// Supervisors see the chat live, with its agent.
 	live := getJSON(t, "http://"+srv.HTTPAddr+"/api/chats?live=1")

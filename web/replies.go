@@ -186,7 +186,7 @@ type quickReply struct {
 	Missing []string `json:"missing"`
 }
 
-// quickReplies: ?intent=X&lang=Y&call=ID. The call (optional) gives the customer whose details
+// quickReplies: ?intent=X&lang=Y&call=ID (or &customer=ID for a chat in progress). The call (optional) gives the customer whose details
 // fill the variables, and its analysed intent when none is given; lang defaults to the
 // customer's language.
 func (a *API) quickReplies(w http.ResponseWriter, r *http.Request) {
@@ -208,6 +208,15 @@ func (a *API) quickReplies(w http.ResponseWriter, r *http.Request) {
 				if lang == "" {
 					lang = cu.Language
 				}
+			}
+		}
+	}
+	// A chat in progress has no record yet: its customer is named directly.
+	if id := q.Get("customer"); id != "" && q.Get("call") == "" && a.Customers != nil {
+		if cu, err := a.Customers.Get(id); err == nil {
+			customerVars(vars, cu)
+			if lang == "" {
+				lang = cu.Language
 			}
 		}
 	}

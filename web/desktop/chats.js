@@ -85,7 +85,8 @@
     show($("chats-empty"), chats.size === 0);
     const c = active && chats.get(active);
     show($("chat-pane"), !!c);
-    window.hotline.chats = [...chats.values()].map((x) => ({ id: x.id, accepted: !!x.accepted, ended: !!x.ended, messages: x.thread.length }));
+    window.hotline.chats = [...chats.values()].map((x) => ({ id: x.id, accepted: !!x.accepted, ended: !!x.ended, messages: x.thread.length,
+      intent: (x.pop && x.pop.handoff && x.pop.handoff.intent) || "" }));
     if (!c) return;
     c.unread = 0;
     $("chat-who").textContent = [c.pop.visitor, c.pop.contact].filter(Boolean).join(" · ") || t("Visitor");
@@ -108,6 +109,34 @@
     list.scrollTop = list.scrollHeight;
     $("chat-typing").textContent = c.typing ? t("{who} is typing…", { who: c.pop.visitor || t("Visitor") }) : "";
     for (const id of ["chat-input", "chat-send", "chat-end"]) $(id).disabled = !!c.ended;
+    renderQuick(c);
+  }
+
+  // Quick replies: the approved scripts for the chat's intent (the bot's handoff), in the
+  // visitor's language, with the customer's details filled in; a click puts one in the reply box.
+  function renderQuick(c) {
+    const box = $("chat-quick");
+    const intent = c.pop.handoff && c.pop.handoff.intent;
+    if (!c.accepted || c.ended || !intent) { show(box, false); return; }
+    if (c.quick === undefined) {
+      c.quick = null; // loading
+      const q = new URLSearchParams({ intent, lang: c.pop.language || "" });
+      if (c.pop.customer && c.pop.customer.id) q.set("customer", c.pop.customer.id);
+      fetch("/api/replies/quick?" + q, { credentials: "same-origin" }).then((r) => r.ok ? r.json() : [])
+        .then((list) => { c.quick = list || []; if (active === c.id) renderQuick(c); }, () => { c.quick = []; });
+      return;
+    }
+    box.querySelectorAll("button").forEach((b) => b.remove());
+    for (const q of c.quick || []) {
+      const b = el("button", "quick", q.title || q.filled.slice(0, 40));
+      b.type = "button"; b.title = q.filled;
+      b.addEventListener("click", () => {
+        const i = $("chat-input"); i.value = q.filled; i.focus();
+        fetch("/api/replies/" + encodeURIComponent(q.id) + "/use", { method: "POST", credentials: "same-origin" }).catch(() => {});
+      });
+      box.append(b);
+    }
+    show(box, (c.quick || []).length > 0);
   }
 
   function offerCard(c) {

@@ -69,5 +69,5 @@ window.hotlineI18nZh = Object.assign(window.hotlineI18nZh || {}, {
   "chat offered from {who}": "{who} 发起了会话", "ended": "已结束", "picture from the visitor": "访客发送的图片",
   "waited {time}": "已等待 {time}", "{who} is typing…": "{who} 正在输入…",
   "timeout": "超时", "rejected": "已拒绝", "desktop_gone": "工作台已断开", "agent_ended": "坐席结束", "visitor_ended": "访客结束", "idle": "长时间无消息",
-  "Live chats": "进行中的会话", "Monitor": "监控", "Listen": "监听", "Whisper": "耳语", "Barge": "强插", "Stop": "停止", "Monitoring {call} with {agent}": "正在监控通话 {call}（坐席 {agent}）", "Messages": "消息数", "Last message": "最后一条消息", "No chats right now.": "目前没有会话。",
+  "Live chats": "进行中的会话", "Monitor": "监控", "Quick replies": "快捷话术", "Listen": "监听", "Whisper": "耳语", "Barge": "强插", "Stop": "停止", "Monitoring {call} with {agent}": "正在监控通话 {call}（坐席 {agent}）", "Messages": "消息数", "Last message": "最后一条消息", "No chats right now.": "目前没有会话。",
 });
