@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotline-cc/hotline/kb"
+	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/record"
 	"github.com/hotline-cc/hotline/replay"
 	"github.com/hotline-cc/hotline/store"
@@ -66,24 +66,30 @@ func (e *Env) botReplay(args []string) int {
 	if path == "" {
 		path = cfg.Path(cfg.Store)
 	}
+	if *kbDir != "" { // relative to the working directory, as a shell user means it
+		var err error
+		if *kbDir, err = filepath.Abs(*kbDir); err != nil {
+			return e.fail(err)
+		}
+	}
 	calls, err := e.botConversations(path, time.Now().Add(-*since), *limit)
+	if errors.Is(err, store.ErrLocked) && *storePath == "" && *dpPath == "" && e.hasToken(cfg) {
+		// The server holds the store: it replays against its live dialplan.
+		var rep replay.Report
+		body, _ := json.Marshal(replay.Request{KBDir: *kbDir, Profile: *profile, Since: since.String(), Limit: *limit, Threshold: *threshold})
+		if err := e.callAPI(cfg, "POST", "/api/bot/replay", body, &rep); err != nil {
+			return e.fail(err)
+		}
+		return e.reportReplay(&rep, *asJSON)
+	}
 	if err != nil {
 		return e.fail(err)
 	}
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng := replay.NewEngines(cfg.Engines.LLM, log)
-	if cfg.Engines.Embeddings.BaseURL != "" {
-		emb, err := kb.NewOpenAIEmbedder(cfg.Engines.Embeddings.Endpoint)
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "hotline: engines.embeddings: %v\n", err)
-			return exitConfig
-		}
-		eng.Embedder = emb
-	}
-	if *kbDir != "" { // relative to the working directory, as a shell user means it
-		if *kbDir, err = filepath.Abs(*kbDir); err != nil {
-			return e.fail(err)
-		}
+	eng, err := replay.FromConfig(cfg.Engines, log)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
+		return exitConfig
 	}
 	rep, err := replay.Run(context.Background(), calls, replay.Options{Plan: plan, Profile: *profile, KBDir: *kbDir,
 		ChatBot: cfg.Chat.Bot, ChatQueue: cfg.Chat.Queue, Engines: eng, Threshold: *threshold, Logger: log})
@@ -91,7 +97,12 @@ func (e *Env) botReplay(args []string) int {
 		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	}
-	if *asJSON {
+	return e.reportReplay(rep, *asJSON)
+}
+
+// reportReplay prints the report; the exit status says whether the candidate regressed.
+func (e *Env) reportReplay(rep *replay.Report, asJSON bool) int {
+	if asJSON {
 		enc := json.NewEncoder(e.Stdout)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(rep)
@@ -104,13 +115,18 @@ func (e *Env) botReplay(args []string) int {
 	return exitOK
 }
 
+// hasToken reports whether the admin token for the server's API is at hand.
+func (e *Env) hasToken(cfg *config.Config) bool {
+	return e.Getenv("HOTLINE_ADMIN_TOKEN") != "" || cfg.HTTP.AdminToken != ""
+}
+
 // botConversations reads the stored calls and chats with a bot conversation, newest first.
 // The store is opened directly: a running server holds it, so then a copy is needed.
 func (e *Env) botConversations(path string, since time.Time, limit int) ([]*record.Call, error) {
 	st, err := store.Open(path)
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%v; replay a copy of it instead: cp %s /tmp/replay.db && hotline bot replay -store /tmp/replay.db …, "+
-			"or ask the server: POST /api/bot/replay with the admin token", err, path)
+		return nil, fmt.Errorf("%w; replay a copy of it instead: cp %s /tmp/replay.db && hotline bot replay -store /tmp/replay.db …, "+
+			"or set HOTLINE_ADMIN_TOKEN to have the server replay against its live dialplan", err, path)
 	}
 	if err != nil {
 		return nil, err
@@ -120,13 +136,7 @@ func (e *Env) botConversations(path string, since time.Time, limit int) ([]*reco
 	if err != nil {
 		return nil, err
 	}
-	var out []*record.Call
-	for _, c := range all {
-		if replay.HasBot(c) && (limit == 0 || len(out) < limit) {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return replay.Select(all, limit), nil
 }
 
 func (e *Env) printReplay(rep *replay.Report) {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +95,26 @@ func TestBotReplay(t *testing.T) {
 	}
 	if out, errs, code := run(t, "", nil, "bot", "replay", "-config", cfg, "-store", cp); code != ExitOK || !strings.Contains(out, "4 same") {
 		t.Fatalf("-store copy: %d %s\n%s", code, errs, out)
+	}
+
+	// With the admin token, the running server replays instead.
+	var got replay.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != "POST" || r.URL.Path != "/api/bot/replay" || r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, `{"error":"no"}`, http.StatusUnauthorized)
+			return
+		}
+		_ = json.NewDecoder(r.Body).Decode(&got)
+		_, _ = w.Write([]byte(`{"summary":{"replayed":4,"same":3,"now_escalates":1,"contained_before":3,"contained_after":2,` +
+			`"containment_before":0.75,"containment_after":0.5,"regressed":true,"reasons":["containment drops from 75.0% to 50.0%"]},"conversations":[]}`))
+	}))
+	defer srv.Close()
+	apiCfg := filepath.Join(dir, "api.yaml")
+	if err := os.WriteFile(apiCfg, []byte("store: data/h.db\ndialplan: dialplan.yaml\nhttp: {listen: "+strings.TrimPrefix(srv.URL, "http://")+"}\nagents: [{id: alice, password: alice-demo}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = run(t, "", map[string]string{"HOTLINE_ADMIN_TOKEN": "tok"}, "bot", "replay", "-config", apiCfg, "-kb", cand, "-limit", "9")
+	if code != ExitFail || !strings.Contains(out, "REGRESSED: containment drops") || got.KBDir != cand || got.Limit != 9 || got.Since != "720h0m0s" {
+		t.Fatalf("through the API: %d %s %+v\n%s", code, errs, got, out)
 	}
 }

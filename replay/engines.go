@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 )
@@ -63,4 +64,18 @@ func (e *Engines) For(ctx context.Context, dir string) (*kb.Index, dialog.Engine
 	}
 	e.kbs[dir] = opened{ix: ix, eng: eng}
 	return ix, eng, nil
+}
+
+// FromConfig builds the engines hotline.yaml's engines section names: its dialog engine, and
+// hybrid retrieval when it names an embeddings server.
+func FromConfig(cfg config.Engines, log *slog.Logger) (*Engines, error) {
+	e := NewEngines(cfg.LLM, log)
+	if cfg.Embeddings.BaseURL != "" {
+		emb, err := kb.NewOpenAIEmbedder(cfg.Embeddings.Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("engines.embeddings: %w", err)
+		}
+		e.Embedder = emb
+	}
+	return e, nil
 }

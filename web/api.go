@@ -63,6 +63,8 @@ type API struct {
 	Chat *Chat
 	// Tasks are the messages left outside chat hours, for agents (nil: not mounted).
 	Tasks Tasks
+	// BotReplay serves POST /api/bot/replay (bot_replay.go); nil: not mounted.
+	BotReplay BotReplayer
 }
 
 // Handler returns the mux.
@@ -102,6 +104,9 @@ func (a *API) Handler() http.Handler {
 		mux.Handle("GET /chat/", ChatWidget())
 	}
 	a.chatStaffRoutes(mux)
+	if a.BotReplay != nil {
+		mux.Handle("POST /api/bot/replay", a.desk(a.botReplay, true))
+	}
 	if a.Desktop != nil {
 		a.Desktop.Routes(mux)
 	}
