@@ -17,13 +17,16 @@ import (
 	"github.com/hotline-cc/hotline/store"
 )
 
-const botUsage = `usage: hotline bot replay -config hotline.yaml [-kb DIR] [-dialplan FILE] [-profile NAME] [-since 720h] [-limit N] [-store COPY] [-json]
+const botUsage = `usage: hotline bot replay -config hotline.yaml [-kb DIR] [-dialplan FILE] [-profile NAME] [-since 720h] [-limit N]
+                         [-store COPY] [-judge auto|overlap|llm] [-threshold 0.5] [-json]
 
 Replays the caller turns of stored conversations (calls and chats) as text through a candidate
 bot — the dialplan's bot profile, the knowledge-base folder -kb, the configured dialog engine —
 and reports per conversation same / different / now_escalates / now_answers, whether each
-changed answer sentence is supported by a retrieved passage, and the containment rate before
-and after. Exit status 1 when containment drops or a changed answer is unsupported.`
+changed answer sentence is supported by a retrieved passage (term overlap, or the model of
+engines.llm), and the containment rate before and after. Exit status 1 when containment drops or
+a changed answer is unsupported, 2 on a usage error. While a server holds the store, replay a
+copy (-store) or set HOTLINE_ADMIN_TOKEN: the server then replays against its live dialplan.`
 
 // Bot runs the bot commands: `hotline bot replay`.
 func (e *Env) Bot(args []string) int {
@@ -46,6 +49,7 @@ func (e *Env) botReplay(args []string) int {
 	limit := fs.Int("limit", 0, "replay at most this many conversations, newest first (0: all)")
 	storePath := fs.String("store", "", "read the conversations from this store file (a copy, while a server holds the store)")
 	threshold := fs.Float64("threshold", replay.DefaultThreshold, "share of a sentence's terms a passage must contain to support it")
+	judgeKind := fs.String("judge", replay.JudgeAuto, "who decides whether a passage supports a sentence: auto (the model of engines.llm when it is a server), overlap or llm")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
@@ -91,7 +95,12 @@ func (e *Env) botReplay(args []string) int {
 		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
 		return exitConfig
 	}
-	rep, err := replay.Run(context.Background(), calls, replay.Options{Plan: plan, Profile: *profile, KBDir: *kbDir,
+	judge, err := replay.JudgeFor(*judgeKind, cfg.Engines, *threshold)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)
+		return exitConfig
+	}
+	rep, err := replay.Run(context.Background(), calls, replay.Options{Judge: judge, Plan: plan, Profile: *profile, KBDir: *kbDir,
 		ChatBot: cfg.Chat.Bot, ChatQueue: cfg.Chat.Queue, Engines: eng, Threshold: *threshold, Logger: log})
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "hotline: %v\n", err)

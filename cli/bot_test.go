@@ -72,6 +72,9 @@ func TestBotReplay(t *testing.T) {
 	if _, errs, code := run(t, "", nil, "bot", "replay", "-config", cfg, "-profile", "nobody"); code != ExitConfig || !strings.Contains(errs, "no bot profile") {
 		t.Errorf("unknown profile: %d %s", code, errs)
 	}
+	if _, errs, code := run(t, "", nil, "bot", "replay", "-config", cfg, "-judge", "llm"); code != ExitConfig || !strings.Contains(errs, "engines.llm") {
+		t.Errorf("llm judge without a model: %d %s", code, errs)
+	}
 	if _, _, code := run(t, "", nil, "bot"); code != ExitConfig {
 		t.Errorf("bot without replay: %d", code)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotline-cc/hotline/bot/openaitest"
+	"github.com/hotline-cc/hotline/config"
 	"github.com/hotline-cc/hotline/dialog"
 	"github.com/hotline-cc/hotline/kb"
 	"github.com/hotline-cc/hotline/record"
@@ -193,4 +195,34 @@ func equal(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+func TestLLMJudge(t *testing.T) {
+	srv := openaitest.New()
+	defer srv.Close()
+	srv.Script(openaitest.Reply{Content: func(req openaitest.ChatRequest) string {
+		if q := req.Messages[len(req.Messages)-1].Content; strings.Contains(q, "drone") && strings.Contains(q, "2 to 3 working days") {
+			return "UNSUPPORTED"
+		}
+		return "Supported."
+	}})
+	var cfg config.Engines
+	cfg.LLM.Backend, cfg.LLM.BaseURL, cfg.LLM.Model = "openai", srv.BaseURL(), "judge"
+	j, err := replay.JudgeFor(replay.JudgeAuto, cfg, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := []kb.Hit{{Doc: "a.md", Heading: "Delivery", Text: "Standard delivery takes 2 to 3 working days."}}
+	if s, err := j.Judge(context.Background(), "Delivery is free by drone.", p); err != nil || s.Supported {
+		t.Errorf("made up: %+v %v", s, err)
+	}
+	if s, err := j.Judge(context.Background(), "I can transfer you to a colleague.", p); err != nil || !s.Supported {
+		t.Errorf("no claim: %+v %v", s, err)
+	}
+	if _, err := replay.JudgeFor(replay.JudgeLLM, config.Engines{}, 0); err == nil {
+		t.Error("llm judge without a server")
+	}
+	if j, err := replay.JudgeFor("", config.Engines{}, 0); err != nil || j != (replay.Overlap{Threshold: replay.DefaultThreshold}) {
+		t.Errorf("embedded default: %v %v", j, err)
+	}
 }

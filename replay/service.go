@@ -30,7 +30,9 @@ type Service struct {
 	Calls func(record.CallQuery) ([]*record.Call, error)
 	// Engines builds the engines of one replay: fresh each time, so a candidate folder
 	// edited between two replays is read again.
-	Engines            func() *Engines
+	Engines func() *Engines
+	// Judge builds the sentence judge for a threshold; nil: term overlap.
+	Judge              func(threshold float64) (Judge, error)
 	ChatBot, ChatQueue string
 	Now                func() time.Time // default time.Now
 }
@@ -73,7 +75,13 @@ func (s *Service) Replay(ctx context.Context, req Request) (*Report, error) {
 			return nil, fmt.Errorf("%w: %v", ErrRequest, err)
 		}
 	}
-	return Run(ctx, calls, Options{Plan: plan, Profile: req.Profile, KBDir: req.KBDir, ChatBot: s.ChatBot, ChatQueue: s.ChatQueue, Engines: eng,
+	var judge Judge
+	if s.Judge != nil {
+		if judge, err = s.Judge(req.Threshold); err != nil {
+			return nil, err
+		}
+	}
+	return Run(ctx, calls, Options{Judge: judge, Plan: plan, Profile: req.Profile, KBDir: req.KBDir, ChatBot: s.ChatBot, ChatQueue: s.ChatQueue, Engines: eng,
 		Threshold: req.Threshold})
 }
 
