@@ -199,7 +199,8 @@ func replayOne(ctx context.Context, c *record.Call, opt Options) (Conversation, 
 	var final *bot.Result
 	for _, ex := range exchanges(c.Transcript) {
 		turn := Turn{Caller: ex.caller, Before: joinTurns(ex.bot)}
-		if tx.Done() {
+		if tx.Done() { // the candidate has finished: what the caller says next waits for an agent
+			turn.Same = sameAnswer(ex.bot, nil)
 			conv.Turns = append(conv.Turns, turn)
 			continue
 		}

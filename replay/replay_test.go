@@ -83,6 +83,9 @@ func TestKnowledgeBaseChangeFlipsTheAffectedConversations(t *testing.T) {
 		t.Fatalf("unchanged summary: %+v", s)
 	}
 	for _, c := range rep.Conversations {
+		if c.ID == "c-agent" && (len(c.Turns) != 2 || !c.EscalatedAfter || c.Turns[1].After != "") {
+			t.Errorf("escalated conversation: the turn in the queue is not the bot's, the agent's part is left out: %+v", c.Turns)
+		}
 		if c.ID == "c-ret" && (c.Channel != record.ChannelChat || c.Profile != "assistant") {
 			t.Errorf("chat: %+v", c)
 		}

@@ -95,7 +95,8 @@ func WriteArticle(t testing.TB, dir, name, text string) {
 
 // Conversations runs the Questions through plan's assistant over its knowledge base as it is
 // now, and returns the records the server would store: greeting, caller and bot turns, the
-// handoff when the bot escalated, the bot node on the path; "c-ret" as a chat.
+// handoff when the bot escalated (and then a caller turn in the queue and the agent's), the bot
+// node on the path; "c-ret" as a chat.
 func Conversations(t testing.TB, plan *dialplan.Plan, start time.Time) []*record.Call {
 	t.Helper()
 	bp := plan.Bots["assistant"]
@@ -115,6 +116,11 @@ func Conversations(t testing.TB, plan *dialplan.Plan, start time.Time) []*record
 			}
 		}
 		c := &record.Call{ID: id, Transcript: tx.Transcript()}
+		if res != nil && res.Outcome == bot.OutcomeEscalate {
+			// In the queue the caller speaks again; then the agent answers.
+			c.Transcript = append(c.Transcript, record.Turn{Speaker: record.SpeakerCaller, Text: "Hello, is anyone there?"},
+				record.Turn{Speaker: record.SpeakerAgent, Text: "Hi, this is Alice."}, record.Turn{Speaker: record.SpeakerCaller, Text: "My order is late."})
+		}
 		c.Start = start.Add(time.Duration(i) * time.Minute)
 		c.End = c.Start.Add(30 * time.Second)
 		c.Flow, c.Disposition = "main", record.DispositionCompleted
