@@ -1,5 +1,6 @@
 // Package cli is hotline's operator commands: check and simulate a dialplan, list call records,
-// manage agent accounts, and read and roll back dialplan versions. They work on the store file
+// manage agent accounts, read and roll back dialplan versions, and replay stored bot conversations
+// through a candidate bot before a knowledge-base change ships. They work on the store file
 // directly, or, while a server holds it, through that server's API with the admin token.
 // (hotline serve is the server itself: package main wires it.)
 package cli
@@ -35,7 +36,7 @@ type Env struct {
 // OS is the process's own environment.
 func OS() *Env { return &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv} }
 
-// Run runs the operator command args[0] ("check", "simulate", "calls", "analysis", "agent", "dialplan");
+// Run runs the operator command args[0] ("check", "simulate", "calls", "analysis", "agent", "dialplan", "bot");
 // ok is false for another name.
 func (e *Env) Run(args []string) (code int, ok bool) {
 	if len(args) == 0 {
@@ -54,6 +55,8 @@ func (e *Env) Run(args []string) (code int, ok bool) {
 		return e.Agent(args[1:]), true
 	case "dialplan":
 		return e.Dialplan(args[1:]), true
+	case "bot":
+		return e.Bot(args[1:]), true
 	}
 	return 0, false
 }

@@ -66,6 +66,8 @@ type API struct {
 	// Replies is the reply-script library behind /replies and /api/replies (replies.go); nil:
 	// not mounted.
 	Replies Replies
+	// BotReplay serves POST /api/bot/replay (bot_replay.go); nil: not mounted.
+	BotReplay BotReplayer
 }
 
 // Handler returns the mux.
@@ -108,6 +110,9 @@ func (a *API) Handler() http.Handler {
 		mux.Handle("GET /chat/", ChatWidget())
 	}
 	a.chatStaffRoutes(mux)
+	if a.BotReplay != nil {
+		mux.Handle("POST /api/bot/replay", a.desk(a.botReplay, true))
+	}
 	if a.Desktop != nil {
 		a.Desktop.Routes(mux)
 	}

@@ -59,6 +59,7 @@ commands:
   analysis  post-call analysis       (hotline analysis status | rerun -since 2026-12-01 -rules-only -wait)
   agent     agent accounts           (hotline agent add -role supervisor sue; agent list; agent passwd alice)
   dialplan  versions of the dialplan (hotline dialplan history | show N | diff A [B] | rollback N)
+  bot       replay stored bot conversations through a candidate (hotline bot replay -kb kb-new -since 720h)
 `)
 }
 

@@ -235,6 +235,9 @@ func newServer(cfg *config.Config, log *slog.Logger) (s *server, err error) {
 	if s.after.pipeline != nil {
 		api.Analysis = analysisAdmin{s.after.pipeline}
 	}
+	if api.BotReplay, err = botReplay(cfg, s.plans, st, log); err != nil {
+		return nil, err
+	}
 	s.http = &http.Server{Addr: cfg.HTTP.Listen, Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second}
 
 	d := eng.Describe()
