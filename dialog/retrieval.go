@@ -57,18 +57,68 @@ func (r *Retrieval) Respond(ctx context.Context, req Request) (Stream, error) {
 	if len(hits) == 0 && r.index != nil {
 		hits = r.index.SearchContext(ctx, q, 3)
 	}
-	if len(hits) == 0 || hits[0].Confidence < r.minConf {
-		return NewStaticStream(Event{Text: dontKnow[zh]}), nil
+	if answer := r.answer(hits, q); answer != "" {
+		return NewStaticStream(Event{Text: answer}), nil
 	}
-	return NewStaticStream(Event{Text: Extract(hits[0].Text, q, 2)}), nil
+	return NewStaticStream(Event{Text: dontKnow[zh]}), nil
+}
+
+// answer returns the sentences of the best passage that can answer
+// question: confident enough, with sentences in the question's language (an
+// English question never gets a Chinese sentence of a bilingual document,
+// nor the reverse), and stating the kind of fact asked for — a "how much"
+// question is not answered by a passage without a price, whatever else it
+// shares with the question. "" when no passage qualifies.
+func (r *Retrieval) answer(hits []kb.Hit, question string) string {
+	kind := kb.QuestionKind(question)
+	for _, h := range hits {
+		if h.Confidence < r.minConf {
+			continue
+		}
+		text := sameLang(h.Text, question)
+		if text == "" || !kind.In(text) {
+			continue
+		}
+		if a := Extract(text, question, 2); a != "" {
+			return a
+		}
+	}
+	return ""
+}
+
+// sameLang keeps the sentences of passage in question's language.
+func sameLang(passage, question string) string {
+	lang := kb.Lang(question)
+	var keep []string
+	for _, s := range SplitSentences(passage) {
+		if l := kb.Lang(s); lang == "" || l == "" || l == lang {
+			keep = append(keep, s)
+		}
+	}
+	if kb.Lang(strings.Join(keep, "")) == kb.LangZh {
+		return strings.Join(keep, "")
+	}
+	return strings.Join(keep, " ")
 }
 
 // Extract returns up to n consecutive sentences of passage, starting at
-// the one that shares the most terms with question.
+// the one that shares the most terms with question. Only sentences in the
+// question's language count, and a sentence stating the kind of fact asked
+// for (a price, a duration, a time) counts double. "" when no sentence of
+// the passage is in the question's language.
 func Extract(passage, question string, n int) string {
-	sents := SplitSentences(passage)
+	lang, kind := kb.Lang(question), kb.QuestionKind(question)
+	var sents []string
+	for _, s := range SplitSentences(passage) {
+		if l := kb.Lang(s); lang == "" || l == "" || l == lang {
+			sents = append(sents, s)
+		}
+	}
 	if len(sents) == 0 {
-		return strings.TrimSpace(passage)
+		if lang == "" || kb.Lang(passage) == lang {
+			return strings.TrimSpace(passage)
+		}
+		return ""
 	}
 	qt := map[string]bool{}
 	for _, t := range kb.Tokenize(question) {
@@ -80,6 +130,9 @@ func Extract(passage, question string, n int) string {
 			if qt[t] {
 				score[i]++
 			}
+		}
+		if kind != kb.KindAny && kind.In(s) {
+			score[i] = 2*score[i] + 2
 		}
 	}
 	// The best window of n consecutive sentences; ties go to the earlier one.

@@ -9,17 +9,19 @@ type Chunk struct {
 	Doc     string `json:"doc"`     // file name relative to the folder
 	Heading string `json:"heading"` // heading path, "Returns › Refunds"
 	Text    string `json:"text"`
+	Lang    string `json:"lang"` // LangZh or LangOther (see Lang)
 }
 
 const (
-	targetChunk = 500 // characters (runes) per chunk, roughly
-	overlapMax  = 150 // at most this much of a chunk's tail opens the next
+	targetChunk = 500 // characters (runes) per chunk at most, roughly
 )
 
 // chunkDoc splits a Markdown or text document into passages: a new section
-// at every heading, and within a section paragraphs packed to about 500
-// characters, each chunk repeating the previous one's last paragraph when
-// short so an answer spanning two paragraphs is still found whole.
+// at every heading, and within a section one passage per paragraph and
+// language (a bilingual paragraph gives an English and a Chinese passage),
+// paragraphs longer than about 500 characters cut at sentence ends. Short
+// passages let the answer be the paragraph that matches, not the document
+// it sits in; the heading path stays with every passage for search.
 func chunkDoc(doc, text string) []Chunk {
 	var chunks []Chunk
 	var path []string // heading stack
@@ -35,7 +37,13 @@ func chunkDoc(doc, text string) []Chunk {
 	flushSection := func() {
 		flushPara()
 		heading := strings.Join(path, " › ")
-		chunks = append(chunks, pack(doc, heading, paras)...)
+		for _, p := range paras {
+			for _, run := range langRuns(p) {
+				for _, text := range splitLong([]string{run}) {
+					chunks = append(chunks, Chunk{Doc: doc, Heading: heading, Text: text, Lang: Lang(text)})
+				}
+			}
+		}
 		paras = paras[:0]
 	}
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
@@ -82,32 +90,6 @@ func headingLevel(line string) int {
 		return 0
 	}
 	return n
-}
-
-func pack(doc, heading string, paras []string) []Chunk {
-	var out []Chunk
-	var cur []string
-	size := 0
-	emit := func() {
-		if len(cur) > 0 {
-			out = append(out, Chunk{Doc: doc, Heading: heading, Text: strings.Join(cur, "\n")})
-		}
-	}
-	for _, p := range splitLong(paras) {
-		n := len([]rune(p))
-		if size > 0 && size+n > targetChunk {
-			emit()
-			last := cur[len(cur)-1]
-			cur, size = nil, 0
-			if len([]rune(last)) <= overlapMax {
-				cur, size = []string{last}, len([]rune(last))
-			}
-		}
-		cur = append(cur, p)
-		size += n
-	}
-	emit()
-	return out
 }
 
 // splitLong cuts paragraphs longer than a chunk at sentence ends.

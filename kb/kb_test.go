@@ -55,7 +55,7 @@ func TestChunkDoc(t *testing.T) {
 	}
 	var refunds, cards int
 	for _, c := range chunks {
-		if n := len([]rune(c.Text)); n > targetChunk+overlapMax+10 {
+		if n := len([]rune(c.Text)); n > targetChunk+10 {
 			t.Errorf("chunk of %d runes: %q", n, c.Text[:40])
 		}
 		switch c.Heading {

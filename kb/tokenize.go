@@ -11,8 +11,20 @@ var stopwords = map[string]bool{}
 func init() {
 	for _, w := range strings.Fields(`a an and are as at be by can could do does did for from have has had how i if in
 		is it its me my of on or our please should so that the their them then there these this to us was we were what
-		when where which who why will with would you your yours i'm i'd i've it's can't don't`) {
+		when where which who why will with would you your yours i'm i'd i've it's can't don't
+		what's where's how's there's much many`) {
 		stopwords[w] = true
+	}
+}
+
+// fillers are words of a question that say nothing about its topic ("how
+// long until I get my deposit back"); they are dropped from queries only.
+var fillers = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`get until tell know want like need go take happen there way still just also
+		much many long soon`) {
+		fillers[stem(w)] = true
 	}
 }
 
@@ -22,8 +34,19 @@ func init() {
 var stopHan = map[rune]bool{}
 
 func init() {
-	for _, r := range "你我他她它们的了吗呢吧啊呀么怎什几多少要能才会是有在和与或请问一下个这那哪就都也还被把给对需长久" {
+	for _, r := range "你我他她它们的了吗呢吧啊呀么怎什几多少要能才会是有在和与或请问一下个这那哪就都也还被把给对需长久不" {
 		stopHan[r] = true
+	}
+}
+
+// stopBigrams are Chinese function words made of characters that are not
+// function characters on their own ("可以" = can, "如何" = how); like
+// English stopwords they are dropped from queries.
+var stopBigrams = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields("可以 能够 需要 如何 怎样 是否 有没 没有 为什 什么 办法 请问 应该 告诉 知道 想要 想问") {
+		stopBigrams[w] = true
 	}
 }
 
@@ -39,6 +62,7 @@ func Tokenize(text string) []string { return tokenize(text, true) }
 func queryTerms(text string) []string { return tokenize(text, false) }
 
 func tokenize(text string, withUnigrams bool) []string {
+	text = phrases.Replace(strings.ToLower(text))
 	var out []string
 	var word []rune
 	var han []rune
@@ -51,7 +75,14 @@ func tokenize(text string, withUnigrams bool) []string {
 		if stopwords[w] {
 			return
 		}
-		out = append(out, stem(w))
+		w = stem(w)
+		if !withUnigrams && fillers[w] {
+			return
+		}
+		if syn, ok := synonyms[w]; ok {
+			w = syn
+		}
+		out = append(out, w)
 	}
 	flushHan := func() {
 		switch {
@@ -59,7 +90,7 @@ func tokenize(text string, withUnigrams bool) []string {
 			out = append(out, string(han))
 		case len(han) > 1:
 			for i := 0; i+1 < len(han); i++ {
-				if !withUnigrams && (stopHan[han[i]] || stopHan[han[i+1]]) {
+				if !withUnigrams && (stopHan[han[i]] || stopHan[han[i+1]] || stopBigrams[string(han[i:i+2])]) {
 					continue
 				}
 				out = append(out, string(han[i:i+2]))
