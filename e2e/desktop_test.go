@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -239,7 +241,15 @@ func TestDesktopAgentTakesCall(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	// The screen pop renders a bot's handoff packet (the voice bot's calls carry one).
+	// The screen pop renders a bot's handoff packet (the voice bot's calls carry one), and the
+	// approved reply scripts for its intent as quick replies.
+	if code, body := apiDo(t, srv, "POST", "/api/replies", `{"intent": "refund", "lang": "en-US", "title": "Refund policy", "text": "Refunds reach your card within 14 days."}`); code != http.StatusCreated {
+		t.Fatalf("create script: %d %s", code, body)
+	} else if id := jsonField(body, "id"); id == "" {
+		t.Fatalf("script without id: %s", body)
+	} else if code, body := apiDo(t, srv, "POST", "/api/replies/review", `{"ids": ["`+id+`"], "action": "approve"}`); code != 200 {
+		t.Fatalf("approve script: %d %s", code, body)
+	}
 	if _, err := eval[bool](bctx, `onOffer({call_id: "demo", from: "13900000000", to: "4008001234", route: "hotline",
 		queue: "support", path: ["greet(say)", "bot(bot)", "support(queue)"], wait_ms: 4200, language: "en-US",
 		handoff: {reason: "caller asked for a human", summary: "Wants a refund for order A123; already tried the app.",
@@ -251,6 +261,11 @@ func TestDesktopAgentTakesCall(t *testing.T) {
 		document.querySelectorAll("#ho-slots tr").length + "|" + document.querySelectorAll("#ho-transcript li").length`)
 	if got != "Wants a refund for order A123; already tried the app.|refund|negative|2|2" {
 		t.Fatalf("handoff rendering = %q", got)
+	}
+	jsWait(t, bctx, `!!document.querySelector("#call-quick button.quick")`, 10*time.Second)
+	jsString(t, bctx, `(() => { document.querySelector("#call-quick button.quick").click(); return "ok" })()`)
+	if s := jsString(t, bctx, `document.getElementById("call-quick-text").textContent`); s != "Refunds reach your card within 14 days." {
+		t.Fatalf("quick reply shows %q", s)
 	}
 	screenshot(t, bctx, "desktop-handoff.png")
 
@@ -412,4 +427,12 @@ func TestDesktopWithSIPPhone(t *testing.T) {
 	if !strings.Contains(srv.Log(), `msg="agent ringing"`) || !strings.Contains(srv.Log(), "device=sip") {
 		t.Fatal("the server did not ring the agent's phone")
 	}
+}
+
+// jsonField reads a top-level string field of a JSON object ("" when absent).
+func jsonField(body, key string) string {
+	var m map[string]any
+	_ = json.Unmarshal([]byte(body), &m)
+	s, _ := m[key].(string)
+	return s
 }

@@ -151,7 +151,33 @@ function onOffer(c, device) {
       li.append(who, document.createTextNode(line.text)); ol.append(li);
     }
   }
+  quickReplies(c);
   if (device !== "sip") startRing();
+}
+
+// Quick replies for a call: the approved scripts for the intent the voice bot handed over, in
+// the call's language, with the caller's details filled in; a click shows the text to read out
+// (and counts a use).
+function quickReplies(c) {
+  const box = $("call-quick");
+  box.querySelectorAll("button").forEach((b) => b.remove());
+  show(box, false); show($("call-quick-text"), false);
+  const intent = c.handoff && c.handoff.intent;
+  if (!intent) return;
+  const q = new URLSearchParams({ intent, lang: c.language || "" });
+  if (c.customer && c.customer.id) q.set("customer", c.customer.id);
+  fetch("/api/replies/quick?" + q, { credentials: "same-origin" }).then((r) => r.ok ? r.json() : []).then((list) => {
+    if (!app.call || app.call.call_id !== c.call_id) return;
+    for (const s of list || []) {
+      const b = document.createElement("button"); b.type = "button"; b.className = "quick"; b.textContent = s.title || s.filled.slice(0, 40);
+      b.onclick = () => {
+        const p = $("call-quick-text"); p.textContent = s.filled; show(p, true);
+        fetch("/api/replies/" + encodeURIComponent(s.id) + "/use", { method: "POST", credentials: "same-origin" }).catch(() => {});
+      };
+      box.insertBefore(b, $("call-quick-text"));
+    }
+    show(box, (list || []).length > 0);
+  }, () => {});
 }
 
 function gathered(pc, ms) {
