@@ -194,8 +194,22 @@ func TestCallsInProgressSurviveKill(t *testing.T) {
 		t.Fatalf("sipp saw only %d answered INVITEs; the load did not run:\n%s", len(answered), res.ErrorLog)
 	}
 
+	// sipp is done once it sent its last BYEs; the server may still be ending those calls.
 	var all []record.Call
-	staffGet(t, srv, "/api/calls?limit=10000", &all)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		all = nil
+		staffGet(t, srv, "/api/calls?limit=10000", &all)
+		going := 0
+		for _, c := range all {
+			if c.Disposition == record.DispositionInProgress {
+				going++
+			}
+		}
+		if going == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	byID := map[string]record.Call{}
 	for _, c := range all {
 		if _, dup := byID[c.ID]; dup {
