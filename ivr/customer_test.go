@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/hotline-cc/hotline/acd"
 	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/record"
 )
@@ -108,33 +106,10 @@ func TestBotContextIsRedactedSummaries(t *testing.T) {
 func TestVIPCallerQueuesFirst(t *testing.T) {
 	h := newHarness(map[string]string{"alice": "answer"}, "alice")
 	h.engine.VIP = VIP{Tag: "vip", Priority: 50}
-	_ = h.acd.SetState("alice", acd.Break, "")
-	q := queue("alice")
-	order := make(chan string, 2)
-	var wg sync.WaitGroup
-	for _, p := range []struct {
-		id   string
-		tags []string
-		prio int
-	}{{"plain", nil, 5}, {"vip", []string{"vip"}, 0}} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := h.call(p.id, newTestLeg(p.id))
-			c.customer = &record.CustomerBrief{ID: "cu_" + p.id, Tags: p.tags}
-			if r, _ := c.Queue(context.Background(), dialplan.QueueRequest{Queue: q, Priority: p.prio}); r.Outcome == dialplan.QueueAnswered {
-				order <- p.id
-			}
-		}()
-		time.Sleep(30 * time.Millisecond)
-	}
-	_ = h.acd.SetState("alice", acd.Available, "")
-	wg.Wait()
-	close(order)
-	var got []string
-	for id := range order {
-		got = append(got, id)
-	}
+	got := servedOrder(h, []queuedCaller{
+		{id: "plain", prio: 5, customer: &record.CustomerBrief{ID: "cu_plain"}},
+		{id: "vip", prio: 0, customer: &record.CustomerBrief{ID: "cu_vip", Tags: []string{"vip"}}},
+	})
 	if len(got) != 2 || got[0] != "vip" {
 		t.Fatalf("served %v, want the VIP first", got)
 	}

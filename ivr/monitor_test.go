@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hotline-cc/hotline/acd"
-	"github.com/hotline-cc/hotline/dialplan"
 	"github.com/hotline-cc/hotline/media"
 	"github.com/hotline-cc/hotline/record"
 )
@@ -16,19 +15,7 @@ import (
 // leaves; a second supervisor meanwhile, the call's own agent, or a call without an agent are
 // refused; the sessions are in the call's record.
 func TestSuperviseRecordsSessions(t *testing.T) {
-	plan, _, err := dialplan.Parse("m.yaml", []byte(`version: 1
-queues: {support: {members: [alice], ring_timeout: 5s}}
-routes: [{name: hotline, to: "4000", flow: main}]
-flows:
-  main:
-    start: agent
-    nodes:
-      - {id: agent, type: queue, queue: support, noagent: bye}
-      - {id: bye, type: hangup}
-`), dialplan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := directQueuePlan(t)
 	h := newHarness(map[string]string{"alice": "stay"}, "alice")
 	h.engine.Plans, h.engine.Records = onePlan{plan}, keptRecords{}
 	if err := h.engine.Supervise(context.Background(), "c1", "bob", newTestLeg("sup"), media.MonitorListen); !errors.Is(err, ErrNotMonitorable) {

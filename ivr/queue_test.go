@@ -218,18 +218,31 @@ func TestQueueFullAndTimeoutWithAnnouncements(t *testing.T) {
 
 func TestQueuePriority(t *testing.T) {
 	h := newHarness(map[string]string{"alice": "answer"}, "alice")
+	if got := servedOrder(h, []queuedCaller{{id: "low", prio: 0}, {id: "high", prio: 5}}); len(got) != 2 || got[0] != "high" {
+		t.Fatalf("served %v, want high first", got)
+	}
+}
+
+// queuedCaller is a caller servedOrder puts in the queue.
+type queuedCaller struct {
+	id       string
+	prio     int
+	customer *record.CustomerBrief
+}
+
+// servedOrder queues the callers one after the other while alice is on break, then makes her
+// available and returns the callers in the order she answered them.
+func servedOrder(h *harness, callers []queuedCaller) []string {
 	_ = h.acd.SetState("alice", acd.Break, "")
 	q := queue("alice")
-	order := make(chan string, 2)
+	order := make(chan string, len(callers))
 	var wg sync.WaitGroup
-	for _, p := range []struct {
-		id   string
-		prio int
-	}{{"low", 0}, {"high", 5}} {
+	for _, p := range callers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := h.call(p.id, newTestLeg(p.id))
+			c.customer = p.customer
 			if r, _ := c.Queue(context.Background(), dialplan.QueueRequest{Queue: q, Priority: p.prio}); r.Outcome == dialplan.QueueAnswered {
 				order <- p.id
 			}
@@ -243,9 +256,26 @@ func TestQueuePriority(t *testing.T) {
 	for id := range order {
 		got = append(got, id)
 	}
-	if len(got) != 2 || got[0] != "high" {
-		t.Fatalf("served %v, want high first", got)
+	return got
+}
+
+// directQueuePlan is a plan whose one route puts the caller straight in the support queue.
+func directQueuePlan(t *testing.T) *dialplan.Plan {
+	t.Helper()
+	plan, _, err := dialplan.Parse("direct.yaml", []byte(`version: 1
+queues: {support: {members: [alice], ring_timeout: 5s}}
+routes: [{name: hotline, to: "4000", flow: main}]
+flows:
+  main:
+    start: agent
+    nodes:
+      - {id: agent, type: queue, queue: support, noagent: bye}
+      - {id: bye, type: hangup}
+`), dialplan.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return plan
 }
 
 func TestPositionText(t *testing.T) {
@@ -380,19 +410,7 @@ func TestBlindTransferFromDesktop(t *testing.T) {
 // TestLiveCalls: a call in progress is listed with where it is, from the dialplan to the agent,
 // and leaves the list when it ends.
 func TestLiveCalls(t *testing.T) {
-	plan, _, err := dialplan.Parse("live.yaml", []byte(`version: 1
-queues: {support: {members: [alice], ring_timeout: 5s}}
-routes: [{name: hotline, to: "4000", flow: main}]
-flows:
-  main:
-    start: agent
-    nodes:
-      - {id: agent, type: queue, queue: support, noagent: bye}
-      - {id: bye, type: hangup}
-`), dialplan.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := directQueuePlan(t)
 	h := newHarness(map[string]string{"alice": "stay"}, "alice")
 	_ = h.acd.SetState("alice", acd.Break, "") // logged in, not free yet: the caller waits
 	h.engine.Plans, h.engine.Records = onePlan{plan}, keptRecords{}
